@@ -1,0 +1,33 @@
+import { LocalPublisher } from '../lambdas/adapters/local-publisher.ts';
+import { addressKey } from '../lambdas/core/address.ts';
+import { loadConfig } from '../lambdas/core/config.ts';
+import { manualFailover } from '../local/manual-failover.ts';
+import { describeOutcome } from './outcome.ts';
+import { EXIT, UsageError } from './errors.ts';
+import { note } from './notes.ts';
+
+export interface FailoverCommandOptions {
+  readonly name: string;
+  readonly configPath: string;
+  readonly eventsFile?: string;
+  readonly timestamps: boolean;
+}
+
+export async function failoverCommand(options: FailoverCommandOptions): Promise<number> {
+  const config = loadConfig(options.configPath);
+  const master = config.masters.find((m) => m.name === options.name);
+  if (!master) {
+    throw new UsageError(`no master named ${JSON.stringify(options.name)} in ${options.configPath} (it has: ${config.masters.map((m) => m.name).join(', ')})`);
+  }
+  const started = Date.now();
+  const { execution } = await manualFailover({
+    master,
+    publisher: new LocalPublisher({ jsonLinesFile: options.eventsFile, timestamps: options.timestamps }),
+    onDiscovery: ({ replicas, masterReachable }) => {
+      note(`${master.name}: master ${addressKey(master)} ${masterReachable ? 'reachable' : 'unreachable (failing over without it)'}, replicas: ${replicas.map(addressKey).join(', ') || 'none known'}`);
+    },
+  });
+  const outcome = describeOutcome(execution);
+  note(`${master.name}: ${outcome.summary} (${((Date.now() - started) / 1000).toFixed(2)} s)`);
+  return outcome.ok ? EXIT.ok : EXIT.failed;
+}

@@ -1,0 +1,30 @@
+export const HELP = `redis-failover: Redis Sentinel's failover, run by Step Functions and Lambda on AWS,
+or on this machine against real redis-server processes.
+
+Usage:
+  redis-failover <command> [options]
+
+Commands:
+  demo                        Start a master and two replicas on free loopback ports, write
+                              some keys, kill -9 the master, fail over, print a timeline and
+                              a summary, and stop everything it started. Needs redis-server.
+  failover <name>             Fail over master <name> now, like SENTINEL FAILOVER <name>: find
+                              its replicas (from the master's INFO, plus knownReplicas), run the
+                              failover workflow locally and print each event as it happens.
+                              Exits 0 after +switch-master, 1 when the failover aborts.
+  help                        Show this text.
+
+Options:
+  -c, --config <file>         JSON config file (failover). See README, "Config file".
+      --events-file <file>    Also append every event to <file> as JSON lines.
+      --no-timestamps         Print events without the leading [timestamp].
+  -h, --help                  Show this text.
+
+Output:
+  One line per event on stdout, as Sentinel publishes them:
+    [2026-01-01T00:00:00.000Z] +switch-master mymaster 127.0.0.1 6379 127.0.0.1 6380
+  Progress notes and errors go to stderr.
+
+Exit status:
+  0 success, 1 the failover failed or aborted, 2 bad command line or config (nothing touched).
+`;

@@ -1,0 +1,63 @@
+/** The `redis-failover` command line: parse, dispatch, and turn known errors into one line and an exit status. */
+import { parseArgs } from 'node:util';
+import { ConfigError } from '../lambdas/core/config.ts';
+import { FailoverRefusedError } from '../local/manual-failover.ts';
+import { demoCommand } from './demo-command.ts';
+import { EXIT, UsageError } from './errors.ts';
+import { failoverCommand } from './failover-command.ts';
+import { HELP } from './help.ts';
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    strict: true,
+    options: {
+      config: { type: 'string', short: 'c' },
+      'events-file': { type: 'string' },
+      'no-timestamps': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [command, ...rest] = positionals;
+  if (values.help || command === undefined || command === 'help') {
+    process.stdout.write(HELP);
+    return command === undefined && !values.help ? EXIT.usage : EXIT.ok;
+  }
+  const output = { eventsFile: values['events-file'], timestamps: !values['no-timestamps'] };
+  switch (command) {
+    case 'failover': {
+      const [name, ...extra] = rest;
+      if (!name || extra.length > 0) throw new UsageError('usage: redis-failover failover <name> --config <file>');
+      if (!values.config) throw new UsageError('failover needs --config <file>');
+      return failoverCommand({ name, configPath: values.config, ...output });
+    }
+    case 'demo':
+      if (rest.length > 0) throw new UsageError('usage: redis-failover demo');
+      return demoCommand(output);
+    default:
+      throw new UsageError(`unknown command ${JSON.stringify(command)} (try redis-failover --help)`);
+  }
+}
+
+/** Errors a user can fix get one line and exit 2; anything else is a bug and keeps its stack. */
+export async function runCli(argv: readonly string[]): Promise<void> {
+  try {
+    process.exitCode = await main(argv);
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof ConfigError || isParseArgsError(error)) {
+      process.stderr.write(`redis-failover: ${(error as Error).message}\n`);
+      process.exitCode = EXIT.usage;
+    } else if (error instanceof FailoverRefusedError) {
+      process.stderr.write(`redis-failover: ${error.message}\n`);
+      process.exitCode = EXIT.usage;
+    } else {
+      throw error;
+    }
+  }
+}
+
+function isParseArgsError(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS');
+}

@@ -1,0 +1,31 @@
+/** Where events go: EventBridge on AWS, stdout and a JSON lines file locally, memory in tests. */
+import type { SentinelEvent } from '../core/events.ts';
+
+export interface EventPublisher {
+  /** Publishes the events in order; rejects when any could not be published. */
+  publish(events: readonly SentinelEvent[]): Promise<void>;
+}
+
+/** Keeps every event published, for tests and for the demo's timeline. */
+export class MemoryPublisher implements EventPublisher {
+  readonly events: SentinelEvent[] = [];
+
+  async publish(events: readonly SentinelEvent[]): Promise<void> {
+    this.events.push(...events);
+  }
+}
+
+/** Publishes to each target. Every target is tried even if one fails; the first failure is then thrown. */
+export class FanoutPublisher implements EventPublisher {
+  readonly #targets: readonly EventPublisher[];
+
+  constructor(targets: readonly EventPublisher[]) {
+    this.#targets = targets;
+  }
+
+  async publish(events: readonly SentinelEvent[]): Promise<void> {
+    const results = await Promise.allSettled(this.#targets.map((t) => t.publish(events)));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+}

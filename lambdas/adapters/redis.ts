@@ -1,0 +1,193 @@
+import { Redis, type RedisOptions } from 'ioredis';
+import { parseInfo } from '../core/info.ts';
+import type { Address, ReplicationInfo } from '../core/types.ts';
+
+/** AUTH for every server of one master group (Sentinel's `auth-user` / `auth-pass`). */
+export interface RedisCredentials {
+  readonly username?: string;
+  readonly password?: string;
+}
+
+export interface RedisLinkOptions {
+  readonly credentials?: RedisCredentials;
+  /** @default 1000 */
+  readonly connectTimeoutMs?: number;
+  /** @default 1000 */
+  readonly commandTimeoutMs?: number;
+  readonly tls?: boolean;
+}
+
+/** Thrown when a server cannot be reached or does not answer in time. */
+export class RedisUnreachableError extends Error {
+  constructor(
+    readonly address: Address,
+    reason: string,
+  ) {
+    super(`${address.host}:${address.port} unreachable: ${reason}`);
+    this.name = 'RedisUnreachableError';
+  }
+}
+
+/** Replies Sentinel accepts as "alive" (sentinel.c): PONG, or a server busy loading or without its master. */
+const ACCEPTABLE_PING_ERRORS = /^(LOADING|MASTERDOWN)\b/;
+
+/** Result of sending a role change: Redis' replies are advisory; INFO is what counts. */
+export interface RoleChangeResult {
+  /** False when the transaction could not be applied as a whole and REPLICAOF was sent alone. */
+  readonly transactional: boolean;
+  /** CONFIG REWRITE's error, if any (a server started without a config file refuses it). */
+  readonly rewriteError: string | null;
+}
+
+/**
+ * One connection to one Redis server, with short timeouts and no offline queue:
+ * a dead host fails fast instead of hanging a step or a probe.
+ */
+export class RedisLink {
+  private constructor(
+    readonly address: Address,
+    private readonly client: Redis,
+  ) {}
+
+  static async open(address: Address, options: RedisLinkOptions = {}): Promise<RedisLink> {
+    const redisOptions: RedisOptions = {
+      host: address.host,
+      port: address.port,
+      username: options.credentials?.username,
+      password: options.credentials?.password,
+      connectTimeout: options.connectTimeoutMs ?? 1000,
+      commandTimeout: options.commandTimeoutMs ?? 1000,
+      connectionName: 'redis-failover',
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      enableReadyCheck: false,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+      ...(options.tls ? { tls: { servername: address.host } } : {}),
+    };
+    const client = new Redis(redisOptions);
+    // Errors surface through the rejected command; an unhandled 'error' event would crash the process.
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+    } catch (error) {
+      client.disconnect();
+      throw new RedisUnreachableError(address, describe(error));
+    }
+    return new RedisLink(address, client);
+  }
+
+  /** PING, judged as Sentinel does. Never throws. */
+  async ping(): Promise<boolean> {
+    try {
+      return (await this.client.ping()) === 'PONG';
+    } catch (error) {
+      return ACCEPTABLE_PING_ERRORS.test(describe(error));
+    }
+  }
+
+  /** Plain `INFO` (every Redis and Valkey version answers it), parsed. */
+  async info(): Promise<ReplicationInfo> {
+    return parseInfo(await this.command<string>('INFO'));
+  }
+
+  /** `REPLICAOF NO ONE`, sent as Sentinel sends it. */
+  promote(): Promise<RoleChangeResult> {
+    return this.changeRole(['NO', 'ONE']);
+  }
+
+  /** `REPLICAOF <host> <port>`, sent as Sentinel sends it. */
+  replicate(master: Address): Promise<RoleChangeResult> {
+    return this.changeRole([master.host, String(master.port)]);
+  }
+
+  async close(): Promise<void> {
+    this.client.disconnect();
+  }
+
+  /**
+   * Sentinel's transaction: the role change, CONFIG REWRITE so it survives a restart, and
+   * CLIENT KILL so clients reconnect and find the new topology. CONFIG REWRITE fails on a
+   * server started without a config file; inside MULTI that fails only that command.
+   */
+  private async changeRole(target: string[]): Promise<RoleChangeResult> {
+    try {
+      const replies = await this.client
+        .multi()
+        .call('REPLICAOF', ...target)
+        .call('CONFIG', 'REWRITE')
+        .call('CLIENT', 'KILL', 'TYPE', 'normal')
+        .call('CLIENT', 'KILL', 'TYPE', 'pubsub')
+        .exec();
+      if (replies === null) throw new Error('transaction discarded');
+      const [roleReply, rewriteReply] = replies;
+      if (roleReply?.[0]) throw roleReply[0];
+      return { transactional: true, rewriteError: rewriteReply?.[0] ? describe(rewriteReply[0]) : null };
+    } catch (error) {
+      if (isConnectionError(error)) throw new RedisUnreachableError(this.address, describe(error));
+      // A user whose ACL lacks CONFIG or CLIENT makes the whole MULTI abort: the role change still matters most.
+      await this.command('REPLICAOF', ...target);
+      return { transactional: false, rewriteError: describe(error) };
+    }
+  }
+
+  private async command<T>(name: string, ...args: string[]): Promise<T> {
+    try {
+      return (await this.client.call(name, ...args)) as T;
+    } catch (error) {
+      if (isConnectionError(error)) throw new RedisUnreachableError(this.address, describe(error));
+      throw error;
+    }
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function isConnectionError(error: unknown): boolean {
+  const message = describe(error);
+  return /Connection is closed|Command timed out|connect ETIMEDOUT|ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENOTFOUND|EPIPE|Stream isn't writeable/i.test(message);
+}
+
+/**
+ * Opens a link, runs `work`, and always closes the link.
+ * Connection failures come back as {@link RedisUnreachableError}.
+ */
+export async function withRedis<T>(address: Address, options: RedisLinkOptions, work: (link: RedisLink) => Promise<T>): Promise<T> {
+  const link = await RedisLink.open(address, options);
+  try {
+    return await work(link);
+  } finally {
+    await link.close();
+  }
+}
+
+/**
+ * A link opened on first use and reopened after a failure, for poll loops:
+ * `use` answers undefined while the server is unreachable instead of throwing.
+ */
+export class PollingLink {
+  private link: RedisLink | null = null;
+
+  constructor(
+    readonly address: Address,
+    private readonly options: RedisLinkOptions,
+  ) {}
+
+  async use<T>(work: (link: RedisLink) => Promise<T>): Promise<T | undefined> {
+    try {
+      this.link ??= await RedisLink.open(this.address, this.options);
+      return await work(this.link);
+    } catch (error) {
+      if (!(error instanceof RedisUnreachableError)) throw error;
+      await this.close();
+      return undefined;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.link?.close();
+    this.link = null;
+  }
+}

@@ -1,0 +1,18 @@
+/** Publishes master-level phase events: FailoverTriggered, and the abort states. */
+import { masterEvent, SENTINEL_EVENTS, type SentinelEventName } from './core/events.ts';
+import type { AnnounceInput } from './core/workflow-state.ts';
+import { awsDeps } from './runtime/aws.ts';
+import { failoverEventContext, type StepDeps } from './runtime/deps.ts';
+
+export async function run(input: AnnounceInput, deps: StepDeps): Promise<void> {
+  const context = failoverEventContext(input, deps);
+  const events = input.events.map((name) => masterEvent(eventName(name), input.master, context));
+  await deps.publisher.publish(events);
+}
+
+function eventName(name: string): SentinelEventName {
+  if (!(SENTINEL_EVENTS as readonly string[]).includes(name)) throw new Error(`unknown Sentinel event ${JSON.stringify(name)}`);
+  return name as SentinelEventName;
+}
+
+export const handler = (input: AnnounceInput) => run(input, awsDeps());

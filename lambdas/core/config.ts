@@ -1,0 +1,249 @@
+/**
+ * The config file: which masters to watch and how (Sentinel's `sentinel monitor` and
+ * per-master directives, under the names in reference/sentinel.md).
+ * Bad input is refused before anything starts, with a one-line message naming the field.
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import type { Address, FailoverSettings, MasterRef } from './types.ts';
+
+export interface MasterAuth {
+  readonly username?: string;
+  readonly password?: string;
+}
+
+/** One master, every default filled and the password resolved. */
+export interface MasterConfig extends MasterRef, FailoverSettings {
+  readonly quorum: number;
+  readonly auth: MasterAuth | undefined;
+  /** Sentinel's `known-replica` lines: lets a failover proceed when the master is already dead at start. */
+  readonly knownReplicas: readonly Address[];
+}
+
+export interface Config {
+  /** Number of voters (probe functions); quorum is counted among them. */
+  readonly probes: number;
+  readonly masters: readonly MasterConfig[];
+}
+
+/** A refused config. The message is one line and never holds a password. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+// ---- messages ---------------------------------------------------------------------
+
+interface RawIssue {
+  readonly code?: string;
+  readonly input?: unknown;
+}
+
+function typeName(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  return typeof value;
+}
+
+/**
+ * Builds a field's error message. A wrong string is shown only with `echo`, set for names
+ * and never for credentials, so a password cannot reach an error message. Numbers are
+ * shown; other wrong types by their type name.
+ */
+function expected(what: string, echo = false) {
+  return (issue: RawIssue): string => {
+    const value = issue.input;
+    if (value === undefined) return `is required (${what})`;
+    if (typeof value === 'string') return echo ? `must be ${what} (got ${JSON.stringify(value)})` : `must be ${what}`;
+    return `must be ${what} (got ${typeof value === 'number' ? String(value) : typeName(value)})`;
+  };
+}
+
+const article = (word: string): string => (/^[aeiou]/.test(word) ? `an ${word}` : `a ${word}`);
+
+/** Messages for issues no field-level message covers (objects, arrays, unknown keys). */
+function genericMessage(issue: RawIssue & { expected?: unknown; keys?: unknown }): string | undefined {
+  if (issue.code === 'unrecognized_keys' && Array.isArray(issue.keys)) {
+    const keys = issue.keys.map((k) => JSON.stringify(String(k))).join(', ');
+    return issue.keys.length === 1 ? `unknown key ${keys}` : `unknown keys ${keys}`;
+  }
+  if (issue.code === 'invalid_type' && typeof issue.expected === 'string') {
+    return expected(article(issue.expected))(issue);
+  }
+  return undefined;
+}
+
+// ---- schema -----------------------------------------------------------------------
+
+function intAtLeast(min: number, what = min === 1 ? 'a positive integer' : `an integer >= ${min}`) {
+  return z.number({ error: expected(what) }).int().min(min);
+}
+
+const host = z.string({ error: expected('a non-empty host name without whitespace') }).regex(/^\S+$/);
+const port = z.number({ error: expected('an integer from 1 to 65535') }).int().min(1).max(65535);
+
+/*
+ * Master names: 1–64 of [A-Za-z0-9._-]. Sentinel's messages are space-separated
+ * (`+switch-master <name> <ip> <port> …`), so a space or control character would make them
+ * unparseable; and the name becomes part of the Step Functions execution name
+ * `<name>-<epoch>`, which allows at most 80 characters and no spaces, control or special
+ * characters (64 leaves room for `-` and a 15-digit epoch).
+ */
+const masterName = z
+  .string({ error: expected('1 to 64 characters of A-Z a-z 0-9 . _ -', true) })
+  .regex(/^[A-Za-z0-9._-]{1,64}$/);
+
+const secret = z.string({ error: expected('a non-empty string') }).min(1);
+
+const authSchema = z
+  .strictObject({
+    username: z.string({ error: expected('a non-empty string') }).min(1).optional(),
+    password: secret.optional(),
+    passwordEnv: z
+      .string({ error: expected('an environment variable name') })
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+      .optional(),
+  })
+  .refine((a) => (a.password === undefined) !== (a.passwordEnv === undefined), {
+    error: 'give exactly one of password or passwordEnv',
+  });
+
+const replicaSchema = z.strictObject({ host, port });
+
+const masterSchema = z.strictObject({
+  name: masterName,
+  host,
+  port,
+  quorum: intAtLeast(1),
+  downAfterMs: intAtLeast(1).default(30_000),
+  failoverTimeoutMs: intAtLeast(1).default(180_000),
+  parallelSyncs: intAtLeast(1).default(1),
+  waitStartSeconds: intAtLeast(0).default(0),
+  auth: authSchema.optional(),
+  knownReplicas: z.array(replicaSchema).default([]),
+});
+
+const configSchema = z
+  .strictObject({
+    probes: intAtLeast(1).default(3),
+    masters: z.array(masterSchema).min(1, { error: 'must list at least one master' }),
+  })
+  .superRefine((config, ctx) => {
+    const seen = new Map<string, number>();
+    config.masters.forEach((m, i) => {
+      if (m.quorum > config.probes) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['masters', i, 'quorum'],
+          message: `quorum ${m.quorum} is larger than probes (${config.probes})`,
+        });
+      }
+      const first = seen.get(m.name);
+      if (first !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['masters', i, 'name'],
+          message: `duplicate master name ${JSON.stringify(m.name)} (also masters[${first}].name)`,
+        });
+      }
+      seen.set(m.name, i);
+    });
+  });
+
+type ParsedMaster = z.infer<typeof masterSchema>;
+
+// ---- parsing ----------------------------------------------------------------------
+
+function formatPath(path: readonly PropertyKey[]): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join('');
+}
+
+function fail(source: string, path: readonly PropertyKey[], problem: string): never {
+  const where = path.length > 0 ? `${formatPath(path)}: ` : '';
+  throw new ConfigError(`${source}: ${where}${problem}`);
+}
+
+/** The password itself, or read from the environment variable `passwordEnv` names. */
+function resolveAuth(master: ParsedMaster, index: number, source: string): MasterAuth | undefined {
+  const auth = master.auth;
+  if (auth === undefined) return undefined;
+  let password = auth.password;
+  if (auth.passwordEnv !== undefined) {
+    password = process.env[auth.passwordEnv];
+    if (password === undefined || password === '') {
+      fail(source, ['masters', index, 'auth', 'passwordEnv'], `environment variable ${auth.passwordEnv} is not set or empty`);
+    }
+  }
+  return { ...(auth.username !== undefined && { username: auth.username }), password };
+}
+
+/** Validates a parsed config document; `source` prefixes every error message (usually the file name). */
+export function parseConfig(raw: unknown, source = 'config'): Config {
+  const result = configSchema.safeParse(raw, { error: genericMessage });
+  if (!result.success) {
+    // Only the first issue: one line the operator can act on.
+    const issue = result.error.issues[0];
+    fail(source, issue?.path ?? [], issue?.message ?? 'invalid');
+  }
+  const { probes, masters } = result.data;
+  return {
+    probes,
+    masters: masters.map((m, i) => ({
+      name: m.name,
+      host: m.host,
+      port: m.port,
+      quorum: m.quorum,
+      downAfterMs: m.downAfterMs,
+      failoverTimeoutMs: m.failoverTimeoutMs,
+      parallelSyncs: m.parallelSyncs,
+      waitStartSeconds: m.waitStartSeconds,
+      auth: resolveAuth(m, i, source),
+      knownReplicas: m.knownReplicas,
+    })),
+  };
+}
+
+/** `ENOENT (no such file or directory)` from Node's `ENOENT: no such file or directory, open 'x'`. */
+function osReason(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const code = (err as NodeJS.ErrnoException).code;
+  const text = /^[A-Z0-9_]+: ([^,]+)/.exec(err.message)?.[1];
+  return code !== undefined && text !== undefined ? `${code} (${text})` : err.message;
+}
+
+/**
+ * V8's JSON errors may quote the text around the error (`… "password": hunter2 … is not
+ * valid JSON`), which could hold a password: keep only the problem and its line and column.
+ */
+function jsonProblem(text: string, err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  if (/is not valid JSON$/.test(message)) return 'invalid JSON (unexpected token)';
+  const at = /^(.*) in JSON at position (\d+)/.exec(message);
+  if (at?.[1] === undefined || at[2] === undefined) return `invalid JSON (${message})`;
+  const before = text.slice(0, Number(at[2])).split('\n');
+  const line = before.length;
+  const column = (before[before.length - 1]?.length ?? 0) + 1;
+  return `invalid JSON (${at[1]} at line ${line} column ${column})`;
+}
+
+/** Reads, parses and validates a JSON config file. */
+export function loadConfig(path: string): Config {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read config file ${path}: ${osReason(err)}`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(`cannot parse config file ${path}: ${jsonProblem(text, err)}`);
+  }
+  return parseConfig(raw, path);
+}
+
+/** The settings a failover carries in its workflow input (never the credentials). */
+export function settingsOf(master: MasterConfig): FailoverSettings {
+  const { downAfterMs, failoverTimeoutMs, parallelSyncs, waitStartSeconds } = master;
+  return { downAfterMs, failoverTimeoutMs, parallelSyncs, waitStartSeconds };
+}

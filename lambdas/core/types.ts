@@ -1,0 +1,84 @@
+/**
+ * The shapes shared by the probes, the workflow steps and the command line.
+ * Plain data only: everything here crosses a Step Functions state boundary as JSON.
+ */
+
+/** Where a Redis server listens. */
+export interface Address {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** A monitored master as named in the config (Sentinel's `monitor <name> <ip> <port>`). */
+export interface MasterRef extends Address {
+  readonly name: string;
+}
+
+/** Per-master timing and concurrency, Sentinel's directives under our names. */
+export interface FailoverSettings {
+  /** `down-after-milliseconds`. */
+  readonly downAfterMs: number;
+  /** `failover-timeout`. */
+  readonly failoverTimeoutMs: number;
+  /** `parallel-syncs`: replicas reconfigured at the same time. */
+  readonly parallelSyncs: number;
+  /** Seconds the workflow waits in `WaitStart` before acting. */
+  readonly waitStartSeconds: number;
+}
+
+/**
+ * The workflow's input: everything a failover needs, decided before it starts.
+ * Credentials are never part of it; steps look them up by master name.
+ */
+export interface FailoverInput {
+  readonly master: MasterRef;
+  readonly epoch: number;
+  readonly settings: FailoverSettings;
+  /** Replicas known for this master (discovered from INFO, or remembered). */
+  readonly replicas: readonly Address[];
+  /** When the failover started (ms since the Unix epoch). */
+  readonly startedAt: number;
+  /** Since when the master is considered down (ms), or null when it is not known to be down. */
+  readonly masterDownSince: number | null;
+  /** True for an operator-requested failover (`SENTINEL FAILOVER`). */
+  readonly manual: boolean;
+}
+
+/** One replica as seen by the leader at selection time. */
+export interface ReplicaObservation {
+  readonly address: Address;
+  /** False when the replica could not be reached (no acceptable PING reply). */
+  readonly reachable: boolean;
+  /** Age of the last acceptable PING reply, ms. */
+  readonly pingAgeMs: number;
+  /** Age of the last INFO reply, ms. */
+  readonly infoAgeMs: number;
+  /** Parsed INFO, when reachable. */
+  readonly info: ReplicationInfo | null;
+}
+
+/** What this project needs from `INFO` (server + replication sections). */
+export interface ReplicationInfo {
+  readonly role: 'master' | 'slave' | 'unknown';
+  readonly runId: string | null;
+  /** `slave_priority` / `replica_priority`; 100 when absent (Redis' default). */
+  readonly replicaPriority: number;
+  /** `slave_repl_offset` on a replica, `master_repl_offset` on a master. */
+  readonly replOffset: number;
+  /** The master a replica follows, when role is slave. */
+  readonly masterHost: string | null;
+  readonly masterPort: number | null;
+  readonly masterLinkUp: boolean;
+  /** `master_link_down_since_seconds`, null when the link is up or never reported. */
+  readonly masterLinkDownSinceSeconds: number | null;
+  /** Replicas a master reports (`slaveN:ip=…,port=…,state=…,offset=…`). */
+  readonly connectedReplicas: readonly ConnectedReplica[];
+  /** Set while the server is loading its dataset. */
+  readonly loading: boolean;
+}
+
+export interface ConnectedReplica extends Address {
+  readonly state: string;
+  readonly offset: number;
+  readonly lag: number | null;
+}

@@ -1,0 +1,99 @@
+/**
+ * The JSON document the failover workflow carries from state to state.
+ * Each step adds its result under its own key (ResultPath), so the console shows
+ * the whole story of an execution in its last state.
+ */
+import type { Address, FailoverInput, FailoverSettings, MasterRef } from './types.ts';
+import type { Rejection } from './selection.ts';
+
+/** Step Functions execution name for one failover: one per master per epoch. */
+export function executionName(master: string, epoch: number): string {
+  return `${master}-${epoch}`;
+}
+
+/** A server to re-point at the promoted replica once promotion is confirmed. */
+export interface ReconfTarget extends Address {
+  /** The old master is demoted (`+convert-to-slave`); replicas are reconfigured (`+slave-reconf-*`). */
+  readonly role: 'replica' | 'old-master';
+}
+
+/** `$.selection`, written by SelectSlave. */
+export interface SelectionOutput {
+  readonly found: boolean;
+  readonly promoted: Address | null;
+  readonly promotedRunId: string | null;
+  /** Everything to re-point after promotion: the old master first, then the other replicas. */
+  readonly others: readonly ReconfTarget[];
+  readonly rejected: readonly Rejection[];
+  readonly selectedAt: number;
+}
+
+/** `$.promotion`, written by SendSlaveofNoOne and WaitPromotion. */
+export interface PromotionOutput {
+  readonly sent: boolean;
+  readonly sentAt: number | null;
+  readonly confirmed: boolean;
+  readonly confirmedAt: number | null;
+  readonly timedOut: boolean;
+}
+
+/** Sentinel's per-replica reconfiguration states, plus how a replica can leave the loop early. */
+export type ReconfPhase =
+  | 'pending'
+  | 'sent'
+  | 'inprog'
+  | 'done'
+  /** 10 s in "sent" without the new master showing up in INFO: treated as done (Sentinel). */
+  | 'sent-timeout'
+  /** Could not be reached: left for later repair, as Sentinel skips down replicas. */
+  | 'unreachable'
+  /** failover-timeout reached first: FailoverEnd re-points it on a best-effort basis. */
+  | 'timeout';
+
+export const FINISHED_PHASES: readonly ReconfPhase[] = ['done', 'sent-timeout', 'unreachable', 'timeout'];
+
+/** One item of the ReconfSlaves Map, carried through its ReconfSlave loop. */
+export interface ReconfItem {
+  readonly target: ReconfTarget;
+  /** The failed master, by its old address: the `@` part of every message during the failover. */
+  readonly master: MasterRef;
+  readonly promoted: Address;
+  readonly settings: FailoverSettings;
+  readonly epoch: number;
+  /** When promotion was confirmed: failover-timeout bounds reconfiguration from here. */
+  readonly reconfStartedAt: number;
+  readonly phase: ReconfPhase;
+  /** Absent until REPLICAOF was sent (the Map's ItemSelector starts items without it). */
+  readonly sentAt?: number | null;
+  readonly unreachableSince?: number | null;
+}
+
+/** `$.end`, written by FailoverEnd. */
+export interface EndOutput {
+  readonly timedOut: boolean;
+  /** Servers that got a best-effort REPLICAOF after the timeout. */
+  readonly bestEffort: readonly Address[];
+}
+
+/** `$.switched`, written by SwitchMaster. */
+export interface SwitchOutput {
+  readonly oldMaster: Address;
+  readonly newMaster: Address;
+  readonly switchedAt: number;
+}
+
+/** The document as it grows through the workflow. */
+export interface FailoverState extends FailoverInput {
+  readonly selection?: SelectionOutput;
+  readonly promotion?: PromotionOutput;
+  readonly reconf?: readonly ReconfItem[];
+  readonly end?: EndOutput;
+  readonly switched?: SwitchOutput;
+}
+
+/** What the announce and abort steps receive (Parameters pick these from the state). */
+export interface AnnounceInput {
+  readonly events: readonly string[];
+  readonly master: MasterRef;
+  readonly epoch: number;
+}

@@ -1,0 +1,49 @@
+/**
+ * FailoverEnd: `+failover-end`, preceded, when failover-timeout cut reconfiguration short,
+ * by `+failover-end-for-timeout` and a best-effort REPLICAOF to every server not yet done.
+ */
+import { masterEvent, replicaEvent, type SentinelEvent } from './core/events.ts';
+import { followsMaster } from './core/info.ts';
+import type { Address } from './core/types.ts';
+import type { EndOutput, FailoverState, ReconfTarget } from './core/workflow-state.ts';
+import { withRedis } from './adapters/redis.ts';
+import { awsDeps } from './runtime/aws.ts';
+import { failoverEventContext, type StepDeps } from './runtime/deps.ts';
+import { requireSelection } from './runtime/require.ts';
+
+export async function run(state: FailoverState, deps: StepDeps): Promise<EndOutput> {
+  const { promoted } = requireSelection(state);
+  const context = failoverEventContext(state, deps);
+  const unfinished = unfinishedTargets(state);
+  const events: SentinelEvent[] = [];
+  const bestEffort: Address[] = [];
+  if (unfinished.length > 0) {
+    events.push(masterEvent('+failover-end-for-timeout', state.master, context));
+    const options = await deps.linkOptions(state.master.name);
+    const sent = await Promise.all(
+      unfinished.map((target) =>
+        withRedis(target, { ...options, connectTimeoutMs: 500 }, async (link) => {
+          if (followsMaster(await link.info(), promoted)) return false;
+          await link.replicate(promoted);
+          return true;
+        }).catch(() => false),
+      ),
+    );
+    unfinished.forEach((target, i) => {
+      if (!sent[i]) return;
+      bestEffort.push({ host: target.host, port: target.port });
+      events.push(replicaEvent('+slave-reconf-sent-be', target, state.master, context));
+    });
+  }
+  events.push(masterEvent('+failover-end', state.master, context));
+  await deps.publisher.publish(events);
+  return { timedOut: unfinished.length > 0, bestEffort };
+}
+
+/** Items that ran out of time; all of them when the reconfiguration itself failed. */
+function unfinishedTargets(state: FailoverState): ReconfTarget[] {
+  if (!state.reconf) return [...(state.selection?.others ?? [])];
+  return state.reconf.filter((item) => item.phase === 'timeout').map((item) => item.target);
+}
+
+export const handler = (state: FailoverState) => run(state, awsDeps());

@@ -1,0 +1,46 @@
+/**
+ * ReconfSlave: one item of the ReconfSlaves Map. Re-points one server at the promoted
+ * replica and follows it through Sentinel's sent → inprog → done, publishing each step once.
+ * Returns the item with its new phase; the workflow loops until the phase is final.
+ */
+import { replicaEvent, type SentinelEvent } from './core/events.ts';
+import { advanceReconf, isFinished, reconfDeadline } from './core/reconf.ts';
+import type { ReconfItem } from './core/workflow-state.ts';
+import { PollingLink } from './adapters/redis.ts';
+import { awsDeps } from './runtime/aws.ts';
+import { failoverEventContext, type StepDeps } from './runtime/deps.ts';
+import { pollWithin } from './runtime/poll.ts';
+
+export async function run(item: ReconfItem, deps: StepDeps): Promise<ReconfItem> {
+  const link = new PollingLink(item.target, await deps.linkOptions(item.master.name));
+  let current = item;
+  const advance = async (): Promise<void> => {
+    const info = await link.use((l) => l.info());
+    let decision = advanceReconf(current, { reachable: info !== undefined, info: info ?? null }, deps.now());
+    if (decision.send && (await link.use((l) => l.replicate(item.promoted))) === undefined) {
+      // It went away between INFO and REPLICAOF: judge it as unreachable.
+      decision = advanceReconf(current, { reachable: false, info: null }, deps.now());
+    }
+    current = { ...current, phase: decision.phase, sentAt: decision.sentAt, unreachableSince: decision.unreachableSince };
+    await deps.publisher.publish(decision.events.map((type) => eventFor(type, current, deps)));
+  };
+  await pollWithin(deps, reconfDeadline(item), async () => {
+    // Look again at once while the replica is moving (REPLICAOF shows in INFO immediately); pause only when it is not.
+    for (let before = current.phase; ; before = current.phase) {
+      await advance();
+      if (isFinished(current.phase)) return true;
+      if (current.phase === before) return undefined;
+    }
+  }).finally(() => link.close());
+  // Past the deadline pollWithin stops before advanceReconf could say so.
+  return !isFinished(current.phase) && deps.now() > reconfDeadline(item) ? { ...current, phase: 'timeout' } : current;
+}
+
+function eventFor(type: SentinelEvent['type'], item: ReconfItem, deps: StepDeps): SentinelEvent {
+  const context = failoverEventContext(item, deps);
+  // A converted old master belongs to the new master already; replicas are named against the failed one, as Sentinel does.
+  const master = type === '+convert-to-slave' ? { name: item.master.name, ...item.promoted } : item.master;
+  return replicaEvent(type, item.target, master, context);
+}
+
+export const handler = (item: ReconfItem) => run(item, awsDeps());

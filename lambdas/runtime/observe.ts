@@ -1,0 +1,26 @@
+import { RedisLink, RedisUnreachableError, type RedisLinkOptions } from '../adapters/redis.ts';
+import type { Address, ReplicaObservation } from '../core/types.ts';
+
+/**
+ * PING and INFO one server, as the selection needs them. Never throws:
+ * an unreachable server is an observation too.
+ */
+export async function observeReplica(address: Address, options: RedisLinkOptions): Promise<ReplicaObservation> {
+  const unreachable: ReplicaObservation = { address, reachable: false, pingAgeMs: Infinity, infoAgeMs: Infinity, info: null };
+  let link: RedisLink;
+  try {
+    link = await RedisLink.open(address, options);
+  } catch (error) {
+    if (error instanceof RedisUnreachableError) return unreachable;
+    throw error;
+  }
+  try {
+    if (!(await link.ping())) return unreachable;
+    const info = await link.info();
+    return { address, reachable: true, pingAgeMs: 0, infoAgeMs: 0, info };
+  } catch {
+    return unreachable;
+  } finally {
+    await link.close();
+  }
+}

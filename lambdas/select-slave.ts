@@ -1,0 +1,39 @@
+/** SelectSlave: observe every known replica and pick the one to promote (Sentinel's rules). */
+import { masterEvent, replicaEvent } from './core/events.ts';
+import { selectReplica } from './core/selection.ts';
+import { distinctAddresses, sameAddress } from './core/address.ts';
+import type { FailoverState, ReconfTarget, SelectionOutput } from './core/workflow-state.ts';
+import { awsDeps } from './runtime/aws.ts';
+import { failoverEventContext, type StepDeps } from './runtime/deps.ts';
+import { observeReplica } from './runtime/observe.ts';
+
+export async function run(state: FailoverState, deps: StepDeps): Promise<SelectionOutput> {
+  const { master } = state;
+  await deps.publisher.publish([masterEvent('+failover-state-select-slave', master, failoverEventContext(state, deps))]);
+
+  const options = await deps.linkOptions(master.name);
+  // Known replicas, once each, never the master itself.
+  const replicas = distinctAddresses(state.replicas, [master]);
+  const observations = await Promise.all(replicas.map((address) => observeReplica(address, options)));
+  const now = deps.now();
+  const result = selectReplica(observations, { now, masterDownSince: state.masterDownSince, downAfterMs: state.settings.downAfterMs });
+  const chosen = result.chosen;
+  if (!chosen) {
+    // AbortNoGoodSlave publishes the abort: the workflow, not this step, decides the path.
+    return { found: false, promoted: null, promotedRunId: null, others: [], rejected: result.rejected, selectedAt: now };
+  }
+
+  const context = failoverEventContext(state, deps);
+  await deps.publisher.publish([
+    replicaEvent('+selected-slave', chosen.address, master, context),
+    replicaEvent('+failover-state-send-slaveof-noone', chosen.address, master, context),
+  ]);
+  const others: ReconfTarget[] = [
+    // The old master first: demoting it (when it is alive) ends the two-masters window soonest.
+    { host: master.host, port: master.port, role: 'old-master' },
+    ...replicas.filter((address) => !sameAddress(address, chosen.address)).map((address): ReconfTarget => ({ ...address, role: 'replica' })),
+  ];
+  return { found: true, promoted: chosen.address, promotedRunId: chosen.info?.runId ?? null, others, rejected: result.rejected, selectedAt: now };
+}
+
+export const handler = (state: FailoverState) => run(state, awsDeps());

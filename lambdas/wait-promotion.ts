@@ -1,0 +1,30 @@
+/** WaitPromotion: wait until the selected replica's INFO says role:master, within failover-timeout. */
+import { masterEvent, replicaEvent } from './core/events.ts';
+import type { FailoverState, PromotionOutput } from './core/workflow-state.ts';
+import { PollingLink } from './adapters/redis.ts';
+import { awsDeps } from './runtime/aws.ts';
+import { failoverEventContext, type StepDeps } from './runtime/deps.ts';
+import { pollWithin } from './runtime/poll.ts';
+import { requirePromotionSent, requireSelection } from './runtime/require.ts';
+
+export async function run(state: FailoverState, deps: StepDeps): Promise<PromotionOutput> {
+  const { promoted } = requireSelection(state);
+  const promotion = requirePromotionSent(state);
+  const link = new PollingLink(promoted, await deps.linkOptions(state.master.name));
+  const deadline = promotion.sentAt + state.settings.failoverTimeoutMs;
+  const outcome = await pollWithin(deps, deadline, async () => {
+    const role = await link.use(async (l) => (await l.info()).role);
+    return role === 'master' ? true : undefined;
+  }).finally(() => link.close());
+  if (outcome.kind === 'expired') return { ...promotion, timedOut: true };
+  if (outcome.kind === 'again') return promotion;
+
+  const context = failoverEventContext(state, deps);
+  await deps.publisher.publish([
+    replicaEvent('+promoted-slave', promoted, state.master, context),
+    masterEvent('+failover-state-reconf-slaves', state.master, context),
+  ]);
+  return { ...promotion, confirmed: true, confirmedAt: deps.now() };
+}
+
+export const handler = (state: FailoverState) => run(state, awsDeps());

@@ -1,0 +1,129 @@
+/**
+ * The failover workflow's definition, taken from the synthesized CloudFormation template of
+ * the very stack `cdk deploy` ships, with its tokens resolved. Nothing here knows the states:
+ * the local runner executes whatever the construct produced.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { App, Stack } from 'aws-cdk-lib';
+import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import { RedisFailoverStack } from '../lib/failover-stack.ts';
+import { STEP_KEYS, type StepKey } from '../lib/steps.ts';
+
+export const LOCAL_REGION = 'local-1';
+export const LOCAL_ACCOUNT = '000000000000';
+
+/** Stands in for a step function's ARN: `arn:aws:lambda:local-1:000000000000:function:<step>`. */
+export function localFunctionArn(step: StepKey): string {
+  return `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${step}`;
+}
+
+export function stepOfArn(arn: string): StepKey | undefined {
+  const name = arn.split(':function:')[1];
+  return STEP_KEYS.find((step) => step === name);
+}
+
+/** An Amazon States Language document, as much of it as the runner walks. */
+export interface StateMachineDefinition {
+  readonly StartAt: string;
+  readonly States: Record<string, StateDefinition>;
+  readonly [key: string]: unknown;
+}
+
+export interface StateDefinition {
+  readonly Type: string;
+  readonly Resource?: string;
+  readonly ItemProcessor?: StateMachineDefinition;
+  readonly Iterator?: StateMachineDefinition;
+  readonly Branches?: readonly StateMachineDefinition[];
+  readonly [key: string]: unknown;
+}
+
+export interface SynthesizedWorkflow {
+  /** The template's `DefinitionString`, tokens resolved. */
+  readonly definition: StateMachineDefinition;
+  /** The whole synthesized template, for tests that compare against it. */
+  readonly template: CloudFormationTemplate;
+}
+
+export interface CloudFormationTemplate {
+  readonly Resources: Record<string, { readonly Type: string; readonly Properties?: Record<string, unknown> }>;
+}
+
+let cached: Promise<SynthesizedWorkflow> | undefined;
+
+/** Synthesizes the stack once per process (bundling skipped: nothing is deployed). */
+export function synthesizedWorkflow(): Promise<SynthesizedWorkflow> {
+  cached ??= Promise.resolve().then(synthesize);
+  return cached;
+}
+
+function synthesize(): SynthesizedWorkflow {
+  const outdir = mkdtempSync(path.join(tmpdir(), 'redis-failover-synth-'));
+  try {
+    const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
+    const stack = new RedisFailoverStack(app, 'RedisFailover', { env: { account: LOCAL_ACCOUNT, region: LOCAL_REGION } });
+    const functionArns = new Map<string, string>();
+    for (const step of STEP_KEYS) {
+      const fn = stack.workflow.functions[step];
+      functionArns.set(Stack.of(fn).getLogicalId(fn.node.defaultChild as CfnFunction), localFunctionArn(step));
+    }
+    const template = app.synth().getStackByName(stack.stackName).template as CloudFormationTemplate;
+    return { template, definition: definitionFromTemplate(template, functionArns) };
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+/** Finds the one state machine in a template and resolves its definition. */
+export function definitionFromTemplate(template: CloudFormationTemplate, functionArns: ReadonlyMap<string, string>): StateMachineDefinition {
+  const machines = Object.values(template.Resources).filter((r) => r.Type === 'AWS::StepFunctions::StateMachine');
+  if (machines.length !== 1) throw new Error(`expected one state machine in the template, found ${machines.length}`);
+  const text = resolveIntrinsic(machines[0]!.Properties?.DefinitionString, functionArns);
+  if (typeof text !== 'string') throw new Error('DefinitionString did not resolve to a string');
+  return JSON.parse(text) as StateMachineDefinition;
+}
+
+/** The few intrinsic functions a definition string uses: Fn::Join, Fn::GetAtt of a function, pseudo parameters. */
+function resolveIntrinsic(value: unknown, functionArns: ReadonlyMap<string, string>): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) return value.map((v) => resolveIntrinsic(v, functionArns));
+  const record = value as Record<string, unknown>;
+  if ('Fn::Join' in record) {
+    const [separator, parts] = record['Fn::Join'] as [string, unknown[]];
+    return parts.map((part) => String(resolveIntrinsic(part, functionArns))).join(separator);
+  }
+  if ('Fn::GetAtt' in record) {
+    const [logicalId, attribute] = record['Fn::GetAtt'] as [string, string];
+    const arn = functionArns.get(logicalId);
+    if (attribute !== 'Arn' || !arn) throw new Error(`cannot resolve Fn::GetAtt ${logicalId}.${attribute} locally`);
+    return arn;
+  }
+  if ('Ref' in record) {
+    const pseudo: Record<string, string> = { 'AWS::Partition': 'aws', 'AWS::Region': LOCAL_REGION, 'AWS::AccountId': LOCAL_ACCOUNT, 'AWS::URLSuffix': 'amazonaws.com' };
+    const resolved = pseudo[String(record.Ref)];
+    if (!resolved) throw new Error(`cannot resolve Ref ${String(record.Ref)} locally`);
+    return resolved;
+  }
+  throw new Error(`unsupported intrinsic in the state machine definition: ${Object.keys(record).join(', ')}`);
+}
+
+/** Every Task state, at any depth (Map item processors, Parallel branches), with its step. */
+export function taskStates(definition: StateMachineDefinition): Array<{ name: string; step: StepKey }> {
+  const found: Array<{ name: string; step: StepKey }> = [];
+  const walk = (machine: StateMachineDefinition) => {
+    for (const [name, state] of Object.entries(machine.States)) {
+      if (state.Type === 'Task') {
+        const step = state.Resource ? stepOfArn(state.Resource) : undefined;
+        if (!step) throw new Error(`state ${name} is a Task without a known step function (${String(state.Resource)})`);
+        found.push({ name, step });
+      }
+      const nested = state.ItemProcessor ?? state.Iterator;
+      if (nested) walk(nested);
+      for (const branch of state.Branches ?? []) walk(branch);
+    }
+  };
+  walk(definition);
+  return found;
+}

@@ -1,0 +1,263 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, parseConfig, settingsOf } from '../../lambdas/core/config.ts';
+
+const SECRET = 'hunter2-very-secret';
+
+function master(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return { name: 'mymaster', host: '127.0.0.1', port: 6379, quorum: 2, ...overrides };
+}
+
+/** The message parseConfig throws for `raw`. */
+function refusal(raw: unknown): string {
+  try {
+    parseConfig(raw, 'cluster.json');
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    const message = (err as Error).message;
+    expect(message).not.toContain('\n');
+    return message;
+  }
+  throw new Error('config was accepted');
+}
+
+const withMaster = (overrides: Record<string, unknown>) => refusal({ masters: [master(overrides)] });
+
+describe('parseConfig: accepted input', () => {
+  it('fills every default', () => {
+    const config = parseConfig({ masters: [master()] });
+    expect(config).toEqual({
+      probes: 3,
+      masters: [
+        {
+          name: 'mymaster',
+          host: '127.0.0.1',
+          port: 6379,
+          quorum: 2,
+          downAfterMs: 30000,
+          failoverTimeoutMs: 180000,
+          parallelSyncs: 1,
+          waitStartSeconds: 0,
+          auth: undefined,
+          knownReplicas: [],
+        },
+      ],
+    });
+  });
+
+  it('keeps explicit values, known replicas and auth', () => {
+    const config = parseConfig({
+      probes: 5,
+      masters: [
+        master({
+          quorum: 5,
+          downAfterMs: 1000,
+          failoverTimeoutMs: 10000,
+          parallelSyncs: 2,
+          waitStartSeconds: 3,
+          auth: { username: 'default', password: SECRET },
+          knownReplicas: [{ host: '127.0.0.1', port: 6380 }],
+        }),
+        master({ name: 'other.cache_2-b', host: 'redis.internal', port: 7000, quorum: 1 }),
+      ],
+    });
+    expect(config.probes).toBe(5);
+    expect(config.masters[0]).toMatchObject({ quorum: 5, downAfterMs: 1000, failoverTimeoutMs: 10000, parallelSyncs: 2, waitStartSeconds: 3 });
+    expect(config.masters[0]?.auth).toEqual({ username: 'default', password: SECRET });
+    expect(config.masters[0]?.knownReplicas).toEqual([{ host: '127.0.0.1', port: 6380 }]);
+    expect(config.masters[1]?.name).toBe('other.cache_2-b');
+  });
+
+  it('accepts a 64-character name', () => {
+    expect(parseConfig({ masters: [master({ name: 'a'.repeat(64) })] }).masters[0]?.name).toHaveLength(64);
+  });
+
+  it('settingsOf gives the failover settings only', () => {
+    const m = parseConfig({ masters: [master({ downAfterMs: 5000, auth: { password: SECRET } })] }).masters[0];
+    if (!m) throw new Error('no master');
+    expect(settingsOf(m)).toEqual({ downAfterMs: 5000, failoverTimeoutMs: 180000, parallelSyncs: 1, waitStartSeconds: 0 });
+  });
+});
+
+describe('parseConfig: refusals', () => {
+  it('refuses a document that is not an object', () => {
+    expect(refusal([])).toBe('cluster.json: must be an object (got array)');
+    expect(refusal(null)).toBe('cluster.json: must be an object (got null)');
+  });
+
+  it('refuses unknown keys at the top and in a master', () => {
+    expect(refusal({ masters: [master()], sentinels: 3 })).toBe('cluster.json: unknown key "sentinels"');
+    expect(withMaster({ downAfterMilliseconds: 5000 })).toBe('cluster.json: masters[0]: unknown key "downAfterMilliseconds"');
+    expect(withMaster({ auth: { password: SECRET, pass: 'x' } })).toBe('cluster.json: masters[0].auth: unknown key "pass"');
+    expect(withMaster({ knownReplicas: [{ host: 'h', port: 1, priority: 1 }] })).toBe(
+      'cluster.json: masters[0].knownReplicas[0]: unknown key "priority"',
+    );
+  });
+
+  it('refuses missing and empty masters', () => {
+    expect(refusal({})).toBe('cluster.json: masters: is required (an array)');
+    expect(refusal({ masters: [] })).toBe('cluster.json: masters: must list at least one master');
+    expect(refusal({ masters: {} })).toBe('cluster.json: masters: must be an array (got object)');
+  });
+
+  it('refuses wrong types, naming the expected type', () => {
+    expect(withMaster({ port: '6379' })).toBe('cluster.json: masters[0].port: must be an integer from 1 to 65535');
+    expect(withMaster({ quorum: true })).toBe('cluster.json: masters[0].quorum: must be a positive integer (got boolean)');
+    expect(withMaster({ host: 42 })).toBe('cluster.json: masters[0].host: must be a non-empty host name without whitespace (got 42)');
+    expect(withMaster({ auth: 'secret' })).toBe('cluster.json: masters[0].auth: must be an object');
+    expect(withMaster({ knownReplicas: {} })).toBe('cluster.json: masters[0].knownReplicas: must be an array (got object)');
+    expect(refusal({ probes: '3', masters: [master()] })).toBe('cluster.json: probes: must be a positive integer');
+    expect(refusal({ masters: ['mymaster'] })).toBe('cluster.json: masters[0]: must be an object');
+  });
+
+  it('refuses missing required fields', () => {
+    expect(refusal({ masters: [{ name: 'm', host: 'h', port: 1 }] })).toBe('cluster.json: masters[0].quorum: is required (a positive integer)');
+    expect(refusal({ masters: [{ host: 'h', port: 1, quorum: 1 }] })).toMatch(/^cluster\.json: masters\[0\]\.name: is required/);
+  });
+
+  it('refuses quorum 0 and quorum larger than probes', () => {
+    expect(withMaster({ quorum: 0 })).toBe('cluster.json: masters[0].quorum: must be a positive integer (got 0)');
+    expect(withMaster({ quorum: 4 })).toBe('cluster.json: masters[0].quorum: quorum 4 is larger than probes (3)');
+    expect(refusal({ probes: 1, masters: [master({ quorum: 1 }), master({ name: 'b', quorum: 2 })] })).toBe(
+      'cluster.json: masters[1].quorum: quorum 2 is larger than probes (1)',
+    );
+    expect(refusal({ probes: 0, masters: [master()] })).toBe('cluster.json: probes: must be a positive integer (got 0)');
+  });
+
+  it('refuses non-positive and fractional times', () => {
+    expect(withMaster({ downAfterMs: -5 })).toBe('cluster.json: masters[0].downAfterMs: must be a positive integer (got -5)');
+    expect(withMaster({ downAfterMs: 0 })).toBe('cluster.json: masters[0].downAfterMs: must be a positive integer (got 0)');
+    expect(withMaster({ failoverTimeoutMs: 0 })).toBe('cluster.json: masters[0].failoverTimeoutMs: must be a positive integer (got 0)');
+    expect(withMaster({ failoverTimeoutMs: 1.5 })).toBe('cluster.json: masters[0].failoverTimeoutMs: must be a positive integer (got 1.5)');
+    expect(withMaster({ parallelSyncs: 0 })).toBe('cluster.json: masters[0].parallelSyncs: must be a positive integer (got 0)');
+    expect(withMaster({ waitStartSeconds: -1 })).toBe('cluster.json: masters[0].waitStartSeconds: must be an integer >= 0 (got -1)');
+  });
+
+  it('refuses bad ports', () => {
+    for (const port of [0, 65536, -1, 6379.5]) {
+      expect(withMaster({ port })).toBe(`cluster.json: masters[0].port: must be an integer from 1 to 65535 (got ${port})`);
+    }
+    expect(withMaster({ knownReplicas: [{ host: 'h', port: 70000 }] })).toBe(
+      'cluster.json: masters[0].knownReplicas[0].port: must be an integer from 1 to 65535 (got 70000)',
+    );
+  });
+
+  it('refuses empty hosts and hosts with whitespace', () => {
+    expect(withMaster({ host: '' })).toBe('cluster.json: masters[0].host: must be a non-empty host name without whitespace');
+    expect(withMaster({ host: '10.0.0.1 ' })).toMatch(/masters\[0\]\.host: must be a non-empty host name/);
+  });
+
+  it('refuses names Sentinel messages or execution names could not carry', () => {
+    const rule = '1 to 64 characters of A-Z a-z 0-9 . _ -';
+    expect(withMaster({ name: 'my master' })).toBe(`cluster.json: masters[0].name: must be ${rule} (got "my master")`);
+    expect(withMaster({ name: 'my\nmaster' })).toBe(`cluster.json: masters[0].name: must be ${rule} (got "my\\nmaster")`);
+    expect(withMaster({ name: 'my\u0007master' })).toBe(`cluster.json: masters[0].name: must be ${rule} (got "my\\u0007master")`);
+    expect(withMaster({ name: 'master*' })).toBe(`cluster.json: masters[0].name: must be ${rule} (got "master*")`);
+    expect(withMaster({ name: '' })).toBe(`cluster.json: masters[0].name: must be ${rule} (got "")`);
+    expect(withMaster({ name: 'a'.repeat(70) })).toMatch(/^cluster\.json: masters\[0\]\.name: must be 1 to 64 characters/);
+  });
+
+  it('refuses duplicate names, naming the duplicate', () => {
+    expect(refusal({ masters: [master(), master({ name: 'b' }), master({ port: 6390 })] })).toBe(
+      'cluster.json: masters[2].name: duplicate master name "mymaster" (also masters[0].name)',
+    );
+  });
+
+  it('refuses auth without exactly one of password and passwordEnv', () => {
+    const message = 'cluster.json: masters[0].auth: give exactly one of password or passwordEnv';
+    expect(withMaster({ auth: { username: 'u' } })).toBe(message);
+    expect(withMaster({ auth: { password: SECRET, passwordEnv: 'REDIS_PASSWORD' } })).toBe(message);
+  });
+
+  it('reports only the first issue', () => {
+    expect(refusal({ probes: 0, masters: [master({ port: 0, quorum: 0 })] })).toBe('cluster.json: probes: must be a positive integer (got 0)');
+  });
+
+  it('uses "config" as the default source', () => {
+    expect(() => parseConfig({})).toThrow(/^config: masters: /);
+  });
+});
+
+describe('passwordEnv', () => {
+  const VAR = 'REDIS_FAILOVER_TEST_PASSWORD';
+  afterEach(() => {
+    delete process.env[VAR];
+  });
+
+  it('reads the password from the environment at load time', () => {
+    process.env[VAR] = SECRET;
+    const config = parseConfig({ masters: [master({ auth: { username: 'app', passwordEnv: VAR } })] });
+    expect(config.masters[0]?.auth).toEqual({ username: 'app', password: SECRET });
+  });
+
+  it('names a missing variable', () => {
+    expect(withMaster({ auth: { passwordEnv: VAR } })).toBe(
+      `cluster.json: masters[0].auth.passwordEnv: environment variable ${VAR} is not set or empty`,
+    );
+  });
+});
+
+describe('no password in any error message', () => {
+  const cases: Record<string, unknown> = {
+    'unknown key next to the password': { masters: [master({ auth: { password: SECRET, extra: 1 } })] },
+    'both password and passwordEnv': { masters: [master({ auth: { password: SECRET, passwordEnv: 'X' } })] },
+    'password of the wrong type': { masters: [master({ auth: { password: [SECRET] } })] },
+    'password as the username type': { masters: [master({ auth: { username: { SECRET }, password: SECRET } })] },
+    'password given as passwordEnv': { masters: [master({ auth: { passwordEnv: SECRET } })] },
+    'password in the port': { masters: [master({ port: SECRET, auth: { password: SECRET } })] },
+    'password in the host': { masters: [master({ host: `${SECRET} x`, auth: { password: SECRET } })] },
+    'bad field after the password': { masters: [master({ auth: { password: SECRET }, quorum: 9 })] },
+  };
+  for (const [name, raw] of Object.entries(cases)) {
+    it(name, () => {
+      expect(refusal(raw)).not.toContain(SECRET);
+    });
+  }
+});
+
+describe('loadConfig', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'config-test-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const file = (name: string, text: string): string => {
+    const path = join(dir, name);
+    writeFileSync(path, text);
+    return path;
+  };
+
+  it('loads a valid file', () => {
+    const path = file('ok.json', JSON.stringify({ probes: 3, masters: [master()] }));
+    expect(loadConfig(path).masters[0]?.name).toBe('mymaster');
+  });
+
+  it('names the file in validation errors', () => {
+    const path = file('bad.json', JSON.stringify({ masters: [master({ downAfterMs: -5 })] }));
+    expect(() => loadConfig(path)).toThrow(`${path}: masters[0].downAfterMs: must be a positive integer (got -5)`);
+  });
+
+  it('refuses a missing file with the OS reason', () => {
+    const path = join(dir, 'missing.json');
+    expect(() => loadConfig(path)).toThrow(new ConfigError(`cannot read config file ${path}: ENOENT (no such file or directory)`));
+  });
+
+  it('refuses a directory', () => {
+    expect(() => loadConfig(dir)).toThrow(`cannot read config file ${dir}: EISDIR`);
+  });
+
+  it('refuses invalid JSON, naming the file and the problem', () => {
+    const path = file('broken.json', '{\n  "probes": 3,\n  "masters": [\n');
+    expect(() => loadConfig(path)).toThrow(new RegExp(`^cannot parse config file ${path}: invalid JSON`));
+    const trailing = file('trailing.json', '{\n  "probes": 3,\n}');
+    // The position becomes a line and column (V8's wording of the problem may vary by Node version).
+    expect(() => loadConfig(trailing)).toThrow(new RegExp(`^cannot parse config file ${trailing}: invalid JSON \\(.+ at line 3 column 1\\)$`));
+  });
+
+  it('never quotes the file text of invalid JSON (it may hold a password)', () => {
+    const path = file('unquoted.json', `{ "masters": [ { "auth": { "password": ${SECRET} } } ] }`);
+    expect(() => loadConfig(path)).toThrow(ConfigError);
+    expect(() => loadConfig(path)).not.toThrow(SECRET);
+    const short = file('short.json', `{"password": ${SECRET}}`);
+    expect(() => loadConfig(short)).not.toThrow(SECRET);
+  });
+});
