@@ -1,0 +1,120 @@
+/** The `redis-failover` command as a user runs it: a real process, real exit statuses and output. */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { RedisServers } from '../../local/redis-servers.ts';
+import { testPorts } from '../support/ports.ts';
+import { infoOf, startTopology } from '../support/topology.ts';
+
+const BIN = fileURLToPath(new URL('../../bin/redis-failover.mjs', import.meta.url));
+const dir = mkdtempSync(path.join(tmpdir(), 'redis-failover-cli-'));
+const ports = testPorts();
+let servers: RedisServers | undefined;
+
+afterEach(async () => {
+  await servers?.stopAll();
+  servers = undefined;
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+interface Run {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function cli(...args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { timeout: 60_000 }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+function configFile(name: string, content: unknown): string {
+  const file = path.join(dir, name);
+  writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content));
+  return file;
+}
+
+const master = { name: 'mymaster', host: '127.0.0.1', port: 6379, quorum: 2 };
+
+describe('command line', () => {
+  it('explains every command and option with --help', async () => {
+    const run = await cli('--help');
+    expect(run.code).toBe(0);
+    for (const word of ['demo', 'failover <name>', '--config', '--events-file', '--no-timestamps', 'Exit status']) expect(run.stdout).toContain(word);
+  });
+
+  it('refuses an unknown command or option with one line and status 2', async () => {
+    const unknownCommand = await cli('frobnicate');
+    expect(unknownCommand.code).toBe(2);
+    expect(unknownCommand.stderr.trim()).toBe('redis-failover: unknown command "frobnicate" (try redis-failover --help)');
+    const unknownOption = await cli('failover', 'mymaster', '--bogus');
+    expect(unknownOption.code).toBe(2);
+    expect(unknownOption.stderr).toContain("'--bogus'");
+    expect(unknownOption.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it.each([
+    ['unknown key', { probes: 3, masters: [{ ...master, colour: 'red' }] }, 'masters[0]'],
+    ['quorum above probes', { probes: 3, masters: [{ ...master, quorum: 4 }] }, 'masters[0].quorum'],
+    ['non-positive time', { probes: 3, masters: [{ ...master, downAfterMs: 0 }] }, 'masters[0].downAfterMs'],
+    ['bad name', { probes: 3, masters: [{ ...master, name: 'my master' }] }, 'masters[0].name'],
+    ['wrong type', { probes: '3', masters: [master] }, 'probes'],
+    ['invalid JSON', '{ "probes": 3, ', 'invalid JSON'],
+  ])('refuses a config with %s, naming it, with status 2 and no stack', async (label, content, named) => {
+    const file = configFile(`${label.replace(/ /g, '-')}.json`, content);
+    const run = await cli('failover', 'mymaster', '--config', file);
+    expect(run.code).toBe(2);
+    const lines = run.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(named);
+    expect(lines[0]).toContain(file);
+    expect(run.stdout).toBe('');
+  });
+
+  it('refuses an unreadable config file and an unknown master name', async () => {
+    const missing = await cli('failover', 'mymaster', '--config', path.join(dir, 'nope.json'));
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('cannot read config file');
+    const file = configFile('ok.json', { probes: 3, masters: [master] });
+    const unknown = await cli('failover', 'other', '--config', file);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr.trim()).toBe(`redis-failover: no master named "other" in ${file} (it has: mymaster)`);
+  });
+
+  it('fails over, prints one line per event, writes JSON lines, exits 0', async () => {
+    servers = new RedisServers();
+    const topology = await startTopology(servers, ports, { replicas: [{ replicaPriority: 10 }, { replicaPriority: 20 }] });
+    const file = configFile('live.json', { probes: 1, masters: [{ ...master, port: topology.master.options.port, quorum: 1, failoverTimeoutMs: 10_000 }] });
+    const eventsFile = path.join(dir, 'events', 'live.jsonl');
+
+    const run = await cli('failover', 'mymaster', '--config', file, '--events-file', eventsFile, '--no-timestamps');
+
+    expect(run.code).toBe(0);
+    const lines = run.stdout.trim().split('\n');
+    expect(lines[0]).toBe(`+failover-triggered master mymaster 127.0.0.1 ${topology.master.options.port}`);
+    expect(lines.at(-1)).toBe(`+switch-master mymaster 127.0.0.1 ${topology.master.options.port} 127.0.0.1 ${topology.replicas[0]!.options.port}`);
+    const json = readFileSync(eventsFile, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { type: string });
+    expect(json.map((e) => e.type)).toEqual(lines.map((line) => line.split(' ')[0]));
+    expect(run.stderr).toContain('done: new master');
+    expect((await infoOf(topology.replicas[0]!)).role).toBe('master');
+  });
+
+  it('exits 1 with the reason when the failover aborts', async () => {
+    servers = new RedisServers();
+    const topology = await startTopology(servers, ports, { replicas: [{ replicaPriority: 0 }] });
+    const file = configFile('nogood.json', { probes: 1, masters: [{ ...master, port: topology.master.options.port, quorum: 1 }] });
+
+    const run = await cli('failover', 'mymaster', '--config', file);
+
+    expect(run.code).toBe(1);
+    expect(run.stdout.trim().split('\n').at(-1)).toMatch(/\] -failover-abort-no-good-slave master mymaster /);
+    expect(run.stderr).toContain(`aborted (NoGoodSlave): no replica qualifies: 127.0.0.1:${topology.replicas[0]!.options.port} replica-priority 0`);
+  });
+});

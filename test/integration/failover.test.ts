@@ -1,0 +1,142 @@
+/**
+ * The failover workflow end to end: the synthesized definition, run locally against real
+ * redis-server processes, started by hand as `SENTINEL FAILOVER` would.
+ */
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { MemoryPublisher } from '../../lambdas/adapters/publisher.ts';
+import { manualFailover } from '../../local/manual-failover.ts';
+import { RedisServers } from '../../local/redis-servers.ts';
+import { LocalWorkflow } from '../../local/workflow-runner.ts';
+import { testPorts } from '../support/ports.ts';
+import { countKeys, infoOf, masterConfig, startTopology, waitFollowing, writeKeys } from '../support/topology.ts';
+
+const ports = testPorts();
+let servers: RedisServers;
+
+beforeAll(async () => {
+  await LocalWorkflow.load(); // synthesize once, outside every test's timing
+});
+
+afterEach(async () => {
+  await servers?.stopAll();
+});
+
+/** The seed's sequence (steps A–L) for one promoted replica and the given re-pointed ones. */
+function seedSequence(reconfigured: number, oldMasterConverted: boolean): string[] {
+  return [
+    '+failover-triggered',
+    '+failover-state-wait-start',
+    '+failover-state-select-slave',
+    '+selected-slave',
+    '+failover-state-send-slaveof-noone',
+    '+failover-state-wait-promotion',
+    '+promoted-slave',
+    '+failover-state-reconf-slaves',
+    ...(oldMasterConverted ? ['+convert-to-slave'] : []),
+    ...Array.from({ length: reconfigured }, () => ['+slave-reconf-sent', '+slave-reconf-inprog', '+slave-reconf-done']).flat(),
+    '+failover-end',
+    '+switch-master',
+  ];
+}
+
+describe('manual failover on a live topology', () => {
+  it('promotes the replica with the best priority, re-points the rest and the old master, keeps the data', async () => {
+    servers = new RedisServers();
+    // Priorities 100 / 10 / 0; the first replica runs without a config file, so CONFIG REWRITE fails there.
+    const topology = await startTopology(servers, await ports, {
+      replicas: [{ replicaPriority: 100, withConfigFile: false }, { replicaPriority: 10 }, { replicaPriority: 0 }],
+    });
+    const [r100, r10, r0] = topology.replicas as [typeof topology.master, typeof topology.master, typeof topology.master];
+    await writeKeys(topology.master, 500, 3);
+    const master = masterConfig(topology);
+    const events = new MemoryPublisher();
+
+    const { execution } = await manualFailover({ master, publisher: events });
+
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(execution.output?.switched?.newMaster).toEqual(r10.address);
+    expect((await infoOf(r10)).role).toBe('master');
+    for (const follower of [r100, r0, topology.master]) await waitFollowing(follower, r10);
+    expect(await countKeys(r10, 500)).toBe(500);
+    expect(await countKeys(r0, 500)).toBe(500);
+
+    expect(events.events.map((e) => e.type)).toEqual(seedSequence(2, true));
+    const m = `mymaster 127.0.0.1 ${topology.master.options.port}`;
+    const slave = (port: number) => `slave 127.0.0.1:${port} 127.0.0.1 ${port} @ ${m}`;
+    const messages = events.events.map((e) => `${e.type} ${e.message}`);
+    expect(messages).toContain(`+selected-slave ${slave(r10.options.port)}`);
+    expect(messages).toContain(`+failover-state-reconf-slaves master ${m}`);
+    expect(messages).toContain(`+slave-reconf-done ${slave(r100.options.port)}`);
+    expect(messages).toContain(`+slave-reconf-done ${slave(r0.options.port)}`);
+    expect(messages).toContain(
+      `+convert-to-slave slave 127.0.0.1:${topology.master.options.port} 127.0.0.1 ${topology.master.options.port} @ mymaster 127.0.0.1 ${r10.options.port}`,
+    );
+    expect(messages.at(-1)).toBe(`+switch-master ${m} 127.0.0.1 ${r10.options.port}`);
+    expect(new Set(events.events.map((e) => e.detail.execution))).toEqual(new Set(['mymaster-1']));
+  });
+
+  it('with equal priorities promotes the replica with the larger replication offset', async () => {
+    servers = new RedisServers();
+    const topology = await startTopology(servers, await ports, { replicas: [{}, {}] });
+    const [behind, ahead] = topology.replicas as [typeof topology.master, typeof topology.master];
+    await writeKeys(topology.master, 100, 2, 'early');
+    // Freeze one replica and cut both links: only `ahead` reconnects and gets the late writes.
+    behind.pause();
+    const client = topology.master.client();
+    await client.call('CLIENT', 'KILL', 'TYPE', 'replica');
+    client.disconnect();
+    await writeKeys(topology.master, 100, 1, 'late');
+    await topology.master.kill();
+    behind.resume();
+    const offsets = await Promise.all([infoOf(behind), infoOf(ahead)]);
+    expect(offsets[1].replOffset).toBeGreaterThan(offsets[0].replOffset);
+
+    const { execution } = await manualFailover({ master: masterConfig(topology), publisher: new MemoryPublisher() });
+
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(execution.output?.switched?.newMaster).toEqual(ahead.address);
+    await waitFollowing(behind, ahead);
+    expect(await countKeys(behind, 100, 'late')).toBe(100);
+  });
+});
+
+describe('manual failover after kill -9 of the master', () => {
+  it('promotes the same replica from the remembered replicas, without waiting on the dead master', async () => {
+    servers = new RedisServers();
+    const topology = await startTopology(servers, await ports, { replicas: [{ replicaPriority: 100 }, { replicaPriority: 10 }, { replicaPriority: 0 }] });
+    const [r100, r10, r0] = topology.replicas as [typeof topology.master, typeof topology.master, typeof topology.master];
+    await writeKeys(topology.master, 500, 3);
+    await topology.master.kill();
+    const events = new MemoryPublisher();
+
+    const { execution, input } = await manualFailover({ master: masterConfig(topology), publisher: events });
+
+    expect(input.masterDownSince).not.toBeNull();
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(execution.output?.switched?.newMaster).toEqual(r10.address);
+    for (const follower of [r100, r0]) await waitFollowing(follower, r10);
+    expect(await countKeys(r10, 500)).toBe(500);
+    // The dead master is skipped at once: no +convert-to-slave, its item left as unreachable.
+    expect(events.events.map((e) => e.type)).toEqual(seedSequence(2, false));
+    const oldMasterItem = execution.output?.reconf?.find((item) => item.target.role === 'old-master');
+    expect(oldMasterItem?.phase).toBe('unreachable');
+  });
+});
+
+describe('idempotent steps', () => {
+  it('leaves the same topology when every step runs twice in a row', async () => {
+    servers = new RedisServers();
+    const topology = await startTopology(servers, await ports, { replicas: [{ replicaPriority: 100 }, { replicaPriority: 10 }, { replicaPriority: 50 }] });
+    const [r100, r10, r50] = topology.replicas as [typeof topology.master, typeof topology.master, typeof topology.master];
+    await writeKeys(topology.master, 200, 3);
+
+    const { execution } = await manualFailover({ master: masterConfig(topology), publisher: new MemoryPublisher(), hooks: { runTwice: true } });
+
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(execution.output?.switched?.newMaster).toEqual(r10.address);
+    for (const follower of [r100, r50, topology.master]) await waitFollowing(follower, r10);
+    const roles = await Promise.all(topology.all.map(async (s) => (await infoOf(s)).role));
+    expect(roles.filter((role) => role === 'master')).toHaveLength(1);
+    expect(await countKeys(r100, 200)).toBe(200);
+  });
+});

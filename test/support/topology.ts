@@ -1,0 +1,104 @@
+import { MemoryPublisher } from '../../lambdas/adapters/publisher.ts';
+import { parseConfig, type MasterConfig } from '../../lambdas/core/config.ts';
+import { parseInfo } from '../../lambdas/core/info.ts';
+import type { ReplicationInfo } from '../../lambdas/core/types.ts';
+import { waitFor } from '../../lambdas/core/wait.ts';
+import type { PortAllocator } from '../../local/ports.ts';
+import { RedisServers, type RedisServer, type RedisServerOptions } from '../../local/redis-servers.ts';
+import { localStepDeps } from '../../local/step-deps.ts';
+import type { StepDeps } from '../../lambdas/runtime/deps.ts';
+
+export interface Topology {
+  readonly master: RedisServer;
+  readonly replicas: readonly RedisServer[];
+  readonly all: readonly RedisServer[];
+}
+
+export interface TopologyOptions {
+  /** One entry per replica. */
+  readonly replicas: ReadonlyArray<Partial<Omit<RedisServerOptions, 'port' | 'replicaOf'>>>;
+  readonly password?: string;
+}
+
+/** A master and its replicas on loopback, every replica connected before this returns. */
+export async function startTopology(servers: RedisServers, ports: PortAllocator, options: TopologyOptions): Promise<Topology> {
+  const master = await servers.start({ port: await ports.take(), password: options.password });
+  const replicas: RedisServer[] = [];
+  for (const replica of options.replicas) {
+    replicas.push(await servers.start({ ...replica, password: options.password, port: await ports.take(), replicaOf: master.address }));
+  }
+  await waitFor(async () => (await infoOf(master)).connectedReplicas.filter((r) => r.state === 'online').length === replicas.length, {
+    timeoutMs: 10_000,
+    what: `${replicas.length} replicas online`,
+  });
+  return { master, replicas, all: [master, ...replicas] };
+}
+
+export async function infoOf(server: RedisServer): Promise<ReplicationInfo> {
+  const client = server.client();
+  client.on('error', () => undefined);
+  try {
+    return parseInfo(String(await client.call('INFO')));
+  } finally {
+    client.disconnect();
+  }
+}
+
+/** Writes `count` keys on the master and waits until `replicas` replicas acknowledged them (WAIT). */
+export async function writeKeys(master: RedisServer, count: number, replicas: number, prefix = 'key'): Promise<void> {
+  const client = master.client();
+  try {
+    const pipeline = client.pipeline();
+    for (let i = 0; i < count; i++) pipeline.set(`${prefix}:${i}`, String(i));
+    await pipeline.exec();
+    const acked = Number(await client.call('WAIT', String(replicas), '5000'));
+    if (acked < replicas) throw new Error(`WAIT: only ${acked} of ${replicas} replicas acknowledged`);
+  } finally {
+    client.disconnect();
+  }
+}
+
+export async function countKeys(server: RedisServer, count: number, prefix = 'key'): Promise<number> {
+  const client = server.client();
+  try {
+    return await client.exists(Array.from({ length: count }, (_, i) => `${prefix}:${i}`));
+  } finally {
+    client.disconnect();
+  }
+}
+
+/** Waits until `server` is a replica of `master` with its link up. */
+export async function waitFollowing(server: RedisServer, master: RedisServer): Promise<void> {
+  await waitFor(
+    async () => {
+      const info = await infoOf(server);
+      return info.role === 'slave' && info.masterPort === master.options.port && info.masterLinkUp;
+    },
+    { timeoutMs: 15_000, what: `${server.options.port} following ${master.options.port} with link up` },
+  );
+}
+
+/** A validated master config for the topology, as the config file would give it. */
+export function masterConfig(topology: Topology, overrides: Record<string, unknown> = {}): MasterConfig {
+  const config = parseConfig({
+    probes: 1,
+    masters: [
+      {
+        name: 'mymaster',
+        host: '127.0.0.1',
+        port: topology.master.options.port,
+        quorum: 1,
+        downAfterMs: 1000,
+        failoverTimeoutMs: 10_000,
+        knownReplicas: topology.replicas.map((r) => r.address),
+        ...overrides,
+      },
+    ],
+  });
+  return config.masters[0]!;
+}
+
+export function recordingDeps(master: MasterConfig): { deps: StepDeps; events: MemoryPublisher } {
+  const events = new MemoryPublisher();
+  return { deps: localStepDeps([master], events), events };
+}
