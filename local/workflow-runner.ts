@@ -36,14 +36,26 @@ export interface LocalExecution {
   readonly lastState: FailoverState | null;
 }
 
+let loading: Promise<LocalWorkflow> | undefined;
+
 export class LocalWorkflow {
+  // Validating the definition takes 100-400 ms: done once, when loading, not when a failover starts.
+  private readonly machine: StateMachine;
+
   private constructor(
     readonly definition: StateMachineDefinition,
     private readonly steps: ReadonlyMap<string, StepRun>,
-  ) {}
+  ) {
+    this.machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
+  }
 
   /** Synthesizes the stack (once per process) and loads every step's handler module. */
-  static async load(): Promise<LocalWorkflow> {
+  static load(): Promise<LocalWorkflow> {
+    loading ??= LocalWorkflow.create();
+    return loading;
+  }
+
+  private static async create(): Promise<LocalWorkflow> {
     const { definition } = await synthesizedWorkflow();
     const steps = new Map<string, StepRun>();
     const modules = new Map<StepKey, StepRun>();
@@ -62,7 +74,6 @@ export class LocalWorkflow {
 
   async run(input: FailoverInput, deps: StepDeps, hooks: StepHooks = {}): Promise<LocalExecution> {
     const name = executionName(input.master.name, input.epoch);
-    const machine = new StateMachine(this.definition as never, { validationOptions: { checkArn: false } });
     const taskResourceLocalHandlers: LocalHandlers = {};
     for (const [state, run] of this.steps) {
       taskResourceLocalHandlers[state] = async (stepInput: unknown) => {
@@ -71,7 +82,7 @@ export class LocalWorkflow {
         return (hooks.runTwice ? await run(stepInput, deps) : result) as JSONValue;
       };
     }
-    const execution = machine.run(input as unknown as JSONValue, {
+    const execution = this.machine.run(input as unknown as JSONValue, {
       overrides: { taskResourceLocalHandlers },
       context: { Execution: { Name: name, Input: input as unknown as JSONValue, StartTime: new Date(input.startedAt).toISOString() } },
     });
