@@ -110,6 +110,21 @@ export class FailoverWorkflow extends Construct {
     });
   }
 
+  /**
+   * A promotion step that polls within one invocation and hands back to the workflow:
+   * it loops until `$.promotion.<done>`, or leaves for `onTimeout` once failover-timeout passed.
+   */
+  private untilDone(id: string, step: StepKey, choiceId: string, done: 'sent' | 'confirmed', next: sfn.IChainable, onTimeout: sfn.IChainable): tasks.LambdaInvoke {
+    const task = this.invoke(id, step, { resultPath: '$.promotion' });
+    task.next(
+      new sfn.Choice(this, choiceId)
+        .when(sfn.Condition.booleanEquals(`$.promotion.${done}`, true), next)
+        .when(sfn.Condition.booleanEquals('$.promotion.timedOut', true), onTimeout)
+        .otherwise(task),
+    );
+    return task;
+  }
+
   private definition(): sfn.IChainable {
     // Aborts publish their event, then fail the execution so the console and alarms show it.
     const abortNoGoodSlave = this.announce('AbortNoGoodSlave', ['-failover-abort-no-good-slave']).next(
@@ -150,21 +165,8 @@ export class FailoverWorkflow extends Construct {
     );
     reconfSlaves.addCatch(failoverEnd, { resultPath: '$.reconfError' }).next(failoverEnd);
 
-    const waitPromotion = this.invoke('WaitPromotion', 'waitPromotion', { resultPath: '$.promotion' });
-    waitPromotion.next(
-      new sfn.Choice(this, 'PromotionConfirmed?')
-        .when(sfn.Condition.booleanEquals('$.promotion.confirmed', true), reconfSlaves)
-        .when(sfn.Condition.booleanEquals('$.promotion.timedOut', true), abortSlaveTimeout)
-        .otherwise(waitPromotion),
-    );
-
-    const sendSlaveofNoOne = this.invoke('SendSlaveofNoOne', 'sendSlaveofNoOne', { resultPath: '$.promotion' });
-    sendSlaveofNoOne.next(
-      new sfn.Choice(this, 'SlaveofNoOneSent?')
-        .when(sfn.Condition.booleanEquals('$.promotion.sent', true), waitPromotion)
-        .when(sfn.Condition.booleanEquals('$.promotion.timedOut', true), abortSlaveTimeout)
-        .otherwise(sendSlaveofNoOne),
-    );
+    const waitPromotion = this.untilDone('WaitPromotion', 'waitPromotion', 'PromotionConfirmed?', 'confirmed', reconfSlaves, abortSlaveTimeout);
+    const sendSlaveofNoOne = this.untilDone('SendSlaveofNoOne', 'sendSlaveofNoOne', 'SlaveofNoOneSent?', 'sent', waitPromotion, abortSlaveTimeout);
 
     const selectSlave = this.invoke('SelectSlave', 'selectSlave', { resultPath: '$.selection' });
     selectSlave.next(

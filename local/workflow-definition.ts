@@ -3,9 +3,10 @@
  * the very stack `cdk deploy` ships, with its tokens resolved. Nothing here knows the states:
  * the local runner executes whatever the construct produced.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { App, Stack } from 'aws-cdk-lib';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { RedisFailoverStack } from '../lib/failover-stack.ts';
@@ -62,7 +63,8 @@ export function synthesizedWorkflow(): Promise<SynthesizedWorkflow> {
 function synthesize(): SynthesizedWorkflow {
   const outdir = mkdtempSync(path.join(tmpdir(), 'redis-failover-synth-'));
   try {
-    const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
+    // The same context `cdk synth` reads from cdk.json: feature flags change the rendered definition.
+    const app = new App({ outdir, context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] } });
     const stack = new RedisFailoverStack(app, 'RedisFailover', { env: { account: LOCAL_ACCOUNT, region: LOCAL_REGION } });
     const functionArns = new Map<string, string>();
     for (const step of STEP_KEYS) {
@@ -74,6 +76,11 @@ function synthesize(): SynthesizedWorkflow {
   } finally {
     rmSync(outdir, { recursive: true, force: true });
   }
+}
+
+function cdkJsonContext(): Record<string, unknown> {
+  const file = fileURLToPath(new URL('../cdk.json', import.meta.url));
+  return (JSON.parse(readFileSync(file, 'utf8')) as { context?: Record<string, unknown> }).context ?? {};
 }
 
 /** Finds the one state machine in a template and resolves its definition. */

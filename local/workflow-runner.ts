@@ -46,7 +46,8 @@ export class LocalWorkflow {
     readonly definition: StateMachineDefinition,
     private readonly steps: ReadonlyMap<string, StepRun>,
   ) {
-    this.machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
+    // A copy: the library's validator writes defaults (QueryLanguage) into the object it gets.
+    this.machine = new StateMachine(structuredClone(definition) as never, { validationOptions: { checkArn: false } });
   }
 
   /** Synthesizes the stack (once per process) and loads every step's handler module. */

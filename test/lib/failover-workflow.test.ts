@@ -1,0 +1,352 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { RedisFailoverStack } from '../../lib/failover-stack.ts';
+import { STEP_KEYS, type StepKey } from '../../lib/steps.ts';
+import {
+  definitionFromTemplate,
+  taskStates,
+  type CloudFormationTemplate,
+  type StateDefinition,
+  type StateMachineDefinition,
+} from '../../local/workflow-definition.ts';
+
+const fakeArn = (step: StepKey) => `arn:aws:lambda:eu-test-1:111122223333:function:${step}`;
+
+let stack: RedisFailoverStack;
+let template: Template;
+let json: CloudFormationTemplate & { Outputs?: Record<string, { Value: unknown }> };
+let definition: StateMachineDefinition;
+/** Logical id of each step's function in the template. */
+const functionIds = new Map<StepKey, string>();
+
+beforeAll(() => {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  stack = new RedisFailoverStack(app, 'Test');
+  template = Template.fromStack(stack);
+  json = template.toJSON() as typeof json;
+  const arns = new Map<string, string>();
+  for (const step of STEP_KEYS) {
+    const fn = stack.workflow.functions[step];
+    const id = Stack.of(fn).getLogicalId(fn.node.defaultChild as CfnFunction);
+    functionIds.set(step, id);
+    arns.set(id, fakeArn(step));
+  }
+  definition = definitionFromTemplate(json, arns);
+});
+
+function state(name: string, machine: StateMachineDefinition = definition): StateDefinition {
+  const found = machine.States[name];
+  if (!found) throw new Error(`no state ${name}`);
+  return found;
+}
+
+function resourcesOfType(type: string): Array<[string, { Type: string; Properties?: Record<string, unknown> }]> {
+  return Object.entries(json.Resources).filter(([, r]) => r.Type === type);
+}
+
+/** Every state, nested machines included. */
+function allStates(machine: StateMachineDefinition): Array<[string, StateDefinition]> {
+  return Object.entries(machine.States).flatMap(([name, s]) => [
+    [name, s] as [string, StateDefinition],
+    ...(s.ItemProcessor ? allStates(s.ItemProcessor) : []),
+    ...(s.Iterator ? allStates(s.Iterator) : []),
+    ...(s.Branches ?? []).flatMap(allStates),
+  ]);
+}
+
+describe('Lambda functions', () => {
+  it('has one function per step, seven in all', () => {
+    template.resourceCountIs('AWS::Lambda::Function', 7);
+    expect(STEP_KEYS).toHaveLength(7);
+    expect(new Set(functionIds.values()).size).toBe(7);
+    for (const id of functionIds.values()) expect(json.Resources[id]?.Type).toBe('AWS::Lambda::Function');
+  });
+
+  it('names each function after its step', () => {
+    expect(Object.fromEntries([...functionIds].map(([step, id]) => [step, id.replace(/[0-9A-F]{8}$/, '')]))).toEqual({
+      announce: 'FailoverAnnounceFunction',
+      selectSlave: 'FailoverSelectSlaveFunction',
+      sendSlaveofNoOne: 'FailoverSendSlaveofNoOneFunction',
+      waitPromotion: 'FailoverWaitPromotionFunction',
+      reconfSlave: 'FailoverReconfSlaveFunction',
+      failoverEnd: 'FailoverFailoverEndFunction',
+      switchMaster: 'FailoverSwitchMasterFunction',
+    });
+  });
+
+  it('runs every function on nodejs22.x, arm64, with the bus name in EVENT_BUS_NAME', () => {
+    const bus = resourcesOfType('AWS::Events::EventBus');
+    expect(bus).toHaveLength(1);
+    const busId = bus[0]![0];
+    const functions = resourcesOfType('AWS::Lambda::Function');
+    expect(functions).toHaveLength(7);
+    for (const [, fn] of functions) {
+      expect(fn.Properties).toMatchObject({
+        Runtime: 'nodejs22.x',
+        Architectures: ['arm64'],
+        MemorySize: 256,
+        Timeout: 60,
+        Handler: 'index.handler',
+        Environment: { Variables: { EVENT_BUS_NAME: { Ref: busId }, NODE_OPTIONS: '--enable-source-maps' } },
+      });
+    }
+  });
+
+  it('names the bus redis-failover by default', () => {
+    template.hasResourceProperties('AWS::Events::EventBus', { Name: 'redis-failover' });
+  });
+
+  it('lets every function, and only its own role, put events on the bus', () => {
+    const busId = resourcesOfType('AWS::Events::EventBus')[0]![0];
+    const policies = resourcesOfType('AWS::IAM::Policy');
+    for (const step of STEP_KEYS) {
+      const fn = json.Resources[functionIds.get(step)!]!;
+      const role = (fn.Properties?.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'];
+      expect(role[1]).toBe('Arn');
+      const granting = policies.filter(([, p]) => {
+        const props = p.Properties as { PolicyDocument: { Statement: Array<Record<string, unknown>> }; Roles: unknown[] };
+        const forRole = props.Roles.some((r) => JSON.stringify(r) === JSON.stringify({ Ref: role[0] }));
+        const puts = props.PolicyDocument.Statement.some(
+          (s) => s.Effect === 'Allow' && s.Action === 'events:PutEvents' && JSON.stringify(s.Resource) === JSON.stringify({ 'Fn::GetAtt': [busId, 'Arn'] }),
+        );
+        return forRole && puts;
+      });
+      expect(granting, step).toHaveLength(1);
+    }
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({ Action: 'events:PutEvents', Effect: 'Allow', Resource: { 'Fn::GetAtt': [busId, 'Arn'] } })]),
+      },
+    });
+  });
+
+  it('lets the state machine invoke every function', () => {
+    const machine = resourcesOfType('AWS::StepFunctions::StateMachine')[0]![1];
+    const roleId = (machine.Properties?.RoleArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    const policy = resourcesOfType('AWS::IAM::Policy').find(([, p]) => JSON.stringify(p.Properties?.Roles) === JSON.stringify([{ Ref: roleId }]));
+    expect(policy).toBeDefined();
+    const text = JSON.stringify(policy![1].Properties?.PolicyDocument);
+    expect(text).toContain('lambda:InvokeFunction');
+    for (const id of functionIds.values()) expect(text).toContain(JSON.stringify({ 'Fn::GetAtt': [id, 'Arn'] }));
+  });
+});
+
+describe('state machine', () => {
+  it('is one STANDARD state machine', () => {
+    template.resourceCountIs('AWS::StepFunctions::StateMachine', 1);
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', { StateMachineType: 'STANDARD' });
+  });
+
+  it('starts with FailoverTriggered', () => {
+    expect(definition.StartAt).toBe('FailoverTriggered');
+  });
+
+  it('has every phase as a state, of the right type', () => {
+    const types = Object.fromEntries(Object.entries(definition.States).map(([name, s]) => [name, s.Type]));
+    expect(types).toEqual({
+      FailoverTriggered: 'Task',
+      WaitStart: 'Wait',
+      SelectSlave: 'Task',
+      'SlaveSelected?': 'Choice',
+      SendSlaveofNoOne: 'Task',
+      'SlaveofNoOneSent?': 'Choice',
+      WaitPromotion: 'Task',
+      'PromotionConfirmed?': 'Choice',
+      ReconfSlaves: 'Map',
+      FailoverEnd: 'Task',
+      SwitchMaster: 'Task',
+      FailoverSucceeded: 'Succeed',
+      AbortNoGoodSlave: 'Task',
+      NoGoodSlave: 'Fail',
+      AbortSlaveTimeout: 'Task',
+      SlaveTimeout: 'Fail',
+    });
+  });
+
+  it('announces the trigger, then waits waitStartSeconds before selecting', () => {
+    expect(state('FailoverTriggered')).toMatchObject({
+      Resource: fakeArn('announce'),
+      Parameters: { events: ['+failover-triggered', '+failover-state-wait-start'], 'master.$': '$.master', 'epoch.$': '$.epoch' },
+      ResultPath: null,
+      Next: 'WaitStart',
+    });
+    expect(state('WaitStart')).toEqual({ Type: 'Wait', SecondsPath: '$.settings.waitStartSeconds', Next: 'SelectSlave' });
+  });
+
+  it('keeps each step’s result under its own key', () => {
+    const resultPaths = Object.fromEntries(
+      Object.entries(definition.States)
+        .filter(([, s]) => s.Type === 'Task' || s.Type === 'Map')
+        .map(([name, s]) => [name, s.ResultPath]),
+    );
+    expect(resultPaths).toEqual({
+      FailoverTriggered: null,
+      SelectSlave: '$.selection',
+      SendSlaveofNoOne: '$.promotion',
+      WaitPromotion: '$.promotion',
+      ReconfSlaves: '$.reconf',
+      FailoverEnd: '$.end',
+      SwitchMaster: '$.switched',
+      AbortNoGoodSlave: null,
+      AbortSlaveTimeout: null,
+    });
+  });
+
+  it('reconfigures the others in a Map limited by parallelSyncs', () => {
+    const map = state('ReconfSlaves');
+    expect(map).toMatchObject({
+      Type: 'Map',
+      ItemsPath: '$.selection.others',
+      MaxConcurrencyPath: '$.settings.parallelSyncs',
+      ItemSelector: {
+        'target.$': '$$.Map.Item.Value',
+        'master.$': '$.master',
+        'promoted.$': '$.selection.promoted',
+        'settings.$': '$.settings',
+        'epoch.$': '$.epoch',
+        'reconfStartedAt.$': '$.promotion.confirmedAt',
+        phase: 'pending',
+      },
+      Next: 'FailoverEnd',
+    });
+    expect(map.MaxConcurrency).toBeUndefined();
+    const processor = map.ItemProcessor!;
+    expect(processor).toBeDefined();
+    expect(processor.StartAt).toBe('ReconfSlave');
+    expect(Object.keys(processor.States).sort()).toEqual(['ReconfSlave', 'SlaveDone', 'SlaveReconfigured?']);
+    expect(state('ReconfSlave', processor)).toMatchObject({ Type: 'Task', Resource: fakeArn('reconfSlave'), Next: 'SlaveReconfigured?' });
+    expect(state('ReconfSlave', processor).ResultPath).toBeUndefined();
+    expect(state('SlaveReconfigured?', processor)).toEqual({
+      Type: 'Choice',
+      Choices: [
+        {
+          Or: ['done', 'sent-timeout', 'unreachable', 'timeout'].map((phase) => ({ Variable: '$.phase', StringEquals: phase })),
+          Next: 'SlaveDone',
+        },
+      ],
+      Default: 'ReconfSlave',
+    });
+    expect(state('SlaveDone', processor)).toEqual({ Type: 'Succeed' });
+  });
+
+  it('uses JSONPath only, never JSONata', () => {
+    const machine = resourcesOfType('AWS::StepFunctions::StateMachine')[0]![1];
+    const raw = JSON.stringify(machine.Properties?.DefinitionString);
+    expect(raw).not.toMatch(/JSONata/i);
+    expect(JSON.stringify(definition)).not.toContain('QueryLanguage');
+    expect(definition.QueryLanguage).toBeUndefined();
+    for (const [name, s] of allStates(definition)) {
+      expect(s.QueryLanguage, name).toBeUndefined();
+      expect(s.Arguments, name).toBeUndefined();
+      expect(s.Output, name).toBeUndefined();
+    }
+  });
+
+  it('retries the Lambda service’s own errors on every Task', () => {
+    const tasks = allStates(definition).filter(([, s]) => s.Type === 'Task');
+    expect(tasks).toHaveLength(9);
+    for (const [name, s] of tasks) {
+      const retry = s.Retry as Array<{ ErrorEquals: string[]; MaxAttempts: number; IntervalSeconds: number; BackoffRate: number; JitterStrategy: string }>;
+      expect(retry, name).toHaveLength(1);
+      expect(retry[0]!.ErrorEquals, name).toEqual(
+        expect.arrayContaining(['Lambda.TooManyRequestsException', 'Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException']),
+      );
+      expect(retry[0]!.ErrorEquals, name).not.toContain('States.ALL');
+      expect(retry[0], name).toMatchObject({ MaxAttempts: 6, IntervalSeconds: 1, BackoffRate: 2, JitterStrategy: 'FULL' });
+      expect(s.TimeoutSeconds, name).toBe(90);
+    }
+  });
+
+  it('loops SelectSlave → SlaveSelected? → SendSlaveofNoOne, or aborts with no good slave', () => {
+    expect(state('SelectSlave')).toMatchObject({ Resource: fakeArn('selectSlave'), Next: 'SlaveSelected?' });
+    expect(state('SlaveSelected?')).toEqual({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.selection.found', BooleanEquals: true, Next: 'SendSlaveofNoOne' }],
+      Default: 'AbortNoGoodSlave',
+    });
+    expect(state('AbortNoGoodSlave')).toMatchObject({
+      Resource: fakeArn('announce'),
+      Parameters: { events: ['-failover-abort-no-good-slave'], 'master.$': '$.master', 'epoch.$': '$.epoch' },
+      Next: 'NoGoodSlave',
+    });
+    expect(state('NoGoodSlave')).toMatchObject({ Type: 'Fail', Error: 'NoGoodSlave' });
+  });
+
+  it('retries SendSlaveofNoOne until sent, or aborts on timeout', () => {
+    expect(state('SendSlaveofNoOne')).toMatchObject({ Resource: fakeArn('sendSlaveofNoOne'), Next: 'SlaveofNoOneSent?' });
+    expect(state('SlaveofNoOneSent?')).toEqual({
+      Type: 'Choice',
+      Choices: [
+        { Variable: '$.promotion.sent', BooleanEquals: true, Next: 'WaitPromotion' },
+        { Variable: '$.promotion.timedOut', BooleanEquals: true, Next: 'AbortSlaveTimeout' },
+      ],
+      Default: 'SendSlaveofNoOne',
+    });
+  });
+
+  it('waits for the promotion, reconfigures once confirmed, or aborts on timeout', () => {
+    expect(state('WaitPromotion')).toMatchObject({ Resource: fakeArn('waitPromotion'), Next: 'PromotionConfirmed?' });
+    expect(state('PromotionConfirmed?')).toEqual({
+      Type: 'Choice',
+      Choices: [
+        { Variable: '$.promotion.confirmed', BooleanEquals: true, Next: 'ReconfSlaves' },
+        { Variable: '$.promotion.timedOut', BooleanEquals: true, Next: 'AbortSlaveTimeout' },
+      ],
+      Default: 'WaitPromotion',
+    });
+    expect(state('AbortSlaveTimeout')).toMatchObject({
+      Resource: fakeArn('announce'),
+      Parameters: { events: ['-failover-abort-slave-timeout'], 'master.$': '$.master', 'epoch.$': '$.epoch' },
+      Next: 'SlaveTimeout',
+    });
+    expect(state('SlaveTimeout')).toMatchObject({ Type: 'Fail', Error: 'SlaveTimeout' });
+  });
+
+  it('always reaches SwitchMaster once promoted: ReconfSlaves and FailoverEnd catch everything', () => {
+    expect(state('ReconfSlaves').Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.reconfError', Next: 'FailoverEnd' }]);
+    expect(state('FailoverEnd')).toMatchObject({
+      Resource: fakeArn('failoverEnd'),
+      Next: 'SwitchMaster',
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.endError', Next: 'SwitchMaster' }],
+    });
+    expect(state('SwitchMaster')).toMatchObject({ Resource: fakeArn('switchMaster'), Next: 'FailoverSucceeded' });
+    expect(state('SwitchMaster').Catch).toBeUndefined();
+    expect(state('FailoverSucceeded')).toEqual({ Type: 'Succeed' });
+  });
+
+  it('only aborts before promotion: no state after ReconfSlaves leads to a Fail state', () => {
+    for (const name of ['ReconfSlaves', 'FailoverEnd', 'SwitchMaster']) {
+      const s = state(name);
+      const targets = [s.Next, ...((s.Catch as Array<{ Next: string }> | undefined) ?? []).map((c) => c.Next)];
+      for (const target of targets) if (target) expect(['FailoverEnd', 'SwitchMaster', 'FailoverSucceeded']).toContain(target);
+    }
+  });
+
+  it('maps every Task to its step', () => {
+    expect(taskStates(definition)).toEqual([
+      { name: 'FailoverTriggered', step: 'announce' },
+      { name: 'SelectSlave', step: 'selectSlave' },
+      { name: 'AbortNoGoodSlave', step: 'announce' },
+      { name: 'SendSlaveofNoOne', step: 'sendSlaveofNoOne' },
+      { name: 'WaitPromotion', step: 'waitPromotion' },
+      { name: 'ReconfSlave', step: 'reconfSlave' },
+      { name: 'FailoverEnd', step: 'failoverEnd' },
+      { name: 'SwitchMaster', step: 'switchMaster' },
+      { name: 'AbortSlaveTimeout', step: 'announce' },
+    ]);
+    const steps = new Set(taskStates(definition).map((t) => t.step));
+    expect([...steps].sort()).toEqual([...STEP_KEYS].sort());
+  });
+});
+
+describe('outputs', () => {
+  it('exports the state machine ARN and the bus name', () => {
+    const machineId = resourcesOfType('AWS::StepFunctions::StateMachine')[0]![0];
+    const busId = resourcesOfType('AWS::Events::EventBus')[0]![0];
+    template.hasOutput('StateMachineArn', { Value: { Ref: machineId } });
+    template.hasOutput('EventBusName', { Value: { Ref: busId } });
+    expect(Object.keys(json.Outputs ?? {}).sort()).toEqual(['EventBusName', 'StateMachineArn']);
+  });
+});
