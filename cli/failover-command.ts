@@ -2,6 +2,7 @@ import { LocalPublisher } from '../lambdas/adapters/local-publisher.ts';
 import { addressKey } from '../lambdas/core/address.ts';
 import { loadConfig } from '../lambdas/core/config.ts';
 import { manualFailover } from '../local/manual-failover.ts';
+import { LocalWorkflow } from '../local/workflow-runner.ts';
 import { describeOutcome } from './outcome.ts';
 import { EXIT, UsageError } from './errors.ts';
 import { note } from './notes.ts';
@@ -19,8 +20,10 @@ export async function failoverCommand(options: FailoverCommandOptions): Promise<
   if (!master) {
     throw new UsageError(`no master named ${JSON.stringify(options.name)} in ${options.configPath} (it has: ${config.masters.map((m) => m.name).join(', ')})`);
   }
-  const started = Date.now();
-  const { execution } = await manualFailover({
+  const loading = Date.now();
+  await LocalWorkflow.load();
+  note(`loaded the failover workflow (synthesized from the CDK stack) in ${((Date.now() - loading) / 1000).toFixed(2)} s`);
+  const { execution, input } = await manualFailover({
     master,
     publisher: new LocalPublisher({ jsonLinesFile: options.eventsFile, timestamps: options.timestamps }),
     onDiscovery: ({ replicas, masterReachable }) => {
@@ -28,6 +31,7 @@ export async function failoverCommand(options: FailoverCommandOptions): Promise<
     },
   });
   const outcome = describeOutcome(execution);
-  note(`${master.name}: ${outcome.summary} (${((Date.now() - started) / 1000).toFixed(2)} s)`);
+  const finishedAt = execution.output?.switched?.switchedAt ?? Date.now();
+  note(`${master.name}: ${outcome.summary} (${finishedAt - input.startedAt} ms after the failover started)`);
   return outcome.ok ? EXIT.ok : EXIT.failed;
 }
