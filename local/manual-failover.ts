@@ -3,7 +3,7 @@
  * failover workflow once, without asking any voter.
  */
 import type { EventPublisher } from '../lambdas/adapters/publisher.ts';
-import { RedisUnreachableError, withRedis } from '../lambdas/adapters/redis.ts';
+import { RedisAuthError, RedisUnreachableError, withRedis } from '../lambdas/adapters/redis.ts';
 import { distinctAddresses } from '../lambdas/core/address.ts';
 import { settingsOf, type MasterConfig } from '../lambdas/core/config.ts';
 import type { Address, FailoverInput } from '../lambdas/core/types.ts';
@@ -33,6 +33,9 @@ export async function discoverReplicas(master: MasterConfig): Promise<Discovery>
     }
     return { replicas: distinctAddresses([...info.connectedReplicas, ...master.knownReplicas], [master]), masterReachable: true };
   } catch (error) {
+    if (error instanceof RedisAuthError) {
+      throw new FailoverRefusedError(`${master.name}: ${error.message}; check the auth of master ${master.name} in the config`);
+    }
     if (!(error instanceof RedisUnreachableError)) throw error;
     return { replicas: distinctAddresses(master.knownReplicas, [master]), masterReachable: false };
   }

@@ -28,6 +28,19 @@ export class RedisUnreachableError extends Error {
   }
 }
 
+/** The server refused our credentials (or has none for us): not a dead server, a configuration to fix. */
+export class RedisAuthError extends Error {
+  constructor(
+    readonly address: Address,
+    reason: string,
+  ) {
+    super(`${address.host}:${address.port} refused authentication: ${reason}`);
+    this.name = 'RedisAuthError';
+  }
+}
+
+const AUTH_ERRORS = /^(WRONGPASS|NOAUTH|NOPERM|ERR invalid password|ERR AUTH)/;
+
 /** Replies Sentinel accepts as "alive" (sentinel.c): PONG, or a server busy loading or without its master. */
 const ACCEPTABLE_PING_ERRORS = /^(LOADING|MASTERDOWN)\b/;
 
@@ -53,8 +66,6 @@ export class RedisLink {
     const redisOptions: RedisOptions = {
       host: address.host,
       port: address.port,
-      username: options.credentials?.username,
-      password: options.credentials?.password,
       connectTimeout: options.connectTimeoutMs ?? 1000,
       commandTimeout: options.commandTimeoutMs ?? 1000,
       connectionName: 'redis-failover',
@@ -74,7 +85,18 @@ export class RedisLink {
       client.disconnect();
       throw new RedisUnreachableError(address, describe(error));
     }
-    return new RedisLink(address, client);
+    const link = new RedisLink(address, client);
+    const { username, password } = options.credentials ?? {};
+    if (password !== undefined) {
+      // AUTH sent by hand: ioredis would swallow WRONGPASS into "Connection is closed".
+      try {
+        await link.command('AUTH', ...(username ? [username, password] : [password]));
+      } catch (error) {
+        await link.close();
+        throw error;
+      }
+    }
+    return link;
   }
 
   /** PING, judged as Sentinel does. Never throws. */
@@ -136,6 +158,7 @@ export class RedisLink {
       return (await this.client.call(name, ...args)) as T;
     } catch (error) {
       if (isConnectionError(error)) throw new RedisUnreachableError(this.address, describe(error));
+      if (AUTH_ERRORS.test(describe(error))) throw new RedisAuthError(this.address, describe(error));
       throw error;
     }
   }

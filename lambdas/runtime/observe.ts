@@ -1,4 +1,4 @@
-import { RedisLink, RedisUnreachableError, type RedisLinkOptions } from '../adapters/redis.ts';
+import { RedisAuthError, RedisLink, RedisUnreachableError, type RedisLinkOptions } from '../adapters/redis.ts';
 import type { Address, ReplicaObservation } from '../core/types.ts';
 
 /**
@@ -11,7 +11,8 @@ export async function observeReplica(address: Address, options: RedisLinkOptions
   try {
     link = await RedisLink.open(address, options);
   } catch (error) {
-    if (error instanceof RedisUnreachableError) return unreachable;
+    // A server that refuses our credentials is as unavailable as a dead one (Sentinel: no acceptable reply).
+    if (error instanceof RedisUnreachableError || error instanceof RedisAuthError) return unreachable;
     throw error;
   }
   try {

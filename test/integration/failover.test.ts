@@ -140,3 +140,38 @@ describe('idempotent steps', () => {
     expect(await countKeys(r100, 200)).toBe(200);
   });
 });
+
+describe('AUTH', () => {
+  it('fails over servers that require a password, and the password appears in no event and no workflow state', async () => {
+    const password = 'pw-9f2c41d7-never-logged';
+    servers = new RedisServers();
+    const topology = await startTopology(servers, ports, { password, replicas: [{ replicaPriority: 10 }, { replicaPriority: 20 }] });
+    const [promoted, other] = topology.replicas as [typeof topology.master, typeof topology.master];
+    const events = new MemoryPublisher();
+
+    const { execution, input } = await manualFailover({
+      master: masterConfig(topology, { auth: { username: 'default', password } }),
+      publisher: events,
+    });
+
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(execution.output?.switched?.newMaster).toEqual(promoted.address);
+    for (const follower of [other, topology.master]) await waitFollowing(follower, promoted);
+    const everything = JSON.stringify({ events: events.events, input, execution });
+    expect(everything).not.toContain(password);
+  });
+
+  it('refuses to start with a wrong password, naming the server, touching nothing', async () => {
+    servers = new RedisServers();
+    const topology = await startTopology(servers, ports, { password: 'right-password', replicas: [{ replicaPriority: 10 }] });
+
+    const attempt = manualFailover({ master: masterConfig(topology, { auth: { password: 'wrong-password' } }), publisher: new MemoryPublisher() });
+
+    // Discovery asks the master first: a refused AUTH is an error for the operator, not a dead master.
+    await expect(attempt).rejects.toThrow(
+      `mymaster: 127.0.0.1:${topology.master.options.port} refused authentication: WRONGPASS invalid username-password pair or user is disabled.; check the auth of master mymaster in the config`,
+    );
+    expect((await infoOf(topology.master)).role).toBe('master');
+    await waitFollowing(topology.replicas[0]!, topology.master);
+  });
+});

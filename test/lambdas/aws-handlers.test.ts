@@ -1,0 +1,78 @@
+/** The Lambda entry points as Lambda calls them: thin handlers over the same steps, events to EventBridge. */
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { FailoverState } from '../../lambdas/core/workflow-state.ts';
+
+const eventBridge = mockClient(EventBridgeClient);
+const master = { name: 'mymaster', host: '10.0.0.1', port: 6379 };
+
+beforeAll(() => {
+  process.env.EVENT_BUS_NAME = 'redis-failover-test';
+});
+afterAll(() => {
+  delete process.env.EVENT_BUS_NAME;
+  eventBridge.restore();
+});
+beforeEach(() => {
+  eventBridge.reset();
+  eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: '1' }, { EventId: '2' }] });
+});
+
+function sentEntries() {
+  return eventBridge.commandCalls(PutEventsCommand).flatMap((call) => call.args[0].input.Entries ?? []);
+}
+
+describe('Lambda handlers', () => {
+  it('announce publishes each phase event to the bus, named as Sentinel names it', async () => {
+    const { handler } = await import('../../lambdas/announce.ts');
+    await handler({ events: ['+failover-triggered', '+failover-state-wait-start'], master, epoch: 3 });
+
+    const entries = sentEntries();
+    expect(entries.map((e) => e.DetailType)).toEqual(['+failover-triggered', '+failover-state-wait-start']);
+    expect(entries.every((e) => e.EventBusName === 'redis-failover-test' && e.Source === 'io.github.redis-failover')).toBe(true);
+    expect(JSON.parse(entries[0]!.Detail!)).toMatchObject({
+      master: 'mymaster',
+      epoch: 3,
+      execution: 'mymaster-3',
+      message: 'master mymaster 10.0.0.1 6379',
+    });
+  });
+
+  it('announce refuses an event name Sentinel does not have', async () => {
+    const { handler } = await import('../../lambdas/announce.ts');
+    await expect(handler({ events: ['+made-up'], master, epoch: 1 })).rejects.toThrow('unknown Sentinel event "+made-up"');
+    expect(sentEntries()).toHaveLength(0);
+  });
+
+  it('switch-master publishes +switch-master with the old and new addresses', async () => {
+    const { handler } = await import('../../lambdas/switch-master.ts');
+    const state: FailoverState = {
+      master,
+      epoch: 2,
+      settings: { downAfterMs: 5000, failoverTimeoutMs: 60_000, parallelSyncs: 1, waitStartSeconds: 0 },
+      replicas: [{ host: '10.0.0.2', port: 6379 }],
+      startedAt: 0,
+      masterDownSince: null,
+      manual: false,
+      selection: { found: true, promoted: { host: '10.0.0.2', port: 6379 }, promotedRunId: null, others: [], rejected: [], selectedAt: 0 },
+    };
+    const result = await handler(state);
+
+    expect(result.newMaster).toEqual({ host: '10.0.0.2', port: 6379 });
+    const [entry] = sentEntries();
+    expect(entry?.DetailType).toBe('+switch-master');
+    expect(JSON.parse(entry!.Detail!)).toMatchObject({
+      message: 'mymaster 10.0.0.1 6379 10.0.0.2 6379',
+      oldMaster: { host: '10.0.0.1', port: 6379 },
+      newMaster: { host: '10.0.0.2', port: 6379 },
+    });
+  });
+
+  it('a step after SelectSlave refuses a state without a selected replica', async () => {
+    const { handler } = await import('../../lambdas/switch-master.ts');
+    const state = { master, epoch: 1, settings: { downAfterMs: 1, failoverTimeoutMs: 1, parallelSyncs: 1, waitStartSeconds: 0 }, replicas: [], startedAt: 0, masterDownSince: null, manual: true };
+    await expect(handler(state)).rejects.toThrow('workflow state has no selected replica ($.selection.promoted)');
+    expect(sentEntries()).toHaveLength(0);
+  });
+});
