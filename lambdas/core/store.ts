@@ -1,0 +1,98 @@
+/**
+ * The table: what Sentinel keeps in its config file (current master, epoch, known replicas)
+ * plus what Sentinels tell each other (votes) and the failover lease.
+ * Pure types: adapters (DynamoDB, dynalite) implement `FailoverStore`.
+ */
+import type { Address, MasterRef } from './types.ts';
+
+/** A replica remembered for a master, refreshed from INFO. */
+export interface KnownReplica extends Address {
+  runId: string | null;
+  priority: number;
+  offset: number;
+  lastSeenAt: number;
+}
+
+/** The failover in progress: who leads it, for which epoch, until when. */
+export interface FailoverLease {
+  epoch: number;
+  /** Step Functions execution name, `<master>-<epoch>`. */
+  execution: string;
+  leader: string;
+  startedAt: number;
+  leaseExpiresAt: number;
+}
+
+export interface MasterRecord {
+  name: string;
+  /** The current master of record (after a failover: the promoted replica, not the config's address). */
+  host: string;
+  port: number;
+  epoch: number;
+  failover: FailoverLease | null;
+  /** Start of the last attempt; blocks the next one for 2 × failover-timeout. */
+  lastFailoverStartedAt: number | null;
+  switchedAt: number | null;
+}
+
+/** One voter's opinion of a master. Expiry is checked in code, never by TTL. */
+export interface Vote {
+  voter: string;
+  master: string;
+  /** Since when this voter holds SDOWN, or null when it sees the master up. */
+  sdownSince: number | null;
+  observedAt: number;
+  expiresAt: number;
+}
+
+export type StartFailoverResult =
+  | { won: true; record: MasterRecord }
+  | { won: false; reason: 'epoch-moved' | 'in-progress' | 'blocked'; record: MasterRecord };
+
+export interface FailoverStore {
+  /** Creates the master's record from the config when absent (conditional put); returns the stored record either way. A record that exists is never overwritten: the table, not the config, knows the current master after a failover. */
+  ensureMaster(master: MasterRef): Promise<MasterRecord>;
+  getMaster(name: string): Promise<MasterRecord | null>;
+  /** Writes (overwrites) one voter's opinion. */
+  putVote(vote: Vote): Promise<void>;
+  /** Every vote for the master, expired ones included (expiry is the caller's check: no TTL in code paths). */
+  listVotes(master: string): Promise<Vote[]>;
+  /** Adds or refreshes replicas (one item each). */
+  upsertReplicas(master: string, replicas: readonly KnownReplica[]): Promise<void>;
+  listReplicas(master: string): Promise<KnownReplica[]>;
+  removeReplica(master: string, replica: Address): Promise<void>;
+  /**
+   * Leadership: one failover per master per epoch. A single conditional UpdateItem that succeeds only if
+   * the stored epoch still equals `expectedEpoch`, no unexpired lease is held (failover absent/null or leaseExpiresAt < now),
+   * and lastFailoverStartedAt is absent or older than now - blockMs (Sentinel's 2 × failover-timeout rule).
+   * On success: epoch = expectedEpoch + 1, failover = { epoch, execution: `${name}-${epoch}`, leader, startedAt: now, leaseExpiresAt: now + leaseMs }, lastFailoverStartedAt = now.
+   * On ConditionalCheckFailed: read the record and say why (epoch-moved / in-progress / blocked).
+   */
+  tryStartFailover(
+    name: string,
+    args: { expectedEpoch: number; leader: string; now: number; leaseMs: number; blockMs: number },
+  ): Promise<StartFailoverResult>;
+  /** The workflow's last step: conditional on failover.epoch === epoch (or already switched to newMaster at that epoch: idempotent, returns the record): master address := newMaster, failover := null, switchedAt := now. Throws a clear error if another epoch holds the record. */
+  completeFailover(name: string, args: { epoch: number; newMaster: Address; now: number }): Promise<MasterRecord>;
+  /** An aborted failover: conditional on failover.epoch === epoch; failover := null (lastFailoverStartedAt stays, so the 2× timeout block applies). Idempotent. */
+  abortFailover(name: string, args: { epoch: number }): Promise<MasterRecord>;
+}
+
+/** Thrown when a failover step acts for an epoch that no longer holds the master record. */
+export class StaleEpochError extends Error {
+  override readonly name = 'StaleEpochError';
+}
+
+/**
+ * Why `tryStartFailover`'s condition refuses, read from the record (null: it would be allowed).
+ * The same rules as the conditional write, so an adapter can explain a ConditionalCheckFailed.
+ */
+export function startFailoverRefusal(
+  record: MasterRecord,
+  args: { expectedEpoch: number; now: number; blockMs: number },
+): 'epoch-moved' | 'in-progress' | 'blocked' | null {
+  if (record.epoch !== args.expectedEpoch) return 'epoch-moved';
+  if (record.failover !== null && !(record.failover.leaseExpiresAt < args.now)) return 'in-progress';
+  if (record.lastFailoverStartedAt !== null && !(record.lastFailoverStartedAt < args.now - args.blockMs)) return 'blocked';
+  return null;
+}

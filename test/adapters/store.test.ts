@@ -1,0 +1,246 @@
+import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createTable, DynamoDbStore } from '../../lambdas/adapters/dynamodb-store.ts';
+import { StaleEpochError } from '../../lambdas/core/store.ts';
+import type { KnownReplica, MasterRecord, Vote } from '../../lambdas/core/store.ts';
+import type { MasterRef } from '../../lambdas/core/types.ts';
+import { startDynalite } from '../../local/dynalite.ts';
+import type { LocalDynamo } from '../../local/dynalite.ts';
+
+const TABLE = 'failover';
+const T0 = 1_800_000_000_000;
+const LEASE_MS = 180_000;
+const BLOCK_MS = 360_000; // 2 × failover-timeout
+
+let local: LocalDynamo;
+let store: DynamoDbStore;
+let masters = 0;
+
+beforeAll(async () => {
+  local = await startDynalite();
+  await createTable(local.client, TABLE);
+  store = new DynamoDbStore({ client: local.client, tableName: TABLE });
+});
+
+afterAll(async () => {
+  await local?.stop();
+});
+
+/** A fresh master per test: tests share one table and never see each other's items. */
+async function freshMaster(): Promise<MasterRef> {
+  const master = { name: `m${++masters}`, host: '10.0.0.1', port: 6379 };
+  await store.ensureMaster(master);
+  return master;
+}
+
+function start(name: string, expectedEpoch: number, leader: string, now: number) {
+  return store.tryStartFailover(name, { expectedEpoch, leader, now, leaseMs: LEASE_MS, blockMs: BLOCK_MS });
+}
+
+function replica(port: number, lastSeenAt = T0): KnownReplica {
+  return { host: '10.0.0.2', port, runId: `run-${port}`, priority: 100, offset: port * 10, lastSeenAt };
+}
+
+describe('DynamoDbStore: master record', () => {
+  it('ensureMaster creates the record from the config, then never overwrites it', async () => {
+    const master = { name: 'cfg', host: '10.0.0.1', port: 6379 };
+    const created = await store.ensureMaster(master);
+    expect(created).toEqual<MasterRecord>({ ...master, epoch: 0, failover: null, lastFailoverStartedAt: null, switchedAt: null });
+    expect(await store.getMaster('cfg')).toEqual(created);
+
+    await store.tryStartFailover('cfg', { expectedEpoch: 0, leader: 'p1', now: T0, leaseMs: LEASE_MS, blockMs: BLOCK_MS });
+    const switched = await store.completeFailover('cfg', { epoch: 1, newMaster: { host: '10.0.0.2', port: 6380 }, now: T0 + 1 });
+
+    // The config still names the old master: the table wins.
+    expect(await store.ensureMaster(master)).toEqual(switched);
+    expect(await store.ensureMaster({ ...master, port: 7000 })).toMatchObject({ host: '10.0.0.2', port: 6380, epoch: 1 });
+  });
+
+  it('getMaster is null for an unknown master', async () => {
+    expect(await store.getMaster('nobody')).toBeNull();
+  });
+});
+
+describe('DynamoDbStore: votes', () => {
+  it('puts, lists and overwrites one opinion per voter, expired ones included', async () => {
+    const { name } = await freshMaster();
+    const other = await freshMaster();
+    const a: Vote = { voter: 'probe-a', master: name, sdownSince: T0, observedAt: T0 + 100, expiresAt: T0 + 5_100 };
+    const b: Vote = { voter: 'probe-b', master: name, sdownSince: null, observedAt: T0, expiresAt: T0 + 5_000 };
+    await store.putVote(a);
+    await store.putVote(b);
+    await store.putVote({ ...a, master: other.name });
+    await store.upsertReplicas(name, [replica(6380)]); // same partition, not a vote
+
+    expect(sortBy(await store.listVotes(name), (v) => v.voter)).toEqual([a, b]);
+
+    const a2 = { ...a, sdownSince: null, observedAt: T0 + 9_000, expiresAt: T0 + 14_000 };
+    await store.putVote(a2);
+    expect(sortBy(await store.listVotes(name), (v) => v.voter)).toEqual([a2, b]);
+    expect(await store.listVotes('nobody')).toEqual([]);
+  });
+});
+
+describe('DynamoDbStore: replicas', () => {
+  it('upserts, lists and removes replicas', async () => {
+    const { name } = await freshMaster();
+    await store.upsertReplicas(name, [replica(6380), replica(6381)]);
+    await store.upsertReplicas(name, [{ ...replica(6381, T0 + 1_000), runId: null, offset: 42 }]);
+    await store.putVote({ voter: 'p', master: name, sdownSince: null, observedAt: T0, expiresAt: T0 }); // not a replica
+
+    expect(sortBy(await store.listReplicas(name), (r) => r.port)).toEqual([replica(6380), { ...replica(6381, T0 + 1_000), runId: null, offset: 42 }]);
+
+    await store.removeReplica(name, { host: '10.0.0.2', port: 6380 });
+    await store.removeReplica(name, { host: '10.0.0.2', port: 9999 }); // absent: no error
+    expect((await store.listReplicas(name)).map((r) => r.port)).toEqual([6381]);
+  });
+
+  it('follows LastEvaluatedKey across pages', async () => {
+    const { name } = await freshMaster();
+    const doc = DynamoDBDocumentClient.from(local.client);
+    const paged = new DynamoDbStore({ client: doc, tableName: TABLE, pageSize: 10 });
+    const replicas = Array.from({ length: 105 }, (_, i) => replica(7000 + i));
+    await paged.upsertReplicas(name, replicas);
+
+    const send = vi.spyOn(doc, 'send');
+    const listed = await paged.listReplicas(name);
+    const queries = send.mock.calls.filter(([command]) => command instanceof QueryCommand).length;
+    send.mockRestore();
+
+    expect(sortBy(listed, (r) => r.port)).toEqual(replicas);
+    expect(queries).toBe(11);
+    expect(await store.listReplicas(name)).toHaveLength(105); // default page size: same answer
+  });
+});
+
+describe('DynamoDbStore: tryStartFailover', () => {
+  it('the first caller wins epoch 0 → 1 and holds the lease', async () => {
+    const { name } = await freshMaster();
+    const result = await start(name, 0, 'probe-a', T0);
+    expect(result).toEqual({
+      won: true,
+      record: {
+        name,
+        host: '10.0.0.1',
+        port: 6379,
+        epoch: 1,
+        failover: { epoch: 1, execution: `${name}-1`, leader: 'probe-a', startedAt: T0, leaseExpiresAt: T0 + LEASE_MS },
+        lastFailoverStartedAt: T0,
+        switchedAt: null,
+      },
+    });
+    expect(await store.getMaster(name)).toEqual(result.record);
+  });
+
+  it('a second caller with the same expected epoch loses and the record is untouched', async () => {
+    const { name } = await freshMaster();
+    const first = await start(name, 0, 'probe-a', T0);
+    const second = await start(name, 0, 'probe-b', T0 + 1);
+    expect(second).toEqual({ won: false, reason: 'epoch-moved', record: first.record });
+  });
+
+  it('a caller that saw the new epoch is refused while the lease is held', async () => {
+    const { name } = await freshMaster();
+    await start(name, 0, 'probe-a', T0);
+    const result = await start(name, 1, 'probe-b', T0 + LEASE_MS); // leaseExpiresAt is not yet < now
+    expect(result).toMatchObject({ won: false, reason: 'in-progress', record: { epoch: 1, failover: { leader: 'probe-a' } } });
+  });
+
+  it('exactly one of 10 concurrent racers wins', async () => {
+    const { name } = await freshMaster();
+    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => start(name, 0, `probe-${i}`, T0 + i)));
+    const winners = results.filter((r) => r.won);
+    expect(winners).toHaveLength(1);
+    expect(results.filter((r) => !r.won).map((r) => r.won === false && r.reason)).toEqual(Array(9).fill('epoch-moved'));
+    const record = await store.getMaster(name);
+    expect(record?.epoch).toBe(1);
+    expect(record?.failover).toEqual(winners[0]?.record.failover);
+  });
+
+  it('after the lease expires, another voter wins epoch + 1 only once the block window has passed', async () => {
+    const { name } = await freshMaster();
+    await start(name, 0, 'probe-a', T0);
+
+    const leaseOver = T0 + LEASE_MS + 1;
+    expect(await start(name, 1, 'probe-b', leaseOver)).toMatchObject({ won: false, reason: 'blocked' });
+    expect(await start(name, 1, 'probe-b', T0 + BLOCK_MS)).toMatchObject({ won: false, reason: 'blocked' });
+
+    const result = await start(name, 1, 'probe-b', T0 + BLOCK_MS + 1);
+    expect(result).toMatchObject({
+      won: true,
+      record: { epoch: 2, lastFailoverStartedAt: T0 + BLOCK_MS + 1, failover: { epoch: 2, execution: `${name}-2`, leader: 'probe-b' } },
+    });
+  });
+
+  it('a lease longer than the block window keeps others out until it expires', async () => {
+    const { name } = await freshMaster();
+    await store.tryStartFailover(name, { expectedEpoch: 0, leader: 'a', now: T0, leaseMs: 10_000, blockMs: 1_000 });
+    const args = { expectedEpoch: 1, leader: 'b', leaseMs: 10_000, blockMs: 1_000 };
+    expect(await store.tryStartFailover(name, { ...args, now: T0 + 10_000 })).toMatchObject({ won: false, reason: 'in-progress' });
+    expect(await store.tryStartFailover(name, { ...args, now: T0 + 10_001 })).toMatchObject({ won: true, record: { epoch: 2 } });
+  });
+
+  it('refuses with a clear error when the master has no record', async () => {
+    await expect(start('never-ensured', 0, 'probe-a', T0)).rejects.toThrow(/no record for master never-ensured/);
+  });
+});
+
+describe('DynamoDbStore: completeFailover', () => {
+  const newMaster = { host: '10.0.0.3', port: 6381 };
+
+  it('switches the address, clears the lease, keeps the block, and is idempotent', async () => {
+    const { name } = await freshMaster();
+    await start(name, 0, 'probe-a', T0);
+    const done = await store.completeFailover(name, { epoch: 1, newMaster, now: T0 + 30_000 });
+    expect(done).toEqual<MasterRecord>({ name, ...newMaster, epoch: 1, failover: null, lastFailoverStartedAt: T0, switchedAt: T0 + 30_000 });
+    expect(await store.getMaster(name)).toEqual(done);
+
+    // A retried last step: same answer, nothing rewritten.
+    expect(await store.completeFailover(name, { epoch: 1, newMaster, now: T0 + 40_000 })).toEqual(done);
+  });
+
+  it('refuses a stale epoch', async () => {
+    const { name } = await freshMaster();
+    await start(name, 0, 'probe-a', T0);
+    await store.abortFailover(name, { epoch: 1 });
+    await start(name, 1, 'probe-b', T0 + BLOCK_MS + 1); // epoch 2 holds the record now
+
+    const stale = store.completeFailover(name, { epoch: 1, newMaster, now: T0 + BLOCK_MS + 2 });
+    await expect(stale).rejects.toThrow(StaleEpochError);
+    await expect(store.completeFailover(name, { epoch: 1, newMaster, now: T0 })).rejects.toThrow(/epoch 1: the record is at epoch 2 with failover epoch 2 in progress/);
+    expect(await store.getMaster(name)).toMatchObject({ host: '10.0.0.1', port: 6379, epoch: 2, failover: { epoch: 2 } });
+  });
+
+  it('refuses when the failover of that epoch was aborted', async () => {
+    const { name } = await freshMaster();
+    await start(name, 0, 'probe-a', T0);
+    await store.abortFailover(name, { epoch: 1 });
+    await expect(store.completeFailover(name, { epoch: 1, newMaster, now: T0 + 1 })).rejects.toThrow(StaleEpochError);
+  });
+});
+
+describe('DynamoDbStore: abortFailover', () => {
+  it('clears the lease, keeps lastFailoverStartedAt (the block), and is idempotent', async () => {
+    const { name } = await freshMaster();
+    await start(name, 0, 'probe-a', T0);
+    const aborted = await store.abortFailover(name, { epoch: 1 });
+    expect(aborted).toMatchObject({ epoch: 1, failover: null, lastFailoverStartedAt: T0, host: '10.0.0.1', switchedAt: null });
+    expect(await store.abortFailover(name, { epoch: 1 })).toEqual(aborted);
+
+    // No lease, but the block still applies.
+    expect(await start(name, 1, 'probe-b', T0 + 1)).toMatchObject({ won: false, reason: 'blocked' });
+    expect(await start(name, 1, 'probe-b', T0 + BLOCK_MS + 1)).toMatchObject({ won: true, record: { epoch: 2 } });
+  });
+
+  it('leaves a later epoch\'s lease alone', async () => {
+    const { name } = await freshMaster();
+    await start(name, 0, 'probe-a', T0);
+    await store.abortFailover(name, { epoch: 1 });
+    await start(name, 1, 'probe-b', T0 + BLOCK_MS + 1);
+    expect(await store.abortFailover(name, { epoch: 1 })).toMatchObject({ epoch: 2, failover: { epoch: 2, leader: 'probe-b' } });
+  });
+});
+
+function sortBy<T>(items: T[], key: (item: T) => string | number): T[] {
+  return [...items].sort((x, y) => (key(x) < key(y) ? -1 : key(x) > key(y) ? 1 : 0));
+}
