@@ -13,11 +13,12 @@ export async function run(state: FailoverState, deps: StepDeps): Promise<Selecti
 
   const options = await deps.linkOptions(master.name);
   // Known replicas, once each, never the master itself.
-  const replicas = distinctAddresses(state.replicas, [master]);
+  const replicas = distinctAddresses([...state.replicas, ...(state.resumePromoted ? [state.resumePromoted] : [])], [master]);
   const observations = await Promise.all(replicas.map((address) => observeReplica(address, options)));
   const now = deps.now();
   const result = selectReplica(observations, { now, masterDownSince: state.masterDownSince, downAfterMs: state.settings.downAfterMs });
-  const chosen = result.chosen;
+  const resumed = state.resumePromoted ? observations.find((o) => sameAddress(o.address, state.resumePromoted!) && o.info?.role === 'master') : undefined;
+  const chosen = resumed ?? result.chosen;
   if (!chosen) {
     // AbortNoGoodSlave publishes the abort: the workflow, not this step, decides the path.
     return { found: false, promoted: null, promotedRunId: null, others: [], rejected: result.rejected, selectedAt: now };

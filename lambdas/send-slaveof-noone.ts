@@ -10,6 +10,8 @@ import { requireSelection } from './runtime/require.ts';
 export async function run(state: FailoverState, deps: StepDeps): Promise<PromotionOutput> {
   const { promoted, selectedAt } = requireSelection(state);
   const options = await deps.linkOptions(state.master.name);
+  // Written before the command: if this leader dies right after sending, the next epoch knows whom it promoted.
+  await deps.store?.recordPromotion(state.master.name, { epoch: state.epoch, promoted });
   // Sentinel keeps trying while the replica is unreachable, until failover-timeout.
   const outcome = await pollWithin(deps, selectedAt + state.settings.failoverTimeoutMs, async () => {
     try {

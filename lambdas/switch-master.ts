@@ -7,8 +7,16 @@ import { requireSelection } from './runtime/require.ts';
 
 export async function run(state: FailoverState, deps: StepDeps): Promise<SwitchOutput> {
   const { promoted } = requireSelection(state);
+  const now = deps.now();
+  if (deps.store) {
+    // The table first: whoever reacts to +switch-master and asks for the master must get the new one.
+    await deps.store.completeFailover(state.master.name, { epoch: state.epoch, newMaster: promoted, now });
+    // Sentinel's view after a switch: the old master is a replica to convert when it returns; the promoted one is not a replica.
+    await deps.store.upsertReplicas(state.master.name, [{ host: state.master.host, port: state.master.port, runId: null, priority: 100, offset: 0, lastSeenAt: now }]);
+    await deps.store.removeReplica(state.master.name, promoted);
+  }
   await deps.publisher.publish([switchMasterEvent(state.master, promoted, failoverEventContext(state, deps))]);
-  return { oldMaster: { host: state.master.host, port: state.master.port }, newMaster: promoted, switchedAt: deps.now() };
+  return { oldMaster: { host: state.master.host, port: state.master.port }, newMaster: promoted, switchedAt: now };
 }
 
 export const handler = (state: FailoverState) => run(state, awsDeps());

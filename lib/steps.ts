@@ -9,6 +9,7 @@ export const LAMBDAS_DIR = fileURLToPath(new URL('../lambdas/', import.meta.url)
  */
 export const FAILOVER_STEPS = {
   announce: 'announce.ts',
+  abortFailover: 'abort-failover.ts',
   selectSlave: 'select-slave.ts',
   sendSlaveofNoOne: 'send-slaveof-noone.ts',
   waitPromotion: 'wait-promotion.ts',

@@ -10,7 +10,7 @@ import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-s
 import type { AttributeDefinition, KeySchemaElement } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { startFailoverRefusal, StaleEpochError } from '../core/store.ts';
-import type { FailoverLease, FailoverStore, KnownReplica, MasterRecord, StartFailoverResult, Vote } from '../core/store.ts';
+import type { FailoverLease, FailoverStore, KnownReplica, MasterRecord, PromotedReplica, StartFailoverResult, Vote } from '../core/store.ts';
 import type { Address, MasterRef } from '../core/types.ts';
 import { executionName } from '../core/workflow-state.ts';
 
@@ -64,7 +64,7 @@ export class DynamoDbStore implements FailoverStore {
   }
 
   async ensureMaster(master: MasterRef): Promise<MasterRecord> {
-    const record: MasterRecord = { name: master.name, host: master.host, port: master.port, epoch: 0, failover: null, lastFailoverStartedAt: null, switchedAt: null };
+    const record: MasterRecord = { name: master.name, host: master.host, port: master.port, epoch: 0, failover: null, lastFailoverStartedAt: null, switchedAt: null, promoted: null };
     try {
       await this.#doc.send(
         new PutCommand({
@@ -104,6 +104,18 @@ export class DynamoDbStore implements FailoverStore {
     );
   }
 
+  async addReplica(master: string, replica: KnownReplica): Promise<boolean> {
+    const { host, port, runId, priority, offset, lastSeenAt } = replica;
+    const item = { pk: masterPk(master), sk: replicaSk(replica), host, port, runId, priority, offset, lastSeenAt };
+    try {
+      await this.#doc.send(new PutCommand({ TableName: this.#table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
+      return true;
+    } catch (err) {
+      if (isConditionFailure(err)) return false;
+      throw err;
+    }
+  }
+
   async listReplicas(master: string): Promise<KnownReplica[]> {
     return (await this.#query(master, REPLICA)).map(toReplica);
   }
@@ -130,9 +142,9 @@ export class DynamoDbStore implements FailoverStore {
     const { epoch, newMaster, now } = args;
     try {
       return await this.#updateHeldLease(name, epoch, {
-        UpdateExpression: 'SET #host = :host, #port = :port, #failover = :null, #switchedAt = :now',
-        ExpressionAttributeNames: { '#host': 'host', '#port': 'port', '#switchedAt': 'switchedAt' },
-        ExpressionAttributeValues: { ':host': newMaster.host, ':port': newMaster.port, ':now': now },
+        UpdateExpression: 'SET #host = :host, #port = :port, #failover = :null, #switchedAt = :now, #promoted = :null',
+        ExpressionAttributeNames: { '#host': 'host', '#port': 'port', '#switchedAt': 'switchedAt', '#promoted': 'promoted' },
+        ExpressionAttributeValues: { ':host': newMaster.host, ':port': newMaster.port, ':now': now, ':null': null },
       });
     } catch (err) {
       if (!isConditionFailure(err)) throw err;
@@ -144,9 +156,24 @@ export class DynamoDbStore implements FailoverStore {
     throw new StaleEpochError(`completeFailover ${name} epoch ${epoch}: the record is at epoch ${record.epoch} with ${holder}; master not switched`);
   }
 
+  async recordPromotion(name: string, args: { epoch: number; promoted: Address }): Promise<MasterRecord> {
+    const promoted: PromotedReplica = { epoch: args.epoch, host: args.promoted.host, port: args.promoted.port };
+    try {
+      return await this.#updateHeldLease(name, args.epoch, {
+        UpdateExpression: 'SET #promoted = :promoted',
+        ExpressionAttributeNames: { '#promoted': 'promoted' },
+        ExpressionAttributeValues: { ':promoted': promoted },
+      });
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+    }
+    const record = await this.#mustGet(name);
+    throw new StaleEpochError(`recordPromotion ${name} epoch ${args.epoch}: the record is at epoch ${record.epoch}; not recorded`);
+  }
+
   async abortFailover(name: string, args: { epoch: number }): Promise<MasterRecord> {
     try {
-      return await this.#updateHeldLease(name, args.epoch, { UpdateExpression: 'SET #failover = :null', ExpressionAttributeNames: {}, ExpressionAttributeValues: {} });
+      return await this.#updateHeldLease(name, args.epoch, { UpdateExpression: 'SET #failover = :null', ExpressionAttributeNames: {}, ExpressionAttributeValues: { ':null': null } });
     } catch (err) {
       if (!isConditionFailure(err)) throw err;
     }
@@ -184,7 +211,7 @@ export class DynamoDbStore implements FailoverStore {
         UpdateExpression: update.UpdateExpression,
         ConditionExpression: '#failover.#epoch = :epoch',
         ExpressionAttributeNames: { '#failover': 'failover', '#epoch': 'epoch', ...update.ExpressionAttributeNames },
-        ExpressionAttributeValues: { ':epoch': epoch, ':null': null, ...update.ExpressionAttributeValues },
+        ExpressionAttributeValues: { ':epoch': epoch, ...update.ExpressionAttributeValues },
         ReturnValues: 'ALL_NEW',
       }),
     );
@@ -285,6 +312,7 @@ function toMasterRecord(item: Item): MasterRecord {
     failover: lease === null || lease === undefined ? null : toLease(asItem(lease, item)),
     lastFailoverStartedAt: item['lastFailoverStartedAt'] === undefined ? null : numOrNull(item, 'lastFailoverStartedAt'),
     switchedAt: item['switchedAt'] === undefined ? null : numOrNull(item, 'switchedAt'),
+    promoted: item['promoted'] === null || item['promoted'] === undefined ? null : toPromoted(asItem(item['promoted'], item)),
   };
 }
 
@@ -301,6 +329,10 @@ function toLease(item: Item): FailoverLease {
     startedAt: num(item, 'startedAt'),
     leaseExpiresAt: num(item, 'leaseExpiresAt'),
   };
+}
+
+function toPromoted(item: Item): PromotedReplica {
+  return { epoch: num(item, 'epoch'), host: str(item, 'host'), port: num(item, 'port') };
 }
 
 function toVote(item: Item): Vote {

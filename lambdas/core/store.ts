@@ -33,6 +33,15 @@ export interface MasterRecord {
   /** Start of the last attempt; blocks the next one for 2 × failover-timeout. */
   lastFailoverStartedAt: number | null;
   switchedAt: number | null;
+  /**
+   * The replica the last unfinished failover sent REPLICAOF NO ONE to. If that failover dies
+   * after promoting it, the next epoch resumes with it instead of promoting a second master.
+   */
+  promoted: PromotedReplica | null;
+}
+
+export interface PromotedReplica extends Address {
+  epoch: number;
 }
 
 /** One voter's opinion of a master. Expiry is checked in code, never by TTL. */
@@ -59,6 +68,8 @@ export interface FailoverStore {
   listVotes(master: string): Promise<Vote[]>;
   /** Adds or refreshes replicas (one item each). */
   upsertReplicas(master: string, replicas: readonly KnownReplica[]): Promise<void>;
+  /** Adds a replica unless it is already known (conditional put); true when this call added it, so `+slave` is said once. */
+  addReplica(master: string, replica: KnownReplica): Promise<boolean>;
   listReplicas(master: string): Promise<KnownReplica[]>;
   removeReplica(master: string, replica: Address): Promise<void>;
   /**
@@ -74,6 +85,8 @@ export interface FailoverStore {
   ): Promise<StartFailoverResult>;
   /** The workflow's last step: conditional on failover.epoch === epoch (or already switched to newMaster at that epoch: idempotent, returns the record): master address := newMaster, failover := null, switchedAt := now. Throws a clear error if another epoch holds the record. */
   completeFailover(name: string, args: { epoch: number; newMaster: Address; now: number }): Promise<MasterRecord>;
+  /** SendSlaveofNoOne: remember the promoted replica, conditional on failover.epoch === epoch. Idempotent. */
+  recordPromotion(name: string, args: { epoch: number; promoted: Address }): Promise<MasterRecord>;
   /** An aborted failover: conditional on failover.epoch === epoch; failover := null (lastFailoverStartedAt stays, so the 2× timeout block applies). Idempotent. */
   abortFailover(name: string, args: { epoch: number }): Promise<MasterRecord>;
 }

@@ -42,6 +42,11 @@ export interface FailoverInput {
   readonly masterDownSince: number | null;
   /** True for an operator-requested failover (`SENTINEL FAILOVER`). */
   readonly manual: boolean;
+  /**
+   * A replica an earlier, unfinished epoch already sent REPLICAOF NO ONE to. If it reports
+   * role:master, this failover resumes with it instead of making a second master.
+   */
+  readonly resumePromoted?: Address | null;
 }
 
 /** One replica as seen by the leader at selection time. */

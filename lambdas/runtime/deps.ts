@@ -1,6 +1,7 @@
 import type { EventPublisher } from '../adapters/publisher.ts';
 import { executionName } from '../core/workflow-state.ts';
 import type { RedisLinkOptions } from '../adapters/redis.ts';
+import type { FailoverStore } from '../core/store.ts';
 
 /**
  * What a workflow step needs from the world. The Lambda entry points build it from
@@ -18,6 +19,11 @@ export interface StepDeps {
    * which loops. Keeps every Lambda invocation far from its timeout.
    */
   readonly invocationBudgetMs: number;
+  /**
+   * The table, when this failover was started by the voters: SwitchMaster records the new
+   * master there and the abort states release the lease. A one-shot manual failover has none.
+   */
+  readonly store?: FailoverStore;
 }
 
 /** Polling defaults: Sentinel checks every 100 ms during a failover; 50 ms costs nothing on a local network. */

@@ -45,7 +45,7 @@ describe('DynamoDbStore: master record', () => {
   it('ensureMaster creates the record from the config, then never overwrites it', async () => {
     const master = { name: 'cfg', host: '10.0.0.1', port: 6379 };
     const created = await store.ensureMaster(master);
-    expect(created).toEqual<MasterRecord>({ ...master, epoch: 0, failover: null, lastFailoverStartedAt: null, switchedAt: null });
+    expect(created).toEqual<MasterRecord>({ ...master, epoch: 0, failover: null, lastFailoverStartedAt: null, switchedAt: null, promoted: null });
     expect(await store.getMaster('cfg')).toEqual(created);
 
     await store.tryStartFailover('cfg', { expectedEpoch: 0, leader: 'p1', now: T0, leaseMs: LEASE_MS, blockMs: BLOCK_MS });
@@ -95,6 +95,14 @@ describe('DynamoDbStore: replicas', () => {
     expect((await store.listReplicas(name)).map((r) => r.port)).toEqual([6381]);
   });
 
+  it('addReplica adds once: only the first of racing voters is told the replica is new', async () => {
+    const { name } = await freshMaster();
+    const results = await Promise.all([1, 2, 3, 4, 5].map(() => store.addReplica(name, replica(6390))));
+    expect(results.filter(Boolean)).toHaveLength(1);
+    expect(await store.addReplica(name, replica(6390, T0 + 5))).toBe(false);
+    expect(await store.listReplicas(name)).toEqual([replica(6390)]);
+  });
+
   it('follows LastEvaluatedKey across pages', async () => {
     const { name } = await freshMaster();
     const doc = DynamoDBDocumentClient.from(local.client);
@@ -127,6 +135,7 @@ describe('DynamoDbStore: tryStartFailover', () => {
         failover: { epoch: 1, execution: `${name}-1`, leader: 'probe-a', startedAt: T0, leaseExpiresAt: T0 + LEASE_MS },
         lastFailoverStartedAt: T0,
         switchedAt: null,
+        promoted: null,
       },
     });
     expect(await store.getMaster(name)).toEqual(result.record);
@@ -192,7 +201,7 @@ describe('DynamoDbStore: completeFailover', () => {
     const { name } = await freshMaster();
     await start(name, 0, 'probe-a', T0);
     const done = await store.completeFailover(name, { epoch: 1, newMaster, now: T0 + 30_000 });
-    expect(done).toEqual<MasterRecord>({ name, ...newMaster, epoch: 1, failover: null, lastFailoverStartedAt: T0, switchedAt: T0 + 30_000 });
+    expect(done).toEqual<MasterRecord>({ name, ...newMaster, epoch: 1, failover: null, lastFailoverStartedAt: T0, switchedAt: T0 + 30_000, promoted: null });
     expect(await store.getMaster(name)).toEqual(done);
 
     // A retried last step: same answer, nothing rewritten.
@@ -216,6 +225,21 @@ describe('DynamoDbStore: completeFailover', () => {
     await start(name, 0, 'probe-a', T0);
     await store.abortFailover(name, { epoch: 1 });
     await expect(store.completeFailover(name, { epoch: 1, newMaster, now: T0 + 1 })).rejects.toThrow(StaleEpochError);
+  });
+});
+
+describe('DynamoDbStore: recordPromotion', () => {
+  it('remembers the promoted replica for the epoch that holds the lease, keeps it past the lease, clears it on completion', async () => {
+    const { name } = await freshMaster();
+    await start(name, 0, 'a', T0);
+    const promoted = { host: '10.0.0.3', port: 6379 };
+    expect((await store.recordPromotion(name, { epoch: 1, promoted })).promoted).toEqual({ epoch: 1, ...promoted });
+    await expect(store.recordPromotion(name, { epoch: 7, promoted })).rejects.toThrow(StaleEpochError);
+    // The leader of epoch 1 dies; epoch 2 still sees what epoch 1 promoted.
+    const next = await start(name, 1, 'b', T0 + BLOCK_MS + LEASE_MS);
+    expect(next.won && next.record.promoted).toEqual({ epoch: 1, ...promoted });
+    const done = await store.completeFailover(name, { epoch: 2, newMaster: promoted, now: T0 + BLOCK_MS + LEASE_MS + 1 });
+    expect(done.promoted).toBeNull();
   });
 });
 

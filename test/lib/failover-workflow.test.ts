@@ -57,16 +57,17 @@ function allStates(machine: StateMachineDefinition): Array<[string, StateDefinit
 }
 
 describe('Lambda functions', () => {
-  it('has one function per step, seven in all', () => {
-    template.resourceCountIs('AWS::Lambda::Function', 7);
-    expect(STEP_KEYS).toHaveLength(7);
-    expect(new Set(functionIds.values()).size).toBe(7);
+  it('has one function per step, eight in all', () => {
+    template.resourceCountIs('AWS::Lambda::Function', 8);
+    expect(STEP_KEYS).toHaveLength(8);
+    expect(new Set(functionIds.values()).size).toBe(8);
     for (const id of functionIds.values()) expect(json.Resources[id]?.Type).toBe('AWS::Lambda::Function');
   });
 
   it('names each function after its step', () => {
     expect(Object.fromEntries([...functionIds].map(([step, id]) => [step, id.replace(/[0-9A-F]{8}$/, '')]))).toEqual({
       announce: 'FailoverAnnounceFunction',
+      abortFailover: 'FailoverAbortFailoverFunction',
       selectSlave: 'FailoverSelectSlaveFunction',
       sendSlaveofNoOne: 'FailoverSendSlaveofNoOneFunction',
       waitPromotion: 'FailoverWaitPromotionFunction',
@@ -81,7 +82,7 @@ describe('Lambda functions', () => {
     expect(bus).toHaveLength(1);
     const busId = bus[0]![0];
     const functions = resourcesOfType('AWS::Lambda::Function');
-    expect(functions).toHaveLength(7);
+    expect(functions).toHaveLength(8);
     for (const [, fn] of functions) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs22.x',
@@ -267,7 +268,7 @@ describe('state machine', () => {
       Default: 'AbortNoGoodSlave',
     });
     expect(state('AbortNoGoodSlave')).toMatchObject({
-      Resource: fakeArn('announce'),
+      Resource: fakeArn('abortFailover'),
       Parameters: { events: ['-failover-abort-no-good-slave'], 'master.$': '$.master', 'epoch.$': '$.epoch' },
       Next: 'NoGoodSlave',
     });
@@ -297,7 +298,7 @@ describe('state machine', () => {
       Default: 'WaitPromotion',
     });
     expect(state('AbortSlaveTimeout')).toMatchObject({
-      Resource: fakeArn('announce'),
+      Resource: fakeArn('abortFailover'),
       Parameters: { events: ['-failover-abort-slave-timeout'], 'master.$': '$.master', 'epoch.$': '$.epoch' },
       Next: 'SlaveTimeout',
     });
@@ -328,13 +329,13 @@ describe('state machine', () => {
     expect(taskStates(definition)).toEqual([
       { name: 'FailoverTriggered', step: 'announce' },
       { name: 'SelectSlave', step: 'selectSlave' },
-      { name: 'AbortNoGoodSlave', step: 'announce' },
+      { name: 'AbortNoGoodSlave', step: 'abortFailover' },
       { name: 'SendSlaveofNoOne', step: 'sendSlaveofNoOne' },
       { name: 'WaitPromotion', step: 'waitPromotion' },
       { name: 'ReconfSlave', step: 'reconfSlave' },
       { name: 'FailoverEnd', step: 'failoverEnd' },
       { name: 'SwitchMaster', step: 'switchMaster' },
-      { name: 'AbortSlaveTimeout', step: 'announce' },
+      { name: 'AbortSlaveTimeout', step: 'abortFailover' },
     ]);
     const steps = new Set(taskStates(definition).map((t) => t.step));
     expect([...steps].sort()).toEqual([...STEP_KEYS].sort());

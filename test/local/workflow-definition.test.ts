@@ -77,7 +77,7 @@ afterAll(() => {
 describe('the definition the local runner executes', () => {
   it('finds a function for every step in the cdk synth template', () => {
     const arns = localArnsOf(cliTemplate);
-    expect(arns.size).toBe(7);
+    expect(arns.size).toBe(8);
     expect([...arns.values()].sort()).toEqual(STEP_KEYS.map(localFunctionArn).sort());
   });
 
