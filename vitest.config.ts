@@ -8,5 +8,6 @@ export default defineConfig({
     hookTimeout: 30_000,
     // Two cores: more workers only make real-Redis timing noisier.
     maxWorkers: 2,
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
   },
 });

@@ -1,23 +1,24 @@
 /**
- * `redis-failover demo`: a whole failover on this machine, start to finish, with nothing
- * but redis-server installed. Everything it starts, it stops.
+ * `redis-failover demo`: a whole automatic failover on this machine, start to finish, with
+ * nothing but redis-server installed. Everything it starts, it stops.
  */
 import { FanoutPublisher, MemoryPublisher } from '../lambdas/adapters/publisher.ts';
 import { LocalPublisher } from '../lambdas/adapters/local-publisher.ts';
-import { addressKey } from '../lambdas/core/address.ts';
+import { addressKey, sameAddress } from '../lambdas/core/address.ts';
 import { parseConfig } from '../lambdas/core/config.ts';
-import { followsMaster } from '../lambdas/core/info.ts';
+import type { SentinelEvent } from '../lambdas/core/events.ts';
+import { followsMaster, parseInfo } from '../lambdas/core/info.ts';
 import type { Address } from '../lambdas/core/types.ts';
-import { withRedis } from '../lambdas/adapters/redis.ts';
-import { manualFailover } from '../local/manual-failover.ts';
+import { waitFor } from '../lambdas/core/wait.ts';
+import { LocalOrchestrator } from '../local/orchestrator.ts';
 import { osFreePort } from '../local/ports.ts';
 import { RedisServers, redisServerAvailable, type RedisServer } from '../local/redis-servers.ts';
 import { LocalWorkflow } from '../local/workflow-runner.ts';
 import { EXIT, UsageError } from './errors.ts';
 import { note } from './notes.ts';
-import { describeOutcome } from './outcome.ts';
 
 const KEYS = 1000;
+const DOWN_AFTER_MS = 1000;
 
 export interface DemoOptions {
   readonly eventsFile?: string;
@@ -29,13 +30,13 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
     throw new UsageError('redis-server is not on the PATH: install it first (Debian/Ubuntu: sudo apt-get install redis-server)');
   }
   const servers = new RedisServers();
-  const stop = () => void servers.stopAll().then(() => process.exit(EXIT.failed));
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  let orchestrator: LocalOrchestrator | undefined;
+  const interrupted = () => void (orchestrator?.stop() ?? Promise.resolve()).then(() => servers.stopAll()).then(() => process.exit(EXIT.failed));
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
   try {
     note('loading the failover workflow (synthesized from the CDK stack)');
     await LocalWorkflow.load();
-
     const master = await servers.start({ port: await osFreePort() });
     const replicas = [
       await servers.start({ port: await osFreePort(), replicaOf: master.address, replicaPriority: 100 }),
@@ -43,80 +44,97 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
     ];
     note(`started master ${addressKey(master.address)} and replicas ${replicas.map((r) => `${addressKey(r.address)} (replica-priority ${r.options.replicaPriority})`).join(', ')}`);
 
-    const client = master.client();
-    for (let i = 0; i < KEYS; i++) await client.set(`demo:${i}`, String(i));
-    const acked = Number(await client.call('WAIT', '2', '5000'));
-    client.disconnect();
-    note(`wrote ${KEYS} keys; WAIT says ${acked} replicas have them`);
-
     const config = parseConfig(
-      {
-        probes: 1,
-        masters: [
-          {
-            name: 'mymaster',
-            ...master.address,
-            quorum: 1,
-            downAfterMs: 1000,
-            failoverTimeoutMs: 10_000,
-            knownReplicas: replicas.map((r) => r.address),
-          },
-        ],
-      },
+      { probes: 3, masters: [{ name: 'mymaster', ...master.address, quorum: 2, downAfterMs: DOWN_AFTER_MS, failoverTimeoutMs: 10_000 }] },
       'demo',
     );
-    note(`kill -9 master ${addressKey(master.address)} (pid ${master.pid})`);
+    note(`starting 3 voters (quorum 2, down-after ${DOWN_AFTER_MS} ms), the table in dynalite, the workflow runner`);
+    const memory = new MemoryPublisher();
+    orchestrator = await LocalOrchestrator.start({
+      config,
+      publisher: new FanoutPublisher([new LocalPublisher({ jsonLinesFile: options.eventsFile, timestamps: options.timestamps }), memory]),
+      log: note,
+    });
+    await waitFor(() => replicas.every((r) => memory.events.some((e) => e.type === '+slave' && e.detail.instance?.port === r.options.port)), {
+      timeoutMs: 10_000,
+      what: 'the voters to discover both replicas (+slave)',
+    });
+
+    await writeKeys(master);
+    note(`wrote ${KEYS} keys; WAIT says both replicas have them`);
+    note(`kill -9 master ${addressKey(master.address)} (pid ${master.pid}); the voters should see it down after ${DOWN_AFTER_MS} ms`);
     const killedAt = Date.now();
     await master.kill();
 
-    const memory = new MemoryPublisher();
-    const { execution } = await manualFailover({
-      master: config.masters[0]!,
-      publisher: new FanoutPublisher([new LocalPublisher({ jsonLinesFile: options.eventsFile, timestamps: options.timestamps }), memory]),
+    const switched = await waitFor(() => memory.events.find((e) => e.type === '+switch-master'), { timeoutMs: 30_000, what: '+switch-master' });
+    const newMaster = switched.detail.newMaster!;
+    const promoted = replicas.find((r) => sameAddress(r.address, newMaster))!;
+    const others = replicas.filter((r) => r !== promoted);
+    await waitFor(async () => (await Promise.all(others.map((r) => linkUp(r, newMaster)))).every(Boolean), {
+      timeoutMs: 15_000,
+      what: 'the other replica to follow the new master',
     });
-    const outcome = describeOutcome(execution);
+    await orchestrator.stop();
+    orchestrator = undefined;
 
-    process.stdout.write(`\nTimeline (ms since kill -9 of the master)\n`);
-    process.stdout.write(`  ${'0'.padStart(6)}  kill -9 ${addressKey(master.address)}\n`);
-    for (const event of memory.events) {
-      process.stdout.write(`  ${String(Date.parse(event.time) - killedAt).padStart(6)}  ${event.type} ${event.message}\n`);
-    }
-
-    process.stdout.write(`\nSummary\n  ${outcome.summary}\n`);
-    const newMaster = execution.output?.switched?.newMaster;
-    const promoted = replicas.find((r) => newMaster && addressKey(r.address) === addressKey(newMaster));
-    if (newMaster && promoted) {
-      const keys = await countKeys(promoted);
-      process.stdout.write(`  data: ${keys}/${KEYS} keys present on the new master\n`);
-      for (const replica of replicas.filter((r) => addressKey(r.address) !== addressKey(newMaster))) {
-        const state = await replicaState(replica.address, newMaster);
-        process.stdout.write(`  replica ${addressKey(replica.address)}: ${state}\n`);
-      }
-    }
-    return outcome.ok ? EXIT.ok : EXIT.failed;
+    printTimeline(memory.events, killedAt, master.address);
+    const keys = await countKeys(promoted);
+    const sdownAt = Date.parse(memory.events.find((e) => e.type === '+sdown' && Date.parse(e.time) >= killedAt)?.time ?? switched.time);
+    process.stdout.write(`\nSummary\n`);
+    process.stdout.write(`  new master: ${addressKey(newMaster)} (replica-priority ${promoted.options.replicaPriority}), epoch ${switched.detail.epoch}\n`);
+    process.stdout.write(`  kill -9 → +switch-master: ${Date.parse(switched.time) - killedAt} ms, of which detection (down-after ${DOWN_AFTER_MS} ms) ${sdownAt - killedAt} ms and the failover itself ${Date.parse(switched.time) - sdownAt} ms\n`);
+    process.stdout.write(`  data: ${keys}/${KEYS} keys present on the new master\n`);
+    for (const replica of others) process.stdout.write(`  replica ${addressKey(replica.address)}: follows the new master, link up\n`);
+    process.stdout.write(`  failovers started: ${memory.events.filter((e) => e.type === '+elected-leader').length} (one leader per epoch)\n`);
+    return keys === KEYS ? EXIT.ok : EXIT.failed;
   } finally {
-    process.removeListener('SIGINT', stop);
-    process.removeListener('SIGTERM', stop);
+    process.removeListener('SIGINT', interrupted);
+    process.removeListener('SIGTERM', interrupted);
+    await orchestrator?.stop();
     await servers.stopAll();
-    note('stopped every redis-server the demo started');
+    note('stopped every process the demo started');
+  }
+}
+
+function printTimeline(events: readonly SentinelEvent[], killedAt: number, oldMaster: Address): void {
+  process.stdout.write(`\nTimeline (ms since kill -9 of the master ${addressKey(oldMaster)})\n`);
+  for (const event of events) {
+    const at = Date.parse(event.time) - killedAt;
+    if (at < 0) continue;
+    const who = event.detail.voter ? `  (${event.detail.voter})` : '';
+    process.stdout.write(`  ${String(at).padStart(6)}  ${event.type} ${event.message}${who}\n`);
+  }
+}
+
+async function writeKeys(master: RedisServer): Promise<void> {
+  const client = master.client();
+  try {
+    const pipeline = client.pipeline();
+    for (let i = 0; i < KEYS; i++) pipeline.set(`demo:${i}`, String(i));
+    await pipeline.exec();
+    await client.call('WAIT', '2', '5000');
+  } finally {
+    client.disconnect();
   }
 }
 
 async function countKeys(server: RedisServer): Promise<number> {
   const client = server.client();
   try {
-    let present = 0;
-    for (let i = 0; i < KEYS; i += 100) {
-      present += await client.exists(Array.from({ length: 100 }, (_, j) => `demo:${i + j}`));
-    }
-    return present;
+    return await client.exists(Array.from({ length: KEYS }, (_, i) => `demo:${i}`));
   } finally {
     client.disconnect();
   }
 }
 
-async function replicaState(replica: Address, newMaster: Address): Promise<string> {
-  const info = await withRedis(replica, {}, (link) => link.info());
-  if (!followsMaster(info, newMaster)) return `follows ${info.masterHost}:${info.masterPort} (not the new master)`;
-  return `follows the new master, link ${info.masterLinkUp ? 'up' : 'down'}`;
+async function linkUp(replica: RedisServer, master: Address): Promise<boolean> {
+  const client = replica.client();
+  try {
+    const info = parseInfo(String(await client.call('INFO')));
+    return followsMaster(info, master) && info.masterLinkUp;
+  } catch {
+    return false;
+  } finally {
+    client.disconnect();
+  }
 }

@@ -5,9 +5,15 @@ Usage:
   redis-failover <command> [options]
 
 Commands:
-  demo                        Start a master and two replicas on free loopback ports, write
-                              some keys, kill -9 the master, fail over, print a timeline and
-                              a summary, and stop everything it started. Needs redis-server.
+  local                       Run the orchestrator in the foreground against the servers in
+                              --config until Ctrl-C: <probes> voters PING and INFO every
+                              master and replica, vote SDOWN/ODOWN, elect one leader per
+                              epoch and run the failover workflow. The table lives in
+                              dynalite, in memory. Prints +monitor, +slave, then every event.
+  demo                        Start a master and two replicas on free loopback ports, run the
+                              orchestrator, write some keys, kill -9 the master, show the
+                              failover live, print a timeline and a summary, and stop
+                              everything it started. Needs redis-server.
   failover <name>             Fail over master <name> now, like SENTINEL FAILOVER <name>: find
                               its replicas (from the master's INFO, plus knownReplicas), run the
                               failover workflow locally and print each event as it happens.
@@ -15,7 +21,7 @@ Commands:
   help                        Show this text.
 
 Options:
-  -c, --config <file>         JSON config file (failover). See README, "Config file".
+  -c, --config <file>         JSON config file (local, failover). See README, "Config file".
       --events-file <file>    Also append every event to <file> as JSON lines.
       --no-timestamps         Print events without the leading [timestamp].
   -h, --help                  Show this text.

@@ -6,6 +6,7 @@ import { demoCommand } from './demo-command.ts';
 import { EXIT, UsageError } from './errors.ts';
 import { failoverCommand } from './failover-command.ts';
 import { HELP } from './help.ts';
+import { localCommand } from './local-command.ts';
 
 export async function main(argv: readonly string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -31,6 +32,11 @@ export async function main(argv: readonly string[]): Promise<number> {
       if (!name || extra.length > 0) throw new UsageError('usage: redis-failover failover <name> --config <file>');
       if (!values.config) throw new UsageError('failover needs --config <file>');
       return failoverCommand({ name, configPath: values.config, ...output });
+    }
+    case 'local': {
+      if (rest.length > 0) throw new UsageError('usage: redis-failover local --config <file>');
+      if (!values.config) throw new UsageError('local needs --config <file>');
+      return localCommand({ configPath: values.config, ...output });
     }
     case 'demo':
       if (rest.length > 0) throw new UsageError('usage: redis-failover demo');

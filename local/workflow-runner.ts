@@ -22,11 +22,13 @@ export interface StepHooks {
   readonly before?: (state: string, input: unknown) => Promise<void> | void;
   /** Run every step twice in a row, as a Step Functions retry might. */
   readonly runTwice?: boolean;
+  /** Stop the execution dead when this task state is reached (SIMULATE-FAILURE crash-after-promotion: 'ReconfSlave'). */
+  readonly crashBefore?: string;
 }
 
 export interface LocalExecution {
   readonly name: string;
-  readonly status: 'SUCCEEDED' | 'FAILED';
+  readonly status: 'SUCCEEDED' | 'FAILED' | 'ABORTED';
   readonly output: FailoverState | null;
   readonly error: string | null;
   readonly cause: string | null;
@@ -76,8 +78,17 @@ export class LocalWorkflow {
   async run(input: FailoverInput, deps: StepDeps, hooks: StepHooks = {}): Promise<LocalExecution> {
     const name = executionName(input.master.name, input.epoch);
     const taskResourceLocalHandlers: LocalHandlers = {};
+    let crashed = false;
+    const crash = () => {
+      crashed = true;
+      execution.abort();
+    };
     for (const [state, run] of this.steps) {
       taskResourceLocalHandlers[state] = async (stepInput: unknown) => {
+        if (hooks.crashBefore === state) {
+          crash();
+          return new Promise<JSONValue>(() => undefined); // never answers: the execution is gone
+        }
         await hooks.before?.(state, stepInput);
         const result = await run(stepInput, deps);
         return (hooks.runTwice ? await run(stepInput, deps) : result) as JSONValue;
@@ -103,6 +114,7 @@ export class LocalWorkflow {
       return { name, status: 'SUCCEEDED', output, error: null, cause: null, statesEntered, lastState: output };
     } catch (error) {
       await watching.catch(() => undefined);
+      if (crashed) return { name, status: 'ABORTED', output: null, error: 'Crashed', cause: `simulated crash before ${hooks.crashBefore}`, statesEntered, lastState };
       const failed = failure as { Error: string; Cause: unknown } | null;
       const cause = failed ? String(failed.Cause) : error instanceof Error ? error.message : String(error);
       return { name, status: 'FAILED', output: null, error: failed?.Error ?? 'Error', cause, statesEntered, lastState };

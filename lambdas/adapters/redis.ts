@@ -99,11 +99,15 @@ export class RedisLink {
     return link;
   }
 
-  /** PING, judged as Sentinel does. Never throws. */
+  /**
+   * PING, judged as Sentinel does: true for PONG, -LOADING or -MASTERDOWN, false for other replies.
+   * A lost connection throws {@link RedisUnreachableError}, so a polling link reconnects.
+   */
   async ping(): Promise<boolean> {
     try {
-      return (await this.client.ping()) === 'PONG';
+      return (await this.command<string>('PING')) === 'PONG';
     } catch (error) {
+      if (error instanceof RedisUnreachableError || error instanceof RedisAuthError) throw error;
       return ACCEPTABLE_PING_ERRORS.test(describe(error));
     }
   }

@@ -61,6 +61,8 @@ export interface EventDetail {
   readonly newMaster?: Address;
   /** `+odown` (votes and quorum) and `+monitor` (quorum). */
   readonly quorum?: { readonly votes?: number; readonly quorum: number };
+  /** The voter (probe) whose view this is, for detection events: each voter speaks for itself, as each Sentinel does. */
+  readonly voter?: string;
   /** Why, in words (aborts, timeouts). */
   readonly reason?: string;
 }

@@ -1,0 +1,327 @@
+/**
+ * One voter's watch over one master group: PING and INFO every instance, hold SDOWN
+ * opinions, vote, see ODOWN, run for leadership, and repair the topology afterwards
+ * (+convert-to-slave, +fix-slave-config). The rules are the pure functions of
+ * core/detection.ts; this file is the timing and the I/O around them.
+ */
+import type { EventPublisher } from '../adapters/publisher.ts';
+import { PollingLink, type RedisLinkOptions } from '../adapters/redis.ts';
+import { addressKey, sameAddress } from '../core/address.ts';
+import type { MasterConfig } from '../core/config.ts';
+import {
+  evaluateOdown,
+  evaluateSdown,
+  masterDownSince,
+  newWatch,
+  onInfoRole,
+  onPingReply,
+  pingPeriodMs,
+  VOTE_VALIDITY_MS,
+  type InstanceWatch,
+} from '../core/detection.ts';
+import { masterEvent, newEpochEvent, odownEvent, replicaEvent, type SentinelEvent, type SentinelEventName } from '../core/events.ts';
+import { settingsOf } from '../core/config.ts';
+import { followsMaster } from '../core/info.ts';
+import type { FailoverStore, MasterRecord } from '../core/store.ts';
+import type { Address, FailoverInput, MasterRef, ReplicationInfo } from '../core/types.ts';
+import { executionName } from '../core/workflow-state.ts';
+import type { FailoverStarter } from './starter.ts';
+
+/** Fault injection, the equivalent of `SENTINEL SIMULATE-FAILURE`. */
+export interface VoterFaults {
+  /** This voter gets no reply from these servers (its own view only). */
+  readonly unreachable?: (address: Address) => boolean;
+  /** Crash right after winning an election, before starting the workflow. */
+  readonly crashAfterElection?: boolean;
+}
+
+export interface VoterDeps {
+  readonly voterId: string;
+  readonly store: FailoverStore;
+  readonly publisher: EventPublisher;
+  readonly starter: FailoverStarter;
+  readonly linkOptions: (masterName: string) => Promise<RedisLinkOptions>;
+  readonly now: () => number;
+  readonly faults?: VoterFaults;
+  /** Human notes (leadership lost, attempts blocked); never secrets. */
+  readonly log?: (line: string) => void;
+}
+
+/** Thrown out of a tick when a fault asks the voter to die. */
+export class VoterCrash extends Error {
+  override name = 'VoterCrash';
+}
+
+/** INFO cadence: Sentinel uses 10 s, and 1 s around failovers; 1 s always costs Redis nothing. */
+const INFO_PERIOD_MS = 1000;
+/** Reading the record and replicas: often while something is wrong, rarely when all is well (that is the running cost). */
+const RECORD_REFRESH_HEALTHY_MS = 5000;
+const RECORD_REFRESH_ALERT_MS = 250;
+/** A held SDOWN vote is rewritten this often, well inside its validity. */
+const VOTE_REFRESH_MS = 1000;
+/** Pause between two repairs of the same server. */
+const REPAIR_PAUSE_MS = 1000;
+
+interface Instance {
+  readonly address: Address;
+  readonly link: PollingLink;
+  watch: InstanceWatch;
+  info: ReplicationInfo | null;
+  pinging: boolean;
+  infoing: boolean;
+  lastPingAt: number;
+  lastInfoAt: number;
+  wrongMasterSince: number | null;
+  lastRepairAt: number;
+}
+
+export class MasterWatch {
+  readonly periodMs: number;
+  private record: MasterRecord | null = null;
+  private readonly instances = new Map<string, Instance>();
+  private replicas: Address[] = [];
+  private lastRefreshAt = 0;
+  private votedSdownSince: number | null = null;
+  private lastVoteAt = 0;
+  private odown = false;
+  private lastAttemptEpoch = -1;
+  private linkOptions: RedisLinkOptions | null = null;
+  /** Ticks run so far: lets tests wait for "enough observation" without sleeping. */
+  ticks = 0;
+
+  constructor(
+    readonly config: MasterConfig,
+    private readonly deps: VoterDeps,
+  ) {
+    this.periodMs = pingPeriodMs(config.downAfterMs);
+  }
+
+  /** The master of record, as this voter last read it. */
+  get current(): MasterRef | null {
+    return this.record ? { name: this.record.name, host: this.record.host, port: this.record.port } : null;
+  }
+
+  async tick(): Promise<void> {
+    this.ticks++;
+    const now = this.deps.now();
+    this.linkOptions ??= await this.deps.linkOptions(this.config.name);
+    await this.refresh(now);
+    const record = this.record;
+    if (!record) return;
+
+    for (const instance of this.instances.values()) this.kick(instance, now);
+    const events: SentinelEvent[] = [];
+    for (const instance of this.instances.values()) {
+      const isMaster = sameAddress(instance.address, record);
+      const verdict = evaluateSdown(instance.watch, now, { downAfterMs: this.config.downAfterMs, expectMaster: isMaster });
+      instance.watch = verdict.watch;
+      if (verdict.event) events.push(isMaster ? masterEvent(verdict.event, this.ref()) : replicaEvent(verdict.event, instance.address, this.ref()));
+    }
+    await this.publish(events);
+
+    const master = this.instances.get(addressKey(record));
+    if (!master) return;
+    await this.vote(master.watch.sdownSince, now);
+    if (master.watch.sdownSince !== null) await this.judge(now);
+    else if (this.odown) {
+      this.odown = false;
+      await this.publish([masterEvent('-odown', this.ref())]);
+    }
+    if (record.failover === null && master.watch.sdownSince === null && master.info?.role === 'master') await this.repair(now);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.instances.values()].map((i) => i.link.close()));
+  }
+
+  private ref(): MasterRef {
+    const record = this.record!;
+    return { name: record.name, host: record.host, port: record.port };
+  }
+
+  /** Reads the master of record and its known replicas; keeps one Instance per server. */
+  private async refresh(now: number): Promise<void> {
+    const alert = this.odown || this.record?.failover || this.votedSdownSince !== null;
+    if (this.record && now - this.lastRefreshAt < (alert ? RECORD_REFRESH_ALERT_MS : RECORD_REFRESH_HEALTHY_MS)) return;
+    this.lastRefreshAt = now;
+    const previous = this.record;
+    this.record = (await this.deps.store.getMaster(this.config.name)) ?? (await this.deps.store.ensureMaster(this.config));
+    this.replicas = (await this.deps.store.listReplicas(this.config.name)).map(({ host, port }) => ({ host, port }));
+    if (previous && !sameAddress(previous, this.record)) {
+      // A new master of record: opinions about the old address mean nothing now.
+      this.odown = false;
+      await this.vote(null, now);
+    }
+    const wanted = [this.record, ...this.replicas];
+    for (const address of wanted) {
+      const key = addressKey(address);
+      if (!this.instances.has(key)) this.instances.set(key, this.instance(address, now));
+    }
+    for (const [key, instance] of this.instances) {
+      if (!wanted.some((a) => addressKey(a) === key)) {
+        await instance.link.close();
+        this.instances.delete(key);
+      }
+    }
+  }
+
+  private instance(address: Address, now: number): Instance {
+    return {
+      address: { host: address.host, port: address.port },
+      link: new PollingLink(address, { ...this.linkOptions, connectTimeoutMs: 1000, commandTimeoutMs: 1000 }),
+      watch: newWatch(now),
+      info: null,
+      pinging: false,
+      infoing: false,
+      lastPingAt: 0,
+      lastInfoAt: 0,
+      wrongMasterSince: null,
+      lastRepairAt: 0,
+    };
+  }
+
+  /** Fires PING and INFO without waiting: a hung server must not slow the tick (Sentinel's links are asynchronous too). */
+  private kick(instance: Instance, now: number): void {
+    if (this.deps.faults?.unreachable?.(instance.address)) return;
+    if (!instance.pinging && now - instance.lastPingAt >= this.periodMs) {
+      instance.pinging = true;
+      instance.lastPingAt = now;
+      void instance.link
+        .use((l) => l.ping())
+        .then((ok) => {
+          instance.watch = onPingReply(instance.watch, ok === true, this.deps.now());
+        })
+        .catch(() => undefined)
+        .finally(() => (instance.pinging = false));
+    }
+    if (!instance.infoing && now - instance.lastInfoAt >= INFO_PERIOD_MS) {
+      instance.infoing = true;
+      instance.lastInfoAt = now;
+      void instance.link
+        .use((l) => l.info())
+        .then(async (info) => {
+          if (!info) return;
+          instance.info = info;
+          instance.watch = onInfoRole(instance.watch, info.role, this.deps.now());
+          if (this.record && sameAddress(instance.address, this.record) && info.role === 'master') await this.discover(info);
+        })
+        .catch((error: unknown) => this.deps.log?.(`${this.config.name}: INFO of ${addressKey(instance.address)} failed: ${String(error)}`))
+        .finally(() => (instance.infoing = false));
+    }
+  }
+
+  /** Replicas the master reports: `+slave` once, said by whichever voter stores it first. */
+  private async discover(info: ReplicationInfo): Promise<void> {
+    for (const replica of info.connectedReplicas) {
+      if (this.replicas.some((known) => sameAddress(known, replica))) continue;
+      const address = { host: replica.host, port: replica.port };
+      this.replicas.push(address);
+      const now = this.deps.now();
+      if (!this.instances.has(addressKey(address))) this.instances.set(addressKey(address), this.instance(address, now));
+      const added = await this.deps.store.addReplica(this.config.name, { ...address, runId: null, priority: 100, offset: replica.offset, lastSeenAt: now });
+      if (added) await this.publish([replicaEvent('+slave', address, this.ref())]);
+    }
+  }
+
+  /** Writes this voter's opinion when it changes, and keeps an SDOWN opinion fresh. */
+  private async vote(sdownSince: number | null, now: number): Promise<void> {
+    const changed = sdownSince !== this.votedSdownSince;
+    const stale = sdownSince !== null && now - this.lastVoteAt >= VOTE_REFRESH_MS;
+    if (!changed && !stale) return;
+    await this.deps.store.putVote({ voter: this.deps.voterId, master: this.config.name, sdownSince, observedAt: now, expiresAt: now + VOTE_VALIDITY_MS });
+    this.votedSdownSince = sdownSince;
+    this.lastVoteAt = now;
+  }
+
+  /** While this voter holds the master SDOWN: count the votes, and on ODOWN run for leadership. */
+  private async judge(now: number): Promise<void> {
+    const votes = await this.deps.store.listVotes(this.config.name);
+    const verdict = evaluateOdown(votes, this.config.quorum, now, this.odown);
+    this.odown = verdict.odown;
+    if (verdict.event === '+odown') await this.publish([odownEvent(this.ref(), verdict.votes, verdict.quorum)]);
+    if (verdict.event === '-odown') await this.publish([masterEvent('-odown', this.ref())]);
+    if (verdict.odown) await this.tryFailover(masterDownSince(votes, now), now);
+  }
+
+  private async tryFailover(downSince: number | null, now: number): Promise<void> {
+    const record = this.record!;
+    if (record.failover && record.failover.leaseExpiresAt >= now) return; // someone leads it; wait for the switch or the lease
+    if (this.lastAttemptEpoch === record.epoch) return; // one try per epoch we have seen
+    this.lastAttemptEpoch = record.epoch;
+    const twiceTimeout = 2 * this.config.failoverTimeoutMs;
+    const result = await this.deps.store.tryStartFailover(this.config.name, {
+      expectedEpoch: record.epoch,
+      leader: this.deps.voterId,
+      now,
+      leaseMs: twiceTimeout,
+      blockMs: twiceTimeout,
+    });
+    this.record = result.record;
+    if (!result.won) {
+      if (result.reason === 'blocked' && result.record.lastFailoverStartedAt !== null) {
+        const at = new Date(result.record.lastFailoverStartedAt + twiceTimeout).toISOString();
+        this.deps.log?.(`${this.config.name}: failover wanted but not before ${at} (2 × failover-timeout after the last attempt, as Sentinel)`);
+        this.lastAttemptEpoch = -1; // try again once the block is over
+      } else {
+        this.deps.log?.(`${this.config.name}: ${this.deps.voterId} stands down (${result.reason}, epoch ${result.record.epoch})`);
+      }
+      return;
+    }
+    const epoch = result.record.epoch;
+    const context = { epoch, execution: executionName(this.config.name, epoch) };
+    await this.publish([newEpochEvent(this.ref(), epoch, context), masterEvent('+try-failover', this.ref(), context), masterEvent('+elected-leader', this.ref(), context)]);
+    if (this.deps.faults?.crashAfterElection) throw new VoterCrash(`${this.deps.voterId} crashed after winning epoch ${epoch} (simulated)`);
+    const promoted = result.record.promoted;
+    const input: FailoverInput = {
+      master: this.ref(),
+      epoch,
+      settings: settingsOf(this.config),
+      replicas: this.replicas.filter((r) => !sameAddress(r, record)),
+      startedAt: now,
+      masterDownSince: downSince,
+      manual: false,
+      resumePromoted: promoted && promoted.epoch < epoch ? { host: promoted.host, port: promoted.port } : null,
+    };
+    await this.deps.starter.start(input);
+  }
+
+  /**
+   * With no failover running and a sane master of record: a known server reporting role:master
+   * is demoted (+convert-to-slave); a replica following another master for failover-timeout is
+   * re-pointed (+fix-slave-config).
+   */
+  private async repair(now: number): Promise<void> {
+    const record = this.record!;
+    for (const instance of this.instances.values()) {
+      const info = instance.info;
+      if (sameAddress(instance.address, record) || !info || now - instance.lastRepairAt < REPAIR_PAUSE_MS) continue;
+      if (this.deps.faults?.unreachable?.(instance.address)) continue;
+      let event: SentinelEventName | null = null;
+      if (info.role === 'master') event = '+convert-to-slave';
+      else if (info.role === 'slave' && !followsMaster(info, record)) {
+        instance.wrongMasterSince ??= now;
+        if (now - instance.wrongMasterSince > this.config.failoverTimeoutMs) event = '+fix-slave-config';
+      } else instance.wrongMasterSince = null;
+      if (!event) continue;
+      instance.lastRepairAt = now;
+      const sent = await instance.link.use(async (l) => {
+        // Look again right before acting: another voter may have done it already.
+        const fresh = await l.info();
+        if (followsMaster(fresh, record)) return false;
+        await l.replicate(record);
+        return true;
+      });
+      if (sent) {
+        instance.wrongMasterSince = null;
+        await this.publish([replicaEvent(event, instance.address, this.ref())]);
+      }
+    }
+  }
+
+  private async publish(events: readonly SentinelEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    const voter = this.deps.voterId;
+    // Which voter said it: Sentinels publish their own view, and so do voters.
+    await this.deps.publisher.publish(events.map((e) => ({ ...e, detail: { ...e.detail, voter } })));
+  }
+}

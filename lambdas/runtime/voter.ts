@@ -1,0 +1,54 @@
+/**
+ * A voter: one probe, watching every configured master. On AWS one voter is one probe
+ * function (one per subnet/AZ), invoked every minute; locally the orchestrator runs K of them.
+ */
+import type { MasterConfig } from '../core/config.ts';
+import { sleep } from '../core/wait.ts';
+import { MasterWatch, VoterCrash, type VoterDeps } from './master-watch.ts';
+
+export class Voter {
+  readonly watches: readonly MasterWatch[];
+  private stopped = false;
+  /** Set when a simulated fault killed this voter. */
+  crashed: string | null = null;
+
+  constructor(
+    masters: readonly MasterConfig[],
+    readonly deps: VoterDeps,
+  ) {
+    this.watches = masters.map((master) => new MasterWatch(master, deps));
+  }
+
+  get id(): string {
+    return this.deps.voterId;
+  }
+
+  /** Watches until `stop()` or `until` (ms since the Unix epoch), whichever comes first. */
+  async run(until = Number.POSITIVE_INFINITY): Promise<void> {
+    await Promise.all(this.watches.map((watch) => this.loop(watch, until)));
+    await Promise.all(this.watches.map((watch) => watch.close()));
+  }
+
+  stop(): void {
+    this.stopped = true;
+  }
+
+  private async loop(watch: MasterWatch, until: number): Promise<void> {
+    while (!this.stopped && this.deps.now() < until) {
+      const started = this.deps.now();
+      try {
+        await watch.tick();
+      } catch (error) {
+        if (error instanceof VoterCrash) {
+          this.crashed = error.message;
+          this.deps.log?.(error.message);
+          this.stop();
+          return;
+        }
+        // The table or the bus failing must not kill the watch: no decision is taken on missing information.
+        this.deps.log?.(`${watch.config.name}: ${this.id} tick failed: ${error instanceof Error ? error.message : String(error)}`);
+      }
+      await sleep(Math.max(0, watch.periodMs - (this.deps.now() - started)));
+    }
+  }
+}

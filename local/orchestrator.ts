@@ -1,0 +1,114 @@
+/**
+ * The whole orchestrator on one machine: the table in dynalite, `probes` voters in this
+ * process (each with its own Redis connections), and the synthesized workflow run locally.
+ * The same voter and step code as on AWS; only the adapters differ.
+ */
+import { createTable, DynamoDbStore } from '../lambdas/adapters/dynamodb-store.ts';
+import type { EventPublisher } from '../lambdas/adapters/publisher.ts';
+import type { Config } from '../lambdas/core/config.ts';
+import { monitorEvent, replicaEvent } from '../lambdas/core/events.ts';
+import type { FailoverInput } from '../lambdas/core/types.ts';
+import { executionName } from '../lambdas/core/workflow-state.ts';
+import type { VoterFaults } from '../lambdas/runtime/master-watch.ts';
+import type { FailoverStarter } from '../lambdas/runtime/starter.ts';
+import { Voter } from '../lambdas/runtime/voter.ts';
+import { startDynalite, type LocalDynamo } from './dynalite.ts';
+import { localStepDeps } from './step-deps.ts';
+import { LocalWorkflow, type LocalExecution, type StepHooks } from './workflow-runner.ts';
+
+export const LOCAL_TABLE = 'redis-failover';
+
+export interface OrchestratorOptions {
+  readonly config: Config;
+  readonly publisher: EventPublisher;
+  /** Faults per voter id (`voter-1` …), for tests. */
+  readonly faults?: Readonly<Record<string, VoterFaults>>;
+  /** Hooks for one execution of the workflow, chosen by its input (e.g. crash epoch 1 only). */
+  readonly workflowHooks?: (input: FailoverInput) => StepHooks | undefined;
+  /** Notes for a person: who stood down, what was blocked, what failed. */
+  readonly log?: (line: string) => void;
+}
+
+/** Runs the workflow in this process; the execution name keeps one run per master and epoch. */
+class LocalStarter implements FailoverStarter {
+  readonly executions = new Map<string, Promise<LocalExecution>>();
+
+  constructor(
+    private readonly workflow: LocalWorkflow,
+    private readonly run: (input: FailoverInput) => Promise<LocalExecution>,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  async start(input: FailoverInput): Promise<void> {
+    const name = executionName(input.master.name, input.epoch);
+    if (this.executions.has(name)) return;
+    const execution = this.run(input).then((result) => {
+      if (result.status !== 'SUCCEEDED') this.log(`failover ${name} ended ${result.status}: ${result.error ?? ''} ${result.cause ?? ''}`.trim());
+      return result;
+    });
+    this.executions.set(name, execution);
+  }
+}
+
+export class LocalOrchestrator {
+  private constructor(
+    readonly voters: readonly Voter[],
+    readonly store: DynamoDbStore,
+    private readonly starter: LocalStarter,
+    private readonly dynamo: LocalDynamo,
+    private readonly running: Promise<unknown>,
+  ) {}
+
+  /** Executions started so far, by name (`mymaster-1`). */
+  get executions(): ReadonlyMap<string, Promise<LocalExecution>> {
+    return this.starter.executions;
+  }
+
+  static async start(options: OrchestratorOptions): Promise<LocalOrchestrator> {
+    const { config, publisher } = options;
+    const log = options.log ?? (() => undefined);
+    const workflow = await LocalWorkflow.load();
+    const dynamo = await startDynalite();
+    try {
+      await createTable(dynamo.client, LOCAL_TABLE);
+      const store = new DynamoDbStore({ client: dynamo.client, tableName: LOCAL_TABLE });
+      for (const master of config.masters) {
+        const record = await store.ensureMaster(master);
+        await publisher.publish([monitorEvent(record, master.quorum)]);
+        for (const replica of master.knownReplicas) {
+          if (await store.addReplica(master.name, { ...replica, runId: null, priority: 100, offset: 0, lastSeenAt: Date.now() })) {
+            await publisher.publish([replicaEvent('+slave', replica, record)]);
+          }
+        }
+      }
+      const stepDeps = localStepDeps(config.masters, publisher, { store });
+      const starter = new LocalStarter(workflow, (input) => workflow.run(input, stepDeps, options.workflowHooks?.(input)), log);
+      const voters = Array.from({ length: config.probes }, (_, i) => {
+        const voterId = `voter-${i + 1}`;
+        return new Voter(config.masters, {
+          voterId,
+          store,
+          publisher,
+          starter,
+          linkOptions: stepDeps.linkOptions,
+          now: () => Date.now(),
+          faults: options.faults?.[voterId],
+          log,
+        });
+      });
+      const running = Promise.all(voters.map((voter) => voter.run()));
+      return new LocalOrchestrator(voters, store, starter, dynamo, running);
+    } catch (error) {
+      await dynamo.stop();
+      throw error;
+    }
+  }
+
+  /** Stops every voter, waits for running failovers to end, then stops the table. */
+  async stop(): Promise<void> {
+    for (const voter of this.voters) voter.stop();
+    await this.running;
+    await Promise.allSettled(this.starter.executions.values());
+    await this.dynamo.stop();
+  }
+}
