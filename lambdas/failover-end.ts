@@ -13,12 +13,9 @@ import { requireSelection } from './runtime/require.ts';
 
 export async function run(state: FailoverState, deps: StepDeps): Promise<EndOutput> {
   const { promoted } = requireSelection(state);
-  const context = failoverEventContext(state, deps);
   const unfinished = unfinishedTargets(state);
-  const events: SentinelEvent[] = [];
   const bestEffort: Address[] = [];
   if (unfinished.length > 0) {
-    events.push(masterEvent('+failover-end-for-timeout', state.master, context));
     const options = await deps.linkOptions(state.master.name);
     const sent = await Promise.all(
       unfinished.map((target) =>
@@ -30,20 +27,24 @@ export async function run(state: FailoverState, deps: StepDeps): Promise<EndOutp
       ),
     );
     unfinished.forEach((target, i) => {
-      if (!sent[i]) return;
-      bestEffort.push({ host: target.host, port: target.port });
-      events.push(replicaEvent('+slave-reconf-sent-be', target, state.master, context));
+      if (sent[i]) bestEffort.push({ host: target.host, port: target.port });
     });
   }
-  events.push(masterEvent('+failover-end', state.master, context));
+  // Timestamps from after the best-effort round, which may have waited on hung servers.
+  const context = failoverEventContext(state, deps);
+  const events: SentinelEvent[] = [
+    ...(unfinished.length > 0 ? [masterEvent('+failover-end-for-timeout', state.master, context)] : []),
+    ...bestEffort.map((target) => replicaEvent('+slave-reconf-sent-be', target, state.master, context)),
+    masterEvent('+failover-end', state.master, context),
+  ];
   await deps.publisher.publish(events);
   return { timedOut: unfinished.length > 0, bestEffort };
 }
 
-/** Items that ran out of time; all of them when the reconfiguration itself failed. */
+/** Items that ran out of time; all of them, old master included, when the reconfiguration itself failed. */
 function unfinishedTargets(state: FailoverState): ReconfTarget[] {
-  if (!state.reconf) return [...(state.selection?.others ?? [])];
-  return state.reconf.filter((item) => item.phase === 'timeout').map((item) => item.target);
+  if (!state.reconf) return [{ host: state.master.host, port: state.master.port, role: 'old-master' }, ...(state.selection?.others ?? [])];
+  return [state.reconf.oldMaster, ...state.reconf.replicas].filter((item) => item.phase === 'timeout').map((item) => item.target);
 }
 
 export const handler = (state: FailoverState) => run(state, awsDeps());

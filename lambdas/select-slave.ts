@@ -29,11 +29,7 @@ export async function run(state: FailoverState, deps: StepDeps): Promise<Selecti
     replicaEvent('+selected-slave', chosen.address, master, context),
     replicaEvent('+failover-state-send-slaveof-noone', chosen.address, master, context),
   ]);
-  const others: ReconfTarget[] = [
-    // The old master first: demoting it (when it is alive) ends the two-masters window soonest.
-    { host: master.host, port: master.port, role: 'old-master' },
-    ...replicas.filter((address) => !sameAddress(address, chosen.address)).map((address): ReconfTarget => ({ ...address, role: 'replica' })),
-  ];
+  const others = replicas.filter((address) => !sameAddress(address, chosen.address)).map((address): ReconfTarget => ({ ...address, role: 'replica' }));
   return { found: true, promoted: chosen.address, promotedRunId: chosen.info?.runId ?? null, others, rejected: result.rejected, selectedAt: now };
 }
 

@@ -141,20 +141,20 @@ export class FailoverWorkflow extends Construct {
     // After +promoted-slave a failover can no longer be aborted: any trouble still ends in +switch-master.
     failoverEnd.addCatch(switchMaster, { resultPath: '$.endError' }).next(switchMaster);
 
+    // The item every reconfiguration starts from; the Map adds `target` per replica.
+    const item = {
+      'master.$': '$.master',
+      'promoted.$': '$.selection.promoted',
+      'settings.$': '$.settings',
+      'epoch.$': '$.epoch',
+      'reconfStartedAt.$': '$.promotion.confirmedAt',
+      phase: 'pending',
+    };
     const reconfSlave = this.invoke('ReconfSlave', 'reconfSlave');
     const reconfSlaves = new sfn.Map(this, 'ReconfSlaves', {
       itemsPath: '$.selection.others',
       maxConcurrencyPath: '$.settings.parallelSyncs',
-      itemSelector: {
-        'target.$': '$$.Map.Item.Value',
-        'master.$': '$.master',
-        'promoted.$': '$.selection.promoted',
-        'settings.$': '$.settings',
-        'epoch.$': '$.epoch',
-        'reconfStartedAt.$': '$.promotion.confirmedAt',
-        phase: 'pending',
-      },
-      resultPath: '$.reconf',
+      itemSelector: { 'target.$': '$$.Map.Item.Value', ...item },
     });
     reconfSlaves.itemProcessor(
       reconfSlave.next(
@@ -163,9 +163,19 @@ export class FailoverWorkflow extends Construct {
           .otherwise(reconfSlave),
       ),
     );
-    reconfSlaves.addCatch(failoverEnd, { resultPath: '$.reconfError' }).next(failoverEnd);
+    // The old master is demoted beside the replicas, not in their queue: a hung one must not
+    // hold a parallel-syncs slot, and a live one stops taking writes at once.
+    const demoteOldMaster = this.invoke('DemoteOldMaster', 'reconfSlave', {
+      payload: sfn.TaskInput.fromObject({ target: { 'host.$': '$.master.host', 'port.$': '$.master.port', role: 'old-master' }, ...item }),
+    });
+    const reconfigure = new sfn.Parallel(this, 'Reconfigure', {
+      resultSelector: { 'oldMaster.$': '$[0]', 'replicas.$': '$[1]' },
+      resultPath: '$.reconf',
+    });
+    reconfigure.branch(demoteOldMaster).branch(reconfSlaves);
+    reconfigure.addCatch(failoverEnd, { resultPath: '$.reconfError' }).next(failoverEnd);
 
-    const waitPromotion = this.untilDone('WaitPromotion', 'waitPromotion', 'PromotionConfirmed?', 'confirmed', reconfSlaves, abortSlaveTimeout);
+    const waitPromotion = this.untilDone('WaitPromotion', 'waitPromotion', 'PromotionConfirmed?', 'confirmed', reconfigure, abortSlaveTimeout);
     const sendSlaveofNoOne = this.untilDone('SendSlaveofNoOne', 'sendSlaveofNoOne', 'SlaveofNoOneSent?', 'sent', waitPromotion, abortSlaveTimeout);
 
     const selectSlave = this.invoke('SelectSlave', 'selectSlave', { resultPath: '$.selection' });

@@ -10,7 +10,7 @@ import { monitorEvent, replicaEvent } from '../lambdas/core/events.ts';
 import type { FailoverInput } from '../lambdas/core/types.ts';
 import { executionName } from '../lambdas/core/workflow-state.ts';
 import type { VoterFaults } from '../lambdas/runtime/master-watch.ts';
-import type { FailoverStarter } from '../lambdas/runtime/starter.ts';
+import type { ExecutionStatus, FailoverStarter } from '../lambdas/runtime/starter.ts';
 import { Voter } from '../lambdas/runtime/voter.ts';
 import { startDynalite, type LocalDynamo } from './dynalite.ts';
 import { localStepDeps } from './step-deps.ts';
@@ -32,9 +32,9 @@ export interface OrchestratorOptions {
 /** Runs the workflow in this process; the execution name keeps one run per master and epoch. */
 class LocalStarter implements FailoverStarter {
   readonly executions = new Map<string, Promise<LocalExecution>>();
+  private readonly finished = new Set<string>();
 
   constructor(
-    private readonly workflow: LocalWorkflow,
     private readonly run: (input: FailoverInput) => Promise<LocalExecution>,
     private readonly log: (line: string) => void,
   ) {}
@@ -43,10 +43,16 @@ class LocalStarter implements FailoverStarter {
     const name = executionName(input.master.name, input.epoch);
     if (this.executions.has(name)) return;
     const execution = this.run(input).then((result) => {
+      this.finished.add(name);
       if (result.status !== 'SUCCEEDED') this.log(`failover ${name} ended ${result.status}: ${result.error ?? ''} ${result.cause ?? ''}`.trim());
       return result;
     });
     this.executions.set(name, execution);
+  }
+
+  async status(execution: string): Promise<ExecutionStatus> {
+    if (this.finished.has(execution)) return 'finished';
+    return this.executions.has(execution) ? 'running' : 'unknown';
   }
 }
 
@@ -82,7 +88,7 @@ export class LocalOrchestrator {
         }
       }
       const stepDeps = localStepDeps(config.masters, publisher, { store });
-      const starter = new LocalStarter(workflow, (input) => workflow.run(input, stepDeps, options.workflowHooks?.(input)), log);
+      const starter = new LocalStarter((input) => workflow.run(input, stepDeps, options.workflowHooks?.(input)), log);
       const voters = Array.from({ length: config.probes }, (_, i) => {
         const voterId = `voter-${i + 1}`;
         return new Voter(config.masters, {

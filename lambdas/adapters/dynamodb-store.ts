@@ -10,7 +10,7 @@ import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-s
 import type { AttributeDefinition, KeySchemaElement } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { startFailoverRefusal, StaleEpochError } from '../core/store.ts';
-import type { FailoverLease, FailoverStore, KnownReplica, MasterRecord, PromotedReplica, StartFailoverResult, Vote } from '../core/store.ts';
+import type { FailoverLease, FailoverStore, StartFailoverArgs, KnownReplica, MasterRecord, PromotedReplica, StartFailoverResult, Vote } from '../core/store.ts';
 import type { Address, MasterRef } from '../core/types.ts';
 import { executionName } from '../core/workflow-state.ts';
 
@@ -34,7 +34,7 @@ export interface DynamoDbStoreOptions {
 }
 
 type Item = Record<string, unknown>;
-type StartArgs = Parameters<FailoverStore['tryStartFailover']>[1];
+type StartArgs = StartFailoverArgs;
 /** The caller's part of an update guarded by the lease (`#failover`, `#epoch`, `:epoch`, `:null` are provided). */
 interface HeldLeaseUpdate {
   UpdateExpression: string;
@@ -191,11 +191,30 @@ export class DynamoDbStore implements FailoverStore {
         Key: { pk: masterPk(name), sk: STATE },
         UpdateExpression: 'SET #epoch = :epoch, #failover = :lease, #last = :now',
         ConditionExpression:
-          '#epoch = :expected' +
-          ' AND (attribute_not_exists(#failover) OR attribute_type(#failover, :nullType) OR #failover.#expires < :now)' +
+          '#host = :host AND #port = :port AND #epoch = :expected' +
+          ' AND (attribute_not_exists(#failover) OR attribute_type(#failover, :nullType) OR #failover.#expires < :now' +
+          (args.takeOverEpoch === undefined ? ')' : ' OR #failover.#leaseEpoch = :takeOverEpoch)') +
           ' AND (attribute_not_exists(#last) OR attribute_type(#last, :nullType) OR #last < :blockedBefore)',
-        ExpressionAttributeNames: { '#epoch': 'epoch', '#failover': 'failover', '#expires': 'leaseExpiresAt', '#last': 'lastFailoverStartedAt' },
-        ExpressionAttributeValues: { ':epoch': epoch, ':expected': args.expectedEpoch, ':lease': lease, ':now': args.now, ':nullType': 'NULL', ':blockedBefore': args.now - args.blockMs },
+        ExpressionAttributeNames: {
+          '#host': 'host',
+          '#port': 'port',
+          '#epoch': 'epoch',
+          '#failover': 'failover',
+          '#last': 'lastFailoverStartedAt',
+          '#expires': 'leaseExpiresAt',
+          ...(args.takeOverEpoch === undefined ? {} : { '#leaseEpoch': 'epoch' }),
+        },
+        ExpressionAttributeValues: {
+          ':host': args.expectedMaster.host,
+          ':port': args.expectedMaster.port,
+          ':epoch': epoch,
+          ':expected': args.expectedEpoch,
+          ':lease': lease,
+          ':now': args.now,
+          ':nullType': 'NULL',
+          ':blockedBefore': args.now - args.blockMs,
+          ...(args.takeOverEpoch === undefined ? {} : { ':takeOverEpoch': args.takeOverEpoch }),
+        },
         ReturnValues: 'ALL_NEW',
       }),
     );

@@ -68,7 +68,8 @@ export class RedisLink {
       port: address.port,
       connectTimeout: options.connectTimeoutMs ?? 1000,
       commandTimeout: options.commandTimeoutMs ?? 1000,
-      connectionName: 'redis-failover',
+      // No connectionName: ioredis would wait for CLIENT SETNAME's reply before any command,
+      // adding a full timeout on every link to a hung server.
       lazyConnect: true,
       enableOfflineQueue: false,
       enableReadyCheck: false,

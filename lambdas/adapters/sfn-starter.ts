@@ -1,7 +1,7 @@
-import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { FailoverInput } from '../core/types.ts';
 import { executionName } from '../core/workflow-state.ts';
-import type { FailoverStarter } from '../runtime/starter.ts';
+import type { ExecutionStatus, FailoverStarter } from '../runtime/starter.ts';
 
 export interface SfnStarterOptions {
   readonly stateMachineArn: string;
@@ -26,6 +26,18 @@ export class SfnStarter implements FailoverStarter {
     } catch (error) {
       // Same name, same epoch: another voter (or our own retry) started this very failover.
       if (error instanceof ExecutionAlreadyExists || (error as { name?: string }).name === 'ExecutionAlreadyExists') return;
+      throw error;
+    }
+  }
+
+  async status(execution: string): Promise<ExecutionStatus> {
+    // arn:aws:states:<region>:<account>:stateMachine:<name> → …:execution:<name>:<execution>
+    const executionArn = `${this.#arn.replace(':stateMachine:', ':execution:')}:${execution}`;
+    try {
+      const out = await this.#client.send(new DescribeExecutionCommand({ executionArn }));
+      return out.status === 'RUNNING' || out.status === 'PENDING_REDRIVE' ? 'running' : 'finished';
+    } catch (error) {
+      if ((error as { name?: string }).name === 'ExecutionDoesNotExist') return 'unknown';
       throw error;
     }
   }

@@ -54,9 +54,24 @@ export interface Vote {
   expiresAt: number;
 }
 
-export type StartFailoverResult =
-  | { won: true; record: MasterRecord }
-  | { won: false; reason: 'epoch-moved' | 'in-progress' | 'blocked'; record: MasterRecord };
+export type StartRefusal = 'master-moved' | 'epoch-moved' | 'in-progress' | 'blocked';
+
+export type StartFailoverResult = { won: true; record: MasterRecord } | { won: false; reason: StartRefusal; record: MasterRecord };
+
+export interface StartFailoverArgs {
+  /** The master the caller judged down: a record that has moved to another master is not failed over. */
+  expectedMaster: Address;
+  expectedEpoch: number;
+  leader: string;
+  now: number;
+  leaseMs: number;
+  blockMs: number;
+  /**
+   * Take over the lease of this epoch, held by a failover known to be gone (never started,
+   * or ended without releasing it). Only that exact lease is taken over.
+   */
+  takeOverEpoch?: number;
+}
 
 export interface FailoverStore {
   /** Creates the master's record from the config when absent (conditional put); returns the stored record either way. A record that exists is never overwritten: the table, not the config, knows the current master after a failover. */
@@ -79,10 +94,7 @@ export interface FailoverStore {
    * On success: epoch = expectedEpoch + 1, failover = { epoch, execution: `${name}-${epoch}`, leader, startedAt: now, leaseExpiresAt: now + leaseMs }, lastFailoverStartedAt = now.
    * On ConditionalCheckFailed: read the record and say why (epoch-moved / in-progress / blocked).
    */
-  tryStartFailover(
-    name: string,
-    args: { expectedEpoch: number; leader: string; now: number; leaseMs: number; blockMs: number },
-  ): Promise<StartFailoverResult>;
+  tryStartFailover(name: string, args: StartFailoverArgs): Promise<StartFailoverResult>;
   /** The workflow's last step: conditional on failover.epoch === epoch (or already switched to newMaster at that epoch: idempotent, returns the record): master address := newMaster, failover := null, switchedAt := now. Throws a clear error if another epoch holds the record. */
   completeFailover(name: string, args: { epoch: number; newMaster: Address; now: number }): Promise<MasterRecord>;
   /** SendSlaveofNoOne: remember the promoted replica, conditional on failover.epoch === epoch. Idempotent. */
@@ -102,10 +114,13 @@ export class StaleEpochError extends Error {
  */
 export function startFailoverRefusal(
   record: MasterRecord,
-  args: { expectedEpoch: number; now: number; blockMs: number },
-): 'epoch-moved' | 'in-progress' | 'blocked' | null {
+  args: Pick<StartFailoverArgs, 'expectedMaster' | 'expectedEpoch' | 'now' | 'blockMs' | 'takeOverEpoch'>,
+): StartRefusal | null {
+  if (record.host !== args.expectedMaster.host || record.port !== args.expectedMaster.port) return 'master-moved';
   if (record.epoch !== args.expectedEpoch) return 'epoch-moved';
-  if (record.failover !== null && !(record.failover.leaseExpiresAt < args.now)) return 'in-progress';
+  const lease = record.failover;
+  const leaseFree = lease === null || lease.leaseExpiresAt < args.now || (args.takeOverEpoch !== undefined && lease.epoch === args.takeOverEpoch);
+  if (!leaseFree) return 'in-progress';
   if (record.lastFailoverStartedAt !== null && !(record.lastFailoverStartedAt < args.now - args.blockMs)) return 'blocked';
   return null;
 }

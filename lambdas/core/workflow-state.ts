@@ -22,7 +22,7 @@ export interface SelectionOutput {
   readonly found: boolean;
   readonly promoted: Address | null;
   readonly promotedRunId: string | null;
-  /** Everything to re-point after promotion: the old master first, then the other replicas. */
+  /** The other replicas, to re-point after promotion (the old master is demoted beside them). */
   readonly others: readonly ReconfTarget[];
   readonly rejected: readonly Rejection[];
   readonly selectedAt: number;
@@ -68,6 +68,12 @@ export interface ReconfItem {
   readonly unreachableSince?: number | null;
 }
 
+/** `$.reconf`, written by the Reconfigure state: its two branches. */
+export interface ReconfOutput {
+  readonly oldMaster: ReconfItem;
+  readonly replicas: readonly ReconfItem[];
+}
+
 /** `$.end`, written by FailoverEnd. */
 export interface EndOutput {
   readonly timedOut: boolean;
@@ -86,7 +92,7 @@ export interface SwitchOutput {
 export interface FailoverState extends FailoverInput {
   readonly selection?: SelectionOutput;
   readonly promotion?: PromotionOutput;
-  readonly reconf?: readonly ReconfItem[];
+  readonly reconf?: ReconfOutput;
   readonly end?: EndOutput;
   readonly switched?: SwitchOutput;
 }

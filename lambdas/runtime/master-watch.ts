@@ -31,8 +31,8 @@ import type { FailoverStarter } from './starter.ts';
 export interface VoterFaults {
   /** This voter gets no reply from these servers (its own view only). */
   readonly unreachable?: (address: Address) => boolean;
-  /** Crash right after winning an election, before starting the workflow. */
-  readonly crashAfterElection?: boolean;
+  /** Crash right after winning the election of this epoch, before starting the workflow. */
+  readonly crashAfterElection?: (epoch: number) => boolean;
 }
 
 export interface VoterDeps {
@@ -61,6 +61,18 @@ const RECORD_REFRESH_ALERT_MS = 250;
 const VOTE_REFRESH_MS = 1000;
 /** Pause between two repairs of the same server. */
 const REPAIR_PAUSE_MS = 1000;
+/** A leader has this long after its election to start the workflow before others call it dead. */
+const START_GRACE_MS = 5000;
+const STATUS_PAUSE_MS = 1000;
+
+/**
+ * The lease covers the longest failover the workflow can run (promotion sent, promotion seen
+ * and reconfiguration are each bounded by failover-timeout), so a live failover is never
+ * overtaken; a dead leader is detected sooner through the execution's status.
+ */
+export function leaseMs(master: { failoverTimeoutMs: number; waitStartSeconds: number }): number {
+  return 3 * master.failoverTimeoutMs + master.waitStartSeconds * 1000 + 30_000;
+}
 
 interface Instance {
   readonly address: Address;
@@ -85,6 +97,8 @@ export class MasterWatch {
   private lastVoteAt = 0;
   private odown = false;
   private lastAttemptEpoch = -1;
+  private lastStatusAt = 0;
+  private blockedUntil = 0;
   private linkOptions: RedisLinkOptions | null = null;
   /** Ticks run so far: lets tests wait for "enough observation" without sleeping. */
   ticks = 0;
@@ -245,32 +259,38 @@ export class MasterWatch {
 
   private async tryFailover(downSince: number | null, now: number): Promise<void> {
     const record = this.record!;
-    if (record.failover && record.failover.leaseExpiresAt >= now) return; // someone leads it; wait for the switch or the lease
-    if (this.lastAttemptEpoch === record.epoch) return; // one try per epoch we have seen
+    const takeOverEpoch = await this.deadLeaseEpoch(record, now);
+    if (record.failover && record.failover.leaseExpiresAt >= now && takeOverEpoch === undefined) return; // someone leads it: wait for the switch
+    if (this.lastAttemptEpoch === record.epoch || now < this.blockedUntil) return; // one try per epoch seen; none while blocked
     this.lastAttemptEpoch = record.epoch;
     const twiceTimeout = 2 * this.config.failoverTimeoutMs;
     const result = await this.deps.store.tryStartFailover(this.config.name, {
+      // Only the master this voter judged down: a record that moved on (a switch this voter has not read yet) is left alone.
+      expectedMaster: record,
       expectedEpoch: record.epoch,
       leader: this.deps.voterId,
       now,
-      leaseMs: twiceTimeout,
+      leaseMs: leaseMs(this.config),
       blockMs: twiceTimeout,
+      takeOverEpoch,
     });
     this.record = result.record;
     if (!result.won) {
       if (result.reason === 'blocked' && result.record.lastFailoverStartedAt !== null) {
-        const at = new Date(result.record.lastFailoverStartedAt + twiceTimeout).toISOString();
+        this.blockedUntil = result.record.lastFailoverStartedAt + twiceTimeout + 1;
+        const at = new Date(this.blockedUntil).toISOString();
         this.deps.log?.(`${this.config.name}: failover wanted but not before ${at} (2 × failover-timeout after the last attempt, as Sentinel)`);
         this.lastAttemptEpoch = -1; // try again once the block is over
       } else {
         this.deps.log?.(`${this.config.name}: ${this.deps.voterId} stands down (${result.reason}, epoch ${result.record.epoch})`);
+        if (result.reason === 'master-moved') this.lastRefreshAt = 0; // read the switch at once
       }
       return;
     }
     const epoch = result.record.epoch;
     const context = { epoch, execution: executionName(this.config.name, epoch) };
     await this.publish([newEpochEvent(this.ref(), epoch, context), masterEvent('+try-failover', this.ref(), context), masterEvent('+elected-leader', this.ref(), context)]);
-    if (this.deps.faults?.crashAfterElection) throw new VoterCrash(`${this.deps.voterId} crashed after winning epoch ${epoch} (simulated)`);
+    if (this.deps.faults?.crashAfterElection?.(epoch)) throw new VoterCrash(`${this.deps.voterId} crashed after winning epoch ${epoch} (simulated)`);
     const promoted = result.record.promoted;
     const input: FailoverInput = {
       master: this.ref(),
@@ -283,6 +303,23 @@ export class MasterWatch {
       resumePromoted: promoted && promoted.epoch < epoch ? { host: promoted.host, port: promoted.port } : null,
     };
     await this.deps.starter.start(input);
+  }
+
+  /**
+   * A held lease whose workflow is gone: never started well after the election (the leader
+   * died, SIMULATE-FAILURE crash-after-election), or ended without releasing it (crash after
+   * promotion). Asked at most once a second; a lease with a running workflow is respected.
+   */
+  private async deadLeaseEpoch(record: MasterRecord, now: number): Promise<number | undefined> {
+    const lease = record.failover;
+    if (!lease || lease.leaseExpiresAt < now || now - this.lastStatusAt < STATUS_PAUSE_MS) return undefined;
+    this.lastStatusAt = now;
+    const status = await this.deps.starter.status(lease.execution);
+    const gone = status === 'finished' || (status === 'unknown' && now - lease.startedAt > START_GRACE_MS);
+    if (gone && this.lastAttemptEpoch === record.epoch) this.lastAttemptEpoch = -1; // worth one more try at this epoch
+    if (!gone) return undefined;
+    this.deps.log?.(`${this.config.name}: the failover ${lease.execution} of ${lease.leader} is ${status === 'unknown' ? 'not running' : 'over'} but holds the lease: taking over`);
+    return lease.epoch;
   }
 
   /**
@@ -304,6 +341,13 @@ export class MasterWatch {
       } else instance.wrongMasterSince = null;
       if (!event) continue;
       instance.lastRepairAt = now;
+      // Never act on a stale record: after a failover this voter may not have read the switch yet,
+      // and would take the new master for a stray one.
+      const fresh = await this.deps.store.getMaster(this.config.name);
+      if (!fresh || !sameAddress(fresh, record) || fresh.failover !== null) {
+        this.lastRefreshAt = 0;
+        return;
+      }
       const sent = await instance.link.use(async (l) => {
         // Look again right before acting: another voter may have done it already.
         const fresh = await l.info();

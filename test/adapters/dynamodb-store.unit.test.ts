@@ -18,7 +18,7 @@ describe('DynamoDbStore (mocked client)', () => {
     const store = new DynamoDbStore({ client, tableName: 'failover' });
 
     const outcome = await store
-      .tryStartFailover('mymaster', { expectedEpoch: 0, leader: 'probe-a', now: 1, leaseMs: 10, blockMs: 20 })
+      .tryStartFailover('mymaster', { expectedMaster: { host: '10.0.0.1', port: 6379 }, expectedEpoch: 0, leader: 'probe-a', now: 1, leaseMs: 10, blockMs: 20 })
       .then(() => 'resolved', (err: unknown) => err);
 
     expect(outcome).toBe(throttled);

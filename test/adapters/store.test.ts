@@ -34,7 +34,7 @@ async function freshMaster(): Promise<MasterRef> {
 }
 
 function start(name: string, expectedEpoch: number, leader: string, now: number) {
-  return store.tryStartFailover(name, { expectedEpoch, leader, now, leaseMs: LEASE_MS, blockMs: BLOCK_MS });
+  return store.tryStartFailover(name, { expectedMaster: { host: '10.0.0.1', port: 6379 }, expectedEpoch, leader, now, leaseMs: LEASE_MS, blockMs: BLOCK_MS });
 }
 
 function replica(port: number, lastSeenAt = T0): KnownReplica {
@@ -48,7 +48,7 @@ describe('DynamoDbStore: master record', () => {
     expect(created).toEqual<MasterRecord>({ ...master, epoch: 0, failover: null, lastFailoverStartedAt: null, switchedAt: null, promoted: null });
     expect(await store.getMaster('cfg')).toEqual(created);
 
-    await store.tryStartFailover('cfg', { expectedEpoch: 0, leader: 'p1', now: T0, leaseMs: LEASE_MS, blockMs: BLOCK_MS });
+    await store.tryStartFailover('cfg', { expectedMaster: { host: '10.0.0.1', port: 6379 }, expectedEpoch: 0, leader: 'p1', now: T0, leaseMs: LEASE_MS, blockMs: BLOCK_MS });
     const switched = await store.completeFailover('cfg', { epoch: 1, newMaster: { host: '10.0.0.2', port: 6380 }, now: T0 + 1 });
 
     // The config still names the old master: the table wins.
@@ -183,10 +183,35 @@ describe('DynamoDbStore: tryStartFailover', () => {
 
   it('a lease longer than the block window keeps others out until it expires', async () => {
     const { name } = await freshMaster();
-    await store.tryStartFailover(name, { expectedEpoch: 0, leader: 'a', now: T0, leaseMs: 10_000, blockMs: 1_000 });
-    const args = { expectedEpoch: 1, leader: 'b', leaseMs: 10_000, blockMs: 1_000 };
+    const expectedMaster = { host: '10.0.0.1', port: 6379 };
+    await store.tryStartFailover(name, { expectedMaster, expectedEpoch: 0, leader: 'a', now: T0, leaseMs: 10_000, blockMs: 1_000 });
+    const args = { expectedMaster, expectedEpoch: 1, leader: 'b', leaseMs: 10_000, blockMs: 1_000 };
     expect(await store.tryStartFailover(name, { ...args, now: T0 + 10_000 })).toMatchObject({ won: false, reason: 'in-progress' });
     expect(await store.tryStartFailover(name, { ...args, now: T0 + 10_001 })).toMatchObject({ won: true, record: { epoch: 2 } });
+  });
+
+  it('refuses a master that moved: a voter with a stale record never fails over the new master', async () => {
+    const { name } = await freshMaster();
+    await start(name, 0, 'a', T0);
+    await store.completeFailover(name, { epoch: 1, newMaster: { host: '10.0.0.9', port: 6379 }, now: T0 + 1 });
+    const stale = await start(name, 1, 'b', T0 + BLOCK_MS + 1);
+    expect(stale).toMatchObject({ won: false, reason: 'master-moved', record: { host: '10.0.0.9', epoch: 1 } });
+  });
+
+  it('takes over exactly the lease of a dead failover, and nothing else', async () => {
+    const { name } = await freshMaster();
+    const expectedMaster = { host: '10.0.0.1', port: 6379 };
+    // A lease far longer than the block: only a take-over can end it early.
+    await store.tryStartFailover(name, { expectedMaster, expectedEpoch: 0, leader: 'a', now: T0, leaseMs: 10 * BLOCK_MS, blockMs: BLOCK_MS });
+    const args = { expectedMaster, expectedEpoch: 1, leader: 'b', leaseMs: LEASE_MS, blockMs: BLOCK_MS };
+    expect(await store.tryStartFailover(name, { ...args, now: T0 + BLOCK_MS + 1 })).toMatchObject({ won: false, reason: 'in-progress' });
+    // Epoch 1's workflow is known to be gone: its lease, and only its lease, can be taken over.
+    expect(await store.tryStartFailover(name, { ...args, now: T0 + BLOCK_MS + 1, takeOverEpoch: 7 })).toMatchObject({ won: false, reason: 'in-progress' });
+    expect(await store.tryStartFailover(name, { ...args, now: T0 + 1, takeOverEpoch: 1 })).toMatchObject({ won: false, reason: 'blocked' });
+    expect(await store.tryStartFailover(name, { ...args, now: T0 + BLOCK_MS + 1, takeOverEpoch: 1 })).toMatchObject({ won: true, record: { epoch: 2 } });
+    // Taking over never skips the 2 × failover-timeout block of the attempt it replaces.
+    await store.completeFailover(name, { epoch: 2, newMaster: { host: '10.0.0.1', port: 6379 }, now: T0 + BLOCK_MS + 2 });
+    expect(await store.tryStartFailover(name, { ...args, expectedEpoch: 2, now: T0 + BLOCK_MS + 3, takeOverEpoch: 2 })).toMatchObject({ won: false, reason: 'blocked' });
   });
 
   it('refuses with a clear error when the master has no record', async () => {

@@ -94,7 +94,7 @@ describe('faults during reconfiguration', () => {
 
     expect(execution.status).toBe('SUCCEEDED');
     expect(events.events.at(-1)?.type).toBe('+switch-master');
-    const doomedItem = execution.output?.reconf?.find((item) => item.target.port === doomed.options.port);
+    const doomedItem = execution.output?.reconf?.replicas.find((item) => item.target.port === doomed.options.port);
     expect(doomedItem?.phase).toBe('unreachable');
     await waitFollowing(survivor, promoted);
     await waitFollowing(topology.master, promoted);

@@ -155,7 +155,7 @@ describe('state machine', () => {
       'SlaveofNoOneSent?': 'Choice',
       WaitPromotion: 'Task',
       'PromotionConfirmed?': 'Choice',
-      ReconfSlaves: 'Map',
+      Reconfigure: 'Parallel',
       FailoverEnd: 'Task',
       SwitchMaster: 'Task',
       FailoverSucceeded: 'Succeed',
@@ -179,7 +179,7 @@ describe('state machine', () => {
   it('keeps each step’s result under its own key', () => {
     const resultPaths = Object.fromEntries(
       Object.entries(definition.States)
-        .filter(([, s]) => s.Type === 'Task' || s.Type === 'Map')
+        .filter(([, s]) => s.Type === 'Task' || s.Type === 'Parallel')
         .map(([name, s]) => [name, s.ResultPath]),
     );
     expect(resultPaths).toEqual({
@@ -187,7 +187,7 @@ describe('state machine', () => {
       SelectSlave: '$.selection',
       SendSlaveofNoOne: '$.promotion',
       WaitPromotion: '$.promotion',
-      ReconfSlaves: '$.reconf',
+      Reconfigure: '$.reconf',
       FailoverEnd: '$.end',
       SwitchMaster: '$.switched',
       AbortNoGoodSlave: null,
@@ -195,8 +195,29 @@ describe('state machine', () => {
     });
   });
 
-  it('reconfigures the others in a Map limited by parallelSyncs', () => {
-    const map = state('ReconfSlaves');
+  it('demotes the old master beside the replicas, which a Map reconfigures parallelSyncs at a time', () => {
+    const reconfigure = state('Reconfigure');
+    expect(reconfigure).toMatchObject({
+      Type: 'Parallel',
+      ResultSelector: { 'oldMaster.$': '$[0]', 'replicas.$': '$[1]' },
+      ResultPath: '$.reconf',
+      Next: 'FailoverEnd',
+    });
+    const [oldMasterBranch, replicasBranch] = reconfigure.Branches as [StateMachineDefinition, StateMachineDefinition];
+    expect(oldMasterBranch.StartAt).toBe('DemoteOldMaster');
+    expect(state('DemoteOldMaster', oldMasterBranch)).toMatchObject({
+      Type: 'Task',
+      Resource: fakeArn('reconfSlave'),
+      Parameters: {
+        target: { 'host.$': '$.master.host', 'port.$': '$.master.port', role: 'old-master' },
+        'master.$': '$.master',
+        'promoted.$': '$.selection.promoted',
+        phase: 'pending',
+      },
+      End: true,
+    });
+    expect(replicasBranch.StartAt).toBe('ReconfSlaves');
+    const map = state('ReconfSlaves', replicasBranch);
     expect(map).toMatchObject({
       Type: 'Map',
       ItemsPath: '$.selection.others',
@@ -210,7 +231,7 @@ describe('state machine', () => {
         'reconfStartedAt.$': '$.promotion.confirmedAt',
         phase: 'pending',
       },
-      Next: 'FailoverEnd',
+      End: true,
     });
     expect(map.MaxConcurrency).toBeUndefined();
     const processor = map.ItemProcessor!;
@@ -247,7 +268,7 @@ describe('state machine', () => {
 
   it('retries the Lambda service’s own errors on every Task', () => {
     const tasks = allStates(definition).filter(([, s]) => s.Type === 'Task');
-    expect(tasks).toHaveLength(9);
+    expect(tasks).toHaveLength(10);
     for (const [name, s] of tasks) {
       const retry = s.Retry as Array<{ ErrorEquals: string[]; MaxAttempts: number; IntervalSeconds: number; BackoffRate: number; JitterStrategy: string }>;
       expect(retry, name).toHaveLength(1);
@@ -292,7 +313,7 @@ describe('state machine', () => {
     expect(state('PromotionConfirmed?')).toEqual({
       Type: 'Choice',
       Choices: [
-        { Variable: '$.promotion.confirmed', BooleanEquals: true, Next: 'ReconfSlaves' },
+        { Variable: '$.promotion.confirmed', BooleanEquals: true, Next: 'Reconfigure' },
         { Variable: '$.promotion.timedOut', BooleanEquals: true, Next: 'AbortSlaveTimeout' },
       ],
       Default: 'WaitPromotion',
@@ -305,8 +326,8 @@ describe('state machine', () => {
     expect(state('SlaveTimeout')).toMatchObject({ Type: 'Fail', Error: 'SlaveTimeout' });
   });
 
-  it('always reaches SwitchMaster once promoted: ReconfSlaves and FailoverEnd catch everything', () => {
-    expect(state('ReconfSlaves').Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.reconfError', Next: 'FailoverEnd' }]);
+  it('always reaches SwitchMaster once promoted: Reconfigure and FailoverEnd catch everything', () => {
+    expect(state('Reconfigure').Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.reconfError', Next: 'FailoverEnd' }]);
     expect(state('FailoverEnd')).toMatchObject({
       Resource: fakeArn('failoverEnd'),
       Next: 'SwitchMaster',
@@ -317,8 +338,8 @@ describe('state machine', () => {
     expect(state('FailoverSucceeded')).toEqual({ Type: 'Succeed' });
   });
 
-  it('only aborts before promotion: no state after ReconfSlaves leads to a Fail state', () => {
-    for (const name of ['ReconfSlaves', 'FailoverEnd', 'SwitchMaster']) {
+  it('only aborts before promotion: no state after Reconfigure leads to a Fail state', () => {
+    for (const name of ['Reconfigure', 'FailoverEnd', 'SwitchMaster']) {
       const s = state(name);
       const targets = [s.Next, ...((s.Catch as Array<{ Next: string }> | undefined) ?? []).map((c) => c.Next)];
       for (const target of targets) if (target) expect(['FailoverEnd', 'SwitchMaster', 'FailoverSucceeded']).toContain(target);
@@ -332,6 +353,7 @@ describe('state machine', () => {
       { name: 'AbortNoGoodSlave', step: 'abortFailover' },
       { name: 'SendSlaveofNoOne', step: 'sendSlaveofNoOne' },
       { name: 'WaitPromotion', step: 'waitPromotion' },
+      { name: 'DemoteOldMaster', step: 'reconfSlave' },
       { name: 'ReconfSlave', step: 'reconfSlave' },
       { name: 'FailoverEnd', step: 'failoverEnd' },
       { name: 'SwitchMaster', step: 'switchMaster' },

@@ -115,13 +115,15 @@ describe('the definition the local runner executes', () => {
       'AbortNoGoodSlave',
       'SendSlaveofNoOne',
       'WaitPromotion',
+      'DemoteOldMaster',
       'ReconfSlave',
       'FailoverEnd',
       'SwitchMaster',
       'AbortSlaveTimeout',
     ]);
+    const [oldMaster, replicas] = (definition.States.Reconfigure?.Branches ?? []) as StateMachineDefinition[];
     const resource = (name: string, machine: StateMachineDefinition = definition): string | undefined =>
-      machine.States[name]?.Resource ?? machine.States.ReconfSlaves?.ItemProcessor?.States[name]?.Resource;
+      machine.States[name]?.Resource ?? oldMaster?.States[name]?.Resource ?? replicas?.States.ReconfSlaves?.ItemProcessor?.States[name]?.Resource;
     for (const { name, step } of tasks) expect(resource(name), name).toBe(localFunctionArn(step));
   });
 });

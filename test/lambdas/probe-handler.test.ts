@@ -1,0 +1,277 @@
+/**
+ * The probe Lambda handler for real: real redis-server processes, a real table (dynalite);
+ * EventBridge and Step Functions, the only other AWS APIs it calls, are mocked.
+ */
+import net from 'node:net';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createTable, DynamoDbStore } from '../../lambdas/adapters/dynamodb-store.ts';
+import type { FailoverInput } from '../../lambdas/core/types.ts';
+import { handler, probeDepsFromEnv, SAFETY_MS } from '../../lambdas/probe.ts';
+import { startDynalite, type LocalDynamo } from '../../local/dynalite.ts';
+import { RedisServers, redisServerAvailable } from '../../local/redis-servers.ts';
+import { testPorts } from '../support/ports.ts';
+import { startTopology, type Topology } from '../support/topology.ts';
+
+const TABLE = 'redis-failover-probe-test';
+const ARN = 'arn:aws:states:eu-west-1:123456789012:stateMachine:redis-failover';
+const BUS = 'redis-failover-bus';
+const ENV_KEYS = ['VOTER_ID', 'TABLE_NAME', 'STATE_MACHINE_ARN', 'EVENT_BUS_NAME', 'REDIS_FAILOVER_CONFIG', 'DYNAMODB_ENDPOINT', 'REDIS_TLS'] as const;
+
+const eventBridge = mockClient(EventBridgeClient);
+const sfn = mockClient(SFNClient);
+const ports = testPorts();
+const saved = new Map(ENV_KEYS.map((key) => [key, process.env[key]]));
+
+/** A Lambda context whose deadline is `remainingMs` from now. */
+function lambdaContext(remainingMs: number) {
+  const deadline = Date.now() + remainingMs;
+  return { getRemainingTimeInMillis: () => deadline - Date.now() };
+}
+
+function configDocument(master: Record<string, unknown>): string {
+  return JSON.stringify({ probes: 1, masters: [{ name: 'mymaster', host: '127.0.0.1', quorum: 1, ...master }] });
+}
+
+function setEnv(values: Partial<Record<(typeof ENV_KEYS)[number], string>>): void {
+  for (const key of ENV_KEYS) {
+    const value = values[key];
+    if (value === undefined) delete process.env[key];
+    else process.env[key] = value;
+  }
+}
+
+function sentEventTypes(): string[] {
+  return eventBridge.commandCalls(PutEventsCommand).flatMap((call) => (call.args[0].input.Entries ?? []).map((e) => e.DetailType ?? ''));
+}
+
+function sentEvents() {
+  return eventBridge.commandCalls(PutEventsCommand).flatMap((call) => call.args[0].input.Entries ?? []);
+}
+
+beforeEach(() => {
+  eventBridge.reset();
+  sfn.reset();
+  eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [] });
+  sfn.on(StartExecutionCommand).resolves({ executionArn: `${ARN}:x`, startDate: new Date() });
+});
+
+afterAll(() => {
+  for (const [key, value] of saved) {
+    if (value === undefined) delete process.env[key];
+    else process.env[key] = value;
+  }
+  eventBridge.restore();
+  sfn.restore();
+});
+
+describe('probe handler: environment', () => {
+  const valid = {
+    VOTER_ID: 'probe-a',
+    TABLE_NAME: TABLE,
+    STATE_MACHINE_ARN: ARN,
+    EVENT_BUS_NAME: BUS,
+    REDIS_FAILOVER_CONFIG: configDocument({ port: 6379 }),
+  };
+
+  it.each(['VOTER_ID', 'TABLE_NAME', 'STATE_MACHINE_ARN', 'EVENT_BUS_NAME', 'REDIS_FAILOVER_CONFIG'] as const)('refuses to start without %s', async (name) => {
+    setEnv({ ...valid, [name]: undefined });
+    await expect(handler({}, lambdaContext(60_000))).rejects.toThrow(new Error(`${name} is not set`));
+    expect(() => probeDepsFromEnv({ ...valid, [name]: '' })).toThrow(new Error(`${name} is not set`));
+  });
+
+  it('refuses a config that is not JSON, without quoting it (it may hold a password)', async () => {
+    setEnv({ ...valid, REDIS_FAILOVER_CONFIG: '{"masters": [{"auth": {"password": hunter2}}]}' });
+    const error = await handler({}, lambdaContext(60_000)).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(Error);
+    const message = (error as Error).message;
+    expect(message).toMatch(/^REDIS_FAILOVER_CONFIG: invalid JSON/);
+    expect(message).not.toContain('hunter2');
+    expect(message).not.toContain('\n');
+  });
+
+  it('refuses an invalid config with the field named after the variable', async () => {
+    setEnv({ ...valid, REDIS_FAILOVER_CONFIG: configDocument({ port: 6379, quorum: 0, auth: { password: 'hunter2' } }) });
+    await expect(handler({}, lambdaContext(60_000))).rejects.toThrow(/^REDIS_FAILOVER_CONFIG: masters\[0\]\.quorum: /);
+    expect(() => probeDepsFromEnv({ ...valid, REDIS_FAILOVER_CONFIG: JSON.stringify({ masters: [] }) })).toThrow(
+      'REDIS_FAILOVER_CONFIG: masters: must list at least one master',
+    );
+  });
+
+  it('refuses a REDIS_TLS that is neither "true" nor "false"', () => {
+    expect(() => probeDepsFromEnv({ ...valid, REDIS_TLS: 'yes' })).toThrow('REDIS_TLS must be "true" or "false" (got "yes")');
+  });
+
+  it('gives each master group its credentials and TLS', async () => {
+    const probe = probeDepsFromEnv({ ...valid, REDIS_TLS: 'true', REDIS_FAILOVER_CONFIG: configDocument({ port: 6379, auth: { username: 'probe', password: 's3cret' } }) });
+    try {
+      expect(probe.deps.voterId).toBe('probe-a');
+      expect(probe.config.masters.map((m) => m.name)).toEqual(['mymaster']);
+      expect(await probe.deps.linkOptions('mymaster')).toEqual({ credentials: { username: 'probe', password: 's3cret' }, tls: true });
+      await expect(probe.deps.linkOptions('other')).rejects.toThrow('unknown master "other"');
+    } finally {
+      probe.destroy();
+    }
+    const plain = probeDepsFromEnv(valid);
+    expect(await plain.deps.linkOptions('mymaster')).toEqual({});
+    plain.destroy();
+  });
+});
+
+describe('probe handler: a table that does not answer', () => {
+  let silent: net.Server | undefined;
+  const sockets = new Set<net.Socket>();
+
+  afterEach(async () => {
+    for (const socket of sockets) socket.destroy();
+    await new Promise<void>((resolve) => (silent ? silent.close(() => resolve()) : resolve()));
+  });
+
+  it('fails the tick, logs it, and still returns before the Lambda timeout', async () => {
+    // Accepts connections, never replies: a hung endpoint.
+    silent = net.createServer((socket) => {
+      sockets.add(socket);
+      socket.on('error', () => undefined);
+    });
+    await new Promise<void>((resolve) => silent!.listen(0, '127.0.0.1', () => resolve()));
+    const { port } = silent.address() as net.AddressInfo;
+    setEnv({
+      VOTER_ID: 'probe-a',
+      TABLE_NAME: TABLE,
+      STATE_MACHINE_ARN: ARN,
+      EVENT_BUS_NAME: BUS,
+      DYNAMODB_ENDPOINT: `http://127.0.0.1:${port}`,
+      REDIS_FAILOVER_CONFIG: configDocument({ port: await ports.take(), downAfterMs: 1000 }),
+    });
+    const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    try {
+      const timeoutMs = 1000 + SAFETY_MS;
+      const started = Date.now();
+      const summary = await handler({}, lambdaContext(timeoutMs));
+      expect(Date.now() - started).toBeLessThan(timeoutMs);
+      expect(summary).toMatchObject({ voter: 'probe-a', crashed: null });
+      expect(log.mock.calls.map((c: readonly unknown[]) => String(c[0]))).toContainEqual(expect.stringMatching(/^probe-a: mymaster: probe-a tick failed: /));
+    } finally {
+      log.mockRestore();
+    }
+    expect(sentEventTypes()).toEqual([]);
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+  });
+});
+
+describe.skipIf(!redisServerAvailable())('probe handler against redis-server and dynalite', () => {
+  let servers: RedisServers;
+  let dynamo: LocalDynamo;
+  let topology: Topology;
+  /** Every DynamoDB request the store makes (the table's only client), by command name. */
+  let dynamoSend: ReturnType<typeof vi.spyOn>;
+  const dynamoRequests = (): string[] => dynamoSend.mock.calls.map((call: readonly unknown[]) => (call[0] as object).constructor.name);
+
+  beforeEach(async () => {
+    servers = new RedisServers();
+    dynamo = await startDynalite();
+    await createTable(dynamo.client, TABLE);
+    topology = await startTopology(servers, ports, { replicas: [{}] });
+    dynamoSend = vi.spyOn(DynamoDBDocumentClient.prototype, 'send');
+  });
+
+  afterEach(async () => {
+    dynamoSend.mockRestore();
+    await servers.stopAll();
+    await dynamo.stop();
+  });
+
+  function env(master: Record<string, unknown>): void {
+    setEnv({
+      VOTER_ID: 'probe-a',
+      TABLE_NAME: TABLE,
+      STATE_MACHINE_ARN: ARN,
+      EVENT_BUS_NAME: BUS,
+      DYNAMODB_ENDPOINT: dynamo.endpoint,
+      REDIS_FAILOVER_CONFIG: configDocument({ port: topology.master.options.port, ...master }),
+    });
+  }
+
+  it('a healthy master: probes until just before the timeout, stores the master and the replica it discovers, few table requests', async () => {
+    env({ downAfterMs: 1000 });
+    const probeMs = 1500;
+    const started = Date.now();
+    const summary = await handler({}, lambdaContext(probeMs + SAFETY_MS));
+    const elapsed = Date.now() - started;
+    const requests = dynamoRequests();
+
+    expect(summary).toMatchObject({ voter: 'probe-a', crashed: null });
+    expect(summary.ticks).toBeGreaterThan(5);
+    expect(elapsed).toBeGreaterThanOrEqual(probeMs - 50);
+    expect(elapsed).toBeLessThan(probeMs + 1000);
+
+    const store = new DynamoDbStore({ client: dynamo.client, tableName: TABLE });
+    expect(await store.getMaster('mymaster')).toMatchObject({ host: '127.0.0.1', port: topology.master.options.port, epoch: 0, failover: null });
+    const replica = topology.replicas[0]!;
+    expect((await store.listReplicas('mymaster')).map(({ host, port }) => ({ host, port }))).toEqual([replica.address]);
+
+    const slaves = sentEvents().filter((e) => e.DetailType === '+slave');
+    expect(slaves).toHaveLength(1);
+    expect(JSON.parse(slaves[0]!.Detail!)).toMatchObject({
+      master: 'mymaster',
+      voter: 'probe-a',
+      message: `slave 127.0.0.1:${replica.options.port} 127.0.0.1 ${replica.options.port} @ mymaster 127.0.0.1 ${topology.master.options.port}`,
+    });
+    expect(slaves[0]!.EventBusName).toBe(BUS);
+    expect(sentEventTypes()).not.toContain('+sdown');
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+
+    // Healthy: the record and replicas are read at start (and every 5 s), the new replica written once; no votes.
+    expect(requests).toEqual(['GetCommand', 'PutCommand', 'QueryCommand', 'PutCommand']);
+
+    // The next invocation in the same (warm) container: two reads, and no second +slave.
+    dynamoSend.mockClear();
+    eventBridge.resetHistory();
+    await handler({}, lambdaContext(500 + SAFETY_MS));
+    expect(dynamoRequests()).toEqual(['GetCommand', 'QueryCommand']);
+    expect(sentEventTypes()).toEqual([]);
+  });
+
+  it('a dead master: SDOWN, ODOWN at quorum 1, elected, one StartExecution named mymaster-1', async () => {
+    const replica = topology.replicas[0]!;
+    env({ downAfterMs: 300, failoverTimeoutMs: 10_000, knownReplicas: [replica.address] });
+    await topology.master.kill();
+
+    const probeMs = 2500;
+    const started = Date.now();
+    const summary = await handler({}, lambdaContext(probeMs + SAFETY_MS));
+    const elapsed = Date.now() - started;
+
+    expect(summary).toMatchObject({ voter: 'probe-a', crashed: null });
+    expect(elapsed).toBeGreaterThanOrEqual(probeMs - 50);
+    expect(elapsed).toBeLessThan(probeMs + 1000);
+
+    const types = sentEventTypes();
+    const order = ['+sdown', '+odown', '+new-epoch', '+try-failover', '+elected-leader'];
+    for (const type of order) expect(types.filter((t) => t === type), type).toHaveLength(1);
+    expect(types.filter((t) => order.includes(t))).toEqual(order);
+    // The known replica from the config is announced once, as Sentinel announces its known-replica lines.
+    expect(types.filter((t) => t === '+slave')).toHaveLength(1);
+    const elected = sentEvents().find((e) => e.DetailType === '+elected-leader')!;
+    expect(JSON.parse(elected.Detail!)).toMatchObject({ master: 'mymaster', epoch: 1, execution: 'mymaster-1', voter: 'probe-a' });
+
+    const starts = sfn.commandCalls(StartExecutionCommand);
+    expect(starts).toHaveLength(1);
+    const start = starts[0]!.args[0].input;
+    expect(start.name).toBe('mymaster-1');
+    expect(start.stateMachineArn).toBe(ARN);
+    const input = JSON.parse(start.input!) as FailoverInput;
+    expect(input).toMatchObject({ master: { name: 'mymaster', host: '127.0.0.1', port: topology.master.options.port }, epoch: 1, manual: false });
+    expect(input.replicas).toContainEqual(replica.address);
+    expect(typeof input.masterDownSince).toBe('number');
+
+    const store = new DynamoDbStore({ client: dynamo.client, tableName: TABLE });
+    expect(await store.getMaster('mymaster')).toMatchObject({ epoch: 1, failover: { epoch: 1, leader: 'probe-a', execution: 'mymaster-1' } });
+  });
+});

@@ -1,0 +1,60 @@
+import { afterEach } from 'vitest';
+import { MemoryPublisher } from '../../lambdas/adapters/publisher.ts';
+import { parseConfig } from '../../lambdas/core/config.ts';
+import type { SentinelEvent, SentinelEventName } from '../../lambdas/core/events.ts';
+import { waitFor } from '../../lambdas/core/wait.ts';
+import { LocalOrchestrator, type OrchestratorOptions } from '../../local/orchestrator.ts';
+import type { Topology } from './topology.ts';
+
+export interface Running {
+  readonly orchestrator: LocalOrchestrator;
+  readonly events: MemoryPublisher;
+  /** Notes the orchestrator logged (stand-downs, blocks, failures). */
+  readonly log: string[];
+}
+
+const started: LocalOrchestrator[] = [];
+
+/** Stops every orchestrator a test started, even when it failed. */
+export function stopOrchestratorsAfterEach(): void {
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((o) => o.stop()));
+  });
+}
+
+/** The orchestrator over a topology: `probes` voters, events recorded in memory. */
+export async function orchestrate(
+  topology: Topology,
+  master: Record<string, unknown>,
+  options: { probes?: number } & Omit<OrchestratorOptions, 'config' | 'publisher'> = {},
+): Promise<Running> {
+  const config = parseConfig({
+    probes: options.probes ?? 3,
+    masters: [{ name: 'mymaster', host: '127.0.0.1', port: topology.master.options.port, quorum: 2, downAfterMs: 500, failoverTimeoutMs: 2000, ...master }],
+  });
+  const events = new MemoryPublisher();
+  const log: string[] = [];
+  const orchestrator = await LocalOrchestrator.start({ ...options, config, publisher: events, log: (line) => log.push(line) });
+  started.push(orchestrator);
+  // Ready when every voter has stored or seen every replica.
+  await waitFor(async () => (await orchestrator.store.listReplicas('mymaster')).length >= topology.replicas.length, {
+    timeoutMs: 10_000,
+    what: 'the voters to discover every replica',
+  });
+  return { orchestrator, events, log };
+}
+
+export function types(events: MemoryPublisher): SentinelEventName[] {
+  return events.events.map((e) => e.type);
+}
+
+export function waitForEvent(events: MemoryPublisher, type: SentinelEventName, match: (e: SentinelEvent) => boolean = () => true, timeoutMs = 20_000): Promise<SentinelEvent> {
+  return waitFor(() => events.events.find((e) => e.type === type && match(e)), { timeoutMs, what: `event ${type}` });
+}
+
+/** Waits until every voter has ticked `ticks` more times: enough observation to say something did NOT happen. */
+export async function waitForTicks(running: Running, ticks: number): Promise<void> {
+  const counts = () => running.orchestrator.voters.flatMap((v) => v.watches.map((w) => w.ticks));
+  const start = counts();
+  await waitFor(() => counts().every((c, i) => c - start[i]! >= ticks), { timeoutMs: 30_000, what: `${ticks} more ticks of every voter` });
+}
