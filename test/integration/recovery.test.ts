@@ -1,0 +1,98 @@
+/** After and around a failover: returning masters, chained failures, leaders that die. */
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { RedisServers, type RedisServer } from '../../local/redis-servers.ts';
+import { LocalWorkflow } from '../../local/workflow-runner.ts';
+import { orchestrate, stopOrchestratorsAfterEach, types, waitForEvent } from '../support/orchestrator.ts';
+import { testPorts } from '../support/ports.ts';
+import { countKeys, infoOf, startTopology, waitFollowing, writeKeys } from '../support/topology.ts';
+
+const ports = testPorts();
+let servers: RedisServers;
+
+beforeAll(async () => {
+  await LocalWorkflow.load();
+});
+stopOrchestratorsAfterEach();
+afterEach(async () => {
+  await servers?.stopAll();
+});
+
+async function masters(list: readonly RedisServer[]): Promise<number[]> {
+  const roles = await Promise.all(list.filter((s) => s.running).map(async (s) => ((await infoOf(s)).role === 'master' ? s.options.port : 0)));
+  return roles.filter(Boolean);
+}
+
+describe('after the failover', () => {
+  it('converts the old master, restarted empty, into a replica of the new master and resyncs it', async () => {
+    servers = new RedisServers();
+    const topology = await startTopology(servers, ports, { replicas: [{ replicaPriority: 10 }, { replicaPriority: 20 }] });
+    const [promoted] = topology.replicas as [RedisServer, RedisServer];
+    await writeKeys(topology.master, 200, 2);
+    const running = await orchestrate(topology, {});
+
+    await topology.master.kill();
+    await waitForEvent(running.events, '+switch-master');
+    await topology.master.restart(); // no persistence: it comes back empty, claiming to be a master
+
+    const converted = await waitForEvent(running.events, '+convert-to-slave', (e) => e.detail.instance?.port === topology.master.options.port);
+    expect(converted.message).toBe(
+      `slave 127.0.0.1:${topology.master.options.port} 127.0.0.1 ${topology.master.options.port} @ mymaster 127.0.0.1 ${promoted.options.port}`,
+    );
+    await waitFollowing(topology.master, promoted);
+    expect(await countKeys(topology.master, 200)).toBe(200);
+    expect(await masters(topology.all)).toEqual([promoted.options.port]);
+  });
+
+  it('fails over again at epoch 2 when the new master dies too', async () => {
+    servers = new RedisServers();
+    const topology = await startTopology(servers, ports, { replicas: [{ replicaPriority: 10 }, { replicaPriority: 20 }] });
+    const [first, second] = topology.replicas as [RedisServer, RedisServer];
+    const running = await orchestrate(topology, {});
+
+    await topology.master.kill();
+    await waitForEvent(running.events, '+switch-master');
+    await waitFollowing(second, first);
+    await first.kill();
+    const again = await waitForEvent(running.events, '+switch-master', (e) => e.detail.epoch === 2);
+
+    expect(again.message).toBe(`mymaster 127.0.0.1 ${first.options.port} 127.0.0.1 ${second.options.port}`);
+    expect((await infoOf(second)).role).toBe('master');
+    expect(await running.orchestrator.store.getMaster('mymaster')).toMatchObject({ port: second.options.port, epoch: 2, failover: null });
+    expect(types(running.events).filter((t) => t === '+elected-leader')).toHaveLength(2);
+  });
+});
+
+describe('leaders that die (SIMULATE-FAILURE)', () => {
+  it('a leader crashing right after its election is replaced at a later epoch, which completes the failover', async () => {
+    servers = new RedisServers();
+    const topology = await startTopology(servers, ports, { replicas: [{ replicaPriority: 10 }, { replicaPriority: 20 }] });
+    const [promoted, other] = topology.replicas as [RedisServer, RedisServer];
+    const crashOnEpoch1 = { crashAfterElection: (epoch: number) => epoch === 1 };
+    const running = await orchestrate(topology, {}, { faults: { 'voter-1': crashOnEpoch1, 'voter-2': crashOnEpoch1, 'voter-3': crashOnEpoch1 } });
+
+    await topology.master.kill();
+    const switched = await waitForEvent(running.events, '+switch-master', () => true, 30_000);
+
+    expect(switched.detail.epoch).toBe(2);
+    expect(running.orchestrator.voters.filter((v) => v.crashed !== null)).toHaveLength(1);
+    expect([...running.orchestrator.executions.keys()]).toEqual(['mymaster-2']);
+    expect((await infoOf(promoted)).role).toBe('master');
+    await waitFollowing(other, promoted);
+  });
+
+  it('a failover that dies right after promoting converges at a later epoch on the same promoted replica', async () => {
+    servers = new RedisServers();
+    const topology = await startTopology(servers, ports, { replicas: [{ replicaPriority: 10 }, { replicaPriority: 20 }] });
+    const [promoted, other] = topology.replicas as [RedisServer, RedisServer];
+    const running = await orchestrate(topology, {}, { workflowHooks: (input) => (input.epoch === 1 ? { crashBefore: 'ReconfSlave' } : undefined) });
+
+    await topology.master.kill();
+    const switched = await waitForEvent(running.events, '+switch-master', () => true, 30_000);
+
+    expect(switched.detail.epoch).toBe(2);
+    expect(switched.message).toBe(`mymaster 127.0.0.1 ${topology.master.options.port} 127.0.0.1 ${promoted.options.port}`);
+    expect((await running.orchestrator.executions.get('mymaster-1'))?.status).toBe('ABORTED');
+    await waitFollowing(other, promoted);
+    expect(await masters(topology.all)).toEqual([promoted.options.port]);
+  });
+});
