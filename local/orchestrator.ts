@@ -6,11 +6,12 @@
 import { createTable, DynamoDbStore } from '../lambdas/adapters/dynamodb-store.ts';
 import type { EventPublisher } from '../lambdas/adapters/publisher.ts';
 import type { Config } from '../lambdas/core/config.ts';
-import { monitorEvent, replicaEvent } from '../lambdas/core/events.ts';
+import { monitorEvent } from '../lambdas/core/events.ts';
 import type { FailoverInput } from '../lambdas/core/types.ts';
 import { executionName } from '../lambdas/core/workflow-state.ts';
 import type { VoterFaults } from '../lambdas/runtime/master-watch.ts';
 import type { ExecutionStatus, FailoverStarter } from '../lambdas/runtime/starter.ts';
+import { seedKnownReplicas } from '../lambdas/runtime/seed.ts';
 import { Voter } from '../lambdas/runtime/voter.ts';
 import { startDynalite, type LocalDynamo } from './dynalite.ts';
 import { localStepDeps } from './step-deps.ts';
@@ -81,12 +82,8 @@ export class LocalOrchestrator {
       for (const master of config.masters) {
         const record = await store.ensureMaster(master);
         await publisher.publish([monitorEvent(record, master.quorum)]);
-        for (const replica of master.knownReplicas) {
-          if (await store.addReplica(master.name, { ...replica, runId: null, priority: 100, offset: 0, lastSeenAt: Date.now() })) {
-            await publisher.publish([replicaEvent('+slave', replica, record)]);
-          }
-        }
       }
+      await seedKnownReplicas(config.masters, { store, publisher, now: () => Date.now() });
       const stepDeps = localStepDeps(config.masters, publisher, { store });
       const starter = new LocalStarter((input) => workflow.run(input, stepDeps, options.workflowHooks?.(input)), log);
       const voters = Array.from({ length: config.probes }, (_, i) => {

@@ -1,0 +1,62 @@
+/**
+ * What the Lambda functions read from their environment, in one place: the probe and the
+ * workflow steps share the table, the bus and the config (for credentials and TLS).
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { RedisLinkOptions } from '../adapters/redis.ts';
+import { parseConfig, type Config } from '../core/config.ts';
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export function required(env: Env, name: string): string {
+  const value = env[name];
+  if (value === undefined || value.trim() === '') throw new Error(`${name} is not set`);
+  return value;
+}
+
+/** REDIS_FAILOVER_CONFIG: the config document as JSON. JSON errors never quote the text (it may hold a password). */
+export function configFromEnv(env: Env): Config {
+  const text = required(env, 'REDIS_FAILOVER_CONFIG');
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    const at = /at position (\d+)/.exec(error instanceof Error ? error.message : '')?.[1];
+    throw new Error(`REDIS_FAILOVER_CONFIG: invalid JSON${at === undefined ? '' : ` (at position ${at})`}`);
+  }
+  return parseConfig(raw, 'REDIS_FAILOVER_CONFIG');
+}
+
+export function tlsFromEnv(env: Env): boolean {
+  const value = env.REDIS_TLS;
+  if (value === undefined || value === '' || value === 'false') return false;
+  if (value === 'true') return true;
+  throw new Error(`REDIS_TLS must be "true" or "false" (got ${JSON.stringify(value)})`);
+}
+
+/** Credentials and TLS for one master group, from the config. */
+export function linkOptionsFrom(config: Config, tls: boolean): (masterName: string) => Promise<RedisLinkOptions> {
+  return async (masterName) => {
+    const master = config.masters.find((m) => m.name === masterName);
+    if (!master) throw new Error(`unknown master ${JSON.stringify(masterName)}`);
+    return { ...(master.auth && { credentials: master.auth }), ...(tls && { tls }) };
+  };
+}
+
+/**
+ * The SDK waits for a reply without limit by default: a hung request would hold a tick (and the
+ * voter) past its deadline. A table request normally takes milliseconds; one that times out fails
+ * the tick, and the next tick tries again, so one retry is enough.
+ */
+const TABLE_CLIENT = { maxAttempts: 2, requestHandler: { connectionTimeout: 1000, requestTimeout: 1000, throwOnRequestTimeout: true } };
+
+/** The table's client; DYNAMODB_ENDPOINT (dynalite, tests only) gets dummy static credentials, never the default chain. */
+export function dynamoClientFromEnv(env: Env): DynamoDBClient {
+  const endpoint = env.DYNAMODB_ENDPOINT;
+  return endpoint
+    ? new DynamoDBClient({ ...TABLE_CLIENT, endpoint, region: env.AWS_REGION ?? 'local-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } })
+    : new DynamoDBClient(TABLE_CLIENT);
+}
+
+/** Events and the workflow start: the SDK's default retries, each attempt bounded. */
+export const BOUNDED_REQUESTS = { requestHandler: { connectionTimeout: 1000, requestTimeout: 2000, throwOnRequestTimeout: true } };
