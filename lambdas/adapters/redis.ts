@@ -196,7 +196,9 @@ export async function withRedis<T>(address: Address, options: RedisLinkOptions, 
  * `use` answers undefined while the server is unreachable instead of throwing.
  */
 export class PollingLink {
-  private link: RedisLink | null = null;
+  /** One connection at a time: concurrent users (a PING and an INFO) share the one being opened. */
+  private link: Promise<RedisLink> | null = null;
+  private closed = false;
 
   constructor(
     readonly address: Address,
@@ -204,18 +206,32 @@ export class PollingLink {
   ) {}
 
   async use<T>(work: (link: RedisLink) => Promise<T>): Promise<T | undefined> {
+    if (this.closed) return undefined;
+    const opening = (this.link ??= RedisLink.open(this.address, this.options));
     try {
-      this.link ??= await RedisLink.open(this.address, this.options);
-      return await work(this.link);
+      const link = await opening;
+      // Closed while connecting: a late connection must not outlive its owner.
+      if (this.closed) {
+        await link.close();
+        return undefined;
+      }
+      return await work(link);
     } catch (error) {
       if (!(error instanceof RedisUnreachableError)) throw error;
-      await this.close();
+      if (this.link === opening) await this.drop();
       return undefined;
     }
   }
 
+  /** Closes the link for good: later `use` calls answer undefined. */
   async close(): Promise<void> {
-    await this.link?.close();
+    this.closed = true;
+    await this.drop();
+  }
+
+  private async drop(): Promise<void> {
+    const opening = this.link;
     this.link = null;
+    await opening?.then((link) => link.close(), () => undefined);
   }
 }

@@ -57,6 +57,8 @@ const INFO_PERIOD_MS = 1000;
 /** Reading the record and replicas: often while something is wrong, rarely when all is well (that is the running cost). */
 const RECORD_REFRESH_HEALTHY_MS = 5000;
 const RECORD_REFRESH_ALERT_MS = 250;
+/** Votes are read at most this often while this voter holds SDOWN (Sentinel asks other Sentinels every second). */
+const VOTES_READ_PAUSE_MS = 100;
 /** A held SDOWN vote is rewritten this often, well inside its validity. */
 const VOTE_REFRESH_MS = 1000;
 /** Pause between two repairs of the same server. */
@@ -99,6 +101,7 @@ export class MasterWatch {
   private lastAttemptEpoch = -1;
   private lastStatusAt = 0;
   private blockedUntil = 0;
+  private lastVotesReadAt = 0;
   private linkOptions: RedisLinkOptions | null = null;
   /** Ticks run so far: lets tests wait for "enough observation" without sleeping. */
   ticks = 0;
@@ -249,6 +252,9 @@ export class MasterWatch {
 
   /** While this voter holds the master SDOWN: count the votes, and on ODOWN run for leadership. */
   private async judge(now: number): Promise<void> {
+    // At most every VOTES_READ_PAUSE_MS: a short down-after means a fast ping, not a table storm.
+    if (now - this.lastVotesReadAt < VOTES_READ_PAUSE_MS) return;
+    this.lastVotesReadAt = now;
     const votes = await this.deps.store.listVotes(this.config.name);
     const verdict = evaluateOdown(votes, this.config.quorum, now, this.odown);
     this.odown = verdict.odown;

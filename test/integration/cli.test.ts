@@ -1,10 +1,11 @@
 /** The `redis-failover` command as a user runs it: a real process, real exit statuses and output. */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { waitFor } from '../../lambdas/core/wait.ts';
 import { RedisServers } from '../../local/redis-servers.ts';
 import { testPorts } from '../support/ports.ts';
 import { infoOf, startTopology } from '../support/topology.ts';
@@ -116,5 +117,50 @@ describe('command line', () => {
     expect(run.code).toBe(1);
     expect(run.stdout.trim().split('\n').at(-1)).toMatch(/\] -failover-abort-no-good-slave master mymaster /);
     expect(run.stderr).toContain(`aborted (NoGoodSlave): no replica qualifies: 127.0.0.1:${topology.replicas[0]!.options.port} replica-priority 0`);
+  });
+});
+
+describe('local and demo', () => {
+  it('refuses a bad config for local, naming the field, before starting anything', async () => {
+    const file = configFile('local-bad.json', { probes: 2, masters: [{ ...master, quorum: 3 }] });
+    const run = await cli('local', '--config', file);
+    expect(run.code).toBe(2);
+    expect(run.stderr.trim()).toBe(`redis-failover: ${file}: masters[0].quorum: quorum 3 is larger than probes (2)`);
+    expect(run.stdout).toBe('');
+  });
+
+  it('local runs until SIGTERM: +monitor, +slave, then stops cleanly with status 0', async () => {
+    servers = new RedisServers();
+    const topology = await startTopology(servers, ports, { replicas: [{}] });
+    const file = configFile('local.json', { probes: 2, masters: [{ ...master, port: topology.master.options.port, quorum: 2 }] });
+    const child = spawn(process.execPath, [BIN, 'local', '--config', file, '--no-timestamps'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      await waitFor(() => stdout.includes('+slave '), { timeoutMs: 20_000, what: '+slave on stdout' });
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+    const port = topology.master.options.port;
+    const replicaPort = topology.replicas[0]!.options.port;
+    expect(stdout.split('\n').slice(0, 2)).toEqual([
+      `+monitor master mymaster 127.0.0.1 ${port} quorum 2`,
+      `+slave slave 127.0.0.1:${replicaPort} 127.0.0.1 ${replicaPort} @ mymaster 127.0.0.1 ${port}`,
+    ]);
+  });
+
+  it('demo exits 0 and its timeline shows every phase', async () => {
+    const run = await cli('demo');
+    expect(run.code).toBe(0);
+    const timeline = run.stdout.slice(run.stdout.indexOf('Timeline'));
+    for (const phase of ['+sdown', '+odown', '+new-epoch', '+try-failover', '+elected-leader', '+failover-triggered', '+failover-state-select-slave',
+      '+selected-slave', '+failover-state-send-slaveof-noone', '+failover-state-wait-promotion', '+promoted-slave', '+failover-state-reconf-slaves',
+      '+slave-reconf-sent', '+slave-reconf-inprog', '+slave-reconf-done', '+failover-end', '+switch-master']) {
+      expect(timeline, phase).toContain(` ${phase} `);
+    }
+    expect(run.stdout).toContain('data: 1000/1000 keys present on the new master');
+    expect(run.stderr).toContain('stopped every process the demo started');
   });
 });
