@@ -18,6 +18,8 @@ Commands:
                               its replicas (from the master's INFO, plus knownReplicas), run the
                               failover workflow locally and print each event as it happens.
                               Exits 0 after +switch-master, 1 when the failover aborts.
+  bench [options]             Benchmark against real redis-sentinel, side by side (see
+                              redis-failover bench --help). Needs redis-sentinel.
   help                        Show this text.
 
 Options:

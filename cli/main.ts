@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../lambdas/core/config.ts';
 import { FailoverRefusedError } from '../local/manual-failover.ts';
+import { benchCommand } from './bench-command.ts';
 import { demoCommand } from './demo-command.ts';
 import { EXIT, UsageError } from './errors.ts';
 import { failoverCommand } from './failover-command.ts';
@@ -9,6 +10,8 @@ import { HELP } from './help.ts';
 import { localCommand } from './local-command.ts';
 
 export async function main(argv: readonly string[]): Promise<number> {
+  // The benchmark has options of its own.
+  if (argv[0] === 'bench') return benchCommand(argv.slice(1));
   const { values, positionals } = parseArgs({
     args: [...argv],
     allowPositionals: true,

@@ -1,0 +1,164 @@
+/**
+ * One benchmark trial: a fresh topology, one failover system, a writer, a `kill -9` of the
+ * master, and the same outside observer measuring whichever system it is.
+ */
+import type { EventPublisher } from '../lambdas/adapters/publisher.ts';
+import { sameAddress } from '../lambdas/core/address.ts';
+import { parseConfig } from '../lambdas/core/config.ts';
+import type { SentinelEvent } from '../lambdas/core/events.ts';
+import { followsMaster, parseInfo } from '../lambdas/core/info.ts';
+import type { Address } from '../lambdas/core/types.ts';
+import { waitFor } from '../lambdas/core/wait.ts';
+import { LocalOrchestrator } from '../local/orchestrator.ts';
+import { RedisServers, type RedisServer } from '../local/redis-servers.ts';
+import { Sentinels } from './sentinels.ts';
+import { Writer } from './writer.ts';
+
+export type System = 'sentinel' | 'redis-failover';
+
+export interface TrialOptions {
+  readonly replicas: number;
+  readonly downAfterMs: number;
+  readonly failoverTimeoutMs: number;
+  readonly parallelSyncs: number;
+  /** A free loopback port each call. */
+  readonly port: () => Promise<number>;
+}
+
+export interface TrialResult {
+  readonly system: System;
+  readonly killToSwitchMs: number;
+  readonly killToReplicasMs: number;
+  readonly killToFirstWriteMs: number;
+  readonly ackedWrites: number;
+  readonly lostWrites: number;
+}
+
+/** Both systems answer the same question: when did they announce which new master. */
+interface Running {
+  readonly announced: Promise<{ at: number; address: Address }>;
+  stop(): Promise<void>;
+}
+
+const QUORUM = 2;
+const VOTERS = 3;
+
+export async function runTrial(system: System, options: TrialOptions): Promise<TrialResult> {
+  const servers = new RedisServers();
+  let running: Running | undefined;
+  let writer: Writer | undefined;
+  try {
+    const master = await servers.start({ port: await options.port() });
+    const replicas: RedisServer[] = [];
+    for (let i = 0; i < options.replicas; i++) replicas.push(await servers.start({ port: await options.port(), replicaOf: master.address }));
+    await waitFor(async () => (await info(master)).connectedReplicas.filter((r) => r.state === 'online').length === replicas.length, {
+      timeoutMs: 10_000,
+      what: 'replicas in sync',
+    });
+    running = system === 'sentinel' ? await startSentinels(master, options) : await startOurs(master, options);
+
+    writer = new Writer(master.address);
+    writer.start();
+    await waitFor(() => writer!.acked.length >= 500, { timeoutMs: 10_000, what: 'the writer to get going' });
+
+    const killedAt = Date.now();
+    await master.kill();
+    const announced = await running.announced;
+    writer.follow(announced.address);
+
+    const others = replicas.filter((r) => !sameAddress(r.address, announced.address));
+    await waitFor(async () => (await Promise.all(others.map((r) => linkUpTo(r, announced.address)))).every(Boolean), {
+      timeoutMs: 60_000,
+      intervalMs: 10,
+      what: 'every replica to follow the new master',
+    });
+    const replicasAt = Date.now();
+    const firstWriteAt = await waitFor(() => writer!.firstOnNewMasterAt, { timeoutMs: 30_000, intervalMs: 5, what: 'a write on the new master' });
+    await writer.stop();
+
+    const promoted = replicas.find((r) => sameAddress(r.address, announced.address));
+    if (!promoted) throw new Error(`${system} announced ${announced.address.host}:${announced.address.port}, which is not one of the replicas`);
+    const lost = await missing(promoted, writer.acked);
+    return {
+      system,
+      killToSwitchMs: announced.at - killedAt,
+      killToReplicasMs: replicasAt - killedAt,
+      killToFirstWriteMs: firstWriteAt - killedAt,
+      ackedWrites: writer.acked.length,
+      lostWrites: lost,
+    };
+  } finally {
+    await writer?.stop();
+    await running?.stop();
+    await servers.stopAll();
+  }
+}
+
+async function startSentinels(master: RedisServer, options: TrialOptions): Promise<Running> {
+  const ports = await Promise.all(Array.from({ length: VOTERS }, () => options.port()));
+  const sentinels = await Sentinels.start(master.address, options.replicas, ports, { quorum: QUORUM, ...settings(options) });
+  const { subscriber, announced } = await sentinels.switchMaster();
+  return {
+    announced,
+    stop: async () => {
+      subscriber.disconnect();
+      await sentinels.stop();
+    },
+  };
+}
+
+async function startOurs(master: RedisServer, options: TrialOptions): Promise<Running> {
+  let announce!: (value: { at: number; address: Address }) => void;
+  const announced = new Promise<{ at: number; address: Address }>((resolve) => (announce = resolve));
+  const publisher: EventPublisher = {
+    async publish(events: readonly SentinelEvent[]) {
+      const switched = events.find((e) => e.type === '+switch-master');
+      if (switched?.detail.newMaster) announce({ at: Date.now(), address: switched.detail.newMaster });
+    },
+  };
+  const config = parseConfig({ probes: VOTERS, masters: [{ name: 'mymaster', ...master.address, quorum: QUORUM, ...settings(options) }] });
+  const orchestrator = await LocalOrchestrator.start({ config, publisher });
+  await waitFor(async () => (await orchestrator.store.listReplicas('mymaster')).length >= options.replicas, {
+    timeoutMs: 10_000,
+    what: 'the voters to discover every replica',
+  });
+  return { announced, stop: () => orchestrator.stop() };
+}
+
+function settings(options: TrialOptions) {
+  return { downAfterMs: options.downAfterMs, failoverTimeoutMs: options.failoverTimeoutMs, parallelSyncs: options.parallelSyncs };
+}
+
+async function info(server: RedisServer) {
+  const client = server.client();
+  client.on('error', () => undefined);
+  try {
+    return parseInfo(String(await client.call('INFO')));
+  } finally {
+    client.disconnect();
+  }
+}
+
+async function linkUpTo(replica: RedisServer, master: Address): Promise<boolean> {
+  try {
+    const seen = await info(replica);
+    return followsMaster(seen, master) && seen.masterLinkUp;
+  } catch {
+    return false;
+  }
+}
+
+/** Acknowledged writes the new master does not have. */
+async function missing(server: RedisServer, acked: readonly number[]): Promise<number> {
+  const client = server.client();
+  try {
+    let lost = 0;
+    for (let i = 0; i < acked.length; i += 1000) {
+      const batch = acked.slice(i, i + 1000).map((n) => `bench:${n}`);
+      lost += batch.length - (await client.exists(batch));
+    }
+    return lost;
+  } finally {
+    client.disconnect();
+  }
+}
