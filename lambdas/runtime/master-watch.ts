@@ -130,7 +130,7 @@ export class MasterWatch {
     const events: SentinelEvent[] = [];
     for (const instance of this.instances.values()) {
       const isMaster = sameAddress(instance.address, record);
-      const verdict = evaluateSdown(instance.watch, now, { downAfterMs: this.config.downAfterMs, expectMaster: isMaster });
+      const verdict = evaluateSdown(instance.watch, now, { downAfterMs: this.config.downAfterMs, expectMaster: isMaster, infoPeriodMs: INFO_PERIOD_MS });
       instance.watch = verdict.watch;
       if (verdict.event) events.push(isMaster ? masterEvent(verdict.event, this.ref()) : replicaEvent(verdict.event, instance.address, this.ref()));
     }

@@ -1,0 +1,78 @@
+/** Redis Sentinel's own test scenarios (tests/sentinel/tests) that apply here, on real servers. */
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { ReconfItem } from '../../lambdas/core/workflow-state.ts';
+import { RedisServers, type RedisServer } from '../../local/redis-servers.ts';
+import { LocalWorkflow } from '../../local/workflow-runner.ts';
+import { orchestrate, stopOrchestratorsAfterEach, waitForEvent } from '../support/orchestrator.ts';
+import { testPorts } from '../support/ports.ts';
+import { infoOf, startTopology, waitFollowing } from '../support/topology.ts';
+
+const ports = testPorts();
+let servers: RedisServers;
+
+beforeAll(async () => {
+  await LocalWorkflow.load();
+});
+stopOrchestratorsAfterEach();
+afterEach(async () => {
+  await servers?.stopAll();
+});
+
+describe('SDOWN causes', () => {
+  it('a master that starts advertising itself as a replica is failed over', async () => {
+    servers = new RedisServers();
+    const topology = await startTopology(servers, ports, { replicas: [{ replicaPriority: 10 }, { replicaPriority: 20 }] });
+    const [promoted] = topology.replicas as [RedisServer, RedisServer];
+    const running = await orchestrate(topology, {});
+
+    // Pointed at nothing, as Sentinel's test does: it still answers PING, but reports role:slave.
+    const client = topology.master.client();
+    await client.call('REPLICAOF', '127.0.0.1', String(await ports.take()));
+    client.disconnect();
+    const sdown = await waitForEvent(running.events, '+sdown', (e) => e.detail.instance?.type === 'master');
+    const switched = await waitForEvent(running.events, '+switch-master');
+
+    expect(sdown.message).toBe(`master mymaster 127.0.0.1 ${topology.master.options.port}`);
+    expect(switched.detail.newMaster).toEqual(promoted.address);
+  });
+
+  it('a master replying to PING with errors is failed over', async () => {
+    servers = new RedisServers();
+    const topology = await startTopology(servers, ports, { replicas: [{ replicaPriority: 10 }, { replicaPriority: 20 }] });
+    const [promoted] = topology.replicas as [RedisServer, RedisServer];
+    const running = await orchestrate(topology, {});
+
+    // New connections now get -NOAUTH: alive, but not an acceptable reply.
+    const client = topology.master.client();
+    await client.call('CONFIG', 'SET', 'requirepass', 'suddenly-required');
+    await client.call('CLIENT', 'KILL', 'TYPE', 'normal');
+    client.disconnect();
+    const switched = await waitForEvent(running.events, '+switch-master');
+
+    expect(switched.detail.newMaster).toEqual(promoted.address);
+  });
+});
+
+describe('replicas reconfigured', () => {
+  it('a replica killed during the failover and restarted later is fixed (+fix-slave-config)', async () => {
+    servers = new RedisServers();
+    const topology = await startTopology(servers, ports, { replicas: [{ replicaPriority: 10 }, { replicaPriority: 20 }, { replicaPriority: 30 }] });
+    const [promoted, doomed] = topology.replicas as [RedisServer, RedisServer, RedisServer];
+    const running = await orchestrate(topology, {}, {
+      workflowHooks: () => ({
+        before: async (state, input) => {
+          if (state === 'ReconfSlave' && (input as ReconfItem).target.port === doomed.options.port) await doomed.kill();
+        },
+      }),
+    });
+
+    await topology.master.kill();
+    await waitForEvent(running.events, '+switch-master');
+    await doomed.restart(); // comes back still configured to follow the dead master
+
+    const fixed = await waitForEvent(running.events, '+fix-slave-config', (e) => e.detail.instance?.port === doomed.options.port, 30_000);
+    expect(fixed.message).toBe(`slave 127.0.0.1:${doomed.options.port} 127.0.0.1 ${doomed.options.port} @ mymaster 127.0.0.1 ${promoted.options.port}`);
+    await waitFollowing(doomed, promoted);
+    expect((await infoOf(promoted)).role).toBe('master');
+  });
+});
