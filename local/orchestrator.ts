@@ -14,6 +14,7 @@ import type { ExecutionStatus, FailoverStarter } from '../lambdas/runtime/starte
 import { seedKnownReplicas } from '../lambdas/runtime/seed.ts';
 import { Voter } from '../lambdas/runtime/voter.ts';
 import { startDynalite, type LocalDynamo } from './dynalite.ts';
+import { unreachableWhen } from './faults.ts';
 import { localStepDeps } from './step-deps.ts';
 import { LocalWorkflow, type LocalExecution, type StepHooks } from './workflow-runner.ts';
 
@@ -24,6 +25,8 @@ export interface OrchestratorOptions {
   readonly publisher: EventPublisher;
   /** Faults per voter id (`voter-1` …), for tests. */
   readonly faults?: Readonly<Record<string, VoterFaults>>;
+  /** While this says so, the voters cannot reach the table (the workflow still can). */
+  readonly tableDown?: () => boolean;
   /** Hooks for one execution of the workflow, chosen by its input (e.g. crash epoch 1 only). */
   readonly workflowHooks?: (input: FailoverInput) => StepHooks | undefined;
   /** Notes for a person: who stood down, what was blocked, what failed. */
@@ -90,7 +93,7 @@ export class LocalOrchestrator {
         const voterId = `voter-${i + 1}`;
         return new Voter(config.masters, {
           voterId,
-          store,
+          store: options.tableDown ? unreachableWhen(store, options.tableDown) : store,
           publisher,
           starter,
           linkOptions: stepDeps.linkOptions,

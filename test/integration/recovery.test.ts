@@ -2,7 +2,7 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RedisServers, type RedisServer } from '../../local/redis-servers.ts';
 import { LocalWorkflow } from '../../local/workflow-runner.ts';
-import { orchestrate, stopOrchestratorsAfterEach, types, waitForEvent } from '../support/orchestrator.ts';
+import { orchestrate, stopOrchestratorsAfterEach, types, waitForEvent, waitForTicks } from '../support/orchestrator.ts';
 import { testPorts } from '../support/ports.ts';
 import { countKeys, infoOf, startTopology, waitFollowing, writeKeys } from '../support/topology.ts';
 
@@ -94,5 +94,28 @@ describe('leaders that die (SIMULATE-FAILURE)', () => {
     expect((await running.orchestrator.executions.get('mymaster-1'))?.status).toBe('ABORTED');
     await waitFollowing(other, promoted);
     expect(await masters(topology.all)).toEqual([promoted.options.port]);
+  });
+});
+
+describe('the table unreachable while probing', () => {
+  it('starts no failover on missing information, and fails over once the table is back', async () => {
+    servers = new RedisServers();
+    const topology = await startTopology(servers, ports, { replicas: [{ replicaPriority: 10 }, { replicaPriority: 20 }] });
+    const [promoted] = topology.replicas as [RedisServer, RedisServer];
+    let tableDown = false;
+    const running = await orchestrate(topology, {}, { tableDown: () => tableDown });
+
+    tableDown = true;
+    await topology.master.kill();
+    await waitForEvent(running.events, '+sdown');
+    await waitForTicks(running, 20); // 2 s of SDOWN without a table: four times down-after
+
+    expect(types(running.events).filter((t) => t === '+odown' || t === '+elected-leader')).toEqual([]);
+    expect(running.log.some((line) => line.includes('table unreachable (simulated)'))).toBe(true);
+
+    tableDown = false;
+    const switched = await waitForEvent(running.events, '+switch-master');
+    expect(switched.detail.newMaster).toEqual(promoted.address);
+    expect(types(running.events).filter((t) => t === '+elected-leader')).toHaveLength(1);
   });
 });
