@@ -9,6 +9,7 @@ import { observeReplica } from './runtime/observe.ts';
 
 export async function run(state: FailoverState, deps: StepDeps): Promise<SelectionOutput> {
   const { master } = state;
+  await requireKnownToTable(state, deps);
   await deps.publisher.publish([masterEvent('+failover-state-select-slave', master, failoverEventContext(state, deps))]);
 
   const options = await deps.linkOptions(master.name);
@@ -31,6 +32,23 @@ export async function run(state: FailoverState, deps: StepDeps): Promise<Selecti
   ]);
   const others = replicas.filter((address) => !sameAddress(address, chosen.address)).map((address): ReconfTarget => ({ ...address, role: 'replica' }));
   return { found: true, promoted: chosen.address, promotedRunId: chosen.info?.runId ?? null, others, rejected: result.rejected, selectedAt: now };
+}
+
+/**
+ * With a table, the input must name the master of record and replicas the table knows: a
+ * forged or stale execution input must not be able to promote an arbitrary server.
+ */
+async function requireKnownToTable(state: FailoverState, deps: StepDeps): Promise<void> {
+  if (!deps.store) return;
+  const record = await deps.store.getMaster(state.master.name);
+  if (!record) throw new Error(`refusing input: no master named ${JSON.stringify(state.master.name)} in the table`);
+  if (!sameAddress(record, state.master)) {
+    throw new Error(`refusing input: ${state.master.name} is at ${record.host}:${record.port} in the table, not ${state.master.host}:${state.master.port}`);
+  }
+  const known = await deps.store.listReplicas(state.master.name);
+  const candidates = [...state.replicas, ...(state.resumePromoted ? [state.resumePromoted] : [])];
+  const stranger = candidates.find((replica) => !known.some((k) => sameAddress(k, replica)));
+  if (stranger) throw new Error(`refusing input: ${stranger.host}:${stranger.port} is not a known replica of ${state.master.name}`);
 }
 
 export const handler = (state: FailoverState) => run(state, awsDeps());
