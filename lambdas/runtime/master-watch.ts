@@ -98,7 +98,8 @@ export class MasterWatch {
   private votedSdownSince: number | null = null;
   private lastVoteAt = 0;
   private odown = false;
-  private lastAttemptEpoch = -1;
+  /** `<epoch>@<host>:<port>` of the last leadership attempt: one try per epoch and master seen. */
+  private lastAttempt: string | null = null;
   private lastStatusAt = 0;
   private blockedUntil = 0;
   private lastVotesReadAt = 0;
@@ -161,15 +162,9 @@ export class MasterWatch {
     const alert = this.odown || this.record?.failover || this.votedSdownSince !== null;
     if (this.record && now - this.lastRefreshAt < (alert ? RECORD_REFRESH_ALERT_MS : RECORD_REFRESH_HEALTHY_MS)) return;
     this.lastRefreshAt = now;
-    const previous = this.record;
-    this.record = (await this.deps.store.getMaster(this.config.name)) ?? (await this.deps.store.ensureMaster(this.config));
+    await this.adopt((await this.deps.store.getMaster(this.config.name)) ?? (await this.deps.store.ensureMaster(this.config)), now);
     this.replicas = (await this.deps.store.listReplicas(this.config.name)).map(({ host, port }) => ({ host, port }));
-    if (previous && !sameAddress(previous, this.record)) {
-      // A new master of record: opinions about the old address mean nothing now.
-      this.odown = false;
-      await this.vote(null, now);
-    }
-    const wanted = [this.record, ...this.replicas];
+    const wanted = [this.record!, ...this.replicas];
     for (const address of wanted) {
       const key = addressKey(address);
       if (!this.instances.has(key)) this.instances.set(key, this.instance(address, now));
@@ -180,6 +175,17 @@ export class MasterWatch {
         this.instances.delete(key);
       }
     }
+  }
+
+  /** Takes a record read from the table; a new master of record voids every opinion about the old one. */
+  private async adopt(record: MasterRecord, now: number): Promise<void> {
+    const previous = this.record;
+    this.record = record;
+    if (!previous || sameAddress(previous, record)) return;
+    this.odown = false;
+    this.lastAttempt = null;
+    this.lastRefreshAt = 0; // its replicas too, at the next tick
+    await this.vote(null, now);
   }
 
   private instance(address: Address, now: number): Instance {
@@ -267,8 +273,9 @@ export class MasterWatch {
     const record = this.record!;
     const takeOverEpoch = await this.deadLeaseEpoch(record, now);
     if (record.failover && record.failover.leaseExpiresAt >= now && takeOverEpoch === undefined) return; // someone leads it: wait for the switch
-    if (this.lastAttemptEpoch === record.epoch || now < this.blockedUntil) return; // one try per epoch seen; none while blocked
-    this.lastAttemptEpoch = record.epoch;
+    const attempt = `${record.epoch}@${addressKey(record)}`;
+    if (this.lastAttempt === attempt || now < this.blockedUntil) return; // one try per epoch and master seen; none while blocked
+    this.lastAttempt = attempt;
     const twiceTimeout = 2 * this.config.failoverTimeoutMs;
     const result = await this.deps.store.tryStartFailover(this.config.name, {
       // Only the master this voter judged down: a record that moved on (a switch this voter has not read yet) is left alone.
@@ -280,16 +287,15 @@ export class MasterWatch {
       blockMs: twiceTimeout,
       takeOverEpoch,
     });
-    this.record = result.record;
+    await this.adopt(result.record, now);
     if (!result.won) {
       if (result.reason === 'blocked' && result.record.lastFailoverStartedAt !== null) {
         this.blockedUntil = result.record.lastFailoverStartedAt + twiceTimeout + 1;
         const at = new Date(this.blockedUntil).toISOString();
         this.deps.log?.(`${this.config.name}: failover wanted but not before ${at} (2 × failover-timeout after the last attempt, as Sentinel)`);
-        this.lastAttemptEpoch = -1; // try again once the block is over
+        this.lastAttempt = null; // try again once the block is over
       } else {
         this.deps.log?.(`${this.config.name}: ${this.deps.voterId} stands down (${result.reason}, epoch ${result.record.epoch})`);
-        if (result.reason === 'master-moved') this.lastRefreshAt = 0; // read the switch at once
       }
       return;
     }
@@ -322,7 +328,7 @@ export class MasterWatch {
     this.lastStatusAt = now;
     const status = await this.deps.starter.status(lease.execution);
     const gone = status === 'finished' || (status === 'unknown' && now - lease.startedAt > START_GRACE_MS);
-    if (gone && this.lastAttemptEpoch === record.epoch) this.lastAttemptEpoch = -1; // worth one more try at this epoch
+    if (gone) this.lastAttempt = null; // worth one more try at this epoch
     if (!gone) return undefined;
     this.deps.log?.(`${this.config.name}: the failover ${lease.execution} of ${lease.leader} is ${status === 'unknown' ? 'not running' : 'over'} but holds the lease: taking over`);
     return lease.epoch;
