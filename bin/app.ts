@@ -1,9 +1,26 @@
 #!/usr/bin/env node
-/** The CDK app: `npx cdk synth` / `npx cdk deploy`. */
-import { App } from 'aws-cdk-lib';
+/**
+ * The CDK app: `npx cdk synth` / `npx cdk deploy`, offline with no arguments (examples/config.json
+ * and a demo VPC), or `-c config=cluster.json -c vpcId=… -c subnetIds=… -c availabilityZones=…
+ * -c vpcCidr=…` for your VPC (see the README, "Deploy"). cdk-nag's AwsSolutions checks run on
+ * every synth: an unacknowledged finding stops it.
+ */
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { ConfigError } from '../lambdas/core/config.ts';
+import { ContextError, stackPropsFromContext } from '../lib/app-context.ts';
 import { RedisFailoverStack } from '../lib/failover-stack.ts';
+import { RedisFailoverPropsError } from '../lib/redis-failover.ts';
 
 const app = new App();
-new RedisFailoverStack(app, 'RedisFailover', {
-  env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
-});
+try {
+  // Environment-agnostic: no lookup, no credentials needed to synthesize; deploy picks the profile's account and region.
+  new RedisFailoverStack(app, 'RedisFailover', stackPropsFromContext(app.node));
+} catch (error) {
+  if (error instanceof ConfigError || error instanceof ContextError || error instanceof RedisFailoverPropsError) {
+    console.error(error.message);
+    process.exit(1);
+  }
+  throw error;
+}
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

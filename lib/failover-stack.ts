@@ -1,26 +1,132 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
-import * as events from 'aws-cdk-lib/aws-events';
+import { CfnOutput, Fn, Stack, type StackProps } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as events from 'aws-cdk-lib/aws-events';
 import type { Construct } from 'constructs';
-import { FailoverWorkflow } from './failover-workflow.ts';
+import { EXAMPLE_CONFIG_PATH, readDeployConfig, type DeployConfig } from './config-file.ts';
+import type { FailoverWorkflow } from './failover-workflow.ts';
+import { RedisFailover, RedisFailoverPropsError, type RedisFailoverProps } from './redis-failover.ts';
+import { acknowledge } from './nag.ts';
+import { FAILOVER_CONSTRUCT_ID } from './workflow-stack.ts';
+
+/** An existing VPC, imported by its attributes (no lookup: synth needs no AWS credentials). */
+export interface ExistingVpcProps {
+  readonly vpcId: string;
+  /** The VPC's CIDR block: where the Redis servers are, unless `failover.redisPeer` says otherwise. */
+  readonly vpcCidrBlock?: string;
+  /** The private subnets the functions run in: one probe (one voter) per subnet, one subnet per zone. */
+  readonly privateSubnetIds: readonly string[];
+  /** The zone of each subnet, in the same order. */
+  readonly availabilityZones: readonly string[];
+  /**
+   * The route table of each subnet, in the same order.
+   * @default - unknown: no DynamoDB gateway endpoint can be added
+   */
+  readonly privateSubnetRouteTableIds?: readonly string[];
+}
 
 export interface RedisFailoverStackProps extends StackProps {
+  /**
+   * The masters to watch, and (for the demo VPC) how many probes.
+   * @default - examples/config.json
+   */
+  readonly config?: DeployConfig;
+  /**
+   * The VPC of the Redis servers.
+   * @default - a new demo VPC: `config.probes` availability zones (3 by default), one isolated
+   * subnet in each, no NAT gateway, interface endpoints and a DynamoDB gateway endpoint
+   */
+  readonly existingVpc?: ExistingVpcProps;
   /**
    * Name of the custom event bus that receives every Sentinel event.
    * @default 'redis-failover'
    */
   readonly eventBusName?: string;
+  /**
+   * Further props of the RedisFailover construct (TLS, endpoints, retention, alarm actions, …).
+   * @default - the construct's defaults; endpoints on with the demo VPC
+   */
+  readonly failover?: Omit<Partial<RedisFailoverProps>, 'vpc' | 'masters' | 'eventBusName'>;
 }
 
-/** The deployable unit: an event bus and the failover workflow. */
+const DEFAULT_PROBES = 3;
+const DEMO_CIDR = '10.0.0.0/16';
+
+/**
+ * The deployable unit (`bin/app.ts`): the RedisFailover construct in a VPC, and the outputs a
+ * user needs. Environment-agnostic: it synthesizes without any AWS call.
+ */
 export class RedisFailoverStack extends Stack {
+  readonly failover: RedisFailover;
   readonly eventBus: events.EventBus;
   readonly workflow: FailoverWorkflow;
+  readonly vpc: ec2.IVpc;
 
   constructor(scope: Construct, id: string, props: RedisFailoverStackProps = {}) {
-    super(scope, id, props);
-    this.eventBus = new events.EventBus(this, 'EventBus', { eventBusName: props.eventBusName ?? 'redis-failover' });
-    this.workflow = new FailoverWorkflow(this, 'Failover', { eventBus: this.eventBus });
-    new CfnOutput(this, 'StateMachineArn', { value: this.workflow.stateMachine.stateMachineArn });
-    new CfnOutput(this, 'EventBusName', { value: this.eventBus.eventBusName });
+    super(scope, id, { description: 'redis-failover: Redis Sentinel failover on Lambda, Step Functions, DynamoDB and EventBridge', ...props });
+    const config = props.config ?? readDeployConfig(EXAMPLE_CONFIG_PATH);
+    const existing = props.existingVpc;
+    this.vpc = existing ? this.importVpc(existing, config) : this.demoVpc(config.probes ?? DEFAULT_PROBES);
+
+    this.failover = new RedisFailover(this, FAILOVER_CONSTRUCT_ID, {
+      ...(existing ? {} : { interfaceEndpoints: true, dynamoDbGatewayEndpoint: true }),
+      ...props.failover,
+      vpc: this.vpc,
+      masters: config.masters,
+      ...(props.eventBusName !== undefined && { eventBusName: props.eventBusName }),
+    });
+    this.eventBus = this.failover.eventBus;
+    this.workflow = this.failover.workflow;
+
+    new CfnOutput(this, 'StateMachineArn', { value: this.failover.stateMachine.stateMachineArn, description: 'The failover workflow (Step Functions console: its executions are named <master>-<epoch>)' });
+    new CfnOutput(this, 'EventBusName', { value: this.eventBus.eventBusName, description: 'Every Sentinel event; detail-type is the event name' });
+    new CfnOutput(this, 'TableName', { value: this.failover.table.tableName, description: 'Votes, known replicas, the master of record, epochs' });
+    new CfnOutput(this, 'SwitchMasterTopicArn', { value: this.failover.switchMasterTopic.topicArn, description: 'Subscribe here to hear about +switch-master' });
+    new CfnOutput(this, 'SecurityGroupId', { value: this.failover.securityGroup.securityGroupId, description: "The functions' security group: allow it in on the Redis ports" });
+  }
+
+  private importVpc(existing: ExistingVpcProps, config: DeployConfig): ec2.IVpc {
+    const fail = (prop: string, problem: string): never => {
+      throw new RedisFailoverPropsError(`RedisFailoverStack ${this.node.path}: ${prop}: ${problem}`);
+    };
+    const subnets = existing.privateSubnetIds;
+    if (subnets.length === 0) fail('existingVpc.privateSubnetIds', 'must name at least one subnet');
+    if (existing.availabilityZones.length !== subnets.length) {
+      fail('existingVpc.availabilityZones', `must name the zone of each subnet (${subnets.length} subnets, ${existing.availabilityZones.length} zones)`);
+    }
+    if (new Set(existing.availabilityZones).size !== subnets.length) fail('existingVpc.availabilityZones', 'one subnet per zone: each subnet is one voter');
+    const routeTables = existing.privateSubnetRouteTableIds;
+    if (routeTables !== undefined && routeTables.length !== subnets.length) {
+      fail('existingVpc.privateSubnetRouteTableIds', `must name the route table of each subnet (${subnets.length} subnets, ${routeTables.length} route tables)`);
+    }
+    if (config.probes !== undefined && config.probes !== subnets.length) {
+      fail('config.probes', `is ${config.probes} but ${subnets.length} subnets were given: one probe runs per subnet`);
+    }
+    return ec2.Vpc.fromVpcAttributes(this, 'Vpc', {
+      vpcId: existing.vpcId,
+      vpcCidrBlock: existing.vpcCidrBlock,
+      availabilityZones: [...existing.availabilityZones],
+      privateSubnetIds: [...subnets],
+      privateSubnetRouteTableIds: routeTables === undefined ? undefined : [...routeTables],
+    });
+  }
+
+  /**
+   * A VPC to synthesize (and try) without one of your own. Its zones are `Fn::GetAZs` picks, not a
+   * context lookup, so synth stays offline and the stack environment-agnostic.
+   */
+  private demoVpc(zones: number): ec2.IVpc {
+    const vpc = new ec2.Vpc(this, 'DemoVpc', {
+      ipAddresses: ec2.IpAddresses.cidr(DEMO_CIDR),
+      availabilityZones: Array.from({ length: zones }, (_, i) => Fn.select(i, Fn.getAzs())),
+      natGateways: 0,
+      subnetConfiguration: [{ name: 'Private', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 }],
+      restrictDefaultSecurityGroup: false,
+    });
+    acknowledge(
+      vpc,
+      'AwsSolutions-VPC7',
+      'The demo VPC exists so that synth and a first try need nothing; production deploys into an existing VPC (-c vpcId) whose flow logs its owner manages.',
+    );
+    return vpc;
   }
 }

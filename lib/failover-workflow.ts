@@ -1,16 +1,30 @@
 import { Duration } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as events from 'aws-cdk-lib/aws-events';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import { NodejsFunction, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { FINISHED_PHASES } from '../lambdas/core/workflow-state.ts';
-import { STEP_KEYS, stepEntry, type StepKey } from './steps.ts';
+import { executionRole, LAMBDA_ARCHITECTURE, LAMBDA_BUNDLING, LAMBDA_RUNTIME } from './function-defaults.ts';
+import { acknowledge, invokeWildcardFinding } from './nag.ts';
+import { STEP_ACCESS, STEP_KEYS, stepEntry, type StepKey } from './steps.ts';
 
 export interface FailoverWorkflowProps {
   /** The bus every phase event is published to. */
   readonly eventBus: events.IEventBus;
+  /**
+   * The voters' table. The steps that use it (input check, lease release, promotion record, the switch) get
+   * TABLE_NAME and exactly the actions they call (`STEP_ACCESS` in steps.ts); the others neither.
+   * @default - no table: a one-shot failover with nothing to record
+   */
+  readonly table?: dynamodb.ITable;
+  /**
+   * Retention of each step function's own log group.
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
   /**
    * Extra settings for every step function (VPC, subnets, security groups, environment).
    * @default - functions outside any VPC, default settings below
@@ -61,24 +75,45 @@ export class FailoverWorkflow extends Construct {
       tracingEnabled: props.tracingEnabled,
       comment: 'Redis Sentinel failover: one state per phase, events named as Sentinel names them',
     });
+    for (const fn of Object.values(this.functions)) {
+      acknowledge(this.stateMachine.role, invokeWildcardFinding(fn), 'LambdaInvoke grants the step function and its qualified ARNs (versions, aliases) of that one function: the workflow invokes only its own eight steps.');
+    }
+    if (props.logs !== undefined || props.tracingEnabled) {
+      acknowledge(
+        this.stateMachine.role,
+        'AwsSolutions-IAM5[Resource::*]',
+        'Execution logging (logs:CreateLogDelivery, GetLogDelivery, UpdateLogDelivery, DeleteLogDelivery, ListLogDeliveries, PutResourcePolicy, DescribeResourcePolicies, DescribeLogGroups) and X-Ray (xray:PutTraceSegments, PutTelemetryRecords, GetSamplingRules, GetSamplingTargets) support no resource-level permissions.',
+      );
+    }
   }
 
   private createFunctions(props: FailoverWorkflowProps): Record<StepKey, NodejsFunction> {
     const functions = {} as Record<StepKey, NodejsFunction>;
     for (const step of STEP_KEYS) {
-      const fn = new NodejsFunction(this, `${step[0]!.toUpperCase()}${step.slice(1)}Function`, {
+      const id = `${step[0]!.toUpperCase()}${step.slice(1)}Function`;
+      const usesTable = props.table !== undefined && STEP_ACCESS[step].table.length > 0;
+      const logGroup = new logs.LogGroup(this, `${id}Logs`, { retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH });
+      const fn = new NodejsFunction(this, id, {
         entry: stepEntry(step),
         handler: 'handler',
-        runtime: lambda.Runtime.NODEJS_22_X,
-        architecture: lambda.Architecture.ARM_64,
+        runtime: LAMBDA_RUNTIME,
+        architecture: LAMBDA_ARCHITECTURE,
         memorySize: 256,
         // A step polls for at most 20 s per invocation; the rest is headroom.
         timeout: Duration.seconds(60),
-        bundling: { minify: true, sourceMap: true, target: 'node22', externalModules: ['@aws-sdk/*'] },
+        bundling: LAMBDA_BUNDLING,
+        logGroup,
+        role: executionRole(this, `${id}Role`, { logGroup, inVpc: props.functionProps?.vpc !== undefined }),
         ...props.functionProps,
-        environment: { EVENT_BUS_NAME: props.eventBus.eventBusName, NODE_OPTIONS: '--enable-source-maps', ...props.functionProps?.environment },
+        environment: {
+          EVENT_BUS_NAME: props.eventBus.eventBusName,
+          NODE_OPTIONS: '--enable-source-maps',
+          ...(usesTable && { TABLE_NAME: props.table.tableName }),
+          ...props.functionProps?.environment,
+        },
       });
       props.eventBus.grantPutEventsTo(fn);
+      if (usesTable) props.table.grant(fn, ...STEP_ACCESS[step].table);
       functions[step] = fn;
     }
     return functions;

@@ -25,3 +25,38 @@ export const STEP_KEYS = Object.keys(FAILOVER_STEPS) as StepKey[];
 export function stepEntry(step: StepKey): string {
   return `${LAMBDAS_DIR}${FAILOVER_STEPS[step]}`;
 }
+
+/** The table actions the DynamoDbStore methods a function calls need (lambdas/adapters/dynamodb-store.ts). */
+export type TableAction = 'dynamodb:GetItem' | 'dynamodb:PutItem' | 'dynamodb:UpdateItem' | 'dynamodb:DeleteItem' | 'dynamodb:Query';
+
+export interface StepAccess {
+  /** Connects to the Redis servers (so it reads their credentials). */
+  readonly redis: boolean;
+  /** What it does to the table; empty: it never touches it (and gets no TABLE_NAME). */
+  readonly table: readonly TableAction[];
+}
+
+/**
+ * What each step touches besides the bus, for least-privilege grants. Kept next to the handlers'
+ * use of `deps.linkOptions` and `deps.store` (a test checks the handlers against it).
+ */
+export const STEP_ACCESS: Readonly<Record<StepKey, StepAccess>> = {
+  announce: { redis: false, table: [] },
+  // abortFailover: lease release (UpdateItem guarded by the epoch, GetItem when refused).
+  abortFailover: { redis: false, table: ['dynamodb:UpdateItem', 'dynamodb:GetItem'] },
+  // The input checked against the table: the master of record (GetItem), its known replicas (Query).
+  selectSlave: { redis: true, table: ['dynamodb:GetItem', 'dynamodb:Query'] },
+  // recordPromotion.
+  sendSlaveofNoOne: { redis: true, table: ['dynamodb:UpdateItem', 'dynamodb:GetItem'] },
+  waitPromotion: { redis: true, table: [] },
+  reconfSlave: { redis: true, table: [] },
+  failoverEnd: { redis: true, table: [] },
+  // completeFailover, upsertReplicas (the old master), removeReplica (the promoted one).
+  switchMaster: { redis: false, table: ['dynamodb:UpdateItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'] },
+};
+
+/** The probe: getMaster/ensureMaster, votes (PutItem, Query), replicas (PutItem, Query), the leadership write (UpdateItem). */
+export const PROBE_TABLE_ACTIONS: readonly TableAction[] = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'];
+
+/** Where the probe handler lives. */
+export const PROBE_ENTRY = `${LAMBDAS_DIR}probe.ts`;

@@ -1,7 +1,8 @@
 /**
  * The failover workflow's definition, taken from the synthesized CloudFormation template of
- * the very stack `cdk deploy` ships, with its tokens resolved. Nothing here knows the states:
- * the local runner executes whatever the construct produced.
+ * the very construct `cdk deploy` ships (FailoverWorkflowStack: the workflow alone, at its
+ * deployed construct path, for a quick start), with its tokens resolved. Nothing here knows the
+ * states: the local runner executes whatever the construct produced.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { App, Stack } from 'aws-cdk-lib';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
-import { RedisFailoverStack } from '../lib/failover-stack.ts';
+import { FailoverWorkflowStack } from '../lib/workflow-stack.ts';
 import { STEP_KEYS, type StepKey } from '../lib/steps.ts';
 
 export const LOCAL_REGION = 'local-1';
@@ -65,7 +66,7 @@ function synthesize(): SynthesizedWorkflow {
   try {
     // The same context `cdk synth` reads from cdk.json: feature flags change the rendered definition.
     const app = new App({ outdir, context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] } });
-    const stack = new RedisFailoverStack(app, 'RedisFailover', { env: { account: LOCAL_ACCOUNT, region: LOCAL_REGION } });
+    const stack = new FailoverWorkflowStack(app, 'RedisFailover', { env: { account: LOCAL_ACCOUNT, region: LOCAL_REGION } });
     const functionArns = new Map<string, string>();
     for (const step of STEP_KEYS) {
       const fn = stack.workflow.functions[step];

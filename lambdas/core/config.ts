@@ -9,7 +9,23 @@ import type { Address, FailoverSettings, MasterRef } from './types.ts';
 
 export interface MasterAuth {
   readonly username?: string;
+  /** The password itself, from the file or from the variable `passwordEnv` names. */
   readonly password?: string;
+  /**
+   * A Secrets Manager secret holding the password (and maybe the username), read at run time by
+   * the deployed Lambda functions only (lambdas/adapters/secrets.ts). Set instead of `password`.
+   */
+  readonly secretArn?: string;
+}
+
+export interface ParseOptions {
+  /**
+   * Accept `auth.secretArn`. Only the deployed Lambda functions can read Secrets Manager, so the
+   * CDK app and the Lambda runtime set this; the local runtime leaves it off and a config naming
+   * a secret is refused at that field.
+   * @default false
+   */
+  readonly allowSecretArn?: boolean;
 }
 
 /** One master, every default filled and the password resolved. */
@@ -94,6 +110,9 @@ const masterName = z
 
 const secret = z.string({ error: expected('a non-empty string') }).min(1);
 
+/** A Secrets Manager secret's ARN, as the console shows it (never echoed: it could be a misplaced password). */
+export const SECRET_ARN_PATTERN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/;
+
 const authSchema = z
   .strictObject({
     username: z.string({ error: expected('a non-empty string') }).min(1).optional(),
@@ -102,9 +121,13 @@ const authSchema = z
       .string({ error: expected('an environment variable name') })
       .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
       .optional(),
+    secretArn: z
+      .string({ error: expected('the ARN of a Secrets Manager secret (arn:aws:secretsmanager:<region>:<account>:secret:<name>)') })
+      .regex(SECRET_ARN_PATTERN)
+      .optional(),
   })
-  .refine((a) => (a.password === undefined) !== (a.passwordEnv === undefined), {
-    error: 'give exactly one of password or passwordEnv',
+  .refine((a) => [a.password, a.passwordEnv, a.secretArn].filter((v) => v !== undefined).length === 1, {
+    error: 'give exactly one of password, passwordEnv or secretArn',
   });
 
 const replicaSchema = z.strictObject({ host, port });
@@ -162,10 +185,16 @@ function fail(source: string, path: readonly PropertyKey[], problem: string): ne
   throw new ConfigError(`${source}: ${where}${problem}`);
 }
 
-/** The password itself, or read from the environment variable `passwordEnv` names. */
-function resolveAuth(master: ParsedMaster, index: number, source: string): MasterAuth | undefined {
+/** The password itself, or read from the environment variable `passwordEnv` names; a secret stays a reference. */
+function resolveAuth(master: ParsedMaster, index: number, source: string, options: ParseOptions): MasterAuth | undefined {
   const auth = master.auth;
   if (auth === undefined) return undefined;
+  if (auth.secretArn !== undefined) {
+    if (!options.allowSecretArn) {
+      fail(source, ['masters', index, 'auth', 'secretArn'], 'the local runtime cannot read Secrets Manager (only the deployed Lambda functions do): give password or passwordEnv');
+    }
+    return { ...(auth.username !== undefined && { username: auth.username }), secretArn: auth.secretArn };
+  }
   let password = auth.password;
   if (auth.passwordEnv !== undefined) {
     password = process.env[auth.passwordEnv];
@@ -177,7 +206,7 @@ function resolveAuth(master: ParsedMaster, index: number, source: string): Maste
 }
 
 /** Validates a parsed config document; `source` prefixes every error message (usually the file name). */
-export function parseConfig(raw: unknown, source = 'config'): Config {
+export function parseConfig(raw: unknown, source = 'config', options: ParseOptions = {}): Config {
   const result = configSchema.safeParse(raw, { error: genericMessage });
   if (!result.success) {
     // Only the first issue: one line the operator can act on.
@@ -196,7 +225,7 @@ export function parseConfig(raw: unknown, source = 'config'): Config {
       failoverTimeoutMs: m.failoverTimeoutMs,
       parallelSyncs: m.parallelSyncs,
       waitStartSeconds: m.waitStartSeconds,
-      auth: resolveAuth(m, i, source),
+      auth: resolveAuth(m, i, source, options),
       knownReplicas: m.knownReplicas,
     })),
   };
@@ -226,7 +255,7 @@ function jsonProblem(text: string, err: unknown): string {
 }
 
 /** Reads, parses and validates a JSON config file. */
-export function loadConfig(path: string): Config {
+export function loadConfig(path: string, options: ParseOptions = {}): Config {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -239,7 +268,7 @@ export function loadConfig(path: string): Config {
   } catch (err) {
     throw new ConfigError(`cannot parse config file ${path}: ${jsonProblem(text, err)}`);
   }
-  return parseConfig(raw, path);
+  return parseConfig(raw, path, options);
 }
 
 /** The settings a failover carries in its workflow input (never the credentials). */

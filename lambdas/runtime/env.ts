@@ -3,8 +3,9 @@
  * workflow steps share the table, the bus and the config (for credentials and TLS).
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { RedisLinkOptions } from '../adapters/redis.ts';
-import { parseConfig, type Config } from '../core/config.ts';
+import type { RedisCredentials, RedisLinkOptions } from '../adapters/redis.ts';
+import { sharedSecretSource, type SecretSource } from '../adapters/secrets.ts';
+import { parseConfig, type Config, type MasterAuth } from '../core/config.ts';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -14,7 +15,10 @@ export function required(env: Env, name: string): string {
   return value;
 }
 
-/** REDIS_FAILOVER_CONFIG: the config document as JSON. JSON errors never quote the text (it may hold a password). */
+/**
+ * REDIS_FAILOVER_CONFIG: the config document as JSON. JSON errors never quote the text (it may hold
+ * a password). `auth.secretArn` is accepted here: the deployed functions read Secrets Manager.
+ */
 export function configFromEnv(env: Env): Config {
   const text = required(env, 'REDIS_FAILOVER_CONFIG');
   let raw: unknown;
@@ -24,7 +28,7 @@ export function configFromEnv(env: Env): Config {
     const at = /at position (\d+)/.exec(error instanceof Error ? error.message : '')?.[1];
     throw new Error(`REDIS_FAILOVER_CONFIG: invalid JSON${at === undefined ? '' : ` (at position ${at})`}`);
   }
-  return parseConfig(raw, 'REDIS_FAILOVER_CONFIG');
+  return parseConfig(raw, 'REDIS_FAILOVER_CONFIG', { allowSecretArn: true });
 }
 
 export function tlsFromEnv(env: Env): boolean {
@@ -34,13 +38,32 @@ export function tlsFromEnv(env: Env): boolean {
   throw new Error(`REDIS_TLS must be "true" or "false" (got ${JSON.stringify(value)})`);
 }
 
-/** Credentials and TLS for one master group, from the config. */
-export function linkOptionsFrom(config: Config, tls: boolean): (masterName: string) => Promise<RedisLinkOptions> {
+/**
+ * Credentials and TLS for one master group, from the config. A password named by `auth.secretArn`
+ * is read from Secrets Manager (cached per container, see adapters/secrets.ts); the secret's
+ * username, when it has one, wins over the config's.
+ */
+export function linkOptionsFrom(
+  config: Config,
+  tls: boolean,
+  secrets: () => SecretSource = sharedSecretSource,
+): (masterName: string) => Promise<RedisLinkOptions> {
   return async (masterName) => {
     const master = config.masters.find((m) => m.name === masterName);
     if (!master) throw new Error(`unknown master ${JSON.stringify(masterName)}`);
-    return { ...(master.auth && { credentials: master.auth }), ...(tls && { tls }) };
+    const credentials = await credentialsOf(master.auth, secrets);
+    return { ...(credentials && { credentials }), ...(tls && { tls }) };
   };
+}
+
+async function credentialsOf(auth: MasterAuth | undefined, secrets: () => SecretSource): Promise<RedisCredentials | undefined> {
+  if (auth === undefined) return undefined;
+  if (auth.secretArn === undefined) {
+    return { ...(auth.username !== undefined && { username: auth.username }), ...(auth.password !== undefined && { password: auth.password }) };
+  }
+  const secret = await secrets().get(auth.secretArn);
+  const username = secret.username ?? auth.username;
+  return { ...(username !== undefined && { username }), password: secret.password };
 }
 
 /**

@@ -5,6 +5,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, parseConfig, settingsOf } from '../../lambdas/core/config.ts';
 
 const SECRET = 'hunter2-very-secret';
+const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:redis-failover/mymaster-AbCdEf';
 
 function master(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return { name: 'mymaster', host: '127.0.0.1', port: 6379, quorum: 2, ...overrides };
@@ -165,10 +166,12 @@ describe('parseConfig: refusals', () => {
     );
   });
 
-  it('refuses auth without exactly one of password and passwordEnv', () => {
-    const message = 'cluster.json: masters[0].auth: give exactly one of password or passwordEnv';
+  it('refuses auth without exactly one of password, passwordEnv and secretArn', () => {
+    const message = 'cluster.json: masters[0].auth: give exactly one of password, passwordEnv or secretArn';
     expect(withMaster({ auth: { username: 'u' } })).toBe(message);
     expect(withMaster({ auth: { password: SECRET, passwordEnv: 'REDIS_PASSWORD' } })).toBe(message);
+    expect(withMaster({ auth: { password: SECRET, secretArn: SECRET_ARN } })).toBe(message);
+    expect(withMaster({ auth: { passwordEnv: 'REDIS_PASSWORD', secretArn: SECRET_ARN } })).toBe(message);
   });
 
   it('reports only the first issue', () => {
@@ -196,6 +199,56 @@ describe('passwordEnv', () => {
     expect(withMaster({ auth: { passwordEnv: VAR } })).toBe(
       `cluster.json: masters[0].auth.passwordEnv: environment variable ${VAR} is not set or empty`,
     );
+  });
+});
+
+describe('secretArn', () => {
+  const withSecret = (auth: Record<string, unknown>) => ({ masters: [master({ auth })] });
+
+  it('is refused by default (the local runtime), naming the field, in one line', () => {
+    expect(refusal(withSecret({ username: 'app', secretArn: SECRET_ARN }))).toBe(
+      'cluster.json: masters[0].auth.secretArn: the local runtime cannot read Secrets Manager (only the deployed Lambda functions do): give password or passwordEnv',
+    );
+  });
+
+  it('is refused by loadConfig too, naming the file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'config-secret-'));
+    try {
+      const path = join(dir, 'cluster.json');
+      writeFileSync(path, JSON.stringify(withSecret({ secretArn: SECRET_ARN })));
+      expect(() => loadConfig(path)).toThrow(new ConfigError(`${path}: masters[0].auth.secretArn: the local runtime cannot read Secrets Manager (only the deployed Lambda functions do): give password or passwordEnv`));
+      expect(loadConfig(path, { allowSecretArn: true }).masters[0]?.auth).toEqual({ secretArn: SECRET_ARN });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('stays a reference when allowed: no password is read at parse time', () => {
+    const config = parseConfig(withSecret({ username: 'app', secretArn: SECRET_ARN }), 'cluster.json', { allowSecretArn: true });
+    expect(config.masters[0]?.auth).toEqual({ username: 'app', secretArn: SECRET_ARN });
+  });
+
+  it('accepts the ARN of other partitions', () => {
+    const arn = 'arn:aws-cn:secretsmanager:cn-north-1:111122223333:secret:redis/auth-AbCdEf';
+    expect(parseConfig(withSecret({ secretArn: arn }), 'c', { allowSecretArn: true }).masters[0]?.auth).toEqual({ secretArn: arn });
+  });
+
+  it('refuses what is not a secret ARN, without echoing it', () => {
+    const options = { allowSecretArn: true };
+    const refused = (secretArn: unknown) => {
+      try {
+        parseConfig(withSecret({ secretArn }), 'cluster.json', options);
+      } catch (err) {
+        expect(err).toBeInstanceOf(ConfigError);
+        return (err as Error).message;
+      }
+      throw new Error('accepted');
+    };
+    const rule = 'must be the ARN of a Secrets Manager secret (arn:aws:secretsmanager:<region>:<account>:secret:<name>)';
+    expect(refused(SECRET)).toBe(`cluster.json: masters[0].auth.secretArn: ${rule}`);
+    expect(refused('arn:aws:ssm:eu-west-1:111122223333:parameter/redis')).toBe(`cluster.json: masters[0].auth.secretArn: ${rule}`);
+    expect(refused('redis-failover/mymaster')).toBe(`cluster.json: masters[0].auth.secretArn: ${rule}`);
+    expect(refused(42)).toBe(`cluster.json: masters[0].auth.secretArn: ${rule} (got 42)`);
   });
 });
 

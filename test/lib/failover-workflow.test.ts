@@ -1,9 +1,14 @@
+/** The FailoverWorkflow construct alone (FailoverWorkflowStack, what the local runner synthesizes): functions, grants, definition. */
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RedisFailoverStack } from '../../lib/failover-stack.ts';
-import { STEP_KEYS, type StepKey } from '../../lib/steps.ts';
+import { FailoverWorkflow } from '../../lib/failover-workflow.ts';
+import { STEP_ACCESS, STEP_KEYS, type StepKey } from '../../lib/steps.ts';
+import { FailoverWorkflowStack } from '../../lib/workflow-stack.ts';
 import {
   definitionFromTemplate,
   taskStates,
@@ -14,7 +19,7 @@ import {
 
 const fakeArn = (step: StepKey) => `arn:aws:lambda:eu-test-1:111122223333:function:${step}`;
 
-let stack: RedisFailoverStack;
+let stack: FailoverWorkflowStack;
 let template: Template;
 let json: CloudFormationTemplate & { Outputs?: Record<string, { Value: unknown }> };
 let definition: StateMachineDefinition;
@@ -23,7 +28,7 @@ const functionIds = new Map<StepKey, string>();
 
 beforeAll(() => {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  stack = new RedisFailoverStack(app, 'Test');
+  stack = new FailoverWorkflowStack(app, 'Test');
   template = Template.fromStack(stack);
   json = template.toJSON() as typeof json;
   const arns = new Map<string, string>();
@@ -77,7 +82,7 @@ describe('Lambda functions', () => {
     });
   });
 
-  it('runs every function on nodejs22.x, arm64, with the bus name in EVENT_BUS_NAME', () => {
+  it('runs every function on nodejs24.x (the latest), arm64, with the bus name in EVENT_BUS_NAME', () => {
     const bus = resourcesOfType('AWS::Events::EventBus');
     expect(bus).toHaveLength(1);
     const busId = bus[0]![0];
@@ -85,14 +90,39 @@ describe('Lambda functions', () => {
     expect(functions).toHaveLength(8);
     for (const [, fn] of functions) {
       expect(fn.Properties).toMatchObject({
-        Runtime: 'nodejs22.x',
+        Runtime: 'nodejs24.x',
         Architectures: ['arm64'],
         MemorySize: 256,
         Timeout: 60,
         Handler: 'index.handler',
         Environment: { Variables: { EVENT_BUS_NAME: { Ref: busId }, NODE_OPTIONS: '--enable-source-maps' } },
       });
+      // No table given: no step is told of one.
+      expect(Object.keys((fn.Properties?.Environment as { Variables: object }).Variables).sort()).toEqual(['EVENT_BUS_NAME', 'NODE_OPTIONS']);
     }
+  });
+
+  it('gives each function its own role, allowed to write its own log group only (no AWS managed policy)', () => {
+    const roles = new Set<string>();
+    for (const step of STEP_KEYS) {
+      const fn = json.Resources[functionIds.get(step)!]!.Properties!;
+      const roleId = (fn.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+      const logGroupId = (fn.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
+      roles.add(roleId);
+      expect(json.Resources[logGroupId]).toMatchObject({ Type: 'AWS::Logs::LogGroup', Properties: { RetentionInDays: 30 } });
+      const role = json.Resources[roleId]!.Properties!;
+      expect(role.ManagedPolicyArns).toBeUndefined();
+      expect(role.Policies).toEqual([
+        {
+          PolicyName: 'Execution',
+          PolicyDocument: {
+            Version: '2012-10-17',
+            Statement: [{ Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': [logGroupId, 'Arn'] } }],
+          },
+        },
+      ]);
+    }
+    expect(roles.size).toBe(8);
   });
 
   it('names the bus redis-failover by default', () => {
@@ -364,12 +394,52 @@ describe('state machine', () => {
   });
 });
 
-describe('outputs', () => {
-  it('exports the state machine ARN and the bus name', () => {
-    const machineId = resourcesOfType('AWS::StepFunctions::StateMachine')[0]![0];
-    const busId = resourcesOfType('AWS::Events::EventBus')[0]![0];
-    template.hasOutput('StateMachineArn', { Value: { Ref: machineId } });
-    template.hasOutput('EventBusName', { Value: { Ref: busId } });
-    expect(Object.keys(json.Outputs ?? {}).sort()).toEqual(['EventBusName', 'StateMachineArn']);
+describe('with the table', () => {
+  it('tells only the steps that use it, and grants each exactly the actions it calls', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const tableStack = new Stack(app, 'WithTable');
+    const table = new dynamodb.Table(tableStack, 'Table', { partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING } });
+    const workflow = new FailoverWorkflow(tableStack, 'Failover', { eventBus: new events.EventBus(tableStack, 'Bus'), table });
+    const t = Template.fromStack(tableStack).toJSON() as CloudFormationTemplate;
+    const tableId = tableStack.getLogicalId(table.node.defaultChild as dynamodb.CfnTable);
+    const granted = new Map<StepKey, string[]>();
+    for (const step of STEP_KEYS) {
+      const fn = workflow.functions[step];
+      const props = t.Resources[tableStack.getLogicalId(fn.node.defaultChild as CfnFunction)]!.Properties!;
+      const variables = (props.Environment as { Variables: Record<string, unknown> }).Variables;
+      const roleId = (props.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+      const actions = Object.values(t.Resources)
+        .filter((r) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties?.Roles) === JSON.stringify([{ Ref: roleId }]))
+        .flatMap((r) => (r.Properties!.PolicyDocument as { Statement: Array<{ Action: string | string[]; Resource: unknown }> }).Statement)
+        .filter((st) => JSON.stringify(st.Resource).includes(tableId))
+        .flatMap((st) => {
+          expect(st.Resource).toEqual([{ 'Fn::GetAtt': [tableId, 'Arn'] }]);
+          return Array.isArray(st.Action) ? st.Action : [st.Action];
+        });
+      granted.set(step, actions.sort());
+      if (STEP_ACCESS[step].table.length > 0) expect(variables.TABLE_NAME, step).toEqual({ Ref: tableId });
+      else expect(variables.TABLE_NAME, step).toBeUndefined();
+    }
+    expect(Object.fromEntries(granted)).toEqual({
+      announce: [],
+      abortFailover: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+      selectSlave: ['dynamodb:GetItem', 'dynamodb:Query'],
+      sendSlaveofNoOne: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+      waitPromotion: [],
+      reconfSlave: [],
+      failoverEnd: [],
+      switchMaster: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+    });
+  });
+});
+
+describe('in the deployed stack', () => {
+  it('is the same workflow: RedisFailoverStack renders the very same DefinitionString', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const full = Template.fromStack(new RedisFailoverStack(app, 'Test')).toJSON() as CloudFormationTemplate;
+    const definitionOf = (t: CloudFormationTemplate) => Object.values(t.Resources).find((r) => r.Type === 'AWS::StepFunctions::StateMachine')!.Properties!.DefinitionString;
+    expect(definitionOf(full)).toEqual(definitionOf(json));
+    // …and its step functions have the same logical ids, which the definition refers to.
+    for (const id of functionIds.values()) expect(full.Resources[id]?.Type).toBe('AWS::Lambda::Function');
   });
 });

@@ -1,0 +1,108 @@
+/**
+ * The CDK app's command line: `npx cdk synth|deploy [-c key=value …]`, read into the stack's props.
+ * Values from `-c` are strings; the same keys in cdk.json may be JSON booleans and arrays.
+ */
+import path from 'node:path';
+import { readDeployConfig } from './config-file.ts';
+import { EXAMPLE_CONFIG_PATH } from './config-file.ts';
+import type { RedisFailoverStackProps } from './failover-stack.ts';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+
+/** A bad `-c` value: one line naming the key. */
+export class ContextError extends Error {
+  override name = 'ContextError';
+}
+
+/** Every key the app reads, for the README and the error on an unknown one. */
+export const CONTEXT_KEYS = {
+  config: 'the config file (default examples/config.json)',
+  vpcId: 'an existing VPC, imported by attributes (default: a new demo VPC)',
+  subnetIds: 'with vpcId: its private subnets, comma-separated, one per zone (one probe each)',
+  availabilityZones: 'with vpcId: the zone of each subnet, same order',
+  vpcCidr: "with vpcId: the VPC's CIDR block (where Redis is, unless redisCidr)",
+  routeTableIds: 'with vpcId: the route table of each subnet, same order (for dynamoDbEndpoint)',
+  redisCidr: 'where the Redis servers are (default: the VPC CIDR)',
+  interfaceEndpoints: 'with vpcId: true to add Step Functions, EventBridge and Secrets Manager interface endpoints',
+  dynamoDbEndpoint: 'with vpcId: true to add a DynamoDB gateway endpoint (needs routeTableIds)',
+  tls: 'true: TLS to Redis',
+} as const;
+
+type Key = keyof typeof CONTEXT_KEYS;
+
+export interface ContextSource {
+  tryGetContext(key: string): unknown;
+}
+
+function text(source: ContextSource, key: Key): string | undefined {
+  const value = source.tryGetContext(key);
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value === 'string') return value.trim();
+  throw new ContextError(`-c ${key}: must be a string (got ${JSON.stringify(value)})`);
+}
+
+function list(source: ContextSource, key: Key): string[] | undefined {
+  const value = source.tryGetContext(key);
+  if (value === undefined || value === null || value === '') return undefined;
+  const items = Array.isArray(value) ? value : typeof value === 'string' ? value.split(',') : undefined;
+  if (items === undefined || items.some((item) => typeof item !== 'string')) throw new ContextError(`-c ${key}: must be a comma-separated list (got ${JSON.stringify(value)})`);
+  return (items as string[]).map((item) => item.trim()).filter((item) => item !== '');
+}
+
+function flag(source: ContextSource, key: Key): boolean | undefined {
+  const value = source.tryGetContext(key);
+  if (value === undefined || value === null || value === '') return undefined;
+  if (value === true || value === 'true') return true;
+  if (value === false || value === 'false') return false;
+  throw new ContextError(`-c ${key}: must be true or false (got ${JSON.stringify(value)})`);
+}
+
+function pattern(key: Key, value: string, re: RegExp, what: string): string {
+  if (!re.test(value)) throw new ContextError(`-c ${key}: ${JSON.stringify(value)} is not ${what}`);
+  return value;
+}
+
+const CIDR = /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/;
+
+/** The stack's props from the context; `cwd` resolves a relative config path. */
+export function stackPropsFromContext(source: ContextSource, cwd: string = process.cwd()): RedisFailoverStackProps {
+  const configPath = text(source, 'config');
+  const config = readDeployConfig(configPath === undefined ? EXAMPLE_CONFIG_PATH : path.resolve(cwd, configPath));
+
+  const vpcId = text(source, 'vpcId');
+  const importOnly: Key[] = ['subnetIds', 'availabilityZones', 'vpcCidr', 'routeTableIds', 'interfaceEndpoints', 'dynamoDbEndpoint'];
+  if (vpcId === undefined) {
+    const stray = importOnly.find((key) => source.tryGetContext(key) !== undefined);
+    if (stray) throw new ContextError(`-c ${stray}: only applies with -c vpcId (the demo VPC has its own subnets and endpoints)`);
+  }
+  const redisCidr = text(source, 'redisCidr');
+  const tls = flag(source, 'tls');
+  const failover = {
+    ...(redisCidr !== undefined && { redisPeer: ec2.Peer.ipv4(pattern('redisCidr', redisCidr, CIDR, 'an IPv4 CIDR block')) }),
+    ...(tls !== undefined && { tls }),
+  };
+  if (vpcId === undefined) return { config, failover };
+
+  pattern('vpcId', vpcId, /^vpc-[0-9a-f]+$/, 'a VPC id (vpc-…)');
+  const subnetIds = list(source, 'subnetIds');
+  if (!subnetIds || subnetIds.length === 0) throw new ContextError('-c subnetIds: required with -c vpcId (the private subnets, one per zone, comma-separated)');
+  subnetIds.forEach((id) => pattern('subnetIds', id, /^subnet-[0-9a-f]+$/, 'a subnet id (subnet-…)'));
+  const zones = list(source, 'availabilityZones');
+  if (!zones) throw new ContextError('-c availabilityZones: required with -c vpcId (the zone of each subnet, same order)');
+  const vpcCidr = text(source, 'vpcCidr');
+  if (vpcCidr === undefined && redisCidr === undefined) throw new ContextError('-c vpcCidr: required with -c vpcId (or give -c redisCidr)');
+  const routeTableIds = list(source, 'routeTableIds');
+  routeTableIds?.forEach((id) => pattern('routeTableIds', id, /^rtb-[0-9a-f]+$/, 'a route table id (rtb-…)'));
+  const dynamoDbEndpoint = flag(source, 'dynamoDbEndpoint') ?? false;
+  if (dynamoDbEndpoint && !routeTableIds) throw new ContextError('-c dynamoDbEndpoint: needs -c routeTableIds (the route table of each subnet)');
+  return {
+    config,
+    existingVpc: {
+      vpcId,
+      ...(vpcCidr !== undefined && { vpcCidrBlock: pattern('vpcCidr', vpcCidr, CIDR, 'an IPv4 CIDR block') }),
+      privateSubnetIds: subnetIds,
+      availabilityZones: zones,
+      ...(routeTableIds && { privateSubnetRouteTableIds: routeTableIds }),
+    },
+    failover: { ...failover, interfaceEndpoints: flag(source, 'interfaceEndpoints') ?? false, dynamoDbGatewayEndpoint: dynamoDbEndpoint },
+  };
+}

@@ -1,0 +1,91 @@
+/**
+ * The master groups a deployment watches: the `masters` of the config file, as construct props.
+ * Validated at synth time by the very parser the Lambda functions run (lambdas/core/config.ts),
+ * plus one rule of the deployment: no password in clear, only `auth.secretArn`.
+ */
+import { ConfigError, parseConfig, type Config } from '../lambdas/core/config.ts';
+
+/** AUTH for a deployed master group: a Secrets Manager secret, never a password in clear. */
+export interface RedisSecretAuthProps {
+  /**
+   * The ACL user. A `username` in the secret wins over this one.
+   * @default - the secret's `username`, else Redis' `default` user
+   */
+  readonly username?: string;
+  /**
+   * Full ARN of the secret (with its 6-character suffix): JSON `{ "password": "…", "username"?: "…" }`
+   * or a plain string, the password. The functions that connect to Redis may read exactly this secret.
+   */
+  readonly secretArn: string;
+}
+
+export interface RedisAddressProps {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** One master group, as in the config file (Sentinel's `monitor` and per-master directives). */
+export interface RedisMasterProps extends RedisAddressProps {
+  /** 1–64 of `A–Z a–z 0–9 . _ -`: the first word of every event message, part of the execution name. */
+  readonly name: string;
+  /** SDOWN votes needed for ODOWN; at most the number of probes. */
+  readonly quorum: number;
+  /** @default 30000 */
+  readonly downAfterMs?: number;
+  /** @default 180000 */
+  readonly failoverTimeoutMs?: number;
+  /** @default 1 */
+  readonly parallelSyncs?: number;
+  /** @default 0 */
+  readonly waitStartSeconds?: number;
+  /** @default - no AUTH */
+  readonly auth?: RedisSecretAuthProps;
+  /** @default [] */
+  readonly knownReplicas?: readonly RedisAddressProps[];
+}
+
+/** The config document the Lambda functions receive in REDIS_FAILOVER_CONFIG. */
+export interface DeployedConfigDocument {
+  readonly probes: number;
+  readonly masters: readonly RedisMasterProps[];
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * Refuses a password in clear (it would sit in the Lambda environment), then validates the whole
+ * document as the Lambda functions will. `source` prefixes each one-line message (a file name, or
+ * the construct and its props). Returns the parsed config (defaults filled).
+ */
+export function validateDeployedConfig(document: unknown, source: string): Config {
+  const masters = isRecord(document) ? document.masters : undefined;
+  if (Array.isArray(masters)) {
+    masters.forEach((master: unknown, i) => {
+      const auth = isRecord(master) ? master.auth : undefined;
+      if (!isRecord(auth)) return;
+      for (const key of ['password', 'passwordEnv'] as const) {
+        if (auth[key] !== undefined) {
+          throw new ConfigError(
+            `${source}: masters[${i}].auth.${key}: a deployed config cannot hold a password (it would be stored in clear in the Lambda environment): store it in Secrets Manager and give auth.secretArn`,
+          );
+        }
+      }
+    });
+  }
+  return parseConfig(document, source, { allowSecretArn: true });
+}
+
+/** Every distinct Redis port named in the config: the masters' and their known replicas'. */
+export function redisPortsOf(config: Config): number[] {
+  const ports = new Set<number>();
+  for (const master of config.masters) {
+    ports.add(master.port);
+    for (const replica of master.knownReplicas) ports.add(replica.port);
+  }
+  return [...ports].sort((a, b) => a - b);
+}
+
+/** The distinct secret ARNs the config names. */
+export function secretArnsOf(config: Config): string[] {
+  return [...new Set(config.masters.flatMap((m) => (m.auth?.secretArn === undefined ? [] : [m.auth.secretArn])))];
+}
