@@ -6,7 +6,6 @@ import type { EventPublisher } from '../lambdas/adapters/publisher.ts';
 import { sameAddress } from '../lambdas/core/address.ts';
 import { parseConfig } from '../lambdas/core/config.ts';
 import type { SentinelEvent } from '../lambdas/core/events.ts';
-import { followsMaster, parseInfo } from '../lambdas/core/info.ts';
 import type { Address } from '../lambdas/core/types.ts';
 import { waitFor } from '../lambdas/core/wait.ts';
 import { LocalOrchestrator } from '../local/orchestrator.ts';
@@ -51,7 +50,7 @@ export async function runTrial(system: System, options: TrialOptions): Promise<T
     const master = await servers.start({ port: await options.port() });
     const replicas: RedisServer[] = [];
     for (let i = 0; i < options.replicas; i++) replicas.push(await servers.start({ port: await options.port(), replicaOf: master.address }));
-    await waitFor(async () => (await info(master)).connectedReplicas.filter((r) => r.state === 'online').length === replicas.length, {
+    await waitFor(async () => (await master.info()).connectedReplicas.filter((r) => r.state === 'online').length === replicas.length, {
       timeoutMs: 10_000,
       what: 'replicas in sync',
     });
@@ -67,7 +66,7 @@ export async function runTrial(system: System, options: TrialOptions): Promise<T
     writer.follow(announced.address);
 
     const others = replicas.filter((r) => !sameAddress(r.address, announced.address));
-    await waitFor(async () => (await Promise.all(others.map((r) => linkUpTo(r, announced.address)))).every(Boolean), {
+    await waitFor(async () => (await Promise.all(others.map((r) => r.followsWithLinkUp(announced.address)))).every(Boolean), {
       timeoutMs: 60_000,
       intervalMs: 10,
       what: 'every replica to follow the new master',
@@ -127,25 +126,6 @@ async function startOurs(master: RedisServer, options: TrialOptions): Promise<Ru
 
 function settings(options: TrialOptions) {
   return { downAfterMs: options.downAfterMs, failoverTimeoutMs: options.failoverTimeoutMs, parallelSyncs: options.parallelSyncs };
-}
-
-async function info(server: RedisServer) {
-  const client = server.client();
-  client.on('error', () => undefined);
-  try {
-    return parseInfo(String(await client.call('INFO')));
-  } finally {
-    client.disconnect();
-  }
-}
-
-async function linkUpTo(replica: RedisServer, master: Address): Promise<boolean> {
-  try {
-    const seen = await info(replica);
-    return followsMaster(seen, master) && seen.masterLinkUp;
-  } catch {
-    return false;
-  }
 }
 
 /** Acknowledged writes the new master does not have. */

@@ -7,7 +7,6 @@ import { LocalPublisher } from '../lambdas/adapters/local-publisher.ts';
 import { addressKey, sameAddress } from '../lambdas/core/address.ts';
 import { parseConfig } from '../lambdas/core/config.ts';
 import type { SentinelEvent } from '../lambdas/core/events.ts';
-import { followsMaster, parseInfo } from '../lambdas/core/info.ts';
 import type { Address } from '../lambdas/core/types.ts';
 import { waitFor } from '../lambdas/core/wait.ts';
 import { LocalOrchestrator } from '../local/orchestrator.ts';
@@ -70,7 +69,7 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
     const newMaster = switched.detail.newMaster!;
     const promoted = replicas.find((r) => sameAddress(r.address, newMaster))!;
     const others = replicas.filter((r) => r !== promoted);
-    await waitFor(async () => (await Promise.all(others.map((r) => linkUp(r, newMaster)))).every(Boolean), {
+    await waitFor(async () => (await Promise.all(others.map((r) => r.followsWithLinkUp(newMaster)))).every(Boolean), {
       timeoutMs: 15_000,
       what: 'the other replica to follow the new master',
     });
@@ -127,14 +126,3 @@ async function countKeys(server: RedisServer): Promise<number> {
   }
 }
 
-async function linkUp(replica: RedisServer, master: Address): Promise<boolean> {
-  const client = replica.client();
-  try {
-    const info = parseInfo(String(await client.call('INFO')));
-    return followsMaster(info, master) && info.masterLinkUp;
-  } catch {
-    return false;
-  } finally {
-    client.disconnect();
-  }
-}

@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
-import type { Address } from '../lambdas/core/types.ts';
+import { followsMaster, parseInfo } from '../lambdas/core/info.ts';
+import type { Address, ReplicationInfo } from '../lambdas/core/types.ts';
 import { waitFor } from '../lambdas/core/wait.ts';
 
 /** Options for one `redis-server` started on loopback. */
@@ -58,6 +59,27 @@ export class RedisServer {
       maxRetriesPerRequest: 1,
       retryStrategy: () => null,
     });
+  }
+
+  /** Its `INFO`, parsed (throws when it does not answer). */
+  async info(): Promise<ReplicationInfo> {
+    const client = this.client();
+    client.on('error', () => undefined);
+    try {
+      return parseInfo(String(await client.call('INFO')));
+    } finally {
+      client.disconnect();
+    }
+  }
+
+  /** True when it replicates from `master` with its link up; false when not, or when it does not answer. */
+  async followsWithLinkUp(master: Address): Promise<boolean> {
+    try {
+      const info = await this.info();
+      return followsMaster(info, master) && info.masterLinkUp;
+    } catch {
+      return false;
+    }
   }
 
   /** `kill -9`: the crash the failover exists for. */

@@ -2,24 +2,14 @@
  * Automatic failover: voters on real redis-server processes, the table in dynalite,
  * the synthesized workflow run locally.
  */
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sameAddress } from '../../lambdas/core/address.ts';
-import { RedisServers, type RedisServer } from '../../local/redis-servers.ts';
-import { LocalWorkflow } from '../../local/workflow-runner.ts';
-import { orchestrate, stopOrchestratorsAfterEach, types, waitForEvent, waitForTicks } from '../support/orchestrator.ts';
-import { testPorts } from '../support/ports.ts';
+import type { RedisServer } from '../../local/redis-servers.ts';
+import { orchestrate, types, waitForEvent, waitForTicks } from '../support/orchestrator.ts';
+import { integrationLifecycle } from '../support/lifecycle.ts';
 import { countKeys, infoOf, startTopology, waitFollowing, writeKeys } from '../support/topology.ts';
 
-const ports = testPorts();
-let servers: RedisServers;
-
-beforeAll(async () => {
-  await LocalWorkflow.load();
-});
-stopOrchestratorsAfterEach();
-afterEach(async () => {
-  await servers?.stopAll();
-});
+const { ports, servers: freshServers } = integrationLifecycle();
 
 const FAILOVER = [
   '+failover-triggered',
@@ -37,7 +27,7 @@ describe('kill -9 of the master', () => {
     [3, 2],
     [5, 3],
   ])('with %i voters and quorum %i: one leader, the best replica promoted, the others follow', async (probes, quorum) => {
-    servers = new RedisServers();
+    const servers = freshServers();
     const topology = await startTopology(servers, ports, { replicas: [{ replicaPriority: 100 }, { replicaPriority: 10 }, { replicaPriority: 50 }] });
     const [r100, r10, r50] = topology.replicas as [RedisServer, RedisServer, RedisServer];
     await writeKeys(topology.master, 300, 3);
@@ -64,7 +54,7 @@ describe('kill -9 of the master', () => {
 
 describe('SDOWN needs down-after, ODOWN needs quorum', () => {
   it('a master stopped for less than down-after moves nothing', async () => {
-    servers = new RedisServers();
+    const servers = freshServers();
     const topology = await startTopology(servers, ports, { replicas: [{}, {}] });
     const running = await orchestrate(topology, { downAfterMs: 1500 });
 
@@ -78,7 +68,7 @@ describe('SDOWN needs down-after, ODOWN needs quorum', () => {
   });
 
   it('a master stopped longer is failed over, and demoted when it wakes up: one master in the end', async () => {
-    servers = new RedisServers();
+    const servers = freshServers();
     const topology = await startTopology(servers, ports, { replicas: [{ replicaPriority: 10 }, { replicaPriority: 20 }] });
     const [promoted, other] = topology.replicas as [RedisServer, RedisServer];
     const running = await orchestrate(topology, {});
@@ -97,7 +87,7 @@ describe('SDOWN needs down-after, ODOWN needs quorum', () => {
   });
 
   it('one voter of three seeing the master down, with quorum 2, starts no failover', async () => {
-    servers = new RedisServers();
+    const servers = freshServers();
     const topology = await startTopology(servers, ports, { replicas: [{}] });
     const running = await orchestrate(topology, {}, { faults: { 'voter-1': { unreachable: (a) => sameAddress(a, topology.master.address) } } });
 

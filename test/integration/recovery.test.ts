@@ -1,21 +1,11 @@
 /** After and around a failover: returning masters, chained failures, leaders that die. */
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { RedisServers, type RedisServer } from '../../local/redis-servers.ts';
-import { LocalWorkflow } from '../../local/workflow-runner.ts';
-import { orchestrate, stopOrchestratorsAfterEach, types, waitForEvent, waitForTicks } from '../support/orchestrator.ts';
-import { testPorts } from '../support/ports.ts';
+import { describe, expect, it } from 'vitest';
+import type { RedisServer } from '../../local/redis-servers.ts';
+import { orchestrate, types, waitForEvent, waitForTicks } from '../support/orchestrator.ts';
+import { integrationLifecycle } from '../support/lifecycle.ts';
 import { countKeys, infoOf, startTopology, waitFollowing, writeKeys } from '../support/topology.ts';
 
-const ports = testPorts();
-let servers: RedisServers;
-
-beforeAll(async () => {
-  await LocalWorkflow.load();
-});
-stopOrchestratorsAfterEach();
-afterEach(async () => {
-  await servers?.stopAll();
-});
+const { ports, servers: freshServers } = integrationLifecycle();
 
 async function masters(list: readonly RedisServer[]): Promise<number[]> {
   const roles = await Promise.all(list.filter((s) => s.running).map(async (s) => ((await infoOf(s)).role === 'master' ? s.options.port : 0)));
@@ -24,7 +14,7 @@ async function masters(list: readonly RedisServer[]): Promise<number[]> {
 
 describe('after the failover', () => {
   it('converts the old master, restarted empty, into a replica of the new master and resyncs it', async () => {
-    servers = new RedisServers();
+    const servers = freshServers();
     const topology = await startTopology(servers, ports, { replicas: [{ replicaPriority: 10 }, { replicaPriority: 20 }] });
     const [promoted] = topology.replicas as [RedisServer, RedisServer];
     await writeKeys(topology.master, 200, 2);
@@ -44,7 +34,7 @@ describe('after the failover', () => {
   });
 
   it('fails over again at epoch 2 when the new master dies too', async () => {
-    servers = new RedisServers();
+    const servers = freshServers();
     const topology = await startTopology(servers, ports, { replicas: [{ replicaPriority: 10 }, { replicaPriority: 20 }] });
     const [first, second] = topology.replicas as [RedisServer, RedisServer];
     const running = await orchestrate(topology, {});
@@ -64,7 +54,7 @@ describe('after the failover', () => {
 
 describe('leaders that die (SIMULATE-FAILURE)', () => {
   it('a leader crashing right after its election is replaced at a later epoch, which completes the failover', async () => {
-    servers = new RedisServers();
+    const servers = freshServers();
     const topology = await startTopology(servers, ports, { replicas: [{ replicaPriority: 10 }, { replicaPriority: 20 }] });
     const [promoted, other] = topology.replicas as [RedisServer, RedisServer];
     const crashOnEpoch1 = { crashAfterElection: (epoch: number) => epoch === 1 };
@@ -81,7 +71,7 @@ describe('leaders that die (SIMULATE-FAILURE)', () => {
   });
 
   it('a failover that dies right after promoting converges at a later epoch on the same promoted replica', async () => {
-    servers = new RedisServers();
+    const servers = freshServers();
     const topology = await startTopology(servers, ports, { replicas: [{ replicaPriority: 10 }, { replicaPriority: 20 }] });
     const [promoted, other] = topology.replicas as [RedisServer, RedisServer];
     const running = await orchestrate(topology, {}, { workflowHooks: (input) => (input.epoch === 1 ? { crashBefore: 'ReconfSlave' } : undefined) });
@@ -99,7 +89,7 @@ describe('leaders that die (SIMULATE-FAILURE)', () => {
 
 describe('the table unreachable while probing', () => {
   it('starts no failover on missing information, and fails over once the table is back', async () => {
-    servers = new RedisServers();
+    const servers = freshServers();
     const topology = await startTopology(servers, ports, { replicas: [{ replicaPriority: 10 }, { replicaPriority: 20 }] });
     const [promoted] = topology.replicas as [RedisServer, RedisServer];
     let tableDown = false;

@@ -1,26 +1,16 @@
 /** Redis Sentinel's own test scenarios (tests/sentinel/tests) that apply here, on real servers. */
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ReconfItem } from '../../lambdas/core/workflow-state.ts';
-import { RedisServers, type RedisServer } from '../../local/redis-servers.ts';
-import { LocalWorkflow } from '../../local/workflow-runner.ts';
-import { orchestrate, stopOrchestratorsAfterEach, waitForEvent } from '../support/orchestrator.ts';
-import { testPorts } from '../support/ports.ts';
+import type { RedisServer } from '../../local/redis-servers.ts';
+import { orchestrate, waitForEvent } from '../support/orchestrator.ts';
+import { integrationLifecycle } from '../support/lifecycle.ts';
 import { infoOf, startTopology, waitFollowing } from '../support/topology.ts';
 
-const ports = testPorts();
-let servers: RedisServers;
-
-beforeAll(async () => {
-  await LocalWorkflow.load();
-});
-stopOrchestratorsAfterEach();
-afterEach(async () => {
-  await servers?.stopAll();
-});
+const { ports, servers: freshServers } = integrationLifecycle();
 
 describe('SDOWN causes', () => {
   it('a master that starts advertising itself as a replica is failed over', async () => {
-    servers = new RedisServers();
+    const servers = freshServers();
     const topology = await startTopology(servers, ports, { replicas: [{ replicaPriority: 10 }, { replicaPriority: 20 }] });
     const [promoted] = topology.replicas as [RedisServer, RedisServer];
     const running = await orchestrate(topology, {});
@@ -37,7 +27,7 @@ describe('SDOWN causes', () => {
   });
 
   it('a master replying to PING with errors is failed over', async () => {
-    servers = new RedisServers();
+    const servers = freshServers();
     const topology = await startTopology(servers, ports, { replicas: [{ replicaPriority: 10 }, { replicaPriority: 20 }] });
     const [promoted] = topology.replicas as [RedisServer, RedisServer];
     const running = await orchestrate(topology, {});
@@ -55,7 +45,7 @@ describe('SDOWN causes', () => {
 
 describe('replicas reconfigured', () => {
   it('a replica killed during the failover and restarted later is fixed (+fix-slave-config)', async () => {
-    servers = new RedisServers();
+    const servers = freshServers();
     const topology = await startTopology(servers, ports, { replicas: [{ replicaPriority: 10 }, { replicaPriority: 20 }, { replicaPriority: 30 }] });
     const [promoted, doomed] = topology.replicas as [RedisServer, RedisServer, RedisServer];
     const running = await orchestrate(topology, {}, {

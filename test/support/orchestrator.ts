@@ -1,4 +1,3 @@
-import { afterEach } from 'vitest';
 import { MemoryPublisher } from '../../lambdas/adapters/publisher.ts';
 import { parseConfig } from '../../lambdas/core/config.ts';
 import type { SentinelEvent, SentinelEventName } from '../../lambdas/core/events.ts';
@@ -15,11 +14,9 @@ export interface Running {
 
 const started: LocalOrchestrator[] = [];
 
-/** Stops every orchestrator a test started, even when it failed. */
-export function stopOrchestratorsAfterEach(): void {
-  afterEach(async () => {
-    await Promise.all(started.splice(0).map((o) => o.stop()));
-  });
+/** Stops every orchestrator the current test started, even when it failed. */
+export async function stopOrchestrators(): Promise<void> {
+  await Promise.all(started.splice(0).map((o) => o.stop()));
 }
 
 /** The orchestrator over a topology: `probes` voters, events recorded in memory. */

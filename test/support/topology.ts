@@ -1,6 +1,5 @@
 import { MemoryPublisher } from '../../lambdas/adapters/publisher.ts';
 import { parseConfig, type MasterConfig } from '../../lambdas/core/config.ts';
-import { parseInfo } from '../../lambdas/core/info.ts';
 import type { ReplicationInfo } from '../../lambdas/core/types.ts';
 import { waitFor } from '../../lambdas/core/wait.ts';
 import type { PortAllocator } from '../../local/ports.ts';
@@ -34,14 +33,8 @@ export async function startTopology(servers: RedisServers, ports: PortAllocator,
   return { master, replicas, all: [master, ...replicas] };
 }
 
-export async function infoOf(server: RedisServer): Promise<ReplicationInfo> {
-  const client = server.client();
-  client.on('error', () => undefined);
-  try {
-    return parseInfo(String(await client.call('INFO')));
-  } finally {
-    client.disconnect();
-  }
+export function infoOf(server: RedisServer): Promise<ReplicationInfo> {
+  return server.info();
 }
 
 /** Writes `count` keys on the master and waits until `replicas` replicas acknowledged them (WAIT). */
@@ -69,13 +62,10 @@ export async function countKeys(server: RedisServer, count: number, prefix = 'ke
 
 /** Waits until `server` is a replica of `master` with its link up. */
 export async function waitFollowing(server: RedisServer, master: RedisServer): Promise<void> {
-  await waitFor(
-    async () => {
-      const info = await infoOf(server);
-      return info.role === 'slave' && info.masterPort === master.options.port && info.masterLinkUp;
-    },
-    { timeoutMs: 15_000, what: `${server.options.port} following ${master.options.port} with link up` },
-  );
+  await waitFor(() => server.followsWithLinkUp(master.address), {
+    timeoutMs: 15_000,
+    what: `${server.options.port} following ${master.options.port} with link up`,
+  });
 }
 
 /** A validated master config for the topology, as the config file would give it. */
