@@ -96,6 +96,7 @@ export function parseInfo(text: string): ReplicationInfo {
     masterLinkDownSinceSeconds,
     connectedReplicas,
     loading: f.get('loading') === '1',
+    minReplicasGood: f.has('min_slaves_good_slaves') ? Number(f.get('min_slaves_good_slaves')) : null,
   };
 }
 

@@ -80,6 +80,11 @@ export interface ReplicationInfo {
   readonly connectedReplicas: readonly ConnectedReplica[];
   /** Set while the server is loading its dataset. */
   readonly loading: boolean;
+  /**
+   * A master's `min_slaves_good_slaves`, present only when `min-replicas-to-write` and
+   * `min-replicas-max-lag` are set: the fence that stops a cut-off master taking writes. Null when unset.
+   */
+  readonly minReplicasGood: number | null;
 }
 
 export interface ConnectedReplica extends Address {

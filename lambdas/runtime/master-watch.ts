@@ -103,6 +103,7 @@ export class MasterWatch {
   private lastStatusAt = 0;
   private blockedUntil = 0;
   private lastVotesReadAt = 0;
+  private readonly fenceWarned = new Set<string>();
   private linkOptions: RedisLinkOptions | null = null;
   /** Ticks run so far: lets tests wait for "enough observation" without sleeping. */
   ticks = 0;
@@ -235,6 +236,7 @@ export class MasterWatch {
 
   /** Replicas the master reports: `+slave` once, said by whichever voter stores it first. */
   private async discover(info: ReplicationInfo): Promise<void> {
+    this.checkFence(info);
     for (const replica of info.connectedReplicas) {
       if (this.replicas.some((known) => sameAddress(known, replica))) continue;
       const address = { host: replica.host, port: replica.port };
@@ -244,6 +246,19 @@ export class MasterWatch {
       const added = await this.deps.store.addReplica(this.config.name, { ...address, runId: null, priority: 100, offset: replica.offset, lastSeenAt: now });
       if (added) await this.publish([replicaEvent('+slave', address, this.ref())]);
     }
+  }
+
+  /**
+   * Says once per master why a partition can still lose writes: without min-replicas-to-write, a
+   * master cut off from the voters but not from its clients takes writes until it is demoted.
+   */
+  private checkFence(info: ReplicationInfo): void {
+    const key = addressKey(this.record!);
+    if (info.minReplicasGood !== null || this.fenceWarned.has(key)) return;
+    this.fenceWarned.add(key);
+    this.deps.log?.(
+      `${this.config.name}: min-replicas-to-write is not set on ${key}: cut off from the voters but not from its clients, it would take writes a failover discards (README: Fencing)`,
+    );
   }
 
   /** Writes this voter's opinion when it changes, and keeps an SDOWN opinion fresh. */

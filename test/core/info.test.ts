@@ -27,6 +27,7 @@ describe('parseInfo on real redis-server 7.0 output', () => {
       masterLinkDownSinceSeconds: null,
       connectedReplicas: [],
       loading: false,
+      minReplicasGood: null,
     });
   });
 
@@ -45,6 +46,7 @@ describe('parseInfo on real redis-server 7.0 output', () => {
         { host: '127.0.0.1', port: 23803, state: 'online', offset: 52, lag: 0 },
       ],
       loading: false,
+      minReplicasGood: null,
     });
   });
 
@@ -60,6 +62,7 @@ describe('parseInfo on real redis-server 7.0 output', () => {
       masterLinkDownSinceSeconds: null,
       connectedReplicas: [],
       loading: false,
+      minReplicasGood: null,
     });
   });
 
@@ -121,6 +124,7 @@ describe('parseInfo on edited or synthetic input', () => {
       masterLinkDownSinceSeconds: null,
       connectedReplicas: [],
       loading: false,
+      minReplicasGood: null,
     });
   });
 
@@ -248,5 +252,13 @@ describe('followsMaster', () => {
 
   it('still follows while the link is down', () => {
     expect(followsMaster(parseInfo(fixture('replica-link-down.txt')), { host: '127.0.0.1', port: 23801 })).toBe(true);
+  });
+});
+
+describe('min-replicas fencing', () => {
+  it('reads min_slaves_good_slaves only when min-replicas-to-write is set', () => {
+    expect(parseInfo('# Replication\r\nrole:master\r\nconnected_slaves:0\r\nmin_slaves_good_slaves:0\r\n').minReplicasGood).toBe(0);
+    expect(parseInfo('# Replication\r\nrole:master\r\nconnected_slaves:2\r\nmin_slaves_good_slaves:2\r\n').minReplicasGood).toBe(2);
+    expect(parseInfo('# Replication\r\nrole:master\r\nconnected_slaves:0\r\n').minReplicasGood).toBeNull();
   });
 });

@@ -26,6 +26,7 @@ function replInfo(patch: Partial<ReplicationInfo> = {}): ReplicationInfo {
     masterLinkDownSinceSeconds: 12,
     connectedReplicas: [],
     loading: false,
+    minReplicasGood: null,
     ...patch,
   };
 }

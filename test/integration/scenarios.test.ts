@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ReconfItem } from '../../lambdas/core/workflow-state.ts';
 import type { RedisServer } from '../../local/redis-servers.ts';
-import { orchestrate, waitForEvent } from '../support/orchestrator.ts';
+import { orchestrate, waitForEvent, waitForTicks } from '../support/orchestrator.ts';
+import { waitFor } from '../../lambdas/core/wait.ts';
 import { integrationLifecycle } from '../support/lifecycle.ts';
 import { infoOf, startTopology, waitFollowing } from '../support/topology.ts';
 
@@ -64,5 +65,24 @@ describe('replicas reconfigured', () => {
     expect(fixed.message).toBe(`slave 127.0.0.1:${doomed.options.port} 127.0.0.1 ${doomed.options.port} @ mymaster 127.0.0.1 ${promoted.options.port}`);
     await waitFollowing(doomed, promoted);
     expect((await infoOf(promoted)).role).toBe('master');
+  });
+});
+
+describe('fencing', () => {
+  it('warns, once per master, when min-replicas-to-write is not set, and not when it is', async () => {
+    const servers = freshServers();
+    const unfenced = await startTopology(servers, ports, { replicas: [{}] });
+    const running = await orchestrate(unfenced, { quorum: 1 }, { probes: 1 });
+    await waitFor(() => running.log.some((line) => line.includes('min-replicas-to-write is not set')), { timeoutMs: 5000, what: 'the fencing warning' });
+    await waitForTicks(running, 15);
+    expect(running.log.filter((line) => line.includes('min-replicas-to-write is not set'))).toEqual([
+      `mymaster: min-replicas-to-write is not set on 127.0.0.1:${unfenced.master.options.port}: cut off from the voters but not from its clients, it would take writes a failover discards (README: Fencing)`,
+    ]);
+    await running.orchestrator.stop();
+
+    const fenced = await startTopology(servers, ports, { replicas: [{}], masterExtra: [['min-replicas-to-write', '1'], ['min-replicas-max-lag', '10']] });
+    const quiet = await orchestrate(fenced, { quorum: 1 }, { probes: 1 });
+    await waitForTicks(quiet, 15);
+    expect(quiet.log.filter((line) => line.includes('min-replicas-to-write'))).toEqual([]);
   });
 });

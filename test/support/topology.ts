@@ -17,11 +17,13 @@ export interface TopologyOptions {
   /** One entry per replica. */
   readonly replicas: ReadonlyArray<Partial<Omit<RedisServerOptions, 'port' | 'replicaOf'>>>;
   readonly password?: string;
+  /** Extra redis.conf directives for the master only. */
+  readonly masterExtra?: ReadonlyArray<readonly [string, string]>;
 }
 
 /** A master and its replicas on loopback, every replica connected before this returns. */
 export async function startTopology(servers: RedisServers, ports: PortAllocator, options: TopologyOptions): Promise<Topology> {
-  const master = await servers.start({ port: await ports.take(), password: options.password });
+  const master = await servers.start({ port: await ports.take(), password: options.password, extra: options.masterExtra });
   const replicas: RedisServer[] = [];
   for (const replica of options.replicas) {
     replicas.push(await servers.start({ ...replica, password: options.password, port: await ports.take(), replicaOf: master.address }));
