@@ -79,12 +79,14 @@ export class RedisLink {
     };
     const client = new Redis(redisOptions);
     // Errors surface through the rejected command; an unhandled 'error' event would crash the process.
-    client.on('error', () => undefined);
+    // The event carries the cause (ECONNREFUSED, ENOTFOUND…) that connect() reports only as "Connection is closed".
+    let cause: unknown = null;
+    client.on('error', (error: unknown) => (cause = error));
     try {
       await client.connect();
     } catch (error) {
       client.disconnect();
-      throw new RedisUnreachableError(address, describe(error));
+      throw new RedisUnreachableError(address, describe(cause ?? error));
     }
     const link = new RedisLink(address, client);
     const { username, password } = options.credentials ?? {};
@@ -199,6 +201,8 @@ export class PollingLink {
   /** One connection at a time: concurrent users (a PING and an INFO) share the one being opened. */
   private link: Promise<RedisLink> | null = null;
   private closed = false;
+  /** Why the last attempt found the server unreachable (for a person, e.g. an unresolvable name). */
+  lastFailure: string | null = null;
 
   constructor(
     readonly address: Address,
@@ -215,9 +219,12 @@ export class PollingLink {
         await link.close();
         return undefined;
       }
-      return await work(link);
+      const result = await work(link);
+      this.lastFailure = null;
+      return result;
     } catch (error) {
       if (!(error instanceof RedisUnreachableError)) throw error;
+      this.lastFailure = error.message;
       if (this.link === opening) await this.drop();
       return undefined;
     }

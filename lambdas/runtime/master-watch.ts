@@ -104,6 +104,7 @@ export class MasterWatch {
   private blockedUntil = 0;
   private lastVotesReadAt = 0;
   private readonly fenceWarned = new Set<string>();
+  private readonly unresolvable = new Set<string>();
   private linkOptions: RedisLinkOptions | null = null;
   /** Ticks run so far: lets tests wait for "enough observation" without sleeping. */
   ticks = 0;
@@ -214,6 +215,7 @@ export class MasterWatch {
         .use((l) => l.ping())
         .then((ok) => {
           instance.watch = onPingReply(instance.watch, ok === true, this.deps.now());
+          this.reportUnresolvable(instance);
         })
         .catch(() => undefined)
         .finally(() => (instance.pinging = false));
@@ -232,6 +234,15 @@ export class MasterWatch {
         .catch((error: unknown) => this.deps.log?.(`${this.config.name}: INFO of ${addressKey(instance.address)} failed: ${String(error)}`))
         .finally(() => (instance.infoing = false));
     }
+  }
+
+  /** A name that does not resolve is a configuration problem: say so once (resolved again at every connection). */
+  private reportUnresolvable(instance: Instance): void {
+    const failure = instance.link.lastFailure;
+    const key = addressKey(instance.address);
+    if (!failure || !/ENOTFOUND|EAI_AGAIN/.test(failure) || this.unresolvable.has(key)) return;
+    this.unresolvable.add(key);
+    this.deps.log?.(`${this.config.name}: cannot resolve ${instance.address.host} (${key}); it counts as down until it resolves`);
   }
 
   /** Replicas the master reports: `+slave` once, said by whichever voter stores it first. */

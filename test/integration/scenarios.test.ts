@@ -4,6 +4,9 @@ import type { ReconfItem } from '../../lambdas/core/workflow-state.ts';
 import type { RedisServer } from '../../local/redis-servers.ts';
 import { orchestrate, waitForEvent, waitForTicks } from '../support/orchestrator.ts';
 import { waitFor } from '../../lambdas/core/wait.ts';
+import { MemoryPublisher } from '../../lambdas/adapters/publisher.ts';
+import { parseConfig } from '../../lambdas/core/config.ts';
+import { LocalOrchestrator } from '../../local/orchestrator.ts';
 import { integrationLifecycle } from '../support/lifecycle.ts';
 import { infoOf, startTopology, waitFollowing } from '../support/topology.ts';
 
@@ -84,5 +87,37 @@ describe('fencing', () => {
     const quiet = await orchestrate(fenced, { quorum: 1 }, { probes: 1 });
     await waitForTicks(quiet, 15);
     expect(quiet.log.filter((line) => line.includes('min-replicas-to-write'))).toEqual([]);
+  });
+});
+
+describe('hostnames', () => {
+  it('an unresolvable master name is reported, and does not stop the failover of another master', async () => {
+    const servers = freshServers();
+    const topology = await startTopology(servers, ports, { replicas: [{ replicaPriority: 10 }] });
+    const [promoted] = topology.replicas as [RedisServer];
+    const config = parseConfig({
+      probes: 2,
+      masters: [
+        { name: 'ghost', host: 'no-such-host.invalid', port: 6379, quorum: 2, downAfterMs: 500, failoverTimeoutMs: 2000 },
+        // By name, resolved at every connection: localhost, not a cached address.
+        { name: 'mymaster', host: 'localhost', port: topology.master.options.port, quorum: 2, downAfterMs: 500, failoverTimeoutMs: 2000 },
+      ],
+    });
+    const events = new MemoryPublisher();
+    const log: string[] = [];
+    const orchestrator = await LocalOrchestrator.start({ config, publisher: events, log: (line) => log.push(line) });
+    try {
+      await waitFor(async () => (await orchestrator.store.listReplicas('mymaster')).length === 1, { timeoutMs: 10_000, what: 'the replica discovered' });
+      await waitFor(() => log.some((line) => line.startsWith('ghost: cannot resolve no-such-host.invalid')), { timeoutMs: 10_000, what: 'the report' });
+
+      await topology.master.kill();
+      const switched = await waitFor(() => events.events.find((e) => e.type === '+switch-master' && e.master === 'mymaster'), {
+        timeoutMs: 20_000,
+        what: '+switch-master of mymaster',
+      });
+      expect(switched.detail.newMaster?.port).toBe(promoted.options.port);
+    } finally {
+      await orchestrator.stop();
+    }
   });
 });
