@@ -12,6 +12,7 @@ export interface FailoverCommandOptions {
   readonly configPath: string;
   readonly eventsFile?: string;
   readonly timestamps: boolean;
+  readonly coordinated: boolean;
 }
 
 export async function failoverCommand(options: FailoverCommandOptions): Promise<number> {
@@ -26,6 +27,7 @@ export async function failoverCommand(options: FailoverCommandOptions): Promise<
   const { execution, input } = await manualFailover({
     master,
     publisher: new LocalPublisher({ jsonLinesFile: options.eventsFile, timestamps: options.timestamps }),
+    coordinated: options.coordinated,
     onDiscovery: ({ replicas, masterReachable }) => {
       note(`${master.name}: master ${addressKey(master)} ${masterReachable ? 'reachable' : 'unreachable (failing over without it)'}, replicas: ${replicas.map(addressKey).join(', ') || 'none known'}`);
     },

@@ -18,6 +18,11 @@ Commands:
                               its replicas (from the master's INFO, plus knownReplicas), run the
                               failover workflow locally and print each event as it happens.
                               Exits 0 after +switch-master, 1 when the failover aborts.
+                              With --coordinated (live master only): the master pauses
+                              writes until the chosen replica has caught up, they swap
+                              roles (Redis FAILOVER), then the rest are re-pointed: no
+                              acknowledged write is lost. If the replica cannot catch up
+                              in time, the master resumes as it was and the command exits 1.
   bench [options]             Benchmark against real redis-sentinel, side by side (see
                               redis-failover bench --help). Needs redis-sentinel.
   help                        Show this text.
@@ -26,6 +31,7 @@ Options:
   -c, --config <file>         JSON config file (local, failover). See README, "Config file".
       --events-file <file>    Also append every event to <file> as JSON lines.
       --no-timestamps         Print events without the leading [timestamp].
+      --coordinated           failover only: a zero-loss switchover of a live master.
   -h, --help                  Show this text.
 
 Output:

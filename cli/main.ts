@@ -1,7 +1,7 @@
 /** The `redis-failover` command line: parse, dispatch, and turn known errors into one line and an exit status. */
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../lambdas/core/config.ts';
-import { FailoverRefusedError } from '../local/manual-failover.ts';
+import { FailoverRefusedError, HandoverAbortedError } from '../local/manual-failover.ts';
 import { benchCommand } from './bench-command.ts';
 import { demoCommand } from './demo-command.ts';
 import { EXIT, UsageError } from './errors.ts';
@@ -20,6 +20,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       config: { type: 'string', short: 'c' },
       'events-file': { type: 'string' },
       'no-timestamps': { type: 'boolean' },
+      coordinated: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -34,7 +35,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       const [name, ...extra] = rest;
       if (!name || extra.length > 0) throw new UsageError('usage: redis-failover failover <name> --config <file>');
       if (!values.config) throw new UsageError('failover needs --config <file>');
-      return failoverCommand({ name, configPath: values.config, ...output });
+      return failoverCommand({ name, configPath: values.config, coordinated: values.coordinated === true, ...output });
     }
     case 'local': {
       if (rest.length > 0) throw new UsageError('usage: redis-failover local --config <file>');
@@ -60,6 +61,9 @@ export async function runCli(argv: readonly string[]): Promise<void> {
     } else if (error instanceof FailoverRefusedError) {
       process.stderr.write(`redis-failover: ${error.message}\n`);
       process.exitCode = EXIT.usage;
+    } else if (error instanceof HandoverAbortedError) {
+      process.stderr.write(`redis-failover: ${error.message}\n`);
+      process.exitCode = EXIT.failed;
     } else {
       throw error;
     }

@@ -4,7 +4,11 @@
  */
 import type { EventPublisher } from '../lambdas/adapters/publisher.ts';
 import { RedisAuthError, RedisUnreachableError, withRedis } from '../lambdas/adapters/redis.ts';
-import { distinctAddresses } from '../lambdas/core/address.ts';
+import { addressKey, distinctAddresses } from '../lambdas/core/address.ts';
+import { followsMaster } from '../lambdas/core/info.ts';
+import { selectReplica } from '../lambdas/core/selection.ts';
+import { waitFor } from '../lambdas/core/wait.ts';
+import { observeReplica } from '../lambdas/runtime/observe.ts';
 import { settingsOf, type MasterConfig } from '../lambdas/core/config.ts';
 import type { Address, FailoverInput } from '../lambdas/core/types.ts';
 import { localStepDeps } from './step-deps.ts';
@@ -49,6 +53,15 @@ export interface ManualFailoverOptions {
   /** Told about discovery before the workflow starts. */
   readonly onDiscovery?: (discovery: Discovery) => void;
   readonly hooks?: StepHooks;
+  /**
+   * Zero-loss switchover of a live master (beyond Sentinel 7.0): the master pauses writes,
+   * the chosen replica catches up, they swap roles, then the workflow re-points the rest.
+   */
+  readonly coordinated?: boolean;
+  /** How long the master may pause writes for the replica to catch up. @default 5000 */
+  readonly coordinationTimeoutMs?: number;
+  /** Called with the chosen replica just before the handover (fault injection in tests). */
+  readonly beforeHandover?: (target: Address) => Promise<void> | void;
 }
 
 export interface ManualFailoverResult {
@@ -72,6 +85,47 @@ export async function manualFailover(options: ManualFailoverOptions): Promise<Ma
     masterDownSince: discovery.masterReachable ? null : now,
     manual: true,
   };
-  const execution = await workflow.run(input, localStepDeps([master], options.publisher), options.hooks);
+  const resumePromoted = options.coordinated ? await handOver(master, input, options) : null;
+  const execution = await workflow.run({ ...input, resumePromoted }, localStepDeps([master], options.publisher), options.hooks);
   return { input, execution };
+}
+
+/** The coordinated handover did not complete; the old master was left (or is back) as it was. */
+export class HandoverAbortedError extends Error {
+  override name = 'HandoverAbortedError';
+}
+
+/**
+ * Picks the replica as SelectSlave would, asks the master to hand over to it with Redis'
+ * FAILOVER, and waits for the swap. The workflow then resumes from that promoted replica.
+ */
+async function handOver(master: MasterConfig, input: FailoverInput, options: ManualFailoverOptions): Promise<Address> {
+  const linkOptions = master.auth ? { credentials: master.auth } : {};
+  if (input.masterDownSince !== null) throw new FailoverRefusedError(`${master.name}: --coordinated needs a reachable master; ${addressKey(master)} is not`);
+  const observations = await Promise.all(input.replicas.map((replica) => observeReplica(replica, linkOptions)));
+  const { chosen, rejected } = selectReplica(observations, { now: Date.now(), masterDownSince: null, downAfterMs: master.downAfterMs });
+  if (!chosen) {
+    throw new HandoverAbortedError(`${master.name}: no replica qualifies for a coordinated failover (${rejected.map((r) => `${addressKey(r.address)} ${r.detail}`).join('; ') || 'no replicas'})`);
+  }
+  const target = chosen.address;
+  await options.beforeHandover?.(target);
+  const timeoutMs = options.coordinationTimeoutMs ?? 5000;
+  await withRedis(master, linkOptions, (link) => link.handOver(target, timeoutMs));
+  // Redis aborts by itself past the timeout and resumes writes as master: wait a little longer than that.
+  const swapped = await waitFor(
+    async () => {
+      const info = await withRedis(master, linkOptions, (link) => link.info()).catch(() => null);
+      // Done only when the master follows the target, the handover is over, and the target says it leads.
+      if (info && followsMaster(info, target) && info.failoverState !== 'failover-in-progress') {
+        const promoted = await withRedis(target, linkOptions, (link) => link.info()).catch(() => null);
+        return promoted?.role === 'master' ? 'swapped' : undefined;
+      }
+      return info?.role === 'master' && info.failoverState === 'no-failover' ? 'aborted' : undefined;
+    },
+    { timeoutMs: timeoutMs + 5000, intervalMs: 20, what: `${addressKey(master)} to hand over to ${addressKey(target)}` },
+  ).catch(() => 'timeout' as const);
+  if (swapped !== 'swapped') {
+    throw new HandoverAbortedError(`${master.name}: coordinated failover to ${addressKey(target)} aborted (${swapped}); ${addressKey(master)} is still the master`);
+  }
+  return target;
 }

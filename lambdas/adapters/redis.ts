@@ -130,6 +130,15 @@ export class RedisLink {
     return this.changeRole([master.host, String(master.port)]);
   }
 
+  /**
+   * `FAILOVER TO <host> <port> TIMEOUT <ms>` (Redis ≥ 6.2): the master pauses writes, waits for
+   * the target to catch up, then swaps roles with it; past the timeout it aborts and resumes
+   * writes as master. Returns once the request is accepted; INFO tells how it ended.
+   */
+  async handOver(target: Address, timeoutMs: number): Promise<void> {
+    await this.command('FAILOVER', 'TO', target.host, String(target.port), 'TIMEOUT', String(timeoutMs));
+  }
+
   async close(): Promise<void> {
     this.client.disconnect();
   }

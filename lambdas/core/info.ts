@@ -97,6 +97,7 @@ export function parseInfo(text: string): ReplicationInfo {
     connectedReplicas,
     loading: f.get('loading') === '1',
     minReplicasGood: f.has('min_slaves_good_slaves') ? Number(f.get('min_slaves_good_slaves')) : null,
+    failoverState: f.get('master_failover_state') ?? null,
   };
 }
 

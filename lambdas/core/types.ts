@@ -85,6 +85,8 @@ export interface ReplicationInfo {
    * `min-replicas-max-lag` are set: the fence that stops a cut-off master taking writes. Null when unset.
    */
   readonly minReplicasGood: number | null;
+  /** `master_failover_state` (Redis ≥ 6.2): `no-failover`, `waiting-for-sync`, `failover-in-progress`; null when absent. */
+  readonly failoverState: string | null;
 }
 
 export interface ConnectedReplica extends Address {

@@ -28,6 +28,7 @@ describe('parseInfo on real redis-server 7.0 output', () => {
       connectedReplicas: [],
       loading: false,
       minReplicasGood: null,
+      failoverState: 'no-failover',
     });
   });
 
@@ -47,6 +48,7 @@ describe('parseInfo on real redis-server 7.0 output', () => {
       ],
       loading: false,
       minReplicasGood: null,
+      failoverState: 'no-failover',
     });
   });
 
@@ -63,6 +65,7 @@ describe('parseInfo on real redis-server 7.0 output', () => {
       connectedReplicas: [],
       loading: false,
       minReplicasGood: null,
+      failoverState: 'no-failover',
     });
   });
 
@@ -125,6 +128,7 @@ describe('parseInfo on edited or synthetic input', () => {
       connectedReplicas: [],
       loading: false,
       minReplicasGood: null,
+      failoverState: null,
     });
   });
 

@@ -27,6 +27,7 @@ function replInfo(patch: Partial<ReplicationInfo> = {}): ReplicationInfo {
     connectedReplicas: [],
     loading: false,
     minReplicasGood: null,
+    failoverState: null,
     ...patch,
   };
 }

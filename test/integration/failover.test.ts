@@ -4,6 +4,7 @@
  */
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryPublisher } from '../../lambdas/adapters/publisher.ts';
+import { waitFor } from '../../lambdas/core/wait.ts';
 import { manualFailover } from '../../local/manual-failover.ts';
 import { RedisServers } from '../../local/redis-servers.ts';
 import { LocalWorkflow } from '../../local/workflow-runner.ts';
@@ -178,5 +179,71 @@ describe('AUTH', () => {
     );
     expect((await infoOf(topology.master)).role).toBe('master');
     await waitFollowing(topology.replicas[0]!, topology.master);
+  });
+});
+
+describe('coordinated failover (--coordinated)', () => {
+  it('loses no acknowledged write while a writer keeps writing through the switchover', async () => {
+    servers = new RedisServers();
+    const topology = await startTopology(servers, ports, { replicas: [{ replicaPriority: 10 }, { replicaPriority: 20 }] });
+    const [promoted, other] = topology.replicas as [typeof topology.master, typeof topology.master];
+    const acked: number[] = [];
+    let writing = true;
+    const client = topology.master.client();
+    client.on('error', () => undefined);
+    const writer = (async () => {
+      for (let n = 0; writing; n++) {
+        try {
+          await client.set(`w:${n}`, String(n));
+          acked.push(n);
+        } catch {
+          // refused while paused or once demoted (READONLY): not acknowledged, not counted
+        }
+      }
+    })();
+    await waitFor(() => acked.length > 200, { timeoutMs: 5000, what: 'the writer to get going' });
+
+    const { execution } = await manualFailover({ master: masterConfig(topology), publisher: new MemoryPublisher(), coordinated: true });
+    writing = false;
+    await writer;
+    client.disconnect();
+
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(execution.output?.switched?.newMaster).toEqual(promoted.address);
+    for (const follower of [topology.master, other]) await waitFollowing(follower, promoted);
+    const check = promoted.client();
+    const present = await check.exists(acked.map((n) => `w:${n}`));
+    check.disconnect();
+    expect(present).toBe(acked.length);
+  });
+
+  it('leaves the master as it was when the replica cannot catch up in time', async () => {
+    servers = new RedisServers();
+    const topology = await startTopology(servers, ports, { replicas: [{ replicaPriority: 10 }] });
+    const [replica] = topology.replicas as [typeof topology.master];
+
+    const attempt = manualFailover({
+      master: masterConfig(topology),
+      publisher: new MemoryPublisher(),
+      coordinated: true,
+      coordinationTimeoutMs: 500,
+      beforeHandover: async () => {
+        // Frozen, and one write behind: it cannot catch up before the timeout.
+        replica.pause();
+        const client = topology.master.client();
+        await client.set('late', '1');
+        client.disconnect();
+      },
+    });
+
+    await expect(attempt).rejects.toThrow(`mymaster: coordinated failover to 127.0.0.1:${replica.options.port} aborted (aborted); 127.0.0.1:${topology.master.options.port} is still the master`);
+    replica.resume();
+    const info = await infoOf(topology.master);
+    expect(info.role).toBe('master');
+    expect(info.failoverState).toBe('no-failover');
+    const client = topology.master.client();
+    expect(await client.set('after', '1')).toBe('OK'); // writes resumed
+    client.disconnect();
+    await waitFollowing(replica, topology.master);
   });
 });
