@@ -8,7 +8,7 @@ import { waitFor } from '../../lambdas/core/wait.ts';
 import type { RedisServer } from '../../local/redis-servers.ts';
 import { integrationLifecycle } from '../support/lifecycle.ts';
 import { orchestrate, waitForEvent } from '../support/orchestrator.ts';
-import { startTopology } from '../support/topology.ts';
+import { startTopology, writeKeys } from '../support/topology.ts';
 
 const { ports, servers: freshServers } = integrationLifecycle();
 const RUNS = Number(process.env.DATA_SAFETY_RUNS ?? 4);
@@ -25,7 +25,8 @@ function startWriter(master: RedisServer): { acked: number[]; stop: () => Promis
       try {
         await client.set(`safe:${n}`, String(n));
         if (Number(await client.call('WAIT', '1', '100')) >= 1) acked.push(n);
-      } catch {
+      } catch (error) {
+        if (process.env.DATA_SAFETY_RUNS) console.log(`writer stopped after ${acked.length}: ${String(error)}`);
         return; // the master is gone
       }
     }
@@ -47,6 +48,8 @@ describe('data safety', () => {
     for (let run = 0; run < RUNS; run++) {
       const topology = await startTopology(servers, ports, { password: PASSWORD, replicas: [{}, {}] });
       const running = await orchestrate(topology, { auth: { password: PASSWORD } });
+      // Replicas fresh from a full sync may not acknowledge for a moment: start once both do.
+      await writeKeys(topology.master, 1, 2, 'warmup');
       const writer = startWriter(topology.master);
       const killAfterMs = 150 + Math.floor(Math.random() * 600);
       const start = Date.now();
