@@ -1,0 +1,16 @@
+/** The seed's sequence, steps A–L, for a failover that re-points `reconfigured` replicas (the old master's +convert-to-slave left out: it runs beside them). */
+export function seedSequence(reconfigured: number): string[] {
+  return [
+    '+failover-triggered',
+    '+failover-state-wait-start',
+    '+failover-state-select-slave',
+    '+selected-slave',
+    '+failover-state-send-slaveof-noone',
+    '+failover-state-wait-promotion',
+    '+promoted-slave',
+    '+failover-state-reconf-slaves',
+    ...Array.from({ length: reconfigured }, () => ['+slave-reconf-sent', '+slave-reconf-inprog', '+slave-reconf-done']).flat(),
+    '+failover-end',
+    '+switch-master',
+  ];
+}
