@@ -121,3 +121,27 @@ describe('hostnames', () => {
     }
   });
 });
+
+describe('ACL users', () => {
+  it('fails over with a least-privilege ACL user holding only the commands Sentinel needs', async () => {
+    const servers = freshServers();
+    // Replication keeps the default user's password; the orchestrator gets its own, narrower user.
+    const acl: Array<[string, string]> = [['user', 'failover on >failover-pw ~* &* -@all +ping +info +multi +exec +replicaof +config|rewrite +client|kill']];
+    const topology = await startTopology(servers, ports, {
+      password: 'replication-pw',
+      masterExtra: acl,
+      replicas: [
+        { replicaPriority: 10, extra: acl },
+        { replicaPriority: 20, extra: acl },
+      ],
+    });
+    const [promoted, other] = topology.replicas as [RedisServer, RedisServer];
+    const running = await orchestrate(topology, { auth: { username: 'failover', password: 'failover-pw' } });
+
+    await topology.master.kill();
+    const switched = await waitForEvent(running.events, '+switch-master');
+
+    expect(switched.detail.newMaster).toEqual(promoted.address);
+    await waitFollowing(other, promoted);
+  });
+});
