@@ -3,7 +3,7 @@
  * failover workflow once, without asking any voter.
  */
 import type { EventPublisher } from '../lambdas/adapters/publisher.ts';
-import { RedisAuthError, RedisUnreachableError, withRedis } from '../lambdas/adapters/redis.ts';
+import { RedisAuthError, RedisUnreachableError, withRedis, type RedisLinkOptions } from '../lambdas/adapters/redis.ts';
 import { addressKey, distinctAddresses } from '../lambdas/core/address.ts';
 import { followsMaster } from '../lambdas/core/info.ts';
 import { selectReplica } from '../lambdas/core/selection.ts';
@@ -26,8 +26,7 @@ export interface Discovery {
 }
 
 /** The master's replicas from its INFO, plus the remembered ones (Sentinel's known-replica). */
-export async function discoverReplicas(master: MasterConfig): Promise<Discovery> {
-  const options = master.auth ? { credentials: master.auth } : {};
+export async function discoverReplicas(master: MasterConfig, options: RedisLinkOptions): Promise<Discovery> {
   try {
     const info = await withRedis(master, options, (link) => link.info());
     if (info.role !== 'master') {
@@ -72,7 +71,9 @@ export interface ManualFailoverResult {
 export async function manualFailover(options: ManualFailoverOptions): Promise<ManualFailoverResult> {
   const { master } = options;
   const workflow = await LocalWorkflow.load();
-  const discovery = await discoverReplicas(master);
+  const deps = localStepDeps([master], options.publisher);
+  const linkOptions = await deps.linkOptions(master.name);
+  const discovery = await discoverReplicas(master, linkOptions);
   options.onDiscovery?.(discovery);
   const now = Date.now();
   const input: FailoverInput = {
@@ -85,8 +86,8 @@ export async function manualFailover(options: ManualFailoverOptions): Promise<Ma
     masterDownSince: discovery.masterReachable ? null : now,
     manual: true,
   };
-  const resumePromoted = options.coordinated ? await handOver(master, input, options) : null;
-  const execution = await workflow.run({ ...input, resumePromoted }, localStepDeps([master], options.publisher), options.hooks);
+  const resumePromoted = options.coordinated ? await handOver(master, input, linkOptions, options) : null;
+  const execution = await workflow.run({ ...input, resumePromoted }, deps, options.hooks);
   return { input, execution };
 }
 
@@ -99,8 +100,7 @@ export class HandoverAbortedError extends Error {
  * Picks the replica as SelectSlave would, asks the master to hand over to it with Redis'
  * FAILOVER, and waits for the swap. The workflow then resumes from that promoted replica.
  */
-async function handOver(master: MasterConfig, input: FailoverInput, options: ManualFailoverOptions): Promise<Address> {
-  const linkOptions = master.auth ? { credentials: master.auth } : {};
+async function handOver(master: MasterConfig, input: FailoverInput, linkOptions: RedisLinkOptions, options: ManualFailoverOptions): Promise<Address> {
   if (input.masterDownSince !== null) throw new FailoverRefusedError(`${master.name}: --coordinated needs a reachable master; ${addressKey(master)} is not`);
   const observations = await Promise.all(input.replicas.map((replica) => observeReplica(replica, linkOptions)));
   const { chosen, rejected } = selectReplica(observations, { now: Date.now(), masterDownSince: null, downAfterMs: master.downAfterMs });

@@ -1,16 +1,14 @@
 import type { EventPublisher } from '../lambdas/adapters/publisher.ts';
 import type { MasterConfig } from '../lambdas/core/config.ts';
+import { linkOptionsFrom } from '../lambdas/runtime/env.ts';
 import { DEFAULT_INVOCATION_BUDGET_MS, DEFAULT_POLL_INTERVAL_MS, type StepDeps } from '../lambdas/runtime/deps.ts';
 
 /** Step dependencies for the local runtime: credentials come from the config file, events go to `publisher`. */
 export function localStepDeps(masters: readonly MasterConfig[], publisher: EventPublisher, overrides: Partial<StepDeps> = {}): StepDeps {
   return {
     publisher,
-    linkOptions: async (name) => {
-      const master = masters.find((m) => m.name === name);
-      if (!master) throw new Error(`unknown master ${JSON.stringify(name)}`);
-      return master.auth ? { credentials: master.auth } : {};
-    },
+    // The Lambda functions' rule, minus TLS; a local config never holds a secretArn (refused at load).
+    linkOptions: linkOptionsFrom({ masters }, false),
     now: () => Date.now(),
     pollIntervalMs: DEFAULT_POLL_INTERVAL_MS,
     invocationBudgetMs: DEFAULT_INVOCATION_BUDGET_MS,

@@ -44,7 +44,7 @@ export function tlsFromEnv(env: Env): boolean {
  * username, when it has one, wins over the config's.
  */
 export function linkOptionsFrom(
-  config: Config,
+  config: Pick<Config, 'masters'>,
   tls: boolean,
   secrets: () => SecretSource = sharedSecretSource,
 ): (masterName: string) => Promise<RedisLinkOptions> {

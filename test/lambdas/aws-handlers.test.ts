@@ -2,7 +2,7 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { FailoverState } from '../../lambdas/core/workflow-state.ts';
+import { failoverState } from '../support/failover-state.ts';
 
 const eventBridge = mockClient(EventBridgeClient);
 const master = { name: 'mymaster', host: '10.0.0.1', port: 6379 };
@@ -47,16 +47,11 @@ describe('Lambda handlers', () => {
 
   it('switch-master publishes +switch-master with the old and new addresses', async () => {
     const { handler } = await import('../../lambdas/switch-master.ts');
-    const state: FailoverState = {
+    const state = failoverState({
       master,
       epoch: 2,
-      settings: { downAfterMs: 5000, failoverTimeoutMs: 60_000, parallelSyncs: 1, waitStartSeconds: 0 },
-      replicas: [{ host: '10.0.0.2', port: 6379 }],
-      startedAt: 0,
-      masterDownSince: null,
-      manual: false,
       selection: { found: true, promoted: { host: '10.0.0.2', port: 6379 }, promotedRunId: null, others: [], rejected: [], selectedAt: 0 },
-    };
+    });
     const result = await handler(state);
 
     expect(result.newMaster).toEqual({ host: '10.0.0.2', port: 6379 });
@@ -71,7 +66,7 @@ describe('Lambda handlers', () => {
 
   it('a step after SelectSlave refuses a state without a selected replica', async () => {
     const { handler } = await import('../../lambdas/switch-master.ts');
-    const state = { master, epoch: 1, settings: { downAfterMs: 1, failoverTimeoutMs: 1, parallelSyncs: 1, waitStartSeconds: 0 }, replicas: [], startedAt: 0, masterDownSince: null, manual: true };
+    const state = failoverState({ master, manual: true });
     await expect(handler(state)).rejects.toThrow('workflow state has no selected replica ($.selection.promoted)');
     expect(sentEntries()).toHaveLength(0);
   });

@@ -6,6 +6,7 @@ import type { FailoverState } from '../../lambdas/core/workflow-state.ts';
 import { DEFAULT_INVOCATION_BUDGET_MS, type StepDeps } from '../../lambdas/runtime/deps.ts';
 import { run as selectSlave } from '../../lambdas/select-slave.ts';
 import { startDynalite, type LocalDynamo } from '../../local/dynalite.ts';
+import { failoverState } from '../support/failover-state.ts';
 
 let dynamo: LocalDynamo;
 let deps: StepDeps;
@@ -24,16 +25,7 @@ afterAll(async () => {
 });
 
 function input(overrides: Partial<FailoverState>): FailoverState {
-  return {
-    master,
-    epoch: 1,
-    settings: { downAfterMs: 1000, failoverTimeoutMs: 10_000, parallelSyncs: 1, waitStartSeconds: 0 },
-    replicas: [{ host: '10.9.9.2', port: 6379 }],
-    startedAt: 0,
-    masterDownSince: null,
-    manual: false,
-    ...overrides,
-  };
+  return failoverState({ master, replicas: [{ host: '10.9.9.2', port: 6379 }], ...overrides });
 }
 
 describe('SelectSlave with a table', () => {
