@@ -2,13 +2,9 @@
  * The probe: one deployed function per subnet/AZ, one voter. The schedule invokes it every
  * minute; each invocation watches every master until just before the Lambda timeout.
  */
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { SFNClient } from '@aws-sdk/client-sfn';
-import { DynamoDbStore } from './adapters/dynamodb-store.ts';
-import { EventBridgePublisher } from './adapters/eventbridge-publisher.ts';
-import { SfnStarter } from './adapters/sfn-starter.ts';
 import type { Config } from './core/config.ts';
-import { BOUNDED_REQUESTS, configFromEnv, dynamoClientFromEnv, linkOptionsFrom, required, tlsFromEnv, type Env } from './runtime/env.ts';
+import { ORCHESTRATOR_ENV_KEYS, orchestratorFromEnv } from './runtime/aws.ts';
+import { required, type Env } from './runtime/env.ts';
 import { seedKnownReplicas } from './runtime/seed.ts';
 import type { VoterDeps } from './runtime/master-watch.ts';
 import { Voter } from './runtime/voter.ts';
@@ -36,41 +32,17 @@ export interface Probe {
 }
 
 /** Environment variables the probe reads; a change rebuilds the cached probe (only tests ever change them). */
-const ENV_KEYS = ['VOTER_ID', 'TABLE_NAME', 'STATE_MACHINE_ARN', 'EVENT_BUS_NAME', 'REDIS_FAILOVER_CONFIG', 'DYNAMODB_ENDPOINT', 'REDIS_TLS'] as const;
+const ENV_KEYS = ['VOTER_ID', ...ORCHESTRATOR_ENV_KEYS] as const;
 
 /**
- * Builds the voter's dependencies from the environment: VOTER_ID, TABLE_NAME, STATE_MACHINE_ARN,
- * EVENT_BUS_NAME, REDIS_FAILOVER_CONFIG (the config document as JSON) are required; REDIS_TLS
- * ("true"/"false") and DYNAMODB_ENDPOINT (dynalite, tests only) are optional.
- * Throws a one-line Error naming the variable at fault.
+ * Builds the voter's dependencies from the environment: VOTER_ID and the orchestrator's
+ * variables (runtime/aws.ts). Throws a one-line Error naming the variable at fault.
  */
 export function probeDepsFromEnv(env: Env = process.env): Probe {
   const voterId = required(env, 'VOTER_ID');
-  const tableName = required(env, 'TABLE_NAME');
-  const stateMachineArn = required(env, 'STATE_MACHINE_ARN');
-  const busName = required(env, 'EVENT_BUS_NAME');
-  const config = configFromEnv(env);
-  const tls = tlsFromEnv(env);
-  const dynamo = dynamoClientFromEnv(env);
-  const eventBridge = new EventBridgeClient(BOUNDED_REQUESTS);
-  const sfn = new SFNClient(BOUNDED_REQUESTS);
-  const linkOptions = linkOptionsFrom(config, tls);
-
-  const deps: VoterDeps = {
-    voterId,
-    store: new DynamoDbStore({ client: dynamo, tableName }),
-    publisher: new EventBridgePublisher({ client: eventBridge, busName }),
-    starter: new SfnStarter({ client: sfn, stateMachineArn }),
-    linkOptions,
-    now: () => Date.now(),
-    // Voter notes hold names, addresses and error messages, never credentials.
-    log: (line) => console.log(`${voterId}: ${line}`),
-  };
-  const destroy = (): void => {
-    dynamo.destroy();
-    eventBridge.destroy();
-    sfn.destroy();
-  };
+  const { config, destroy, ...parts } = orchestratorFromEnv(env);
+  // Voter notes hold names, addresses and error messages, never credentials.
+  const deps: VoterDeps = { ...parts, voterId, log: (line) => console.log(`${voterId}: ${line}`) };
   return { config, deps, destroy };
 }
 

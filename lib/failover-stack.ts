@@ -78,6 +78,10 @@ export class RedisFailoverStack extends Stack {
     this.workflow = this.failover.workflow;
 
     new CfnOutput(this, 'StateMachineArn', { value: this.failover.stateMachine.stateMachineArn, description: 'The failover workflow (Step Functions console: its executions are named <master>-<epoch>)' });
+    new CfnOutput(this, 'RequestFailoverFunctionName', {
+      value: this.failover.requestFailoverFunction.functionName,
+      description: 'SENTINEL FAILOVER: aws lambda invoke --function-name <this> --cli-binary-format raw-in-base64-out --payload \'{"master":"mymaster"}\' /dev/stdout',
+    });
     new CfnOutput(this, 'EventBusName', { value: this.eventBus.eventBusName, description: 'Every Sentinel event; detail-type is the event name' });
     new CfnOutput(this, 'TableName', { value: this.failover.table.tableName, description: 'Votes, known replicas, the master of record, epochs' });
     new CfnOutput(this, 'SwitchMasterTopicArn', { value: this.failover.switchMasterTopic.topicArn, description: 'Subscribe here to hear about +switch-master' });

@@ -5,7 +5,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -18,8 +18,9 @@ import { redisPortsOf, secretArnsOf, validateDeployedConfig, type RedisMasterPro
 import { FailoverMonitoring, type FailoverAlarms } from './monitoring.ts';
 import { FailoverNetwork } from './network.ts';
 import { acknowledge } from './nag.ts';
+import { executionRole, LAMBDA_ARCHITECTURE, LAMBDA_BUNDLING, LAMBDA_RUNTIME } from './function-defaults.ts';
 import { Probes } from './probes.ts';
-import { PROBE_TABLE_ACTIONS, STEP_ACCESS, STEP_KEYS, type StepKey } from './steps.ts';
+import { PROBE_TABLE_ACTIONS, REQUEST_FAILOVER_ENTRY, STEP_ACCESS, STEP_KEYS, type StepKey } from './steps.ts';
 
 export interface RedisFailoverProps {
   /** The VPC the Redis servers are in. Every function runs in its private subnets. */
@@ -155,6 +156,8 @@ export class RedisFailover extends Construct {
   /** One per voter, in the order of `voterIds`. */
   readonly probeFunctions: readonly NodejsFunction[];
   readonly voterIds: readonly string[];
+  /** SENTINEL FAILOVER: invoke with `{"master": "<name>"}`; answers the execution or INPROG / NOGOODSLAVE. */
+  readonly requestFailoverFunction: NodejsFunction;
   /** The functions' security group: allow it in on your Redis servers' security group. */
   readonly securityGroup: ec2.SecurityGroup;
   readonly network: FailoverNetwork;
@@ -210,25 +213,48 @@ export class RedisFailover extends Construct {
     this.stateMachine = this.workflow.stateMachine;
     this.stepFunctions = this.workflow.functions;
 
+    // What a function that leads failovers reads (lambdas/runtime/aws.ts): the probes and the request.
+    const leaderEnvironment = {
+      ...shared,
+      TABLE_NAME: this.table.tableName,
+      STATE_MACHINE_ARN: this.stateMachine.stateMachineArn,
+      EVENT_BUS_NAME: this.eventBus.eventBusName,
+    };
     const probesConstruct = new Probes(this, 'Probes', {
       vpc: props.vpc,
       subnets: probeSubnets,
       securityGroup: this.securityGroup,
       memorySize: probeMemorySize,
       logRetention,
-      environment: {
-        ...shared,
-        TABLE_NAME: this.table.tableName,
-        STATE_MACHINE_ARN: this.stateMachine.stateMachineArn,
-        EVENT_BUS_NAME: this.eventBus.eventBusName,
-      },
+      environment: leaderEnvironment,
     });
     this.probeFunctions = probesConstruct.functions;
     this.voterIds = probesConstruct.voterIds;
 
-    // Least privilege: each probe gets the table actions it calls, the start and status of this
-    // state machine's executions, the bus; the Redis-connecting functions read exactly the secrets named.
-    for (const fn of this.probeFunctions) {
+    const requestLogs = new logs.LogGroup(this, 'RequestFailoverLogs', { retention: logRetention });
+    this.requestFailoverFunction = new NodejsFunction(this, 'RequestFailover', {
+      entry: REQUEST_FAILOVER_ENTRY,
+      handler: 'handler',
+      runtime: LAMBDA_RUNTIME,
+      architecture: LAMBDA_ARCHITECTURE,
+      memorySize: 256,
+      // It observes every replica once (1 s connect and command timeouts each, in parallel) and writes the lease.
+      timeout: Duration.seconds(30),
+      vpc: props.vpc,
+      vpcSubnets: { subnets },
+      securityGroups: [this.securityGroup],
+      logGroup: requestLogs,
+      role: executionRole(this, 'RequestFailoverRole', { logGroup: requestLogs, inVpc: true }),
+      description: 'redis-failover: SENTINEL FAILOVER <master>, invoked with {"master": "<name>"}',
+      bundling: LAMBDA_BUNDLING,
+      environment: { ...leaderEnvironment, NODE_OPTIONS: '--enable-source-maps' },
+    });
+
+    // Least privilege: each function that leads failovers (the probes, the request) gets the table
+    // actions it calls, the start and status of this state machine's executions, the bus; the
+    // Redis-connecting functions read exactly the secrets named.
+    const leaders = [...this.probeFunctions, this.requestFailoverFunction];
+    for (const fn of leaders) {
       this.table.grant(fn, ...PROBE_TABLE_ACTIONS);
       this.eventBus.grantPutEventsTo(fn);
       this.stateMachine.grantStartExecution(fn);
@@ -240,7 +266,7 @@ export class RedisFailover extends Construct {
       );
     }
     const secretArns = secretArnsOf(this.config);
-    const readsRedis = [...this.probeFunctions, ...STEP_KEYS.filter((step) => STEP_ACCESS[step].redis).map((step) => this.stepFunctions[step])];
+    const readsRedis = [...leaders, ...STEP_KEYS.filter((step) => STEP_ACCESS[step].redis).map((step) => this.stepFunctions[step])];
     if (secretArns.length > 0) {
       for (const fn of readsRedis) {
         fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: secretArns }));

@@ -55,8 +55,14 @@ export const STEP_ACCESS: Readonly<Record<StepKey, StepAccess>> = {
   switchMaster: { redis: false, table: ['dynamodb:UpdateItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'] },
 };
 
-/** The probe: getMaster/ensureMaster, votes (PutItem, Query), replicas (PutItem, Query), the leadership write (UpdateItem). */
+/**
+ * The probe: getMaster/ensureMaster, votes (PutItem, Query), replicas (PutItem, Query), the leadership write (UpdateItem).
+ * The failover request needs a subset of the same (getMaster/ensureMaster, listReplicas, the leadership write).
+ */
 export const PROBE_TABLE_ACTIONS: readonly TableAction[] = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'];
 
 /** Where the probe handler lives. */
 export const PROBE_ENTRY = `${LAMBDAS_DIR}probe.ts`;
+
+/** SENTINEL FAILOVER on AWS: a person invokes it; it takes the voters' lease (lambdas/request-failover.ts). */
+export const REQUEST_FAILOVER_ENTRY = `${LAMBDAS_DIR}request-failover.ts`;

@@ -6,11 +6,13 @@
 import { createTable, DynamoDbStore } from '../lambdas/adapters/dynamodb-store.ts';
 import type { EventPublisher } from '../lambdas/adapters/publisher.ts';
 import type { Config } from '../lambdas/core/config.ts';
+import type { Address } from '../lambdas/core/types.ts';
 import { monitorEvent } from '../lambdas/core/events.ts';
 import type { FailoverInput } from '../lambdas/core/types.ts';
 import { executionName } from '../lambdas/core/workflow-state.ts';
 import type { VoterFaults } from '../lambdas/runtime/master-watch.ts';
 import type { ExecutionStatus, FailoverStarter } from '../lambdas/runtime/starter.ts';
+import { requestFailover, type FailoverStarted } from '../lambdas/runtime/failover-request.ts';
 import { seedKnownReplicas } from '../lambdas/runtime/seed.ts';
 import { Voter } from '../lambdas/runtime/voter.ts';
 import { startDynalite, type LocalDynamo } from './dynalite.ts';
@@ -67,7 +69,21 @@ export class LocalOrchestrator {
     private readonly starter: LocalStarter,
     private readonly dynamo: LocalDynamo,
     private readonly running: Promise<unknown>,
+    private readonly request: (name: string) => Promise<FailoverStarted>,
+    readonly config: Config,
   ) {}
+
+  /** SENTINEL FAILOVER <name>: through the voters' lease, refused with INPROG while one runs. */
+  failover(name: string): Promise<FailoverStarted> {
+    return this.request(name);
+  }
+
+  /** SENTINEL GET-MASTER-ADDR-BY-NAME: the master of record, null for an unknown name. */
+  async masterAddress(name: string): Promise<Address | null> {
+    if (!this.config.masters.some((m) => m.name === name)) return null;
+    const record = await this.store.getMaster(name);
+    return record ? { host: record.host, port: record.port } : null;
+  }
 
   /** Executions started so far, by name (`mymaster-1`). */
   get executions(): ReadonlyMap<string, Promise<LocalExecution>> {
@@ -103,7 +119,9 @@ export class LocalOrchestrator {
         });
       });
       const running = Promise.all(voters.map((voter) => voter.run()));
-      return new LocalOrchestrator(voters, store, starter, dynamo, running);
+      const request = (name: string) =>
+        requestFailover(name, { masters: config.masters, store, starter, publisher, linkOptions: stepDeps.linkOptions, now: () => Date.now() });
+      return new LocalOrchestrator(voters, store, starter, dynamo, running, request, config);
     } catch (error) {
       await dynamo.stop();
       throw error;

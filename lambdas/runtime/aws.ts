@@ -1,8 +1,15 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDbStore } from '../adapters/dynamodb-store.ts';
 import { EventBridgePublisher } from '../adapters/eventbridge-publisher.ts';
+import type { EventPublisher } from '../adapters/publisher.ts';
+import type { RedisLinkOptions } from '../adapters/redis.ts';
+import { SfnStarter } from '../adapters/sfn-starter.ts';
+import type { Config } from '../core/config.ts';
+import type { FailoverStore } from '../core/store.ts';
 import { DEFAULT_INVOCATION_BUDGET_MS, DEFAULT_POLL_INTERVAL_MS, type StepDeps } from './deps.ts';
 import { BOUNDED_REQUESTS, configFromEnv, dynamoClientFromEnv, linkOptionsFrom, required, tlsFromEnv, type Env } from './env.ts';
+import type { FailoverStarter } from './starter.ts';
 
 let cached: StepDeps | undefined;
 
@@ -25,4 +32,48 @@ export function awsDeps(env: Env = process.env): StepDeps {
     ...(env.TABLE_NAME ? { store: new DynamoDbStore({ client: dynamoClientFromEnv(env), tableName: env.TABLE_NAME }) } : {}),
   };
   return cached;
+}
+
+/** What a function that leads failovers (a probe, the failover request) reads from its environment. */
+export const ORCHESTRATOR_ENV_KEYS = ['TABLE_NAME', 'STATE_MACHINE_ARN', 'EVENT_BUS_NAME', 'REDIS_FAILOVER_CONFIG', 'DYNAMODB_ENDPOINT', 'REDIS_TLS'] as const;
+
+export interface Orchestrator {
+  readonly config: Config;
+  readonly store: FailoverStore;
+  readonly publisher: EventPublisher;
+  readonly starter: FailoverStarter;
+  readonly linkOptions: (masterName: string) => Promise<RedisLinkOptions>;
+  readonly now: () => number;
+  /** Releases the AWS clients' sockets. */
+  destroy(): void;
+}
+
+/**
+ * The table, the bus, the state machine and the credentials, from TABLE_NAME, STATE_MACHINE_ARN,
+ * EVENT_BUS_NAME, REDIS_FAILOVER_CONFIG (the config document as JSON); REDIS_TLS ("true"/"false")
+ * and DYNAMODB_ENDPOINT (dynalite, tests only) are optional. Throws a one-line Error naming the
+ * variable at fault.
+ */
+export function orchestratorFromEnv(env: Env = process.env): Orchestrator {
+  const tableName = required(env, 'TABLE_NAME');
+  const stateMachineArn = required(env, 'STATE_MACHINE_ARN');
+  const busName = required(env, 'EVENT_BUS_NAME');
+  const config = configFromEnv(env);
+  const tls = tlsFromEnv(env);
+  const dynamo = dynamoClientFromEnv(env);
+  const eventBridge = new EventBridgeClient(BOUNDED_REQUESTS);
+  const sfn = new SFNClient(BOUNDED_REQUESTS);
+  return {
+    config,
+    store: new DynamoDbStore({ client: dynamo, tableName }),
+    publisher: new EventBridgePublisher({ client: eventBridge, busName }),
+    starter: new SfnStarter({ client: sfn, stateMachineArn }),
+    linkOptions: linkOptionsFrom(config, tls),
+    now: () => Date.now(),
+    destroy: () => {
+      dynamo.destroy();
+      eventBridge.destroy();
+      sfn.destroy();
+    },
+  };
 }

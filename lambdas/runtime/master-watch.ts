@@ -19,12 +19,11 @@ import {
   VOTE_VALIDITY_MS,
   type InstanceWatch,
 } from '../core/detection.ts';
-import { masterEvent, newEpochEvent, odownEvent, replicaEvent, type SentinelEvent, type SentinelEventName } from '../core/events.ts';
-import { settingsOf } from '../core/config.ts';
+import { masterEvent, odownEvent, replicaEvent, type SentinelEvent, type SentinelEventName } from '../core/events.ts';
 import { followsMaster } from '../core/info.ts';
 import type { FailoverStore, MasterRecord } from '../core/store.ts';
-import type { Address, FailoverInput, MasterRef, ReplicationInfo } from '../core/types.ts';
-import { executionName } from '../core/workflow-state.ts';
+import type { Address, MasterRef, ReplicationInfo } from '../core/types.ts';
+import { leadFailover, leaseAbandoned } from './leadership.ts';
 import type { FailoverStarter } from './starter.ts';
 
 /** Fault injection, the equivalent of `SENTINEL SIMULATE-FAILURE`. */
@@ -63,18 +62,7 @@ const VOTES_READ_PAUSE_MS = 100;
 const VOTE_REFRESH_MS = 1000;
 /** Pause between two repairs of the same server. */
 const REPAIR_PAUSE_MS = 1000;
-/** A leader has this long after its election to start the workflow before others call it dead. */
-const START_GRACE_MS = 5000;
 const STATUS_PAUSE_MS = 1000;
-
-/**
- * The lease covers the longest failover the workflow can run (promotion sent, promotion seen
- * and reconfiguration are each bounded by failover-timeout), so a live failover is never
- * overtaken; a dead leader is detected sooner through the execution's status.
- */
-export function leaseMs(master: { failoverTimeoutMs: number; waitStartSeconds: number }): number {
-  return 3 * master.failoverTimeoutMs + master.waitStartSeconds * 1000 + 30_000;
-}
 
 interface Instance {
   readonly address: Address;
@@ -303,16 +291,23 @@ export class MasterWatch {
     if (this.lastAttempt === attempt || now < this.blockedUntil) return; // one try per epoch and master seen; none while blocked
     this.lastAttempt = attempt;
     const twiceTimeout = 2 * this.config.failoverTimeoutMs;
-    const result = await this.deps.store.tryStartFailover(this.config.name, {
-      // Only the master this voter judged down: a record that moved on (a switch this voter has not read yet) is left alone.
-      expectedMaster: record,
-      expectedEpoch: record.epoch,
-      leader: this.deps.voterId,
-      now,
-      leaseMs: leaseMs(this.config),
-      blockMs: twiceTimeout,
-      takeOverEpoch,
-    });
+    const result = await leadFailover(
+      {
+        master: this.config,
+        record,
+        leader: this.deps.voterId,
+        now,
+        blockMs: twiceTimeout,
+        takeOverEpoch,
+        replicas: this.replicas,
+        masterDownSince: downSince,
+        manual: false,
+        afterElection: (epoch) => {
+          if (this.deps.faults?.crashAfterElection?.(epoch)) throw new VoterCrash(`${this.deps.voterId} crashed after winning epoch ${epoch} (simulated)`);
+        },
+      },
+      { store: this.deps.store, starter: this.deps.starter, publish: (events) => this.publish(events) },
+    );
     await this.adopt(result.record, now);
     if (!result.won) {
       if (result.reason === 'blocked' && result.record.lastFailoverStartedAt !== null) {
@@ -323,24 +318,7 @@ export class MasterWatch {
       } else {
         this.deps.log?.(`${this.config.name}: ${this.deps.voterId} stands down (${result.reason}, epoch ${result.record.epoch})`);
       }
-      return;
     }
-    const epoch = result.record.epoch;
-    const context = { epoch, execution: executionName(this.config.name, epoch) };
-    await this.publish([newEpochEvent(this.ref(), epoch, context), masterEvent('+try-failover', this.ref(), context), masterEvent('+elected-leader', this.ref(), context)]);
-    if (this.deps.faults?.crashAfterElection?.(epoch)) throw new VoterCrash(`${this.deps.voterId} crashed after winning epoch ${epoch} (simulated)`);
-    const promoted = result.record.promoted;
-    const input: FailoverInput = {
-      master: this.ref(),
-      epoch,
-      settings: settingsOf(this.config),
-      replicas: this.replicas.filter((r) => !sameAddress(r, record)),
-      startedAt: now,
-      masterDownSince: downSince,
-      manual: false,
-      resumePromoted: promoted && promoted.epoch < epoch ? { host: promoted.host, port: promoted.port } : null,
-    };
-    await this.deps.starter.start(input);
   }
 
   /**
@@ -353,7 +331,7 @@ export class MasterWatch {
     if (!lease || lease.leaseExpiresAt < now || now - this.lastStatusAt < STATUS_PAUSE_MS) return undefined;
     this.lastStatusAt = now;
     const status = await this.deps.starter.status(lease.execution);
-    const gone = status === 'finished' || (status === 'unknown' && now - lease.startedAt > START_GRACE_MS);
+    const gone = leaseAbandoned(lease, status, now);
     if (gone) this.lastAttempt = null; // worth one more try at this epoch
     if (!gone) return undefined;
     this.deps.log?.(`${this.config.name}: the failover ${lease.execution} of ${lease.leader} is ${status === 'unknown' ? 'not running' : 'over'} but holds the lease: taking over`);

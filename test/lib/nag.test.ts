@@ -86,6 +86,7 @@ describe('cdk-nag AwsSolutions', () => {
         'Default/StateMachine/Role',
         ...['Announce', 'AbortFailover', 'SelectSlave', 'SendSlaveofNoOne', 'WaitPromotion', 'ReconfSlave', 'FailoverEnd', 'SwitchMaster'].map((s) => `Default/${s}FunctionRole`),
         ...[1, 2, 3].map((i) => `Probes/Probe${i}Role`),
+        'RequestFailoverRole',
       ].sort(),
     );
     expect(demo.acknowledgements.filter((a) => a.id === 'AwsSolutions::AwsSolutions-VPC7').map((a) => a.path)).toEqual(['RedisFailover/DemoVpc']);

@@ -67,8 +67,8 @@ const envOf = (id: string) => (s.props(id).Environment as { Variables: Record<st
 describe('networking', () => {
   it('runs every function in the private subnets with the one security group; each probe in its own subnet', () => {
     const sgId = s.idOf(f.securityGroup);
-    expect(s.ofType('AWS::Lambda::Function')).toHaveLength(11);
-    for (const id of Object.values(stepIds)) {
+    expect(s.ofType('AWS::Lambda::Function')).toHaveLength(12);
+    for (const id of [...Object.values(stepIds), s.idOf(f.requestFailoverFunction)]) {
       expect(s.props(id).VpcConfig).toEqual({ SubnetIds: SUBNETS, SecurityGroupIds: [{ 'Fn::GetAtt': [sgId, 'GroupId'] }] });
     }
     probeIds.forEach((id, i) => expect(s.props(id).VpcConfig).toEqual({ SubnetIds: [SUBNETS[i]], SecurityGroupIds: [{ 'Fn::GetAtt': [sgId, 'GroupId'] }] }));
@@ -300,9 +300,9 @@ describe('table', () => {
 describe('least privilege', () => {
   const ENI = ['ec2:AssignPrivateIpAddresses', 'ec2:CreateNetworkInterface', 'ec2:DeleteNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:UnassignPrivateIpAddresses'];
 
-  it('gives each probe the table actions it calls, its state machine, its bus, its log group and exactly the secret named', () => {
+  it('gives each probe and the failover request the table actions they call, the state machine, the bus, a log group and exactly the secret named', () => {
     const tableArn = { 'Fn::GetAtt': [s.idOf(f.table), 'Arn'] };
-    for (const id of probeIds) {
+    for (const id of [...probeIds, s.idOf(f.requestFailoverFunction)]) {
       const role = s.roleOf(id);
       expect(s.actionsOf(role)).toEqual([...PROBE_ACTIONS_WITHOUT_SECRETS, 'secretsmanager:GetSecretValue'].sort());
       for (const action of ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']) expect(s.resourcesFor(role, action)).toEqual([tableArn]);
@@ -424,8 +424,9 @@ describe('operations', () => {
       TableName: { Value: { Ref: s.idOf(f.table) } },
       SwitchMasterTopicArn: { Value: { Ref: s.idOf(f.switchMasterTopic) } },
       SecurityGroupId: { Value: { 'Fn::GetAtt': [s.idOf(f.securityGroup), 'GroupId'] } },
+      RequestFailoverFunctionName: { Value: { Ref: s.idOf(f.requestFailoverFunction) } },
     });
-    expect(Object.keys(s.json.Outputs ?? {}).sort()).toEqual(['EventBusName', 'SecurityGroupId', 'StateMachineArn', 'SwitchMasterTopicArn', 'TableName']);
+    expect(Object.keys(s.json.Outputs ?? {}).sort()).toEqual(['EventBusName', 'RequestFailoverFunctionName', 'SecurityGroupId', 'StateMachineArn', 'SwitchMasterTopicArn', 'TableName']);
   });
 });
 
@@ -523,11 +524,29 @@ describe('the minimum', () => {
     const failover = new RedisFailover(stack, 'Failover', { vpc, masters: [{ name: 'mymaster', host: '10.0.0.10', port: 6379, quorum: 2 }] });
     const m = new Synthesized(stack);
     expect(failover.probeFunctions).toHaveLength(2);
-    expect(m.ofType('AWS::Lambda::Function')).toHaveLength(10);
+    expect(m.ofType('AWS::Lambda::Function')).toHaveLength(11);
     m.template.hasResourceProperties('AWS::EC2::SecurityGroup', { SecurityGroupEgress: Match.arrayWith([Match.objectLike({ FromPort: 6379, CidrIp: { 'Fn::GetAtt': [m.idOf(vpc), 'CidrBlock'] } })]) });
     // Private subnets with egress are the default: the public ones are never used.
     for (const fn of failover.probeFunctions) {
       expect(JSON.stringify(m.props(m.idOf(fn)).VpcConfig)).toContain('PrivateSubnet');
     }
+  });
+});
+
+describe('the failover request (SENTINEL FAILOVER)', () => {
+  it('is one function, never scheduled, with what a leader reads: the table, the state machine, the bus, the config', () => {
+    const id = s.idOf(f.requestFailoverFunction);
+    expect(s.props(id)).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], Handler: 'index.handler', Timeout: 30 });
+    expect(s.props(id).ReservedConcurrentExecutions).toBeUndefined();
+    expect(envOf(id)).toEqual({
+      TABLE_NAME: { Ref: s.idOf(f.table) },
+      STATE_MACHINE_ARN: { Ref: s.idOf(f.stateMachine) },
+      EVENT_BUS_NAME: { Ref: s.idOf(f.eventBus) },
+      REDIS_FAILOVER_CONFIG: envOf(probeIds[0]!).REDIS_FAILOVER_CONFIG,
+      REDIS_TLS: 'true',
+      NODE_OPTIONS: '--enable-source-maps',
+    });
+    const scheduled = JSON.stringify(s.ofType('AWS::Scheduler::Schedule'));
+    expect(scheduled).not.toContain(id);
   });
 });

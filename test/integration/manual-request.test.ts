@@ -1,0 +1,105 @@
+/** SENTINEL FAILOVER through a running orchestrator: the voters' lease, INPROG, NOGOODSLAVE. */
+import { describe, expect, it } from 'vitest';
+import { FailoverRefused } from '../../lambdas/runtime/failover-request.ts';
+import type { RedisServer } from '../../local/redis-servers.ts';
+import { integrationLifecycle } from '../support/lifecycle.ts';
+import { orchestrate, types, waitForEvent, waitForTicks } from '../support/orchestrator.ts';
+import { infoOf, startTopology, waitFollowing } from '../support/topology.ts';
+
+const { ports, servers: freshServers } = integrationLifecycle();
+
+/**
+ * A gate a workflow hook waits on: holds a failover in a known state while the test asks again.
+ * It opens by itself after 15 s, so a failing test still lets the orchestrator stop.
+ */
+function gate(): { wait: () => Promise<void>; open: () => void } {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => {
+    open = resolve;
+    setTimeout(resolve, 15_000).unref();
+  });
+  return { wait: () => opened, open };
+}
+
+async function refusal(attempt: Promise<unknown>): Promise<FailoverRefused> {
+  const error = await attempt.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  if (!(error instanceof FailoverRefused)) throw new Error(`expected a FailoverRefused, got ${String(error)}`);
+  return error;
+}
+
+describe('SENTINEL FAILOVER through the orchestrator', () => {
+  it('fails over a live master at the next epoch, answers INPROG to a second request, and the voters start nothing more', async () => {
+    const servers = freshServers();
+    const topology = await startTopology(servers, ports, { replicas: [{ replicaPriority: 10 }, { replicaPriority: 20 }] });
+    const [promoted, other] = topology.replicas as [RedisServer, RedisServer];
+    const held = gate();
+    const running = await orchestrate(topology, {}, { workflowHooks: () => ({ before: (state) => (state === 'SelectSlave' ? held.wait() : undefined) }) });
+
+    const started = await running.orchestrator.failover('mymaster');
+    expect(started).toEqual({ master: 'mymaster', epoch: 1, execution: 'mymaster-1', from: topology.master.address, candidate: promoted.address });
+
+    const second = await refusal(running.orchestrator.failover('mymaster'));
+    expect(second.code).toBe('INPROG');
+    expect(second.message).toMatch(/^INPROG Failover already in progress: mymaster-1 \(led by manual, started \d+\.\d s ago\)$/);
+    held.open();
+
+    const switched = await waitForEvent(running.events, '+switch-master');
+    expect(switched.message).toBe(`mymaster 127.0.0.1 ${topology.master.options.port} 127.0.0.1 ${promoted.options.port}`);
+    await waitFollowing(topology.master, promoted);
+    await waitFollowing(other, promoted);
+    expect(await running.orchestrator.masterAddress('mymaster')).toEqual(promoted.address);
+
+    // The demoted master now reports role:slave; the voters know it was a failover, not a fault.
+    await waitForTicks(running, 30);
+    expect([...running.orchestrator.executions.keys()]).toEqual(['mymaster-1']);
+    expect(types(running.events).filter((t) => t === '+elected-leader')).toHaveLength(1);
+    const leadership = ['+new-epoch', '+try-failover', '+elected-leader', '+failover-triggered'];
+    expect(types(running.events).filter((t) => leadership.includes(t))).toEqual(leadership);
+    expect(running.events.events.find((e) => e.type === '+elected-leader')?.detail.voter).toBe('manual');
+    expect((await infoOf(promoted)).role).toBe('master');
+  });
+
+  it('answers INPROG while the voters fail over, naming their execution', async () => {
+    const servers = freshServers();
+    const topology = await startTopology(servers, ports, { replicas: [{ replicaPriority: 10 }, { replicaPriority: 20 }] });
+    const held = gate();
+    const running = await orchestrate(topology, {}, { workflowHooks: () => ({ before: (state) => (state === 'SelectSlave' ? held.wait() : undefined) }) });
+
+    await topology.master.kill();
+    const elected = await waitForEvent(running.events, '+elected-leader');
+    const answer = await refusal(running.orchestrator.failover('mymaster'));
+    held.open();
+
+    expect(answer.message).toMatch(new RegExp(`^INPROG Failover already in progress: mymaster-1 \\(led by ${elected.detail.voter}, started`));
+    await waitForEvent(running.events, '+switch-master');
+    expect([...running.orchestrator.executions.keys()]).toEqual(['mymaster-1']);
+  });
+
+  it('answers NOGOODSLAVE before taking the lease: no epoch, no event, no block', async () => {
+    const servers = freshServers();
+    const topology = await startTopology(servers, ports, { replicas: [{ replicaPriority: 0 }] });
+    const running = await orchestrate(topology, {});
+    const before = running.events.events.length;
+
+    const answer = await refusal(running.orchestrator.failover('mymaster'));
+
+    expect(answer.code).toBe('NOGOODSLAVE');
+    expect(answer.message).toBe(`NOGOODSLAVE No suitable replica to promote: 127.0.0.1:${topology.replicas[0]!.options.port} replica-priority 0`);
+    expect(await running.orchestrator.store.getMaster('mymaster')).toMatchObject({ epoch: 0, failover: null, lastFailoverStartedAt: null });
+    expect(running.events.events.length).toBe(before);
+  });
+
+  it('refuses a master it does not monitor, naming the ones it does', async () => {
+    const servers = freshServers();
+    const topology = await startTopology(servers, ports, { replicas: [{}] });
+    const running = await orchestrate(topology, {});
+
+    const answer = await refusal(running.orchestrator.failover('other'));
+
+    expect(answer.message).toBe('UNKNOWN No such master with that name: "other" (known: mymaster)');
+    expect(await running.orchestrator.masterAddress('other')).toBeNull();
+  });
+});

@@ -1,0 +1,107 @@
+/**
+ * The failover request Lambda (SENTINEL FAILOVER on AWS) for real: real redis-server processes,
+ * the table in dynalite; Step Functions and EventBridge mocked at the API boundary.
+ */
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createTable, DynamoDbStore } from '../../lambdas/adapters/dynamodb-store.ts';
+import type { FailoverInput } from '../../lambdas/core/types.ts';
+import { handler, parseRequest } from '../../lambdas/request-failover.ts';
+import { startDynalite, type LocalDynamo } from '../../local/dynalite.ts';
+import { RedisServers, type RedisServer } from '../../local/redis-servers.ts';
+import { testPorts } from '../support/ports.ts';
+import { startTopology } from '../support/topology.ts';
+
+const TABLE = 'redis-failover-request-test';
+const ARN = 'arn:aws:states:eu-west-1:123456789012:stateMachine:redis-failover';
+const ENV_KEYS = ['TABLE_NAME', 'STATE_MACHINE_ARN', 'EVENT_BUS_NAME', 'REDIS_FAILOVER_CONFIG', 'DYNAMODB_ENDPOINT', 'REDIS_TLS'] as const;
+
+const eventBridge = mockClient(EventBridgeClient);
+const sfn = mockClient(SFNClient);
+const ports = testPorts();
+const saved = new Map(ENV_KEYS.map((key) => [key, process.env[key]]));
+let dynamo: LocalDynamo;
+let servers: RedisServers;
+
+async function refusal(attempt: Promise<unknown>): Promise<Error> {
+  const error = await attempt.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  if (!(error instanceof Error)) throw new Error('expected the request to be refused');
+  return error;
+}
+
+beforeAll(async () => {
+  dynamo = await startDynalite();
+  await createTable(dynamo.client, TABLE);
+});
+
+afterAll(async () => {
+  for (const [key, value] of saved) {
+    if (value === undefined) delete process.env[key];
+    else process.env[key] = value;
+  }
+  eventBridge.restore();
+  sfn.restore();
+  await dynamo.stop();
+});
+
+beforeEach(() => {
+  eventBridge.reset();
+  sfn.reset();
+  eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [] });
+  sfn.on(StartExecutionCommand).resolves({ executionArn: `${ARN}:x`, startDate: new Date() });
+  sfn.on(DescribeExecutionCommand).resolves({ status: 'RUNNING' });
+  servers = new RedisServers();
+});
+
+afterEach(async () => {
+  await servers.stopAll();
+});
+
+describe('failover request handler', () => {
+  it('refuses an event that does not name a master, before reading its environment', async () => {
+    expect(() => parseRequest({})).toThrow('UNKNOWN the request must be {"master": "<name>"}, naming a master of the config');
+    expect(() => parseRequest(null)).toThrow(/^UNKNOWN /);
+    expect(() => parseRequest({ master: 42 })).toThrow(/^UNKNOWN /);
+    expect(parseRequest({ master: 'mymaster' })).toEqual({ master: 'mymaster' });
+  });
+
+  it('starts the execution <master>-<epoch> at the next epoch, then answers INPROG while it runs', async () => {
+    const topology = await startTopology(servers, ports, { replicas: [{ replicaPriority: 10 }, { replicaPriority: 20 }] });
+    const [candidate] = topology.replicas as [RedisServer, RedisServer];
+    Object.assign(process.env, {
+      TABLE_NAME: TABLE,
+      STATE_MACHINE_ARN: ARN,
+      EVENT_BUS_NAME: 'redis-failover',
+      DYNAMODB_ENDPOINT: dynamo.endpoint,
+      REDIS_FAILOVER_CONFIG: JSON.stringify({ probes: 3, masters: [{ name: 'mymaster', host: '127.0.0.1', port: topology.master.options.port, quorum: 2 }] }),
+    });
+
+    const started = await handler({ master: 'mymaster' });
+
+    expect(started).toEqual({ master: 'mymaster', epoch: 1, execution: 'mymaster-1', from: topology.master.address, candidate: candidate.address });
+    const start = sfn.commandCalls(StartExecutionCommand).map((c) => c.args[0].input);
+    expect(start.map((s) => [s.stateMachineArn, s.name])).toEqual([[ARN, 'mymaster-1']]);
+    const input = JSON.parse(start[0]!.input!) as FailoverInput;
+    expect(input).toMatchObject({ epoch: 1, manual: true, masterDownSince: null, master: { name: 'mymaster', port: topology.master.options.port } });
+    expect(input.replicas.map((r) => r.port).sort()).toEqual(topology.replicas.map((r) => r.options.port).sort());
+    const types = eventBridge.commandCalls(PutEventsCommand).flatMap((c) => (c.args[0].input.Entries ?? []).map((e) => e.DetailType));
+    expect(types).toEqual(['+new-epoch', '+try-failover', '+elected-leader']);
+
+    const store = new DynamoDbStore({ client: dynamo.client, tableName: TABLE });
+    expect((await store.getMaster('mymaster'))?.failover).toMatchObject({ epoch: 1, execution: 'mymaster-1', leader: 'manual' });
+
+    // DescribeExecution says RUNNING: a second request is refused, and nothing more is started.
+    const second = await refusal(handler({ master: 'mymaster' }));
+    expect(second.name).toBe('FailoverRefused');
+    expect(second.message).toMatch(/^INPROG Failover already in progress: mymaster-1 \(led by manual, started \d+\.\d s ago\)$/);
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(1);
+
+    // An unknown master is named as such.
+    expect((await refusal(handler({ master: 'nope' }))).message).toBe('UNKNOWN No such master with that name: "nope" (known: mymaster)');
+  });
+});
