@@ -18,6 +18,8 @@ export async function localCommand(options: LocalCommandOptions): Promise<number
     config,
     publisher: new LocalPublisher({ jsonLinesFile: options.eventsFile, timestamps: options.timestamps }),
     log: note,
+    // A password changed at run time: edit the file; it is read again at the first refusal.
+    reloadConfig: () => loadConfig(options.configPath),
   });
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);

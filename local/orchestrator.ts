@@ -33,6 +33,11 @@ export interface OrchestratorOptions {
   readonly workflowHooks?: (input: FailoverInput) => StepHooks | undefined;
   /** Notes for a person: who stood down, what was blocked, what failed. */
   readonly log?: (line: string) => void;
+  /**
+   * Reads the config again (the file, for `redis-failover local`) when a server refuses the
+   * credentials: a password changed at run time is picked up without a restart.
+   */
+  readonly reloadConfig?: () => Config;
 }
 
 /** Runs the workflow in this process; the execution name keeps one run per master and epoch. */
@@ -103,7 +108,7 @@ export class LocalOrchestrator {
         await publisher.publish([monitorEvent(record, master.quorum)]);
       }
       await seedKnownReplicas(config.masters, { store, publisher, now: () => Date.now() });
-      const stepDeps = localStepDeps(config.masters, publisher, { store });
+      const stepDeps = localStepDeps(config.masters, publisher, { store }, options.reloadConfig);
       const starter = new LocalStarter((input) => workflow.run(input, stepDeps, options.workflowHooks?.(input)), log);
       const voters = Array.from({ length: config.probes }, (_, i) => {
         const voterId = `voter-${i + 1}`;

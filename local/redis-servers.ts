@@ -30,7 +30,7 @@ export class RedisServer {
   private exited: Promise<void>;
 
   constructor(
-    readonly options: RedisServerOptions,
+    public options: RedisServerOptions,
     readonly dir: string,
     private child: ChildProcess,
   ) {
@@ -79,6 +79,23 @@ export class RedisServer {
       return followsMaster(info, master) && info.masterLinkUp;
     } catch {
       return false;
+    }
+  }
+
+  /**
+   * A password rotation on this server: requirepass and masterauth changed at run time, then
+   * every client cut off, so each must reconnect with the new password (CONFIG SET alone keeps
+   * authenticated connections open).
+   */
+  async changePassword(password: string): Promise<void> {
+    const admin = this.client();
+    try {
+      await admin.call('CONFIG', 'SET', 'masterauth', password);
+      await admin.call('CONFIG', 'SET', 'requirepass', password);
+      this.options = { ...this.options, password };
+      await admin.call('CLIENT', 'KILL', 'TYPE', 'normal'); // SKIPME yes: not this one
+    } finally {
+      admin.disconnect();
     }
   }
 

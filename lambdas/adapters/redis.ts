@@ -10,6 +10,11 @@ export interface RedisCredentials {
 
 export interface RedisLinkOptions {
   readonly credentials?: RedisCredentials;
+  /**
+   * Asked when the server refuses `credentials`: a password rotated at run time is read again
+   * (Secrets Manager, the config file) rather than the refusal taken for a dead server.
+   */
+  readonly renewCredentials?: () => Promise<RedisCredentials | undefined>;
   /** @default 1000 */
   readonly connectTimeoutMs?: number;
   /** @default 1000 */
@@ -57,6 +62,9 @@ export interface RoleChangeResult {
  * a dead host fails fast instead of hanging a step or a probe.
  */
 export class RedisLink {
+  /** The credentials this link authenticated with (renewed ones, when the configured ones were refused). */
+  credentials: RedisCredentials | undefined;
+
   private constructor(
     readonly address: Address,
     private readonly client: Redis,
@@ -89,17 +97,29 @@ export class RedisLink {
       throw new RedisUnreachableError(address, describe(cause ?? error));
     }
     const link = new RedisLink(address, client);
-    const { username, password } = options.credentials ?? {};
-    if (password !== undefined) {
-      // AUTH sent by hand: ioredis would swallow WRONGPASS into "Connection is closed".
-      try {
-        await link.command('AUTH', ...(username ? [username, password] : [password]));
-      } catch (error) {
+    try {
+      await link.authenticate(options.credentials);
+    } catch (error) {
+      const renewed = error instanceof RedisAuthError ? await options.renewCredentials?.().catch(() => undefined) : undefined;
+      if (renewed === undefined || sameCredentials(renewed, options.credentials)) {
         await link.close();
         throw error;
       }
+      try {
+        await link.authenticate(renewed);
+      } catch (retryError) {
+        await link.close();
+        throw retryError;
+      }
     }
     return link;
+  }
+
+  /** AUTH sent by hand: ioredis would swallow WRONGPASS into "Connection is closed". */
+  private async authenticate(credentials: RedisCredentials | undefined): Promise<void> {
+    const { username, password } = credentials ?? {};
+    if (password !== undefined) await this.command('AUTH', ...(username ? [username, password] : [password]));
+    this.credentials = credentials;
   }
 
   /**
@@ -180,6 +200,10 @@ export class RedisLink {
   }
 }
 
+function sameCredentials(a: RedisCredentials | undefined, b: RedisCredentials | undefined): boolean {
+  return a?.username === b?.username && a?.password === b?.password;
+}
+
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -215,7 +239,7 @@ export class PollingLink {
 
   constructor(
     readonly address: Address,
-    private readonly options: RedisLinkOptions,
+    private options: RedisLinkOptions,
   ) {}
 
   async use<T>(work: (link: RedisLink) => Promise<T>): Promise<T | undefined> {
@@ -228,13 +252,18 @@ export class PollingLink {
         await link.close();
         return undefined;
       }
+      // Renewed credentials are the ones to reconnect with.
+      if (link.credentials !== this.options.credentials) this.options = { ...this.options, credentials: link.credentials };
       const result = await work(link);
       this.lastFailure = null;
       return result;
     } catch (error) {
+      // A refused or lost connection is opened again next time (with credentials renewed by then).
+      if (error instanceof RedisUnreachableError || error instanceof RedisAuthError) {
+        this.lastFailure = error.message;
+        if (this.link === opening) await this.drop();
+      }
       if (!(error instanceof RedisUnreachableError)) throw error;
-      this.lastFailure = error.message;
-      if (this.link === opening) await this.drop();
       return undefined;
     }
   }

@@ -3,9 +3,9 @@
  * config). The secret is either JSON `{ "password": "…", "username"?: "…" }` (other keys, such as
  * `host` or `engine`, are ignored) or a plain string, the password itself.
  *
- * Each secret is read once per container and kept for `ttlMs` (5 minutes): a voter asks for its
- * credentials once per invocation, so a rotated password is picked up within the TTL. Neither the
- * value nor any part of it ever reaches an error message or a log line.
+ * Each secret is read once per container and kept for `ttlMs` (5 minutes), and read again at once
+ * when a server refuses it (`refresh`), so a rotated password is picked up at its first refusal.
+ * Neither the value nor any part of it ever reaches an error message or a log line.
  */
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 
@@ -17,6 +17,8 @@ export interface RedisSecret {
 /** Where credentials named by a secret ARN come from. */
 export interface SecretSource {
   get(secretArn: string): Promise<RedisSecret>;
+  /** Reads the secret again now (the cached value was refused), and caches the new value. */
+  refresh(secretArn: string): Promise<RedisSecret>;
 }
 
 export interface SecretsManagerSourceOptions {
@@ -45,9 +47,13 @@ export class SecretsManagerSource implements SecretSource {
   }
 
   get(secretArn: string): Promise<RedisSecret> {
-    const now = this.#now();
     const hit = this.#cache.get(secretArn);
-    if (hit && now - hit.at < this.#ttlMs) return hit.value;
+    if (hit && this.#now() - hit.at < this.#ttlMs) return hit.value;
+    return this.refresh(secretArn);
+  }
+
+  refresh(secretArn: string): Promise<RedisSecret> {
+    const now = this.#now();
     // Concurrent callers share one read.
     const value = this.#read(secretArn);
     const entry = { at: now, value };

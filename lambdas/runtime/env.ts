@@ -5,7 +5,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { RedisCredentials, RedisLinkOptions } from '../adapters/redis.ts';
 import { sharedSecretSource, type SecretSource } from '../adapters/secrets.ts';
-import { parseConfig, type Config, type MasterAuth } from '../core/config.ts';
+import { parseConfig, type Config, type MasterAuth, type MasterConfig } from '../core/config.ts';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -38,30 +38,51 @@ export function tlsFromEnv(env: Env): boolean {
   throw new Error(`REDIS_TLS must be "true" or "false" (got ${JSON.stringify(value)})`);
 }
 
+/** At most one renewal of a master group's credentials in this long: a server that keeps refusing them is not a reason to hammer Secrets Manager. */
+export const RENEW_PAUSE_MS = 5000;
+
 /**
  * Credentials and TLS for one master group, from the config. A password named by `auth.secretArn`
  * is read from Secrets Manager (cached per container, see adapters/secrets.ts); the secret's
- * username, when it has one, wins over the config's.
+ * username, when it has one, wins over the config's. When a server refuses them, they are read
+ * again: the secret, or the config through `reload` (the local runtime re-reads its file).
  */
 export function linkOptionsFrom(
   config: Pick<Config, 'masters'>,
   tls: boolean,
   secrets: () => SecretSource = sharedSecretSource,
+  reload?: () => Pick<Config, 'masters'>,
 ): (masterName: string) => Promise<RedisLinkOptions> {
-  return async (masterName) => {
-    const master = config.masters.find((m) => m.name === masterName);
+  let current = config;
+  const renewals = new Map<string, { readonly at: number; readonly value: Promise<RedisCredentials | undefined> }>();
+  const find = (masterName: string): MasterConfig => {
+    const master = current.masters.find((m) => m.name === masterName);
     if (!master) throw new Error(`unknown master ${JSON.stringify(masterName)}`);
-    const credentials = await credentialsOf(master.auth, secrets);
-    return { ...(credentials && { credentials }), ...(tls && { tls }) };
+    return master;
+  };
+  const renew = (masterName: string): Promise<RedisCredentials | undefined> => {
+    const now = Date.now();
+    const last = renewals.get(masterName);
+    if (last && now - last.at < RENEW_PAUSE_MS) return last.value;
+    const value = (async () => {
+      if (reload) current = reload();
+      return credentialsOf(find(masterName).auth, secrets, { fresh: true });
+    })();
+    renewals.set(masterName, { at: now, value });
+    return value;
+  };
+  return async (masterName) => {
+    const credentials = await credentialsOf(find(masterName).auth, secrets);
+    return { ...(credentials && { credentials, renewCredentials: () => renew(masterName) }), ...(tls && { tls }) };
   };
 }
 
-async function credentialsOf(auth: MasterAuth | undefined, secrets: () => SecretSource): Promise<RedisCredentials | undefined> {
+async function credentialsOf(auth: MasterAuth | undefined, secrets: () => SecretSource, options: { fresh?: boolean } = {}): Promise<RedisCredentials | undefined> {
   if (auth === undefined) return undefined;
   if (auth.secretArn === undefined) {
     return { ...(auth.username !== undefined && { username: auth.username }), ...(auth.password !== undefined && { password: auth.password }) };
   }
-  const secret = await secrets().get(auth.secretArn);
+  const secret = await (options.fresh ? secrets().refresh(auth.secretArn) : secrets().get(auth.secretArn));
   const username = secret.username ?? auth.username;
   return { ...(username !== undefined && { username }), password: secret.password };
 }

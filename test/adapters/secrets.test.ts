@@ -3,6 +3,7 @@ import { GetSecretValueCommand, ResourceNotFoundException, SecretsManagerClient 
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { parseRedisSecret, SECRET_TTL_MS, SecretsManagerSource, sharedSecretSource, type SecretSource } from '../../lambdas/adapters/secrets.ts';
+import type { RedisLinkOptions } from '../../lambdas/adapters/redis.ts';
 import { configFromEnv, linkOptionsFrom } from '../../lambdas/runtime/env.ts';
 import { parseConfig } from '../../lambdas/core/config.ts';
 
@@ -52,6 +53,15 @@ describe('parseRedisSecret', () => {
 });
 
 describe('SecretsManagerSource', () => {
+  it('refresh reads the secret again at once and caches the new value', async () => {
+    sm.on(GetSecretValueCommand, { SecretId: ARN }).resolvesOnce({ SecretString: 'old' }).resolves({ SecretString: 'rotated' });
+    const secrets = source();
+    expect(await secrets.get(ARN)).toEqual({ password: 'old' });
+    expect(await secrets.refresh(ARN)).toEqual({ password: 'rotated' });
+    expect(await secrets.get(ARN)).toEqual({ password: 'rotated' });
+    expect(sm.commandCalls(GetSecretValueCommand)).toHaveLength(2);
+  });
+
   it('reads the secret by its ARN with GetSecretValue', async () => {
     sm.on(GetSecretValueCommand, { SecretId: ARN }).resolves({ SecretString: JSON.stringify({ username: 'failover', password: PASSWORD }) });
     await expect(source().get(ARN)).resolves.toEqual({ username: 'failover', password: PASSWORD });
@@ -95,16 +105,21 @@ describe('SecretsManagerSource', () => {
   });
 });
 
+/** Link options without the renewal callback, to compare by value. */
+const plain = ({ renewCredentials: _renew, ...rest }: RedisLinkOptions) => rest;
+
 describe('the Lambda runtime: credentials from the config', () => {
   const master = (auth: Record<string, unknown> | undefined) => ({ name: 'mymaster', host: '10.0.0.1', port: 6379, quorum: 1, ...(auth && { auth }) });
   const fakeSecrets = (values: Record<string, { username?: string; password: string }>) => {
-    const get = vi.fn(async (arn: string) => {
+    const read = async (arn: string) => {
       const value = values[arn];
       if (!value) throw new Error(`cannot read secret ${arn}: AccessDeniedException`);
       return value;
-    });
-    const secrets: SecretSource = { get };
-    return { secrets: () => secrets, get };
+    };
+    const get = vi.fn(read);
+    const refresh = vi.fn(read);
+    const secrets: SecretSource = { get, refresh };
+    return { secrets: () => secrets, get, refresh };
   };
 
   it('REDIS_FAILOVER_CONFIG accepts auth.secretArn (the deployed functions can read it)', () => {
@@ -117,22 +132,47 @@ describe('the Lambda runtime: credentials from the config', () => {
     const { secrets, get } = fakeSecrets({ [ARN]: { password: PASSWORD } });
     const linkOptions = linkOptionsFrom(config, true, secrets);
     expect(get).not.toHaveBeenCalled();
-    await expect(linkOptions('mymaster')).resolves.toEqual({ credentials: { username: 'failover', password: PASSWORD }, tls: true });
+    await expect(linkOptions('mymaster').then(plain)).resolves.toEqual({ credentials: { username: 'failover', password: PASSWORD }, tls: true });
     expect(get).toHaveBeenCalledWith(ARN);
   });
 
   it("prefers the secret's username to the config's", async () => {
     const config = parseConfig({ probes: 1, masters: [master({ username: 'from-config', secretArn: ARN })] }, 'c', { allowSecretArn: true });
     const { secrets } = fakeSecrets({ [ARN]: { username: 'from-secret', password: PASSWORD } });
-    await expect(linkOptionsFrom(config, false, secrets)('mymaster')).resolves.toEqual({ credentials: { username: 'from-secret', password: PASSWORD } });
+    await expect(linkOptionsFrom(config, false, secrets)('mymaster').then(plain)).resolves.toEqual({ credentials: { username: 'from-secret', password: PASSWORD } });
   });
 
   it('passes no secretArn on to the Redis client, and asks no secret for a group without one', async () => {
     const config = parseConfig({ probes: 1, masters: [master({ password: PASSWORD }), { ...master(undefined), name: 'open' }] }, 'c');
     const { secrets, get } = fakeSecrets({});
-    await expect(linkOptionsFrom(config, false, secrets)('mymaster')).resolves.toEqual({ credentials: { password: PASSWORD } });
-    await expect(linkOptionsFrom(config, false, secrets)('open')).resolves.toEqual({});
+    await expect(linkOptionsFrom(config, false, secrets)('mymaster').then(plain)).resolves.toEqual({ credentials: { password: PASSWORD } });
+    await expect(linkOptionsFrom(config, false, secrets)('open').then(plain)).resolves.toEqual({});
     expect(get).not.toHaveBeenCalled();
+  });
+
+  it('reads the secret again when a server refuses it, at most once per pause, and keeps the new one', async () => {
+    const config = parseConfig({ probes: 1, masters: [master({ secretArn: ARN })] }, 'c', { allowSecretArn: true });
+    const values: Record<string, { password: string }> = { [ARN]: { password: 'old' } };
+    const { secrets, get, refresh } = fakeSecrets(values);
+    const linkOptions = linkOptionsFrom(config, false, secrets);
+    const options = await linkOptions('mymaster');
+    values[ARN] = { password: 'rotated' };
+
+    expect(await options.renewCredentials?.()).toEqual({ password: 'rotated' });
+    expect(await options.renewCredentials?.()).toEqual({ password: 'rotated' });
+    expect(refresh).toHaveBeenCalledTimes(1);
+    expect(get).toHaveBeenCalledTimes(1);
+  });
+
+  it('re-reads the whole config through reload (the local runtime) and links with what it says from then on', async () => {
+    let password = 'old';
+    const configWith = () => parseConfig({ probes: 1, masters: [master({ username: 'failover', password })] }, 'c');
+    const linkOptions = linkOptionsFrom(configWith(), false, fakeSecrets({}).secrets, configWith);
+    const options = await linkOptions('mymaster');
+    password = 'rotated';
+
+    expect(await options.renewCredentials?.()).toEqual({ username: 'failover', password: 'rotated' });
+    expect((await linkOptions('mymaster')).credentials).toEqual({ username: 'failover', password: 'rotated' });
   });
 
   it('fails the link when the secret cannot be read, without any password in the message', async () => {
@@ -150,7 +190,7 @@ describe('the Lambda runtime: credentials from the config', () => {
     process.env.AWS_SECRET_ACCESS_KEY = 'test';
     try {
       const linkOptions = linkOptionsFrom(config, false);
-      await expect(linkOptions('mymaster')).resolves.toEqual({ credentials: { password: PASSWORD } });
+      await expect(linkOptions('mymaster').then(plain)).resolves.toEqual({ credentials: { password: PASSWORD } });
       await linkOptions('mymaster');
       expect(sm.commandCalls(GetSecretValueCommand)).toHaveLength(1);
     } finally {

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ReconfItem } from '../../lambdas/core/workflow-state.ts';
 import type { RedisServer } from '../../local/redis-servers.ts';
-import { orchestrate, waitForEvent, waitForTicks } from '../support/orchestrator.ts';
+import { orchestrate, testConfig, types, waitForEvent, waitForTicks } from '../support/orchestrator.ts';
 import { waitFor } from '../../lambdas/core/wait.ts';
 import { MemoryPublisher } from '../../lambdas/adapters/publisher.ts';
 import { parseConfig } from '../../lambdas/core/config.ts';
@@ -119,6 +119,28 @@ describe('hostnames', () => {
     } finally {
       await orchestrator.stop();
     }
+  });
+});
+
+describe('credentials changed at run time', () => {
+  it('picks up a rotated password at the first refusal: no SDOWN, and the failover after it uses the new one', async () => {
+    const servers = freshServers();
+    const topology = await startTopology(servers, ports, { password: 'old-pw', replicas: [{ replicaPriority: 10 }, { replicaPriority: 20 }] });
+    const [promoted, other] = topology.replicas as [RedisServer, RedisServer];
+    // The config as the operator edits it (the file, for `redis-failover local`).
+    let password = 'old-pw';
+    const running = await orchestrate(topology, { auth: { password } }, { reloadConfig: () => testConfig(topology, { auth: { password } }) });
+
+    // Rotation: the secret first, then every server, each cutting its clients off so they reconnect.
+    password = 'new-pw';
+    for (const server of topology.all) await server.changePassword('new-pw');
+    await waitForTicks(running, 20); // 2 s: four times down-after, on connections opened with the new password
+    expect(types(running.events).filter((t) => t === '+sdown' || t === '+odown')).toEqual([]);
+
+    await topology.master.kill();
+    const switched = await waitForEvent(running.events, '+switch-master');
+    expect(switched.detail.newMaster).toEqual(promoted.address);
+    await waitFollowing(other, promoted);
   });
 });
 

@@ -4,7 +4,7 @@
  */
 import net from 'node:net';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -57,6 +57,7 @@ beforeEach(() => {
   sfn.reset();
   eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [] });
   sfn.on(StartExecutionCommand).resolves({ executionArn: `${ARN}:x`, startDate: new Date() });
+  sfn.on(DescribeExecutionCommand).resolves({ status: 'RUNNING' });
 });
 
 afterAll(() => {
@@ -113,7 +114,7 @@ describe('probe handler: environment', () => {
     try {
       expect(probe.deps.voterId).toBe('probe-a');
       expect(probe.config.masters.map((m) => m.name)).toEqual(['mymaster']);
-      expect(await probe.deps.linkOptions('mymaster')).toEqual({ credentials: { username: 'probe', password: 's3cret' }, tls: true });
+      expect(await probe.deps.linkOptions('mymaster')).toMatchObject({ credentials: { username: 'probe', password: 's3cret' }, tls: true });
       await expect(probe.deps.linkOptions('other')).rejects.toThrow('unknown master "other"');
     } finally {
       probe.destroy();

@@ -1,5 +1,5 @@
 import { MemoryPublisher } from '../../lambdas/adapters/publisher.ts';
-import { parseConfig } from '../../lambdas/core/config.ts';
+import { parseConfig, type Config } from '../../lambdas/core/config.ts';
 import type { SentinelEvent, SentinelEventName } from '../../lambdas/core/events.ts';
 import { waitFor } from '../../lambdas/core/wait.ts';
 import { LocalOrchestrator, type OrchestratorOptions } from '../../local/orchestrator.ts';
@@ -19,16 +19,21 @@ export async function stopOrchestrators(): Promise<void> {
   await Promise.all(started.splice(0).map((o) => o.stop()));
 }
 
+/** The config of one master group `mymaster` over a topology: quorum 2, down-after 500 ms, failover-timeout 2 s unless `master` says otherwise. */
+export function testConfig(topology: Topology, master: Record<string, unknown>, probes = 3): Config {
+  return parseConfig({
+    probes,
+    masters: [{ name: 'mymaster', host: '127.0.0.1', port: topology.master.options.port, quorum: 2, downAfterMs: 500, failoverTimeoutMs: 2000, ...master }],
+  });
+}
+
 /** The orchestrator over a topology: `probes` voters, events recorded in memory. */
 export async function orchestrate(
   topology: Topology,
   master: Record<string, unknown>,
   options: { probes?: number } & Omit<OrchestratorOptions, 'config' | 'publisher'> = {},
 ): Promise<Running> {
-  const config = parseConfig({
-    probes: options.probes ?? 3,
-    masters: [{ name: 'mymaster', host: '127.0.0.1', port: topology.master.options.port, quorum: 2, downAfterMs: 500, failoverTimeoutMs: 2000, ...master }],
-  });
+  const config = testConfig(topology, master, options.probes);
   const events = new MemoryPublisher();
   const log: string[] = [];
   const orchestrator = await LocalOrchestrator.start({ ...options, config, publisher: events, log: (line) => log.push(line) });
