@@ -1,7 +1,10 @@
 import { LocalPublisher } from '../lambdas/adapters/local-publisher.ts';
-import { addressKey } from '../lambdas/core/address.ts';
-import { loadConfig } from '../lambdas/core/config.ts';
-import { manualFailover } from '../local/manual-failover.ts';
+import { addressKey, sameAddress } from '../lambdas/core/address.ts';
+import { loadConfig, type MasterConfig } from '../lambdas/core/config.ts';
+import { waitFor } from '../lambdas/core/wait.ts';
+import { leaseMs } from '../lambdas/runtime/leadership.ts';
+import { FailoverRefusedError, manualFailover } from '../local/manual-failover.ts';
+import { OrchestratorClient } from '../local/orchestrator-client.ts';
 import { LocalWorkflow } from '../local/workflow-runner.ts';
 import { describeOutcome } from './outcome.ts';
 import { EXIT, UsageError } from './errors.ts';
@@ -13,6 +16,8 @@ export interface FailoverCommandOptions {
   readonly eventsFile?: string;
   readonly timestamps: boolean;
   readonly coordinated: boolean;
+  /** Where a running `redis-failover local` would answer. */
+  readonly port: number;
 }
 
 export async function failoverCommand(options: FailoverCommandOptions): Promise<number> {
@@ -20,6 +25,18 @@ export async function failoverCommand(options: FailoverCommandOptions): Promise<
   const master = config.masters.find((m) => m.name === options.name);
   if (!master) {
     throw new UsageError(`no master named ${JSON.stringify(options.name)} in ${options.configPath} (it has: ${config.masters.map((m) => m.name).join(', ')})`);
+  }
+  // With an orchestrator running, a failover behind its back would race its voters: ask it instead.
+  const orchestrator = await OrchestratorClient.find(options.port);
+  if (orchestrator) {
+    try {
+      if (options.coordinated) {
+        throw new UsageError(`an orchestrator answers on 127.0.0.1:${options.port}; --coordinated does not go through it yet: stop it first, or drop --coordinated`);
+      }
+      return await throughOrchestrator(orchestrator, master);
+    } finally {
+      orchestrator.close();
+    }
   }
   const loading = Date.now();
   await LocalWorkflow.load();
@@ -36,4 +53,30 @@ export async function failoverCommand(options: FailoverCommandOptions): Promise<
   const finishedAt = execution.output?.switched?.switchedAt ?? Date.now();
   note(`${master.name}: ${outcome.summary} (${finishedAt - input.startedAt} ms after the failover started)`);
   return outcome.ok ? EXIT.ok : EXIT.failed;
+}
+
+/** SENTINEL FAILOVER through the running orchestrator, then wait for its master of record to change. */
+async function throughOrchestrator(orchestrator: OrchestratorClient, master: MasterConfig): Promise<number> {
+  note(`${master.name}: an orchestrator answers on 127.0.0.1:${orchestrator.port}: asking it (SENTINEL FAILOVER ${master.name}); its output shows the events`);
+  const before = await orchestrator.masterAddress(master.name);
+  const started = Date.now();
+  try {
+    await orchestrator.failover(master.name);
+  } catch (error) {
+    throw new FailoverRefusedError(`${master.name}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const deadline = leaseMs(master);
+  const after = await waitFor(
+    async () => {
+      const now = await orchestrator.masterAddress(master.name);
+      return now && before && !sameAddress(now, before) ? now : undefined;
+    },
+    { timeoutMs: deadline, intervalMs: 50, what: 'the switch' },
+  ).catch(() => null);
+  if (!after) {
+    note(`${master.name}: no +switch-master within ${deadline / 1000} s; the orchestrator's output says why`);
+    return EXIT.failed;
+  }
+  note(`${master.name}: switched to ${addressKey(after)} (${Date.now() - started} ms after the request)`);
+  return EXIT.ok;
 }

@@ -10,6 +10,11 @@ Commands:
                               master and replica, vote SDOWN/ODOWN, elect one leader per
                               epoch and run the failover workflow. The table lives in
                               dynalite, in memory. Prints +monitor, +slave, then every event.
+                              Answers Sentinel's commands on 127.0.0.1:<port>:
+                                redis-cli -p 26379 SENTINEL FAILOVER mymaster
+                                redis-cli -p 26379 SENTINEL GET-MASTER-ADDR-BY-NAME mymaster
+                              (-INPROG while a failover runs, -NOGOODSLAVE when no replica
+                              qualifies), so Sentinel-aware clients can find the master.
   demo                        Start a master and two replicas on free loopback ports, run the
                               orchestrator, write some keys, kill -9 the master, show the
                               failover live, print a timeline and a summary, and stop
@@ -18,6 +23,9 @@ Commands:
                               its replicas (from the master's INFO, plus knownReplicas), run the
                               failover workflow locally and print each event as it happens.
                               Exits 0 after +switch-master, 1 when the failover aborts.
+                              When a 'local' orchestrator answers on <port>, the request goes
+                              through it (its voters' lease: -INPROG while one runs) and
+                              the command waits for the switch.
                               With --coordinated (live master only): the master pauses
                               writes until the chosen replica has caught up, they swap
                               roles (Redis FAILOVER), then the rest are re-pointed: no
@@ -32,6 +40,8 @@ Options:
       --events-file <file>    Also append every event to <file> as JSON lines.
       --no-timestamps         Print events without the leading [timestamp].
       --coordinated           failover only: a zero-loss switchover of a live master.
+  -p, --port <port>           local: answer Sentinel's commands here; failover: ask the
+                              orchestrator there, if one answers. Default 26379.
   -h, --help                  Show this text.
 
 Output:

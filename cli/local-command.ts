@@ -1,11 +1,13 @@
 import { LocalPublisher } from '../lambdas/adapters/local-publisher.ts';
 import { loadConfig } from '../lambdas/core/config.ts';
 import { LocalOrchestrator } from '../local/orchestrator.ts';
-import { EXIT } from './errors.ts';
+import { EXIT, UsageError } from './errors.ts';
 import { note } from './notes.ts';
 
 export interface LocalCommandOptions {
   readonly configPath: string;
+  /** Sentinel's commands are answered here (loopback). */
+  readonly port: number;
   readonly eventsFile?: string;
   readonly timestamps: boolean;
 }
@@ -16,11 +18,18 @@ export async function localCommand(options: LocalCommandOptions): Promise<number
   note(`starting ${config.probes} voters for ${config.masters.map((m) => m.name).join(', ')} (table in dynalite, workflow run locally); Ctrl-C stops`);
   const orchestrator = await LocalOrchestrator.start({
     config,
+    sentinelPort: options.port,
     publisher: new LocalPublisher({ jsonLinesFile: options.eventsFile, timestamps: options.timestamps }),
     log: note,
     // A password changed at run time: edit the file; it is read again at the first refusal.
     reloadConfig: () => loadConfig(options.configPath),
+  }).catch((error: unknown) => {
+    if ((error as { code?: unknown }).code === 'EADDRINUSE') {
+      throw new UsageError(`port ${options.port} is in use (a Sentinel, or another redis-failover local?): choose another with --port`);
+    }
+    throw error;
   });
+  note(`answering on 127.0.0.1:${orchestrator.sentinelPort?.port}: SENTINEL FAILOVER <name>, SENTINEL GET-MASTER-ADDR-BY-NAME <name> (redis-cli -p ${orchestrator.sentinelPort?.port}, or Sentinel-aware clients)`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);

@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../lambdas/core/config.ts';
 import { FailoverRefusedError, HandoverAbortedError } from '../local/manual-failover.ts';
+import { SENTINEL_PORT } from '../local/orchestrator-client.ts';
 import { benchCommand } from './bench-command.ts';
 import { demoCommand } from './demo-command.ts';
 import { EXIT, UsageError } from './errors.ts';
@@ -21,6 +22,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       'events-file': { type: 'string' },
       'no-timestamps': { type: 'boolean' },
       coordinated: { type: 'boolean' },
+      port: { type: 'string', short: 'p' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -30,17 +32,18 @@ export async function main(argv: readonly string[]): Promise<number> {
     return command === undefined && !values.help ? EXIT.usage : EXIT.ok;
   }
   const output = { eventsFile: values['events-file'], timestamps: !values['no-timestamps'] };
+  const port = portOption(values.port);
   switch (command) {
     case 'failover': {
       const [name, ...extra] = rest;
       if (!name || extra.length > 0) throw new UsageError('usage: redis-failover failover <name> --config <file>');
       if (!values.config) throw new UsageError('failover needs --config <file>');
-      return failoverCommand({ name, configPath: values.config, coordinated: values.coordinated === true, ...output });
+      return failoverCommand({ name, configPath: values.config, coordinated: values.coordinated === true, port, ...output });
     }
     case 'local': {
       if (rest.length > 0) throw new UsageError('usage: redis-failover local --config <file>');
       if (!values.config) throw new UsageError('local needs --config <file>');
-      return localCommand({ configPath: values.config, ...output });
+      return localCommand({ configPath: values.config, port, ...output });
     }
     case 'demo':
       if (rest.length > 0) throw new UsageError('usage: redis-failover demo');
@@ -68,6 +71,13 @@ export async function runCli(argv: readonly string[]): Promise<void> {
       throw error;
     }
   }
+}
+
+function portOption(value: string | undefined): number {
+  if (value === undefined) return SENTINEL_PORT;
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port < 1 || port > 65535) throw new UsageError(`--port must be a port number from 1 to 65535 (got ${JSON.stringify(value)})`);
+  return port;
 }
 
 function isParseArgsError(error: unknown): boolean {

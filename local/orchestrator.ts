@@ -12,11 +12,12 @@ import type { FailoverInput } from '../lambdas/core/types.ts';
 import { executionName } from '../lambdas/core/workflow-state.ts';
 import type { VoterFaults } from '../lambdas/runtime/master-watch.ts';
 import type { ExecutionStatus, FailoverStarter } from '../lambdas/runtime/starter.ts';
-import { requestFailover, type FailoverStarted } from '../lambdas/runtime/failover-request.ts';
+import { FailoverRefused, requestFailover, type FailoverStarted } from '../lambdas/runtime/failover-request.ts';
 import { seedKnownReplicas } from '../lambdas/runtime/seed.ts';
 import { Voter } from '../lambdas/runtime/voter.ts';
 import { startDynalite, type LocalDynamo } from './dynalite.ts';
 import { unreachableWhen } from './faults.ts';
+import { SentinelPort, type FailoverAnswer } from './sentinel-port.ts';
 import { localStepDeps } from './step-deps.ts';
 import { LocalWorkflow, type LocalExecution, type StepHooks } from './workflow-runner.ts';
 
@@ -38,6 +39,11 @@ export interface OrchestratorOptions {
    * credentials: a password changed at run time is picked up without a restart.
    */
   readonly reloadConfig?: () => Config;
+  /**
+   * Answer Sentinel's commands (SENTINEL FAILOVER, GET-MASTER-ADDR-BY-NAME) on this loopback
+   * port; 0 picks a free one. @default - no port
+   */
+  readonly sentinelPort?: number;
 }
 
 /** Runs the workflow in this process; the execution name keeps one run per master and epoch. */
@@ -76,6 +82,8 @@ export class LocalOrchestrator {
     private readonly running: Promise<unknown>,
     private readonly request: (name: string) => Promise<FailoverStarted>,
     readonly config: Config,
+    /** Where Sentinel's commands are answered, when asked for. */
+    readonly sentinelPort: SentinelPort | null,
   ) {}
 
   /** SENTINEL FAILOVER <name>: through the voters' lease, refused with INPROG while one runs. */
@@ -84,10 +92,8 @@ export class LocalOrchestrator {
   }
 
   /** SENTINEL GET-MASTER-ADDR-BY-NAME: the master of record, null for an unknown name. */
-  async masterAddress(name: string): Promise<Address | null> {
-    if (!this.config.masters.some((m) => m.name === name)) return null;
-    const record = await this.store.getMaster(name);
-    return record ? { host: record.host, port: record.port } : null;
+  masterAddress(name: string): Promise<Address | null> {
+    return masterOfRecord(this.config, this.store, name);
   }
 
   /** Executions started so far, by name (`mymaster-1`). */
@@ -123,10 +129,12 @@ export class LocalOrchestrator {
           log,
         });
       });
-      const running = Promise.all(voters.map((voter) => voter.run()));
       const request = (name: string) =>
         requestFailover(name, { masters: config.masters, store, starter, publisher, linkOptions: stepDeps.linkOptions, now: () => Date.now() });
-      return new LocalOrchestrator(voters, store, starter, dynamo, running, request, config);
+      // Before the voters: a port in use fails the start with nothing left running.
+      const port = options.sentinelPort === undefined ? null : await SentinelPort.listen({ port: options.sentinelPort, handlers: sentinelHandlers(config, store, request) });
+      const running = Promise.all(voters.map((voter) => voter.run()));
+      return new LocalOrchestrator(voters, store, starter, dynamo, running, request, config, port);
     } catch (error) {
       await dynamo.stop();
       throw error;
@@ -135,9 +143,33 @@ export class LocalOrchestrator {
 
   /** Stops every voter, waits for running failovers to end, then stops the table. */
   async stop(): Promise<void> {
+    await this.sentinelPort?.close();
     for (const voter of this.voters) voter.stop();
     await this.running;
     await Promise.allSettled(this.starter.executions.values());
     await this.dynamo.stop();
   }
+}
+
+/** SENTINEL FAILOVER and GET-MASTER-ADDR-BY-NAME answered from the table, as Sentinel would. */
+function sentinelHandlers(config: Config, store: DynamoDbStore, request: (name: string) => Promise<FailoverStarted>) {
+  return {
+    masters: () => config.masters.map((m) => m.name),
+    masterAddress: (name: string) => masterOfRecord(config, store, name),
+    failover: async (name: string): Promise<FailoverAnswer> => {
+      try {
+        await request(name);
+        return { ok: true };
+      } catch (error) {
+        if (!(error instanceof FailoverRefused)) throw error;
+        return { ok: false, code: error.code === 'UNKNOWN' ? 'ERR' : error.code, message: error.detail };
+      }
+    },
+  };
+}
+
+async function masterOfRecord(config: Config, store: DynamoDbStore, name: string): Promise<Address | null> {
+  if (!config.masters.some((m) => m.name === name)) return null;
+  const record = await store.getMaster(name);
+  return record ? { host: record.host, port: record.port } : null;
 }

@@ -23,7 +23,8 @@ export class FailoverRefused extends Error {
   override readonly name = 'FailoverRefused';
   constructor(
     readonly code: RefusalCode,
-    detail: string,
+    /** The message without the code. */
+    readonly detail: string,
   ) {
     super(`${code} ${detail}`);
   }

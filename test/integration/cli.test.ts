@@ -129,16 +129,24 @@ describe('local and demo', () => {
     expect(run.stdout).toBe('');
   });
 
-  it('local runs until SIGTERM: +monitor, +slave, then stops cleanly with status 0', async () => {
+  it('local runs until SIGTERM: +monitor, +slave, answers failover from another process through its port, stops cleanly with status 0', async () => {
     servers = new RedisServers();
     const topology = await startTopology(servers, ports, { replicas: [{}] });
     const file = configFile('local.json', { probes: 2, masters: [{ ...master, port: topology.master.options.port, quorum: 2 }] });
-    const child = spawn(process.execPath, [BIN, 'local', '--config', file, '--no-timestamps'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const sentinelPort = String(await ports.take());
+    const child = spawn(process.execPath, [BIN, 'local', '--config', file, '--no-timestamps', '--port', sentinelPort], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
+    let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    let failover: Run;
+    let taken: Run;
     try {
-      await waitFor(() => stdout.includes('+slave '), { timeoutMs: 20_000, what: '+slave on stdout' });
+      await waitFor(() => stdout.includes('+slave ') && stderr.includes(`answering on 127.0.0.1:${sentinelPort}`), { timeoutMs: 20_000, what: '+slave and the port' });
+      // From another terminal: the request goes through the orchestrator, not behind its back.
+      failover = await cli('failover', 'mymaster', '--config', file, '--port', sentinelPort);
+      taken = await cli('local', '--config', file, '--port', sentinelPort);
     } finally {
       child.kill('SIGTERM');
     }
@@ -149,6 +157,13 @@ describe('local and demo', () => {
       `+monitor master mymaster 127.0.0.1 ${port} quorum 2`,
       `+slave slave 127.0.0.1:${replicaPort} 127.0.0.1 ${replicaPort} @ mymaster 127.0.0.1 ${port}`,
     ]);
+    expect(failover.code).toBe(0);
+    expect(failover.stderr).toContain(`mymaster: an orchestrator answers on 127.0.0.1:${sentinelPort}: asking it (SENTINEL FAILOVER mymaster)`);
+    expect(failover.stderr).toMatch(new RegExp(`mymaster: switched to 127\\.0\\.0\\.1:${replicaPort} \\(\\d+ ms after the request\\)`));
+    expect(stdout).toContain(`+elected-leader master mymaster 127.0.0.1 ${port}`);
+    expect(stdout).toContain(`+switch-master mymaster 127.0.0.1 ${port} 127.0.0.1 ${replicaPort}`);
+    expect(taken.code).toBe(2);
+    expect(taken.stderr.trim().split('\n').at(-1)).toBe(`redis-failover: port ${sentinelPort} is in use (a Sentinel, or another redis-failover local?): choose another with --port`);
   });
 
   it('demo exits 0 and its timeline shows every phase', async () => {

@@ -1,9 +1,11 @@
 /** SENTINEL FAILOVER through a running orchestrator: the voters' lease, INPROG, NOGOODSLAVE. */
+import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { FailoverRefused } from '../../lambdas/runtime/failover-request.ts';
 import type { RedisServer } from '../../local/redis-servers.ts';
 import { integrationLifecycle } from '../support/lifecycle.ts';
 import { orchestrate, types, waitForEvent, waitForTicks } from '../support/orchestrator.ts';
+import { waitFor } from '../../lambdas/core/wait.ts';
 import { infoOf, startTopology, waitFollowing } from '../support/topology.ts';
 
 const { ports, servers: freshServers } = integrationLifecycle();
@@ -101,5 +103,46 @@ describe('SENTINEL FAILOVER through the orchestrator', () => {
 
     expect(answer.message).toBe('UNKNOWN No such master with that name: "other" (known: mymaster)');
     expect(await running.orchestrator.masterAddress('other')).toBeNull();
+  });
+});
+
+describe("the orchestrator's Sentinel port", () => {
+  it('answers redis-cli style SENTINEL FAILOVER (OK, then -INPROG), and a Sentinel-aware client follows the failover', async () => {
+    const servers = freshServers();
+    const topology = await startTopology(servers, ports, { replicas: [{ replicaPriority: 10 }, { replicaPriority: 20 }] });
+    const [promoted] = topology.replicas as [RedisServer, RedisServer];
+    const held = gate();
+    const running = await orchestrate(topology, {}, { sentinelPort: 0, workflowHooks: () => ({ before: (state) => (state === 'SelectSlave' ? held.wait() : undefined) }) });
+    const port = running.orchestrator.sentinelPort!.port;
+    const admin = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    // What applications do: ask the Sentinel port for the master of `mymaster`, reconnect through it when dropped.
+    const app = new Redis({ sentinels: [{ host: '127.0.0.1', port }], name: 'mymaster', sentinelRetryStrategy: () => 50, maxRetriesPerRequest: 20 });
+    app.on('error', () => undefined); // reconnections are expected: the failover cuts it off
+    try {
+      await admin.connect();
+      await app.set('before', '1');
+      // Replication is asynchronous: a plain manual failover keeps what the replicas have (--coordinated waits for them).
+      expect(await app.call('WAIT', '2', '5000')).toBe(2);
+      expect(await admin.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', 'mymaster')).toEqual(['127.0.0.1', String(topology.master.options.port)]);
+
+      expect(await admin.call('SENTINEL', 'FAILOVER', 'mymaster')).toBe('OK');
+      await expect(admin.call('SENTINEL', 'FAILOVER', 'mymaster')).rejects.toThrow(/^INPROG Failover already in progress: mymaster-1 \(led by manual/);
+      await expect(admin.call('SENTINEL', 'FAILOVER', 'other')).rejects.toThrow(/^ERR No such master with that name: "other"/);
+      held.open();
+
+      await waitForEvent(running.events, '+switch-master');
+      expect(await admin.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', 'mymaster')).toEqual(['127.0.0.1', String(promoted.options.port)]);
+      // The failover cut the application off (CLIENT KILL); it asked the port again and writes to the new master.
+      await waitFor(async () => (await app.set('after', '1').then(() => true, () => false)) && (await infoOf(promoted)).role === 'master', { timeoutMs: 10_000, what: 'a write through the Sentinel-aware client' });
+      const direct = promoted.client();
+      try {
+        expect(await direct.mget('before', 'after')).toEqual(['1', '1']);
+      } finally {
+        direct.disconnect();
+      }
+    } finally {
+      admin.disconnect();
+      app.disconnect();
+    }
   });
 });

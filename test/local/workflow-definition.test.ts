@@ -31,14 +31,14 @@ function stepOfLogicalId(logicalId: string): StepKey | undefined {
   return STEP_KEYS.find((step) => new RegExp(`^Failover${pascal(step)}Function[0-9A-F]{8}$`).test(logicalId));
 }
 
-/** The probes (lib/probes.ts): functions of the stack that are not workflow steps. */
-const PROBE_LOGICAL_ID = /^FailoverProbesProbe\d+[0-9A-F]{8}$/;
+/** The probes (lib/probes.ts) and the failover request: functions of the stack that are not workflow steps. */
+const NOT_A_STEP = /^Failover(ProbesProbe\d+|RequestFailover)[0-9A-F]{8}$/;
 
 /** Each step's AWS::Lambda::Function in the template, by logical id, to the ARN the local runner gives its step. */
 function localArnsOf(template: CloudFormationTemplate): Map<string, string> {
   const arns = new Map<string, string>();
   for (const [logicalId, resource] of Object.entries(template.Resources)) {
-    if (resource.Type !== 'AWS::Lambda::Function' || PROBE_LOGICAL_ID.test(logicalId)) continue;
+    if (resource.Type !== 'AWS::Lambda::Function' || NOT_A_STEP.test(logicalId)) continue;
     const step = stepOfLogicalId(logicalId);
     if (!step) throw new Error(`function ${logicalId} belongs to no known step`);
     arns.set(logicalId, localFunctionArn(step));

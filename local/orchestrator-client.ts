@@ -1,0 +1,48 @@
+/**
+ * Talks to a running `redis-failover local` through its Sentinel port, so a manual failover
+ * asked from another terminal goes through the voters' lease instead of racing them.
+ */
+import { Redis } from 'ioredis';
+import type { Address } from '../lambdas/core/types.ts';
+
+/** The default port of `redis-failover local`: Sentinel's. */
+export const SENTINEL_PORT = 26379;
+
+export class OrchestratorClient {
+  private constructor(
+    private readonly client: Redis,
+    readonly port: number,
+  ) {}
+
+  /**
+   * The orchestrator answering on this loopback port, or null when nothing listens there or
+   * something else does (a real Sentinel does not say `redis_failover:1` in its INFO).
+   */
+  static async find(port: number): Promise<OrchestratorClient | null> {
+    const client = new Redis({ host: '127.0.0.1', port, lazyConnect: true, connectTimeout: 500, commandTimeout: 2000, enableReadyCheck: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      const info = String(await client.call('INFO'));
+      if (/^redis_failover:1\r?$/m.test(info)) return new OrchestratorClient(client, port);
+    } catch {
+      // nothing there, or not us
+    }
+    client.disconnect();
+    return null;
+  }
+
+  /** SENTINEL FAILOVER: resolves on OK; rejects with the orchestrator's one-line answer (INPROG, NOGOODSLAVE, ERR). */
+  async failover(name: string): Promise<void> {
+    await this.client.call('SENTINEL', 'FAILOVER', name);
+  }
+
+  async masterAddress(name: string): Promise<Address | null> {
+    const reply = (await this.client.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', name)) as [string, string] | null;
+    return reply ? { host: reply[0], port: Number(reply[1]) } : null;
+  }
+
+  close(): void {
+    this.client.disconnect();
+  }
+}

@@ -1,0 +1,288 @@
+import net from 'node:net';
+import type { Address } from '../lambdas/core/types.ts';
+
+/**
+ * A loopback port that speaks enough of Redis Sentinel's protocol (RESP2) for operators and clients:
+ * `redis-cli -p 26379 SENTINEL FAILOVER mymaster` asks the local orchestrator for a failover, and
+ * Sentinel-aware clients (ioredis with `sentinels` and `name`) find the current master through
+ * `SENTINEL GET-MASTER-ADDR-BY-NAME`. Anything else is refused with a message that says what is answered.
+ */
+
+/** What the orchestrator says to `SENTINEL FAILOVER`, mapped onto Sentinel's own error codes. */
+export type FailoverAnswer = { ok: true } | { ok: false; code: 'INPROG' | 'NOGOODSLAVE' | 'ERR'; message: string };
+
+export interface SentinelPortHandlers {
+  /** SENTINEL FAILOVER <name> */
+  failover(name: string): Promise<FailoverAnswer>;
+  /** SENTINEL GET-MASTER-ADDR-BY-NAME <name>: null when no such master */
+  masterAddress(name: string): Promise<Address | null>;
+  /** names of the monitored masters (INFO's sentinel_masters count) */
+  masters(): readonly string[];
+}
+
+export interface SentinelPortOptions {
+  readonly port: number;
+  /** @default '127.0.0.1' */
+  readonly host?: string;
+  readonly handlers: SentinelPortHandlers;
+}
+
+/** A listening Sentinel port; {@link close} stops it and drops every client. */
+export class SentinelPort {
+  private closing: Promise<void> | undefined;
+
+  private constructor(
+    private readonly server: net.Server,
+    private readonly sockets: Set<net.Socket>,
+    /** The bound port, also when 0 was asked. */
+    readonly port: number,
+  ) {}
+
+  static listen(options: SentinelPortOptions): Promise<SentinelPort> {
+    const sockets = new Set<net.Socket>();
+    // allowHalfOpen: a client that sends its commands and then shuts down its side
+    // (`printf ... | nc -N`) still gets its replies; we end our side once they are written.
+    const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
+      sockets.add(socket);
+      socket.once('close', () => sockets.delete(socket));
+      serve(socket, options.handlers);
+    });
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host: options.host ?? '127.0.0.1', port: options.port }, () => {
+        server.removeListener('error', reject);
+        // A failed accept must not take the orchestrator down with it.
+        server.on('error', () => undefined);
+        const address = server.address();
+        const port = typeof address === 'object' && address ? address.port : options.port;
+        resolve(new SentinelPort(server, sockets, port));
+      });
+    });
+  }
+
+  /** Stops listening and destroys every open client socket (idempotent). */
+  close(): Promise<void> {
+    this.closing ??= new Promise<void>((resolve) => {
+      // server.close() only waits for open connections; destroying them lets it finish now.
+      this.server.close(() => resolve());
+      for (const socket of this.sockets) socket.destroy();
+    });
+    return this.closing;
+  }
+}
+
+const UNKNOWN =
+  'this orchestrator answers PING, INFO, SENTINEL FAILOVER|GET-MASTER-ADDR-BY-NAME|SENTINELS|REPLICAS';
+
+/** One connection: parse what arrives, answer in order, swallow every socket error. */
+function serve(socket: net.Socket, handlers: SentinelPortHandlers): void {
+  let input: Buffer = Buffer.alloc(0);
+  // Handlers are async; chaining every reply on one promise keeps replies in request order.
+  let replies: Promise<void> = Promise.resolve();
+  // After QUIT or a protocol error the rest of the input is ignored, as Redis does.
+  let stopped = false;
+
+  const write = (reply: string): void => {
+    if (socket.writable) socket.write(reply);
+  };
+  const then = (step: () => Promise<void> | void): void => {
+    replies = replies.then(step).catch(() => undefined);
+  };
+  const finish = (): void => {
+    stopped = true;
+    input = Buffer.alloc(0);
+    // Destroy once the replies are flushed: a client that never closes its side must not hold the socket.
+    then(() => {
+      socket.end(() => socket.destroy());
+    });
+  };
+
+  socket.on('error', () => undefined);
+  socket.on('end', () => {
+    if (!stopped) finish();
+  });
+  socket.on('data', (chunk: Buffer) => {
+    if (stopped) return;
+    input = input.length === 0 ? chunk : Buffer.concat([input, chunk]);
+    let offset = 0;
+    for (;;) {
+      const parsed = parseCommand(input, offset);
+      if (parsed.kind === 'incomplete') break;
+      if (parsed.kind === 'error') {
+        then(() => write(error(`ERR Protocol error: ${parsed.message}`)));
+        finish();
+        return;
+      }
+      offset = parsed.next;
+      const args = parsed.args;
+      if (args.length === 0) continue; // an empty inline line or `*0`: nothing to answer
+      if (args[0]?.toUpperCase() === 'QUIT') {
+        then(() => write(simple('OK')));
+        finish();
+        return;
+      }
+      then(async () => write(await answer(args, handlers)));
+    }
+    input = input.subarray(offset);
+  });
+}
+
+/** The reply to one command; a handler that throws becomes `-ERR <message>`, never a crash. */
+async function answer(args: readonly string[], handlers: SentinelPortHandlers): Promise<string> {
+  const [command = '', subcommand = '', ...rest] = args;
+  try {
+    switch (command.toUpperCase()) {
+      case 'PING':
+        return args.length > 1 ? bulk(subcommand) : simple('PONG');
+      case 'INFO': {
+        const count = handlers.masters().length;
+        // redis_failover:1 is ours: it tells our own tools this is the orchestrator, not a real Sentinel.
+        return bulk(
+          `# Server\r\nredis_mode:sentinel\r\nredis_failover:1\r\n\r\n# Sentinel\r\nsentinel_masters:${count}\r\n`,
+        );
+      }
+      case 'CLIENT': // SETNAME, SETINFO from ioredis: accepted and forgotten
+        return simple('OK');
+      case 'SELECT':
+        return subcommand === '0' && args.length === 2 ? simple('OK') : error('ERR DB index is out of range');
+      case 'COMMAND': // redis-cli asks for command docs in interactive mode
+        return array([]);
+      case 'HELLO':
+        return error('NOPROTO unsupported protocol version');
+      case 'SENTINEL':
+        if (args.length < 2) return error(`ERR wrong number of arguments for 'sentinel' command`);
+        return await sentinel(subcommand, rest, handlers);
+      default:
+        return error(`ERR unknown command '${shown(command)}', ${UNKNOWN}`);
+    }
+  } catch (thrown) {
+    return error(`ERR ${thrown instanceof Error ? thrown.message : String(thrown)}`);
+  }
+}
+
+async function sentinel(subcommand: string, rest: readonly string[], handlers: SentinelPortHandlers): Promise<string> {
+  const name = subcommand.toUpperCase();
+  const known = ['FAILOVER', 'GET-MASTER-ADDR-BY-NAME', 'SENTINELS', 'REPLICAS', 'SLAVES'];
+  if (!known.includes(name)) return error(`ERR unknown command 'SENTINEL ${shown(subcommand)}', ${UNKNOWN}`);
+  const [master] = rest;
+  if (master === undefined || rest.length !== 1) {
+    return error(`ERR wrong number of arguments for 'sentinel|${subcommand.toLowerCase()}' command`);
+  }
+  switch (name) {
+    case 'FAILOVER': {
+      const outcome = await handlers.failover(master);
+      return outcome.ok ? simple('OK') : error(`${outcome.code} ${outcome.message}`);
+    }
+    case 'GET-MASTER-ADDR-BY-NAME': {
+      const address = await handlers.masterAddress(master);
+      return address ? array([bulk(address.host), bulk(String(address.port))]) : '*-1\r\n';
+    }
+    default:
+      // We are the only "sentinel", and replicas are the orchestrator's business: clients get none.
+      return array([]);
+  }
+}
+
+/** A client-supplied name as echoed in an error: one line, not too long. */
+function shown(text: string): string {
+  return text.length > 128 ? `${text.slice(0, 128)}...` : text;
+}
+
+// RESP2 replies. Simple strings and errors are one line, so CR/LF in a message become spaces.
+const oneLine = (text: string): string => text.replace(/[\r\n]+/g, ' ').trim();
+const simple = (text: string): string => `+${oneLine(text)}\r\n`;
+const error = (text: string): string => `-${oneLine(text)}\r\n`;
+const bulk = (text: string): string => `$${Buffer.byteLength(text)}\r\n${text}\r\n`;
+const array = (items: readonly string[]): string => `*${items.length}\r\n${items.join('')}`;
+
+/** What {@link parseCommand} found at an offset. */
+export type Parsed =
+  | { readonly kind: 'command'; readonly args: readonly string[]; /** offset after the command */ readonly next: number }
+  | Incomplete
+  | ProtocolError;
+type Incomplete = { readonly kind: 'incomplete' };
+type ProtocolError = { readonly kind: 'error'; readonly message: string };
+
+/** Inline commands (what `nc` sends) longer than this are refused, as Redis does. */
+const MAX_INLINE_BYTES = 64 * 1024;
+/** One multibulk command, all of it: nothing we answer comes near; the cap bounds what we buffer. */
+const MAX_COMMAND_BYTES = 1024 * 1024;
+const MAX_ARGS = 1024;
+/** `*<count>` and `$<length>` lines are short; a longer one is garbage, not a slow packet. */
+const MAX_HEADER_BYTES = 32;
+
+const INCOMPLETE: Incomplete = { kind: 'incomplete' };
+const CR = 0x0d;
+const LF = 0x0a;
+
+/**
+ * Parses one command starting at `offset`: a RESP multibulk (`*2\r\n$4\r\nPING\r\n…`) or an inline
+ * line (`PING\r\n`). `incomplete` means wait for more bytes; the caller keeps them and retries.
+ */
+export function parseCommand(buffer: Buffer, offset: number): Parsed {
+  if (offset >= buffer.length) return INCOMPLETE;
+  return buffer[offset] === 0x2a /* '*' */ ? parseMultibulk(buffer, offset) : parseInline(buffer, offset);
+}
+
+function parseInline(buffer: Buffer, offset: number): Parsed {
+  const end = buffer.indexOf(LF, offset);
+  if ((end === -1 ? buffer.length : end) - offset > MAX_INLINE_BYTES) return protocolError('too big inline request');
+  if (end === -1) return INCOMPLETE;
+  // Split on blanks only: Redis also honours quotes here, which no command we answer needs.
+  const args = buffer
+    .toString('utf8', offset, end)
+    .split(/[ \t\r]+/)
+    .filter((arg) => arg !== '');
+  return { kind: 'command', args, next: end + 1 };
+}
+
+function parseMultibulk(buffer: Buffer, offset: number): Parsed {
+  const header = readLine(buffer, offset);
+  if (header.kind !== 'line') return header;
+  const count = integer(header.text.slice(1));
+  if (count === null || count > MAX_ARGS) return protocolError('invalid multibulk length');
+  // Redis ignores `*0` and `*-1` from a client; so do we.
+  if (count <= 0) return { kind: 'command', args: [], next: header.next };
+
+  const args: string[] = [];
+  let position = header.next;
+  for (let i = 0; i < count; i++) {
+    const first = buffer[position];
+    if (first !== undefined && first !== 0x24 /* '$' */) {
+      return protocolError(`expected '$', got '${String.fromCharCode(first)}'`);
+    }
+    const line = readLine(buffer, position);
+    if (line.kind !== 'line') return line;
+    const length = integer(line.text.slice(1));
+    if (length === null || length < 0) return protocolError('invalid bulk length');
+    const end = line.next + length;
+    // Checked before waiting for the bytes, so a huge length never makes us buffer them.
+    if (end + 2 - offset > MAX_COMMAND_BYTES) return protocolError('command larger than 1 MB');
+    if (buffer.length < end + 2) return INCOMPLETE;
+    if (buffer[end] !== CR || buffer[end + 1] !== LF) return protocolError('bulk string not followed by CRLF');
+    args.push(buffer.toString('utf8', line.next, end));
+    position = end + 2;
+  }
+  return { kind: 'command', args, next: position };
+}
+
+/** A `*…` or `$…` line ending in CRLF. */
+function readLine(
+  buffer: Buffer,
+  offset: number,
+): { readonly kind: 'line'; readonly text: string; readonly next: number } | Incomplete | ProtocolError {
+  const end = buffer.indexOf('\r\n', offset);
+  if ((end === -1 ? buffer.length : end) - offset > MAX_HEADER_BYTES) {
+    return protocolError(buffer[offset] === 0x2a ? 'invalid multibulk length' : 'invalid bulk length');
+  }
+  if (end === -1) return INCOMPLETE;
+  return { kind: 'line', text: buffer.toString('latin1', offset, end), next: end + 2 };
+}
+
+function integer(text: string): number | null {
+  return /^-?\d{1,12}$/.test(text) ? Number(text) : null;
+}
+
+function protocolError(message: string): ProtocolError {
+  return { kind: 'error', message };
+}

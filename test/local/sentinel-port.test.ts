@@ -1,0 +1,409 @@
+import net from 'node:net';
+import { Redis } from 'ioredis';
+import { afterEach, describe, expect, it } from 'vitest';
+import { isPortFree } from '../../local/ports.ts';
+import { RedisServers, redisServerAvailable } from '../../local/redis-servers.ts';
+import { parseCommand, SentinelPort, type SentinelPortHandlers } from '../../local/sentinel-port.ts';
+import { testPorts } from '../support/ports.ts';
+
+const UNKNOWN = 'this orchestrator answers PING, INFO, SENTINEL FAILOVER|GET-MASTER-ADDR-BY-NAME|SENTINELS|REPLICAS';
+
+/** Everything a test opened, closed after it in reverse order (clients before the port). */
+const cleanups: Array<() => Promise<unknown> | void> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+function handlers(overrides: Partial<SentinelPortHandlers> = {}): SentinelPortHandlers {
+  return {
+    failover: () => Promise.resolve({ ok: true }),
+    masterAddress: (name) => Promise.resolve(name === 'mymaster' ? { host: '127.0.0.1', port: 6380 } : null),
+    masters: () => ['mymaster', 'other'],
+    ...overrides,
+  };
+}
+
+async function listen(overrides: Partial<SentinelPortHandlers> = {}): Promise<SentinelPort> {
+  const sentinel = await SentinelPort.listen({ port: 0, handlers: handlers(overrides) });
+  cleanups.push(() => sentinel.close());
+  return sentinel;
+}
+
+async function ioredis(sentinel: SentinelPort, enableReadyCheck = true): Promise<Redis> {
+  const redis = new Redis({
+    host: '127.0.0.1',
+    port: sentinel.port,
+    lazyConnect: true,
+    enableReadyCheck,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  redis.on('error', () => undefined);
+  cleanups.push(() => redis.disconnect());
+  await redis.connect(); // ioredis' ready check sends INFO: by default this already exercises it
+  return redis;
+}
+
+/** A promise the test settles by hand, to hold a handler in flight. */
+function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((done) => (resolve = done));
+  return { promise, resolve };
+}
+
+/** A bare TCP client: what `nc` does, byte for byte. */
+class RawClient {
+  private received = '';
+  private consumed = 0;
+  private ended = false;
+  private wake: (() => void) | undefined;
+  readonly closed: Promise<void>;
+
+  private constructor(private readonly socket: net.Socket) {
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => {
+      this.received += chunk.toString('latin1');
+      this.wake?.();
+    });
+    this.closed = new Promise((resolve) =>
+      socket.once('close', () => {
+        this.ended = true;
+        this.wake?.();
+        resolve();
+      }),
+    );
+  }
+
+  static connect(port: number): Promise<RawClient> {
+    return new Promise((resolve, reject) => {
+      const socket = net.connect({ host: '127.0.0.1', port }, () => {
+        socket.removeListener('error', reject);
+        socket.on('error', () => undefined);
+        const client = new RawClient(socket);
+        cleanups.push(() => {
+          client.socket.destroy();
+        });
+        resolve(client);
+      });
+      socket.once('error', reject);
+    });
+  }
+
+  send(data: string | Buffer): Promise<void> {
+    return new Promise((resolve, reject) => this.socket.write(data, (error) => (error ? reject(error) : resolve())));
+  }
+
+  /** Half-closes our side, as `nc -N` does after its input. */
+  end(): void {
+    this.socket.end();
+  }
+
+  /** The next `length` characters received, waiting for them (fewer when the server closes first). */
+  async next(length: number): Promise<string> {
+    while (this.received.length < this.consumed + length && !this.ended) {
+      await new Promise<void>((resolve) => (this.wake = resolve));
+    }
+    const text = this.received.slice(this.consumed, this.consumed + length);
+    this.consumed += text.length;
+    return text;
+  }
+
+  async expectReply(expected: string): Promise<void> {
+    expect(await this.next(expected.length)).toBe(expected);
+  }
+
+  /** Whatever arrives until the server closes the connection. */
+  async untilClosed(): Promise<string> {
+    await this.closed;
+    return this.received.slice(this.consumed);
+  }
+}
+
+describe('parseCommand', () => {
+  it('reads multibulk and inline commands, one after another in one buffer', () => {
+    const buffer = Buffer.from('*2\r\n$4\r\nINFO\r\n$0\r\n\r\nsentinel  failover\tmymaster\r\nPING\n\r\n*0\r\n');
+    const first = parseCommand(buffer, 0);
+    expect(first).toEqual({ kind: 'command', args: ['INFO', ''], next: 20 });
+    const second = parseCommand(buffer, 20);
+    expect(second).toMatchObject({ kind: 'command', args: ['sentinel', 'failover', 'mymaster'] });
+    const third = parseCommand(buffer, second.kind === 'command' ? second.next : -1);
+    expect(third).toMatchObject({ kind: 'command', args: ['PING'] });
+    const blank = parseCommand(buffer, third.kind === 'command' ? third.next : -1);
+    expect(blank).toMatchObject({ kind: 'command', args: [] });
+    const empty = parseCommand(buffer, blank.kind === 'command' ? blank.next : -1);
+    expect(empty).toEqual({ kind: 'command', args: [], next: buffer.length });
+    expect(parseCommand(buffer, buffer.length)).toEqual({ kind: 'incomplete' });
+  });
+
+  it('asks for more bytes on every strict prefix of a command, and counts bulk lengths in bytes', () => {
+    const command = Buffer.from('*3\r\n$8\r\nSENTINEL\r\n$8\r\nFAILOVER\r\n$7\r\nmaître\r\n');
+    for (let length = 1; length < command.length; length++) {
+      expect(parseCommand(command.subarray(0, length), 0)).toEqual({ kind: 'incomplete' });
+    }
+    expect(parseCommand(command, 0)).toEqual({
+      kind: 'command',
+      args: ['SENTINEL', 'FAILOVER', 'maître'],
+      next: command.length,
+    });
+    expect(parseCommand(Buffer.from('PING'), 0)).toEqual({ kind: 'incomplete' });
+  });
+
+  it.each([
+    ['*x\r\n', 'invalid multibulk length'],
+    ['*99999\r\n', 'invalid multibulk length'],
+    ['*1\r\n:5\r\n', "expected '$', got ':'"],
+    ['*1\r\n$-3\r\n', 'invalid bulk length'],
+    ['*1\r\n$abc\r\n', 'invalid bulk length'],
+    ['*1\r\n$2000000\r\n', 'command larger than 1 MB'],
+    ['*2\r\n$4\r\nPING\r\n$1048576\r\n', 'command larger than 1 MB'],
+    ['*1\r\n$1\r\nab\r\n', 'bulk string not followed by CRLF'],
+    [`*1\r\n$${'9'.repeat(40)}`, 'invalid bulk length'],
+    [`*${'1'.repeat(40)}`, 'invalid multibulk length'],
+    ['A'.repeat(64 * 1024 + 1), 'too big inline request'],
+  ])('refuses %#: %s', (input, message) => {
+    expect(parseCommand(Buffer.from(input), 0)).toEqual({ kind: 'error', message });
+  });
+});
+
+describe('SentinelPort through ioredis', () => {
+  it('answers PING and INFO, and reports the bound port when 0 was asked', async () => {
+    const sentinel = await listen();
+    expect(sentinel.port).toBeGreaterThan(0);
+    const redis = await ioredis(sentinel);
+    expect(await redis.ping()).toBe('PONG');
+    expect(await redis.call('ping', 'hello')).toBe('hello');
+    expect(await redis.info('server')).toBe(
+      '# Server\r\nredis_mode:sentinel\r\nredis_failover:1\r\n\r\n# Sentinel\r\nsentinel_masters:2\r\n',
+    );
+  });
+
+  it('passes SENTINEL FAILOVER to the handler and maps its refusals onto Sentinel error codes', async () => {
+    const asked: string[] = [];
+    const answers = [
+      { ok: true } as const,
+      { ok: false, code: 'INPROG', message: 'a failover is already in progress' } as const,
+      { ok: false, code: 'NOGOODSLAVE', message: 'no suitable replica\r\nto promote' } as const,
+      { ok: false, code: 'ERR', message: 'No such master with that name' } as const,
+    ];
+    const sentinel = await listen({
+      failover: (name) => {
+        asked.push(name);
+        return Promise.resolve(answers[asked.length - 1] ?? { ok: true });
+      },
+    });
+    const redis = await ioredis(sentinel);
+    expect(await redis.call('SENTINEL', 'FAILOVER', 'mymaster')).toBe('OK');
+    await expect(redis.call('sentinel', 'failover', 'mymaster')).rejects.toMatchObject({
+      message: 'INPROG a failover is already in progress',
+    });
+    await expect(redis.call('Sentinel', 'Failover', 'mymaster')).rejects.toMatchObject({
+      message: 'NOGOODSLAVE no suitable replica to promote',
+    });
+    await expect(redis.call('SENTINEL', 'FAILOVER', 'nope')).rejects.toMatchObject({
+      message: 'ERR No such master with that name',
+    });
+    expect(asked).toEqual(['mymaster', 'mymaster', 'mymaster', 'nope']);
+  });
+
+  it("answers GET-MASTER-ADDR-BY-NAME, SENTINELS and REPLICAS, and the commands clients send on connect", async () => {
+    const redis = await ioredis(await listen());
+    expect(await redis.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', 'mymaster')).toEqual(['127.0.0.1', '6380']);
+    expect(await redis.call('sentinel', 'get-master-addr-by-name', 'unknown')).toBeNull();
+    expect(await redis.call('SENTINEL', 'SENTINELS', 'mymaster')).toEqual([]);
+    expect(await redis.call('SENTINEL', 'REPLICAS', 'mymaster')).toEqual([]);
+    expect(await redis.call('SENTINEL', 'SLAVES', 'mymaster')).toEqual([]);
+    expect(await redis.call('CLIENT', 'SETNAME', 'tool')).toBe('OK');
+    expect(await redis.call('SELECT', '0')).toBe('OK');
+    await expect(redis.call('SELECT', '1')).rejects.toMatchObject({ message: 'ERR DB index is out of range' });
+    expect(await redis.call('COMMAND', 'DOCS')).toEqual([]);
+    await expect(redis.call('HELLO', '3')).rejects.toMatchObject({ message: 'NOPROTO unsupported protocol version' });
+  });
+
+  it('refuses unknown commands and wrong arities, saying what it answers', async () => {
+    const redis = await ioredis(await listen());
+    await expect(redis.call('GET', 'key')).rejects.toMatchObject({ message: `ERR unknown command 'GET', ${UNKNOWN}` });
+    await expect(redis.call('SENTINEL', 'MASTERS')).rejects.toMatchObject({
+      message: `ERR unknown command 'SENTINEL MASTERS', ${UNKNOWN}`,
+    });
+    await expect(redis.call('SENTINEL', 'FAILOVER')).rejects.toMatchObject({
+      message: "ERR wrong number of arguments for 'sentinel|failover' command",
+    });
+    await expect(redis.call('SENTINEL', 'get-master-addr-by-name', 'a', 'b')).rejects.toMatchObject({
+      message: "ERR wrong number of arguments for 'sentinel|get-master-addr-by-name' command",
+    });
+    await expect(redis.call('SENTINEL')).rejects.toMatchObject({
+      message: "ERR wrong number of arguments for 'sentinel' command",
+    });
+  });
+
+  it('turns a handler that throws or rejects into -ERR for that command only', async () => {
+    const redis = await ioredis(
+      await listen({
+        failover: () => {
+          throw new Error('store unreachable\nretry later');
+        },
+        masterAddress: () => Promise.reject(new Error('timed out')),
+        masters: () => {
+          throw new Error('not loaded');
+        },
+      }),
+      false, // the ready check's INFO would fail: that is the point of this test
+    );
+    await expect(redis.call('SENTINEL', 'FAILOVER', 'mymaster')).rejects.toMatchObject({
+      message: 'ERR store unreachable retry later',
+    });
+    await expect(redis.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', 'mymaster')).rejects.toMatchObject({
+      message: 'ERR timed out',
+    });
+    await expect(redis.call('INFO')).rejects.toMatchObject({ message: 'ERR not loaded' });
+    expect(await redis.ping()).toBe('PONG');
+  });
+
+  it('lets an ioredis client in Sentinel mode give up on a master it does not know', async () => {
+    const sentinel = await listen();
+    const redis = new Redis({
+      sentinels: [{ host: '127.0.0.1', port: sentinel.port }],
+      name: 'unknown',
+      lazyConnect: true,
+      sentinelRetryStrategy: () => null,
+      retryStrategy: () => null,
+    });
+    redis.on('error', () => undefined);
+    cleanups.push(() => redis.disconnect());
+    await expect(redis.connect()).rejects.toThrow(/All sentinels are unreachable/);
+  });
+});
+
+describe('SentinelPort over a raw socket', () => {
+  it('answers inline commands, pipelined in one packet, ignoring blank lines', async () => {
+    const client = await RawClient.connect((await listen()).port);
+    await client.send('PING\r\nsentinel get-master-addr-by-name mymaster\r\n\r\nSENTINEL FAILOVER mymaster\nnope\r\n');
+    await client.expectReply('+PONG\r\n');
+    await client.expectReply('*2\r\n$9\r\n127.0.0.1\r\n$4\r\n6380\r\n');
+    await client.expectReply('+OK\r\n');
+    await client.expectReply(`-ERR unknown command 'nope', ${UNKNOWN}\r\n`);
+  });
+
+  it('reassembles commands split across packets, byte by byte', async () => {
+    const client = await RawClient.connect((await listen()).port);
+    const pipeline = '*1\r\n$4\r\nPING\r\n*3\r\n$8\r\nSENTINEL\r\n$23\r\nGET-MASTER-ADDR-BY-NAME\r\n$7\r\nunknown\r\nPING\r\n';
+    for (const byte of Buffer.from(pipeline)) await client.send(Buffer.from([byte]));
+    await client.expectReply('+PONG\r\n*-1\r\n+PONG\r\n');
+  });
+
+  it('replies in request order while an earlier handler is still running', async () => {
+    const release = deferred<void>();
+    const called = deferred<void>();
+    const client = await RawClient.connect(
+      (
+        await listen({
+          failover: async () => {
+            called.resolve();
+            await release.promise;
+            return { ok: false, code: 'INPROG', message: 'busy' };
+          },
+        })
+      ).port,
+    );
+    await client.send('SENTINEL FAILOVER mymaster\r\nPING\r\nSENTINEL GET-MASTER-ADDR-BY-NAME other\r\n');
+    await called.promise;
+    release.resolve();
+    await client.expectReply('-INPROG busy\r\n+PONG\r\n*-1\r\n');
+  });
+
+  it('answers the commands before a protocol error, then the error, then closes', async () => {
+    const client = await RawClient.connect((await listen()).port);
+    await client.send('PING\r\n*1\r\n:5\r\nPING\r\n');
+    expect(await client.untilClosed()).toBe("+PONG\r\n-ERR Protocol error: expected '$', got ':'\r\n");
+  });
+
+  it('refuses a bulk longer than 1 MB without waiting for its bytes', async () => {
+    const sentinel = await listen();
+    const client = await RawClient.connect(sentinel.port);
+    await client.send('*2\r\n$4\r\nPING\r\n$5000000\r\nxxxx');
+    expect(await client.untilClosed()).toBe('-ERR Protocol error: command larger than 1 MB\r\n');
+    // Only that connection went: the port still answers.
+    const other = await RawClient.connect(sentinel.port);
+    await other.send('PING\r\n');
+    await other.expectReply('+PONG\r\n');
+  });
+
+  it('closes after QUIT, ignoring what follows it', async () => {
+    const client = await RawClient.connect((await listen()).port);
+    await client.send('PING\r\nQUIT\r\nPING\r\n');
+    expect(await client.untilClosed()).toBe('+PONG\r\n+OK\r\n');
+  });
+
+  it('still replies to a client that half-closes after sending (nc -N)', async () => {
+    const client = await RawClient.connect((await listen()).port);
+    await client.send('SENTINEL FAILOVER mymaster\r\n');
+    client.end();
+    expect(await client.untilClosed()).toBe('+OK\r\n');
+  });
+});
+
+describe('SentinelPort lifecycle', () => {
+  it('close() destroys open connections, even with a handler in flight, and frees the port', async () => {
+    const called = deferred<void>();
+    const sentinel = await SentinelPort.listen({
+      port: 0,
+      handlers: handlers({
+        failover: () => {
+          called.resolve();
+          return new Promise(() => undefined); // never answers
+        },
+      }),
+    });
+    const idle = await RawClient.connect(sentinel.port);
+    const busy = await RawClient.connect(sentinel.port);
+    await busy.send('SENTINEL FAILOVER mymaster\r\n');
+    await called.promise;
+
+    await sentinel.close();
+    await Promise.all([idle.closed, busy.closed]);
+    expect(await isPortFree(sentinel.port)).toBe(true);
+    await sentinel.close(); // twice: harmless
+  });
+
+  it('rejects listen() on a port already taken', async () => {
+    const first = await listen();
+    await expect(SentinelPort.listen({ port: first.port, handlers: handlers() })).rejects.toMatchObject({
+      code: 'EADDRINUSE',
+    });
+  });
+});
+
+describe.skipIf(!redisServerAvailable())('SentinelPort as the sentinel of an ioredis client', () => {
+  it('leads ioredis in Sentinel mode to the master the handler names', async () => {
+    const servers = new RedisServers();
+    cleanups.push(() => servers.stopAll());
+    const master = await servers.start({ port: await testPorts().take() });
+    const asked: string[] = [];
+    const sentinel = await listen({
+      masterAddress: (name) => {
+        asked.push(name);
+        return Promise.resolve(name === 'mymaster' ? master.address : null);
+      },
+    });
+
+    const redis = new Redis({
+      sentinels: [{ host: '127.0.0.1', port: sentinel.port }],
+      name: 'mymaster',
+      lazyConnect: true,
+      sentinelRetryStrategy: () => null,
+      retryStrategy: () => null,
+      maxRetriesPerRequest: 1,
+    });
+    redis.on('error', () => undefined);
+    cleanups.push(() => redis.disconnect());
+    await redis.connect();
+    expect(await redis.set('through-sentinel', 'yes')).toBe('OK');
+    expect(await redis.get('through-sentinel')).toBe('yes');
+    expect(asked).toEqual(['mymaster']);
+
+    // The write landed on that redis-server, not somewhere else.
+    const direct = master.client();
+    cleanups.push(() => direct.disconnect());
+    expect(await direct.get('through-sentinel')).toBe('yes');
+  });
+});
