@@ -124,12 +124,15 @@ export class RedisServer {
     clearTimeout(timer);
   }
 
-  /** Starts the same server again, same port and data directory (a reboot). */
-  async restart(): Promise<void> {
+  /**
+   * Starts the same server again, same port and data directory (a reboot). Returns once it
+   * answers PONG, or with `loading: true` as soon as it answers at all (-LOADING included).
+   */
+  async restart(options: { readonly loading?: boolean } = {}): Promise<void> {
     await this.stop();
     this.child = launch(this.options, this.dir);
     this.exited = new Promise((resolve) => this.child.once('exit', () => resolve()));
-    await waitUntilReady(this);
+    await waitUntilReady(this, options.loading ?? false);
   }
 }
 
@@ -210,7 +213,7 @@ function launch(options: RedisServerOptions, dir: string): ChildProcess {
   return spawn('redis-server', args, { stdio: 'ignore' });
 }
 
-async function waitUntilReady(server: RedisServer): Promise<void> {
+async function waitUntilReady(server: RedisServer, loadingIsReady = false): Promise<void> {
   const client = new Redis({
     host: '127.0.0.1',
     port: server.options.port,
@@ -228,7 +231,8 @@ async function waitUntilReady(server: RedisServer): Promise<void> {
         try {
           if (client.status !== 'ready') await client.connect();
           return (await client.ping()) === 'PONG';
-        } catch {
+        } catch (error) {
+          if (loadingIsReady && String(error).includes('LOADING')) return true;
           client.disconnect();
           return false;
         }

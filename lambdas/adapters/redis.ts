@@ -1,5 +1,6 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import { parseInfo } from '../core/info.ts';
+import type { PingReply } from '../core/detection.ts';
 import type { Address, ReplicationInfo } from '../core/types.ts';
 
 /** AUTH for every server of one master group (Sentinel's `auth-user` / `auth-pass`). */
@@ -127,11 +128,17 @@ export class RedisLink {
    * A lost connection throws {@link RedisUnreachableError}, so a polling link reconnects.
    */
   async ping(): Promise<boolean> {
+    return (await this.pingReply()) !== 'error';
+  }
+
+  /** PING's reply as Sentinel tells them apart: -LOADING matters after a master's reboot. */
+  async pingReply(): Promise<PingReply> {
     try {
-      return (await this.command<string>('PING')) === 'PONG';
+      return (await this.command<string>('PING')) === 'PONG' ? 'pong' : 'error';
     } catch (error) {
       if (error instanceof RedisUnreachableError || error instanceof RedisAuthError) throw error;
-      return ACCEPTABLE_PING_ERRORS.test(describe(error));
+      const code = ACCEPTABLE_PING_ERRORS.exec(describe(error))?.[1];
+      return code === 'LOADING' ? 'loading' : code === 'MASTERDOWN' ? 'masterdown' : 'error';
     }
   }
 

@@ -31,6 +31,12 @@ export interface ParseOptions {
 /** One master, every default filled and the password resolved. */
 export interface MasterConfig extends MasterRef, FailoverSettings {
   readonly quorum: number;
+  /**
+   * Sentinel's `master-reboot-down-after-period`: after the master restarts (a new run_id), how long
+   * it may answer -LOADING before it counts as down, so a replica holding the data takes over
+   * rather than clients waiting for a long load. 0: -LOADING is acceptable for ever (Sentinel's default).
+   */
+  readonly masterRebootDownAfterMs: number;
   readonly auth: MasterAuth | undefined;
   /** Sentinel's `known-replica` lines: lets a failover proceed when the master is already dead at start. */
   readonly knownReplicas: readonly Address[];
@@ -141,6 +147,7 @@ const masterSchema = z.strictObject({
   failoverTimeoutMs: intAtLeast(1).default(180_000),
   parallelSyncs: intAtLeast(1).default(1),
   waitStartSeconds: intAtLeast(0).default(0),
+  masterRebootDownAfterMs: intAtLeast(0).default(0),
   auth: authSchema.optional(),
   knownReplicas: z.array(replicaSchema).default([]),
 });
@@ -225,6 +232,7 @@ export function parseConfig(raw: unknown, source = 'config', options: ParseOptio
       failoverTimeoutMs: m.failoverTimeoutMs,
       parallelSyncs: m.parallelSyncs,
       waitStartSeconds: m.waitStartSeconds,
+      masterRebootDownAfterMs: m.masterRebootDownAfterMs,
       auth: resolveAuth(m, i, source, options),
       knownReplicas: m.knownReplicas,
     })),

@@ -15,10 +15,17 @@ export const INFO_PERIOD_MS = 10_000;
 /** A vote is counted only this long after it was written, unless refreshed (Sentinel: about 5 s). */
 export const VOTE_VALIDITY_MS = 5_000;
 
+/** A PING reply as Sentinel classifies it: the last three count as "alive". */
+export type PingReply = 'error' | 'pong' | 'loading' | 'masterdown';
+
 /** What one voter has seen of one instance. */
 export interface InstanceWatch {
   /** Last acceptable PING reply (PONG, -LOADING, -MASTERDOWN); the watch's start before any. */
   readonly lastAcceptableReplyAt: number;
+  /** The run_id INFO last reported: a new one means the server restarted. */
+  readonly runId: string | null;
+  /** Since when the master has been rebooting (a new run_id, no PONG yet), when master-reboot-down-after-period is set. */
+  readonly rebootSince: number | null;
   /** Role the last INFO reported, and since when it has reported it. */
   readonly reportedRole: 'master' | 'slave' | 'unknown';
   readonly roleSince: number;
@@ -27,11 +34,23 @@ export interface InstanceWatch {
 }
 
 export function newWatch(now: number): InstanceWatch {
-  return { lastAcceptableReplyAt: now, reportedRole: 'unknown', roleSince: now, sdownSince: null };
+  return { lastAcceptableReplyAt: now, runId: null, rebootSince: null, reportedRole: 'unknown', roleSince: now, sdownSince: null };
 }
 
-export function onPingReply(watch: InstanceWatch, acceptable: boolean, now: number): InstanceWatch {
-  return acceptable ? { ...watch, lastAcceptableReplyAt: now } : watch;
+/** A PONG also ends a reboot: the server has loaded its dataset. */
+export function onPingReply(watch: InstanceWatch, reply: PingReply, now: number): InstanceWatch {
+  if (reply === 'error') return watch;
+  return { ...watch, lastAcceptableReplyAt: now, rebootSince: reply === 'pong' ? null : watch.rebootSince };
+}
+
+/**
+ * INFO's run_id. A different one than before is a restart: `+reboot` (said for any instance), and
+ * for the master, when `trackReboot`, the start of the period its -LOADING replies are accepted.
+ */
+export function onRunId(watch: InstanceWatch, runId: string | null, now: number, trackReboot: boolean): { watch: InstanceWatch; rebooted: boolean } {
+  if (runId === null || runId === watch.runId) return { watch, rebooted: false };
+  const rebooted = watch.runId !== null;
+  return { watch: { ...watch, runId, rebootSince: rebooted && trackReboot ? now : watch.rebootSince }, rebooted };
 }
 
 export function onInfoRole(watch: InstanceWatch, role: InstanceWatch['reportedRole'], now: number): InstanceWatch {
@@ -44,9 +63,11 @@ export interface SdownRules {
   readonly expectMaster: boolean;
   /** @default INFO_PERIOD_MS */
   readonly infoPeriodMs?: number;
+  /** master-reboot-down-after-period; 0 or absent: a rebooting master's -LOADING is acceptable for ever. */
+  readonly masterRebootDownAfterMs?: number;
 }
 
-export type SdownReason = 'no-reply' | 'reports-slave';
+export type SdownReason = 'no-reply' | 'reports-slave' | 'reboot-loading';
 
 export interface SdownVerdict {
   readonly watch: InstanceWatch;
@@ -56,14 +77,18 @@ export interface SdownVerdict {
 }
 
 /**
- * SDOWN when no acceptable reply came for longer than down-after, or when the master of
- * record has reported role:slave for longer than down-after + 2 × the INFO period.
+ * SDOWN when no acceptable reply came for longer than down-after, when the master of record
+ * has reported role:slave for longer than down-after + 2 × the INFO period, or when it has been
+ * rebooting (new run_id, -LOADING, no PONG) for longer than master-reboot-down-after-period.
  */
 export function evaluateSdown(watch: InstanceWatch, now: number, rules: SdownRules): SdownVerdict {
   const infoPeriod = rules.infoPeriodMs ?? INFO_PERIOD_MS;
   let reason: SdownReason | null = null;
   if (now - watch.lastAcceptableReplyAt > rules.downAfterMs) reason = 'no-reply';
   else if (rules.expectMaster && watch.reportedRole === 'slave' && now - watch.roleSince > rules.downAfterMs + 2 * infoPeriod) reason = 'reports-slave';
+  else if (rules.expectMaster && rules.masterRebootDownAfterMs && watch.rebootSince !== null && now - watch.rebootSince > rules.masterRebootDownAfterMs) {
+    reason = 'reboot-loading';
+  }
 
   if (reason && watch.sdownSince === null) return { watch: { ...watch, sdownSince: now }, event: '+sdown', reason };
   if (!reason && watch.sdownSince !== null) return { watch: { ...watch, sdownSince: null }, event: '-sdown', reason: null };

@@ -34,6 +34,7 @@ export const SENTINEL_EVENTS = [
   '+switch-master',
   '+convert-to-slave',
   '+fix-slave-config',
+  '+reboot',
   '+slave',
   '+monitor',
 ] as const;

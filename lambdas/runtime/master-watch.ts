@@ -15,6 +15,7 @@ import {
   newWatch,
   onInfoRole,
   onPingReply,
+  onRunId,
   pingPeriodMs,
   VOTE_VALIDITY_MS,
   type InstanceWatch,
@@ -121,7 +122,12 @@ export class MasterWatch {
     const events: SentinelEvent[] = [];
     for (const instance of this.instances.values()) {
       const isMaster = sameAddress(instance.address, record);
-      const verdict = evaluateSdown(instance.watch, now, { downAfterMs: this.config.downAfterMs, expectMaster: isMaster, infoPeriodMs: INFO_PERIOD_MS });
+      const verdict = evaluateSdown(instance.watch, now, {
+        downAfterMs: this.config.downAfterMs,
+        expectMaster: isMaster,
+        infoPeriodMs: INFO_PERIOD_MS,
+        masterRebootDownAfterMs: this.config.masterRebootDownAfterMs,
+      });
       instance.watch = verdict.watch;
       if (verdict.event) events.push(isMaster ? masterEvent(verdict.event, this.ref()) : replicaEvent(verdict.event, instance.address, this.ref()));
     }
@@ -200,9 +206,9 @@ export class MasterWatch {
       instance.pinging = true;
       instance.lastPingAt = now;
       void instance.link
-        .use((l) => l.ping())
-        .then((ok) => {
-          instance.watch = onPingReply(instance.watch, ok === true, this.deps.now());
+        .use((l) => l.pingReply())
+        .then((reply) => {
+          instance.watch = onPingReply(instance.watch, reply ?? 'error', this.deps.now());
           this.reportUnresolvable(instance);
         })
         .catch(() => undefined)
@@ -216,8 +222,12 @@ export class MasterWatch {
         .then(async (info) => {
           if (!info) return;
           instance.info = info;
-          instance.watch = onInfoRole(instance.watch, info.role, this.deps.now());
-          if (this.record && sameAddress(instance.address, this.record) && info.role === 'master') await this.discover(info);
+          const now = this.deps.now();
+          const isMaster = this.record !== null && sameAddress(instance.address, this.record);
+          const seen = onRunId(onInfoRole(instance.watch, info.role, now), info.runId, now, isMaster && this.config.masterRebootDownAfterMs > 0);
+          instance.watch = seen.watch;
+          if (seen.rebooted) await this.publish([isMaster ? masterEvent('+reboot', this.ref()) : replicaEvent('+reboot', instance.address, this.ref())]);
+          if (isMaster && info.role === 'master') await this.discover(info);
         })
         .catch((error: unknown) => this.deps.log?.(`${this.config.name}: INFO of ${addressKey(instance.address)} failed: ${String(error)}`))
         .finally(() => (instance.infoing = false));

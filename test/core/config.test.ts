@@ -41,6 +41,7 @@ describe('parseConfig: accepted input', () => {
           failoverTimeoutMs: 180000,
           parallelSyncs: 1,
           waitStartSeconds: 0,
+          masterRebootDownAfterMs: 0,
           auth: undefined,
           knownReplicas: [],
         },

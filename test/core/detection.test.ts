@@ -8,6 +8,7 @@ import {
   newWatch,
   onInfoRole,
   onPingReply,
+  onRunId,
   pingPeriodMs,
   type VoteView,
 } from '../../lambdas/core/detection.ts';
@@ -27,7 +28,7 @@ describe('SDOWN', () => {
   it('holds no opinion while acceptable replies keep coming', () => {
     let watch = newWatch(0);
     for (let t = 100; t <= 5000; t += 100) {
-      watch = onPingReply(watch, true, t);
+      watch = onPingReply(watch, 'pong', t);
       const verdict = evaluateSdown(watch, t, master);
       expect(verdict.event).toBeNull();
       watch = verdict.watch;
@@ -36,7 +37,7 @@ describe('SDOWN', () => {
   });
 
   it('declares +sdown only when no acceptable reply came for longer than down-after', () => {
-    const watch = onPingReply(newWatch(0), true, 1000);
+    const watch = onPingReply(newWatch(0), 'pong', 1000);
     expect(evaluateSdown(watch, 2000, master).event).toBeNull();
     const down = evaluateSdown(watch, 2001, master);
     expect(down).toMatchObject({ event: '+sdown', reason: 'no-reply' });
@@ -44,9 +45,9 @@ describe('SDOWN', () => {
   });
 
   it('counts an unacceptable reply (an error) as no reply', () => {
-    let watch = onPingReply(newWatch(0), true, 0);
-    watch = onPingReply(watch, false, 900);
-    watch = onPingReply(watch, false, 1500);
+    let watch = onPingReply(newWatch(0), 'pong', 0);
+    watch = onPingReply(watch, 'error', 900);
+    watch = onPingReply(watch, 'error', 1500);
     expect(evaluateSdown(watch, 1001, master).event).toBe('+sdown');
   });
 
@@ -56,7 +57,7 @@ describe('SDOWN', () => {
     verdict = evaluateSdown(verdict.watch, 1600, master);
     expect(verdict.event).toBeNull();
     expect(verdict.watch.sdownSince).toBe(1500);
-    verdict = evaluateSdown(onPingReply(verdict.watch, true, 1700), 1700, master);
+    verdict = evaluateSdown(onPingReply(verdict.watch, 'pong', 1700), 1700, master);
     expect(verdict).toMatchObject({ event: '-sdown', reason: null });
     expect(verdict.watch.sdownSince).toBeNull();
   });
@@ -65,15 +66,15 @@ describe('SDOWN', () => {
     let watch = onInfoRole(newWatch(0), 'master', 0);
     watch = onInfoRole(watch, 'slave', 1000);
     const limit = 1000 + master.downAfterMs + 2 * INFO_PERIOD_MS;
-    watch = onPingReply(watch, true, limit);
+    watch = onPingReply(watch, 'pong', limit);
     expect(evaluateSdown(watch, limit, master).event).toBeNull();
-    watch = onPingReply(watch, true, limit + 1);
+    watch = onPingReply(watch, 'pong', limit + 1);
     expect(evaluateSdown(watch, limit + 1, master)).toMatchObject({ event: '+sdown', reason: 'reports-slave' });
   });
 
   it('does not hold a replica down for reporting role:slave', () => {
     let watch = onInfoRole(newWatch(0), 'slave', 0);
-    watch = onPingReply(watch, true, 60_000);
+    watch = onPingReply(watch, 'pong', 60_000);
     expect(evaluateSdown(watch, 60_000, { ...master, expectMaster: false }).event).toBeNull();
   });
 
@@ -81,6 +82,35 @@ describe('SDOWN', () => {
     const watch = onInfoRole(newWatch(0), 'slave', 100);
     expect(onInfoRole(watch, 'slave', 5000).roleSince).toBe(100);
     expect(onInfoRole(watch, 'master', 5000).roleSince).toBe(5000);
+  });
+});
+
+describe('master reboot (master-reboot-down-after-period)', () => {
+  const rules = { ...master, masterRebootDownAfterMs: 3000 };
+  const rebooted = (trackReboot: boolean) => onRunId(onRunId(newWatch(0), 'a'.repeat(40), 0, trackReboot).watch, 'b'.repeat(40), 100, trackReboot);
+
+  it('says +reboot when the run_id changes, not when it is first seen', () => {
+    expect(onRunId(newWatch(0), 'a'.repeat(40), 0, true).rebooted).toBe(false);
+    expect(rebooted(true).rebooted).toBe(true);
+    expect(rebooted(true).watch.rebootSince).toBe(100);
+    expect(rebooted(false)).toMatchObject({ rebooted: true, watch: { rebootSince: null } });
+  });
+
+  it('takes -LOADING after a reboot as alive for the period only, then holds the master SDOWN', () => {
+    let watch = rebooted(true).watch;
+    for (let t = 200; t <= 3100; t += 100) watch = onPingReply(watch, 'loading', t);
+    expect(evaluateSdown(watch, 3100, rules).event).toBeNull();
+    watch = onPingReply(watch, 'loading', 3200);
+    expect(evaluateSdown(watch, 3200, rules)).toMatchObject({ event: '+sdown', reason: 'reboot-loading' });
+  });
+
+  it('ends the reboot at the first PONG, and never applies to a replica or with the period at 0', () => {
+    const loaded = onPingReply(onPingReply(rebooted(true).watch, 'loading', 200), 'pong', 300);
+    expect(loaded.rebootSince).toBeNull();
+    expect(evaluateSdown(loaded, 5000, rules).reason).toBe('no-reply'); // only the missing replies since
+    const loading = onPingReply(rebooted(true).watch, 'loading', 4000);
+    expect(evaluateSdown(loading, 4000, { ...rules, expectMaster: false }).event).toBeNull();
+    expect(evaluateSdown(loading, 4000, { ...rules, masterRebootDownAfterMs: 0 }).event).toBeNull();
   });
 });
 

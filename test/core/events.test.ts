@@ -16,7 +16,7 @@ const line = (e: Parameters<typeof formatEventLine>[0]) => formatEventLine(e, fa
 
 describe('SENTINEL_EVENTS', () => {
   it('lists every event of the reference table once', () => {
-    expect(SENTINEL_EVENTS).toHaveLength(29);
+    expect(SENTINEL_EVENTS).toHaveLength(30);
     expect(new Set(SENTINEL_EVENTS).size).toBe(SENTINEL_EVENTS.length);
     for (const name of ['+sdown', '+odown', '+new-epoch', '+selected-slave', '-failover-abort-slave-timeout', '+slave-reconf-sent-be', '+switch-master', '+monitor']) {
       expect(SENTINEL_EVENTS).toContain(name);
@@ -25,6 +25,11 @@ describe('SENTINEL_EVENTS', () => {
 });
 
 describe('messages (the examples in reference/sentinel.md)', () => {
+  it('+reboot names the restarted instance as %@ does', () => {
+    expect(line(masterEvent('+reboot', master, { now }))).toBe('+reboot master mymaster 10.0.0.1 6379');
+    expect(line(replicaEvent('+reboot', { host: '10.0.0.2', port: 6379 }, master))).toBe('+reboot slave 10.0.0.2:6379 10.0.0.2 6379 @ mymaster 10.0.0.1 6379');
+  });
+
   it('+sdown master mymaster 10.0.0.1 6379', () => {
     expect(line(masterEvent('+sdown', master, { now }))).toBe('+sdown master mymaster 10.0.0.1 6379');
   });

@@ -8,7 +8,7 @@ import { MemoryPublisher } from '../../lambdas/adapters/publisher.ts';
 import { parseConfig } from '../../lambdas/core/config.ts';
 import { LocalOrchestrator } from '../../local/orchestrator.ts';
 import { integrationLifecycle } from '../support/lifecycle.ts';
-import { infoOf, startTopology, waitFollowing } from '../support/topology.ts';
+import { countKeys, infoOf, startTopology, waitFollowing, writeKeys } from '../support/topology.ts';
 
 const { ports, servers: freshServers } = integrationLifecycle();
 
@@ -44,6 +44,51 @@ describe('SDOWN causes', () => {
     const switched = await waitForEvent(running.events, '+switch-master');
 
     expect(switched.detail.newMaster).toEqual(promoted.address);
+  });
+});
+
+describe('master reboot in a very short time (master-reboot-down-after-period)', () => {
+  /** A master that restarts at once but then loads its dataset for about 2 s, answering -LOADING. */
+  async function slowLoadingMaster() {
+    const servers = freshServers();
+    const topology = await startTopology(servers, ports, {
+      // 1 ms per key, and a -LOADING reply between every KB loaded: a long load, visible from outside.
+      masterExtra: [['key-load-delay', '1000'], ['loading-process-events-interval-bytes', '1024']],
+      replicas: [{ replicaPriority: 10 }, { replicaPriority: 20 }],
+    });
+    await writeKeys(topology.master, 2000, 2);
+    const admin = topology.master.client();
+    await admin.call('SAVE');
+    admin.disconnect();
+    return topology;
+  }
+
+  it('fails over a master that rebooted and keeps answering -LOADING past the period', async () => {
+    const topology = await slowLoadingMaster();
+    const [promoted] = topology.replicas as [RedisServer, RedisServer];
+    // down-after far longer than the restart: only the reboot rule can call it down.
+    const running = await orchestrate(topology, { downAfterMs: 5000, masterRebootDownAfterMs: 500 });
+
+    await topology.master.restart({ loading: true });
+    const reboot = await waitForEvent(running.events, '+reboot');
+    const switched = await waitForEvent(running.events, '+switch-master');
+
+    expect(reboot.message).toBe(`master mymaster 127.0.0.1 ${topology.master.options.port}`);
+    expect(switched.detail.newMaster).toEqual(promoted.address);
+    expect(await countKeys(promoted, 2000)).toBe(2000);
+  });
+
+  it('waits for the load when the period is 0 (Sentinel\'s default): +reboot, and no failover', async () => {
+    const topology = await slowLoadingMaster();
+    const running = await orchestrate(topology, { downAfterMs: 5000 });
+
+    await topology.master.restart({ loading: true });
+    await waitForEvent(running.events, '+reboot');
+    await waitFor(async () => !(await infoOf(topology.master).then((i) => i.loading, () => true)), { timeoutMs: 15_000, what: 'the master to finish loading' });
+    await waitForTicks(running, 10);
+
+    expect(types(running.events).filter((t) => t === '+sdown' || t === '+odown' || t === '+try-failover')).toEqual([]);
+    expect((await infoOf(topology.master)).role).toBe('master');
   });
 });
 
