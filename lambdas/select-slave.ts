@@ -6,6 +6,7 @@ import type { FailoverState, ReconfTarget, SelectionOutput } from './core/workfl
 import { awsDeps } from './runtime/aws.ts';
 import { failoverEventContext, type StepDeps } from './runtime/deps.ts';
 import { observeReplica } from './runtime/observe.ts';
+import type { PromotedAddress, ReplicaObservation } from './core/types.ts';
 
 export async function run(state: FailoverState, deps: StepDeps): Promise<SelectionOutput> {
   const { master } = state;
@@ -18,7 +19,7 @@ export async function run(state: FailoverState, deps: StepDeps): Promise<Selecti
   const observations = await Promise.all(replicas.map((address) => observeReplica(address, options)));
   const now = deps.now();
   const result = selectReplica(observations, { now, masterDownSince: state.masterDownSince, downAfterMs: state.settings.downAfterMs });
-  const resumed = state.resumePromoted ? observations.find((o) => sameAddress(o.address, state.resumePromoted!) && o.info?.role === 'master') : undefined;
+  const resumed = resumedPromotion(state.resumePromoted ?? null, observations);
   const chosen = resumed ?? result.chosen;
   if (!chosen) {
     // AbortNoGoodSlave publishes the abort: the workflow, not this step, decides the path.
@@ -32,6 +33,20 @@ export async function run(state: FailoverState, deps: StepDeps): Promise<Selecti
   ]);
   const others = replicas.filter((address) => !sameAddress(address, chosen.address)).map((address): ReconfTarget => ({ ...address, role: 'replica' }));
   return { found: true, promoted: chosen.address, promotedRunId: chosen.info?.runId ?? null, others, rejected: result.rejected, selectedAt: now };
+}
+
+/**
+ * The replica an earlier epoch promoted, if it still leads: role:master and, when its run_id was
+ * recorded, the same run_id. A restart in between (a new run_id, often an empty dataset that its
+ * rewritten config now makes a master) is not resumed: a replica holding the data is selected,
+ * and the restarted server is re-pointed with the others.
+ */
+function resumedPromotion(promoted: PromotedAddress | null, observations: readonly ReplicaObservation[]): ReplicaObservation | undefined {
+  if (!promoted) return undefined;
+  const seen = observations.find((o) => sameAddress(o.address, promoted));
+  if (seen?.info?.role !== 'master') return undefined;
+  if (promoted.runId && seen.info.runId !== promoted.runId) return undefined;
+  return seen;
 }
 
 /**

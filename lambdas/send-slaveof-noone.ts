@@ -8,16 +8,19 @@ import { pollWithin } from './runtime/poll.ts';
 import { requireSelection } from './runtime/require.ts';
 
 export async function run(state: FailoverState, deps: StepDeps): Promise<PromotionOutput> {
-  const { promoted, selectedAt } = requireSelection(state);
+  const { promoted, promotedRunId, selectedAt } = requireSelection(state);
   const options = await deps.linkOptions(state.master.name);
   // Written before the command: if this leader dies right after sending, the next epoch knows whom it promoted.
-  await deps.store?.recordPromotion(state.master.name, { epoch: state.epoch, promoted });
+  await deps.store?.recordPromotion(state.master.name, { epoch: state.epoch, promoted, runId: promotedRunId });
   // Sentinel keeps trying while the replica is unreachable, until failover-timeout.
   const outcome = await pollWithin(deps, selectedAt + state.settings.failoverTimeoutMs, async () => {
     try {
       return await withRedis(promoted, options, async (link) => {
+        const info = await link.info();
+        // Restarted since selection: another server at that address, maybe empty. Never promote it; the epoch times out.
+        if (promotedRunId !== null && info.runId !== null && info.runId !== promotedRunId) return undefined;
         // Idempotent: a retried step must not send again (CLIENT KILL would drop clients already on the new master).
-        if ((await link.info()).role !== 'master') await link.promote();
+        if (info.role !== 'master') await link.promote();
         return true;
       });
     } catch (error) {

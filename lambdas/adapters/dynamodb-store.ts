@@ -156,8 +156,8 @@ export class DynamoDbStore implements FailoverStore {
     throw new StaleEpochError(`completeFailover ${name} epoch ${epoch}: the record is at epoch ${record.epoch} with ${holder}; master not switched`);
   }
 
-  async recordPromotion(name: string, args: { epoch: number; promoted: Address }): Promise<MasterRecord> {
-    const promoted: PromotedReplica = { epoch: args.epoch, host: args.promoted.host, port: args.promoted.port };
+  async recordPromotion(name: string, args: { epoch: number; promoted: Address; runId: string | null }): Promise<MasterRecord> {
+    const promoted: PromotedReplica = { epoch: args.epoch, host: args.promoted.host, port: args.promoted.port, runId: args.runId };
     try {
       return await this.#updateHeldLease(name, args.epoch, {
         UpdateExpression: 'SET #promoted = :promoted',
@@ -351,7 +351,7 @@ function toLease(item: Item): FailoverLease {
 }
 
 function toPromoted(item: Item): PromotedReplica {
-  return { epoch: num(item, 'epoch'), host: str(item, 'host'), port: num(item, 'port') };
+  return { epoch: num(item, 'epoch'), host: str(item, 'host'), port: num(item, 'port'), runId: strOrNull(item, 'runId') };
 }
 
 function toVote(item: Item): Vote {

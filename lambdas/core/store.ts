@@ -42,6 +42,8 @@ export interface MasterRecord {
 
 export interface PromotedReplica extends Address {
   epoch: number;
+  /** Its run_id at selection: the same address after a restart is a different server (maybe empty). */
+  runId: string | null;
 }
 
 /** One voter's opinion of a master. Expiry is checked in code, never by TTL. */
@@ -98,7 +100,7 @@ export interface FailoverStore {
   /** The workflow's last step: conditional on failover.epoch === epoch (or already switched to newMaster at that epoch: idempotent, returns the record): master address := newMaster, failover := null, switchedAt := now. Throws a clear error if another epoch holds the record. */
   completeFailover(name: string, args: { epoch: number; newMaster: Address; now: number }): Promise<MasterRecord>;
   /** SendSlaveofNoOne: remember the promoted replica, conditional on failover.epoch === epoch. Idempotent. */
-  recordPromotion(name: string, args: { epoch: number; promoted: Address }): Promise<MasterRecord>;
+  recordPromotion(name: string, args: { epoch: number; promoted: Address; runId: string | null }): Promise<MasterRecord>;
   /** An aborted failover: conditional on failover.epoch === epoch; failover := null (lastFailoverStartedAt stays, so the 2× timeout block applies). Idempotent. */
   abortFailover(name: string, args: { epoch: number }): Promise<MasterRecord>;
 }

@@ -44,9 +44,14 @@ export interface FailoverInput {
   readonly manual: boolean;
   /**
    * A replica an earlier, unfinished epoch already sent REPLICAOF NO ONE to. If it reports
-   * role:master, this failover resumes with it instead of making a second master.
+   * role:master with the same run_id, this failover resumes with it instead of making a second master.
    */
-  readonly resumePromoted?: Address | null;
+  readonly resumePromoted?: PromotedAddress | null;
+}
+
+/** A promoted replica and the run_id it had when selected: a restarted server (new run_id) is not it any more. */
+export interface PromotedAddress extends Address {
+  readonly runId?: string | null;
 }
 
 /** One replica as seen by the leader at selection time. */

@@ -85,7 +85,7 @@ export async function leadFailover(candidacy: Candidacy, deps: LeadershipDeps): 
     masterDownSince: candidacy.masterDownSince,
     manual: candidacy.manual,
     // A failover that died after REPLICAOF NO ONE: resume with that replica, never promote a second one.
-    resumePromoted: promoted && promoted.epoch < epoch ? { host: promoted.host, port: promoted.port } : null,
+    resumePromoted: promoted && promoted.epoch < epoch ? { host: promoted.host, port: promoted.port, runId: promoted.runId } : null,
   };
   await deps.starter.start(input);
   return { won: true, record: result.record, input };

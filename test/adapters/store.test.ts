@@ -258,11 +258,12 @@ describe('DynamoDbStore: recordPromotion', () => {
     const { name } = await freshMaster();
     await start(name, 0, 'a', T0);
     const promoted = { host: '10.0.0.3', port: 6379 };
-    expect((await store.recordPromotion(name, { epoch: 1, promoted })).promoted).toEqual({ epoch: 1, ...promoted });
-    await expect(store.recordPromotion(name, { epoch: 7, promoted })).rejects.toThrow(StaleEpochError);
-    // The leader of epoch 1 dies; epoch 2 still sees what epoch 1 promoted.
+    const runId = 'f'.repeat(40);
+    expect((await store.recordPromotion(name, { epoch: 1, promoted, runId })).promoted).toEqual({ epoch: 1, ...promoted, runId });
+    await expect(store.recordPromotion(name, { epoch: 7, promoted, runId })).rejects.toThrow(StaleEpochError);
+    // The leader of epoch 1 dies; epoch 2 still sees what epoch 1 promoted, and which server it was.
     const next = await start(name, 1, 'b', T0 + BLOCK_MS + LEASE_MS);
-    expect(next.won && next.record.promoted).toEqual({ epoch: 1, ...promoted });
+    expect(next.won && next.record.promoted).toEqual({ epoch: 1, ...promoted, runId });
     const done = await store.completeFailover(name, { epoch: 2, newMaster: promoted, now: T0 + BLOCK_MS + LEASE_MS + 1 });
     expect(done.promoted).toBeNull();
   });
