@@ -5,6 +5,7 @@
  * core/detection.ts; this file is the timing and the I/O around them.
  */
 import type { EventPublisher } from '../adapters/publisher.ts';
+import { sameHost } from '../adapters/dns.ts';
 import { PollingLink, type RedisLinkOptions } from '../adapters/redis.ts';
 import { addressKey, sameAddress } from '../core/address.ts';
 import type { MasterConfig } from '../core/config.ts';
@@ -341,9 +342,15 @@ export class MasterWatch {
     if (!lease || lease.leaseExpiresAt < now || now - this.lastStatusAt < STATUS_PAUSE_MS) return undefined;
     this.lastStatusAt = now;
     const status = await this.deps.starter.status(lease.execution);
-    const gone = leaseAbandoned(lease, status, now);
-    if (gone) this.lastAttempt = null; // worth one more try at this epoch
-    if (!gone) return undefined;
+    if (!leaseAbandoned(lease, status, now)) return undefined;
+    // A failover that just ended released its lease (or switched the master) a moment ago: check the
+    // table again before calling the lease abandoned, instead of trusting a record read earlier.
+    const fresh = await this.deps.store.getMaster(this.config.name);
+    if (fresh?.failover?.execution !== lease.execution) {
+      if (fresh) await this.adopt(fresh, now);
+      return undefined;
+    }
+    this.lastAttempt = null; // worth one more try at this epoch
     this.deps.log?.(`${this.config.name}: the failover ${lease.execution} of ${lease.leader} is ${status === 'unknown' ? 'not running' : 'over'} but holds the lease: taking over`);
     return lease.epoch;
   }
@@ -361,7 +368,7 @@ export class MasterWatch {
       if (this.deps.faults?.unreachable?.(instance.address)) continue;
       let event: SentinelEventName | null = null;
       if (info.role === 'master') event = '+convert-to-slave';
-      else if (info.role === 'slave' && !followsMaster(info, record)) {
+      else if (info.role === 'slave' && !(await followsByName(info, record))) {
         instance.wrongMasterSince ??= now;
         if (now - instance.wrongMasterSince > this.config.failoverTimeoutMs) event = '+fix-slave-config';
       } else instance.wrongMasterSince = null;
@@ -377,7 +384,7 @@ export class MasterWatch {
       const sent = await instance.link.use(async (l) => {
         // Look again right before acting: another voter may have done it already.
         const fresh = await l.info();
-        if (followsMaster(fresh, record)) return false;
+        if (await followsByName(fresh, record)) return false;
         await l.replicate(record);
         return true;
       });
@@ -394,4 +401,10 @@ export class MasterWatch {
     // Which voter said it: Sentinels publish their own view, and so do voters.
     await this.deps.publisher.publish(events.map((e) => ({ ...e, detail: { ...e.detail, voter } })));
   }
+}
+
+/** Follows the master, whether the config names it by IP and the replica by host name or the other way round. */
+async function followsByName(info: ReplicationInfo, master: Address): Promise<boolean> {
+  if (followsMaster(info, master)) return true;
+  return info.role === 'slave' && info.masterPort === master.port && info.masterHost !== null && (await sameHost(info.masterHost, master.host));
 }

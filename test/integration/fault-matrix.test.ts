@@ -20,6 +20,9 @@ import { countKeys, startTopology, writeKeys, type Topology } from '../support/t
 
 const { ports, servers: freshServers } = integrationLifecycle();
 
+/** Short enough that a second epoch (after the 2 × failover-timeout block) and a +fix-slave-config come quickly. */
+const TIMING = { downAfterMs: 500, failoverTimeoutMs: 1000 };
+
 type Label = 'M' | 'A' | 'B' | 'C';
 /** Task states of lib/failover-workflow.ts; ReconfSlave is the first item of the ReconfSlaves Map (B's, replicas go in port order). */
 type Phase = 'SelectSlave' | 'SendSlaveofNoOne' | 'WaitPromotion' | 'ReconfSlave' | 'FailoverEnd' | 'SwitchMaster';
@@ -202,7 +205,7 @@ describe('fault matrix: a replica killed right before a step of the failover', (
       const c = await cluster();
       const victim = c.byLabel[row.victim];
       let killed = false;
-      const running = await orchestrate(c.topology, {}, {
+      const running = await orchestrate(c.topology, TIMING, {
         workflowHooks: (input) =>
           input.epoch === 1
             ? {
@@ -258,7 +261,7 @@ describe('the promoted replica back before the next epoch', () => {
     const { A: a, B: b } = c.byLabel;
     await writeKeys(c.topology.master, 100, 3);
     let rebooted: RedisServer | undefined;
-    const running = await orchestrate(c.topology, {}, {
+    const running = await orchestrate(c.topology, TIMING, {
       workflowHooks: (input) => ({
         before: async (state) => {
           if (input.epoch === 1 && state === 'WaitPromotion') await a.kill();

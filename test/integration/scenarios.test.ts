@@ -189,6 +189,19 @@ describe('credentials changed at run time', () => {
   });
 });
 
+describe('hostnames and addresses', () => {
+  it('takes a replica configured with the IP as following a master configured by name: no +fix-slave-config', async () => {
+    const servers = freshServers();
+    const topology = await startTopology(servers, ports, { replicas: [{}] }); // replicaof 127.0.0.1 <port>
+    // failover-timeout 500: a replica seen following "another" master that long would be re-pointed.
+    const running = await orchestrate(topology, { host: 'localhost', failoverTimeoutMs: 500 });
+
+    await waitForTicks(running, 30); // 1.5 s: three times failover-timeout
+
+    expect(types(running.events).filter((t) => t === '+fix-slave-config' || t === '+sdown')).toEqual([]);
+  });
+});
+
 describe('ACL users', () => {
   it('fails over with a least-privilege ACL user holding only the commands Sentinel needs', async () => {
     const servers = freshServers();
