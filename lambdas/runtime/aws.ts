@@ -2,14 +2,11 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDbStore } from '../adapters/dynamodb-store.ts';
 import { EventBridgePublisher } from '../adapters/eventbridge-publisher.ts';
-import type { EventPublisher } from '../adapters/publisher.ts';
-import type { RedisLinkOptions } from '../adapters/redis.ts';
 import { SfnStarter } from '../adapters/sfn-starter.ts';
 import type { Config } from '../core/config.ts';
-import type { FailoverStore } from '../core/store.ts';
 import { DEFAULT_INVOCATION_BUDGET_MS, DEFAULT_POLL_INTERVAL_MS, type StepDeps } from './deps.ts';
 import { BOUNDED_REQUESTS, configFromEnv, dynamoClientFromEnv, linkOptionsFrom, required, tlsFromEnv, type Env } from './env.ts';
-import type { FailoverStarter } from './starter.ts';
+import type { LeaderDeps } from './leadership.ts';
 
 let cached: StepDeps | undefined;
 
@@ -37,13 +34,8 @@ export function awsDeps(env: Env = process.env): StepDeps {
 /** What a function that leads failovers (a probe, the failover request) reads from its environment. */
 export const ORCHESTRATOR_ENV_KEYS = ['TABLE_NAME', 'STATE_MACHINE_ARN', 'EVENT_BUS_NAME', 'REDIS_FAILOVER_CONFIG', 'DYNAMODB_ENDPOINT', 'REDIS_TLS'] as const;
 
-export interface Orchestrator {
+export interface Orchestrator extends LeaderDeps {
   readonly config: Config;
-  readonly store: FailoverStore;
-  readonly publisher: EventPublisher;
-  readonly starter: FailoverStarter;
-  readonly linkOptions: (masterName: string) => Promise<RedisLinkOptions>;
-  readonly now: () => number;
   /** Releases the AWS clients' sockets. */
   destroy(): void;
 }

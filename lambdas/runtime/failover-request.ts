@@ -3,17 +3,15 @@
  * lease as the voters' failovers, so it is refused while one runs (INPROG), and the voters
  * know about it (the table names the failover and, afterwards, the new master).
  */
-import type { EventPublisher } from '../adapters/publisher.ts';
 import { withRedis, type RedisLinkOptions } from '../adapters/redis.ts';
 import { addressKey, distinctAddresses } from '../core/address.ts';
 import type { MasterConfig } from '../core/config.ts';
 import { selectReplica } from '../core/selection.ts';
-import type { FailoverStore, MasterRecord } from '../core/store.ts';
+import type { MasterRecord } from '../core/store.ts';
 import type { Address } from '../core/types.ts';
 import { executionName } from '../core/workflow-state.ts';
-import { leadFailover, leaseAbandoned } from './leadership.ts';
+import { leadFailover, leaseAbandoned, type LeaderDeps } from './leadership.ts';
 import { observeReplica } from './observe.ts';
-import type { FailoverStarter } from './starter.ts';
 
 /** Sentinel's error codes for SENTINEL FAILOVER, plus UNKNOWN for a name not in the config. */
 export type RefusalCode = 'INPROG' | 'NOGOODSLAVE' | 'UNKNOWN';
@@ -30,13 +28,8 @@ export class FailoverRefused extends Error {
   }
 }
 
-export interface FailoverRequestDeps {
+export interface FailoverRequestDeps extends LeaderDeps {
   readonly masters: readonly MasterConfig[];
-  readonly store: FailoverStore;
-  readonly starter: FailoverStarter;
-  readonly publisher: EventPublisher;
-  readonly linkOptions: (masterName: string) => Promise<RedisLinkOptions>;
-  readonly now: () => number;
   /** Who asks, in the lease and the events (`manual` by default). */
   readonly requester?: string;
 }

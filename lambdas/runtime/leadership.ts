@@ -4,6 +4,7 @@
  * decides, so two candidates never both start a failover of the same master.
  */
 import type { EventPublisher } from '../adapters/publisher.ts';
+import type { RedisLinkOptions } from '../adapters/redis.ts';
 import { sameAddress } from '../core/address.ts';
 import { settingsOf, type MasterConfig } from '../core/config.ts';
 import { masterEvent, newEpochEvent, type SentinelEvent } from '../core/events.ts';
@@ -45,6 +46,15 @@ export interface Candidacy {
   readonly manual: boolean;
   /** Fault injection between the election and the start (SIMULATE-FAILURE crash-after-election). */
   readonly afterElection?: (epoch: number) => void;
+}
+
+/** What anything that leads failovers (a voter, a manual request) works with. */
+export interface LeaderDeps {
+  readonly store: FailoverStore;
+  readonly publisher: EventPublisher;
+  readonly starter: FailoverStarter;
+  readonly linkOptions: (masterName: string) => Promise<RedisLinkOptions>;
+  readonly now: () => number;
 }
 
 export interface LeadershipDeps {

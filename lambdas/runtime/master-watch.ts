@@ -4,7 +4,6 @@
  * (+convert-to-slave, +fix-slave-config). The rules are the pure functions of
  * core/detection.ts; this file is the timing and the I/O around them.
  */
-import type { EventPublisher } from '../adapters/publisher.ts';
 import { sameHost } from '../adapters/dns.ts';
 import { PollingLink, type RedisLinkOptions } from '../adapters/redis.ts';
 import { addressKey, sameAddress } from '../core/address.ts';
@@ -23,10 +22,9 @@ import {
 } from '../core/detection.ts';
 import { masterEvent, odownEvent, replicaEvent, type SentinelEvent, type SentinelEventName } from '../core/events.ts';
 import { followsMaster } from '../core/info.ts';
-import type { FailoverStore, MasterRecord } from '../core/store.ts';
+import type { MasterRecord } from '../core/store.ts';
 import type { Address, MasterRef, ReplicationInfo } from '../core/types.ts';
-import { leadFailover, leaseAbandoned } from './leadership.ts';
-import type { FailoverStarter } from './starter.ts';
+import { leadFailover, leaseAbandoned, type LeaderDeps } from './leadership.ts';
 
 /** Fault injection, the equivalent of `SENTINEL SIMULATE-FAILURE`. */
 export interface VoterFaults {
@@ -36,13 +34,8 @@ export interface VoterFaults {
   readonly crashAfterElection?: (epoch: number) => boolean;
 }
 
-export interface VoterDeps {
+export interface VoterDeps extends LeaderDeps {
   readonly voterId: string;
-  readonly store: FailoverStore;
-  readonly publisher: EventPublisher;
-  readonly starter: FailoverStarter;
-  readonly linkOptions: (masterName: string) => Promise<RedisLinkOptions>;
-  readonly now: () => number;
   readonly faults?: VoterFaults;
   /** Human notes (leadership lost, attempts blocked); never secrets. */
   readonly log?: (line: string) => void;

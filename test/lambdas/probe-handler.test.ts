@@ -3,26 +3,25 @@
  * EventBridge and Step Functions, the only other AWS APIs it calls, are mocked.
  */
 import net from 'node:net';
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createTable, DynamoDbStore } from '../../lambdas/adapters/dynamodb-store.ts';
 import type { FailoverInput } from '../../lambdas/core/types.ts';
 import { handler, probeDepsFromEnv, SAFETY_MS } from '../../lambdas/probe.ts';
 import { startDynalite, type LocalDynamo } from '../../local/dynalite.ts';
 import { RedisServers, redisServerAvailable } from '../../local/redis-servers.ts';
+import { mockAwsBoundary, STATE_MACHINE_ARN } from '../support/aws-boundary.ts';
 import { testPorts } from '../support/ports.ts';
 import { startTopology, type Topology } from '../support/topology.ts';
 
 const TABLE = 'redis-failover-probe-test';
-const ARN = 'arn:aws:states:eu-west-1:123456789012:stateMachine:redis-failover';
+const ARN = STATE_MACHINE_ARN;
 const BUS = 'redis-failover-bus';
 const ENV_KEYS = ['VOTER_ID', 'TABLE_NAME', 'STATE_MACHINE_ARN', 'EVENT_BUS_NAME', 'REDIS_FAILOVER_CONFIG', 'DYNAMODB_ENDPOINT', 'REDIS_TLS'] as const;
 
-const eventBridge = mockClient(EventBridgeClient);
-const sfn = mockClient(SFNClient);
+const { eventBridge, sfn } = mockAwsBoundary();
 const ports = testPorts();
 const saved = new Map(ENV_KEYS.map((key) => [key, process.env[key]]));
 
@@ -52,21 +51,11 @@ function sentEvents() {
   return eventBridge.commandCalls(PutEventsCommand).flatMap((call) => call.args[0].input.Entries ?? []);
 }
 
-beforeEach(() => {
-  eventBridge.reset();
-  sfn.reset();
-  eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [] });
-  sfn.on(StartExecutionCommand).resolves({ executionArn: `${ARN}:x`, startDate: new Date() });
-  sfn.on(DescribeExecutionCommand).resolves({ status: 'RUNNING' });
-});
-
 afterAll(() => {
   for (const [key, value] of saved) {
     if (value === undefined) delete process.env[key];
     else process.env[key] = value;
   }
-  eventBridge.restore();
-  sfn.restore();
 });
 
 describe('probe handler: environment', () => {

@@ -2,24 +2,23 @@
  * The failover request Lambda (SENTINEL FAILOVER on AWS) for real: real redis-server processes,
  * the table in dynalite; Step Functions and EventBridge mocked at the API boundary.
  */
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { mockClient } from 'aws-sdk-client-mock';
+import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTable, DynamoDbStore } from '../../lambdas/adapters/dynamodb-store.ts';
 import type { FailoverInput } from '../../lambdas/core/types.ts';
 import { handler, parseRequest } from '../../lambdas/request-failover.ts';
 import { startDynalite, type LocalDynamo } from '../../local/dynalite.ts';
 import { RedisServers, type RedisServer } from '../../local/redis-servers.ts';
+import { mockAwsBoundary, STATE_MACHINE_ARN } from '../support/aws-boundary.ts';
 import { testPorts } from '../support/ports.ts';
 import { startTopology } from '../support/topology.ts';
 
 const TABLE = 'redis-failover-request-test';
-const ARN = 'arn:aws:states:eu-west-1:123456789012:stateMachine:redis-failover';
 const ENV_KEYS = ['TABLE_NAME', 'STATE_MACHINE_ARN', 'EVENT_BUS_NAME', 'REDIS_FAILOVER_CONFIG', 'DYNAMODB_ENDPOINT', 'REDIS_TLS'] as const;
 
-const eventBridge = mockClient(EventBridgeClient);
-const sfn = mockClient(SFNClient);
+const { eventBridge, sfn } = mockAwsBoundary();
+const ARN = STATE_MACHINE_ARN;
 const ports = testPorts();
 const saved = new Map(ENV_KEYS.map((key) => [key, process.env[key]]));
 let dynamo: LocalDynamo;
@@ -44,17 +43,10 @@ afterAll(async () => {
     if (value === undefined) delete process.env[key];
     else process.env[key] = value;
   }
-  eventBridge.restore();
-  sfn.restore();
   await dynamo.stop();
 });
 
 beforeEach(() => {
-  eventBridge.reset();
-  sfn.reset();
-  eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [] });
-  sfn.on(StartExecutionCommand).resolves({ executionArn: `${ARN}:x`, startDate: new Date() });
-  sfn.on(DescribeExecutionCommand).resolves({ status: 'RUNNING' });
   servers = new RedisServers();
 });
 
