@@ -54,6 +54,7 @@ export async function runTrial(system: System, options: TrialOptions): Promise<T
       timeoutMs: 10_000,
       what: 'replicas in sync',
     });
+    await replicationFlowing(master, replicas.length);
     running = system === 'sentinel' ? await startSentinels(master, options) : await startOurs(master, options);
 
     writer = new Writer(master.address);
@@ -126,6 +127,22 @@ async function startOurs(master: RedisServer, options: TrialOptions): Promise<Ru
 
 function settings(options: TrialOptions) {
   return { downAfterMs: options.downAfterMs, failoverTimeoutMs: options.failoverTimeoutMs, parallelSyncs: options.parallelSyncs };
+}
+
+/**
+ * Redis 7.0 reports a replica online (and its link up) right after a diskless sync, but streams
+ * writes to it only after its first REPLCONF ACK, up to a second later: a kill in that second
+ * loses writes no failover could keep. Start measuring once a write is acknowledged by all.
+ */
+async function replicationFlowing(master: RedisServer, replicas: number): Promise<void> {
+  const client = master.client();
+  try {
+    await client.set('bench:ready', '1');
+    const acked = Number(await client.call('WAIT', String(replicas), '10000'));
+    if (acked < replicas) throw new Error(`only ${acked} of ${replicas} replicas acknowledged a write within 10 s`);
+  } finally {
+    client.disconnect();
+  }
 }
 
 /** Acknowledged writes the new master does not have. */
