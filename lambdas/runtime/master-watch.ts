@@ -5,7 +5,7 @@
  * core/detection.ts; this file is the timing and the I/O around them.
  */
 import { sameHost } from '../adapters/dns.ts';
-import { PollingLink, type RedisLinkOptions } from '../adapters/redis.ts';
+import { PollingLink, RedisAuthError, type RedisLinkOptions } from '../adapters/redis.ts';
 import { addressKey, sameAddress } from '../core/address.ts';
 import type { MasterConfig } from '../core/config.ts';
 import {
@@ -87,7 +87,8 @@ export class MasterWatch {
   private blockedUntil = 0;
   private lastVotesReadAt = 0;
   private readonly fenceWarned = new Set<string>();
-  private readonly unresolvable = new Set<string>();
+  /** The configuration problem last said for each server (unresolvable name, refused credentials). */
+  private readonly reported = new Map<string, string>();
   private linkOptions: RedisLinkOptions | null = null;
   /** Ticks run so far: lets tests wait for "enough observation" without sleeping. */
   ticks = 0;
@@ -203,9 +204,9 @@ export class MasterWatch {
         .use((l) => l.pingReply())
         .then((reply) => {
           instance.watch = onPingReply(instance.watch, reply ?? 'error', this.deps.now());
-          this.reportUnresolvable(instance);
+          this.reportLinkProblem(instance, null);
         })
-        .catch(() => undefined)
+        .catch((error: unknown) => this.reportLinkProblem(instance, error))
         .finally(() => (instance.pinging = false));
     }
     if (!instance.infoing && now - instance.lastInfoAt >= INFO_PERIOD_MS) {
@@ -223,18 +224,34 @@ export class MasterWatch {
           if (seen.rebooted) await this.publish([isMaster ? masterEvent('+reboot', this.ref()) : replicaEvent('+reboot', instance.address, this.ref())]);
           if (isMaster && info.role === 'master') await this.discover(info);
         })
-        .catch((error: unknown) => this.deps.log?.(`${this.config.name}: INFO of ${addressKey(instance.address)} failed: ${String(error)}`))
+        .catch((error: unknown) => {
+          if (error instanceof RedisAuthError) this.reportLinkProblem(instance, error);
+          else this.deps.log?.(`${this.config.name}: INFO of ${addressKey(instance.address)} failed: ${String(error)}`);
+        })
         .finally(() => (instance.infoing = false));
     }
   }
 
-  /** A name that does not resolve is a configuration problem: say so once (resolved again at every connection). */
-  private reportUnresolvable(instance: Instance): void {
-    const failure = instance.link.lastFailure;
+  /**
+   * A name that does not resolve, or credentials the server refuses, are configuration problems,
+   * not a dead server: said once per server (again if it comes back after working), never per PING.
+   */
+  private reportLinkProblem(instance: Instance, error: unknown): void {
     const key = addressKey(instance.address);
-    if (!failure || !/ENOTFOUND|EAI_AGAIN/.test(failure) || this.unresolvable.has(key)) return;
-    this.unresolvable.add(key);
-    this.deps.log?.(`${this.config.name}: cannot resolve ${instance.address.host} (${key}); it counts as down until it resolves`);
+    const failure = instance.link.lastFailure;
+    let problem: string | null = null;
+    if (error instanceof RedisAuthError) {
+      problem = `${key} refused our credentials (${error.message.replace(/^.*refused authentication: /, '')}); check auth of master ${this.config.name}: it counts as down until they work (Sentinel's rule)`;
+    } else if (failure && /ENOTFOUND|EAI_AGAIN/.test(failure)) {
+      problem = `cannot resolve ${instance.address.host} (${key}); it counts as down until it resolves`;
+    }
+    if (problem === null) {
+      if (failure === null) this.reported.delete(key);
+      return;
+    }
+    if (this.reported.get(key) === problem) return;
+    this.reported.set(key, problem);
+    this.deps.log?.(`${this.config.name}: ${problem}`);
   }
 
   /** Replicas the master reports: `+slave` once, said by whichever voter stores it first. */

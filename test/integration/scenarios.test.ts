@@ -167,6 +167,29 @@ describe('hostnames', () => {
   });
 });
 
+describe('a wrong password', () => {
+  it('is said once per server and voter, clearly, and never changes the topology', async () => {
+    const servers = freshServers();
+    const topology = await startTopology(servers, ports, { password: 'right-pw', replicas: [{ replicaPriority: 10 }] });
+    const [replica] = topology.replicas as [RedisServer];
+    // knownReplicas: with credentials refused, INFO cannot reveal the replicas.
+    const running = await orchestrate(topology, { auth: { password: 'wrong-pw' }, knownReplicas: [replica.address] });
+
+    await waitForTicks(running, 40); // 2 s: SDOWN, ODOWN and a failover attempt have had their time
+
+    const refusals = running.log.filter((line) => line.includes('refused our credentials'));
+    const expected = topology.all.map(
+      (s) => `mymaster: 127.0.0.1:${s.options.port} refused our credentials (WRONGPASS invalid username-password pair or user is disabled.); check auth of master mymaster: it counts as down until they work (Sentinel's rule)`,
+    );
+    expect([...new Set(refusals)].sort()).toEqual(expected.sort());
+    expect(refusals.length).toBe(3 * topology.all.length); // once per server and voter, not per PING
+    expect(running.log.join('\n')).not.toContain('wrong-pw');
+    expect(types(running.events)).not.toContain('+promoted-slave');
+    expect((await infoOf(topology.master)).role).toBe('master');
+    await waitFollowing(replica, topology.master);
+  });
+});
+
 describe('credentials changed at run time', () => {
   it('picks up a rotated password at the first refusal: no SDOWN, and the failover after it uses the new one', async () => {
     const servers = freshServers();
