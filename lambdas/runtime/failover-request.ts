@@ -12,6 +12,7 @@ import type { Address } from '../core/types.ts';
 import { executionName } from '../core/workflow-state.ts';
 import { leadFailover, leaseAbandoned, type LeaderDeps } from './leadership.ts';
 import { observeReplica } from './observe.ts';
+import { rememberReplicas } from './seed.ts';
 
 /** Sentinel's error codes for SENTINEL FAILOVER, plus UNKNOWN for a name not in the config. */
 export type RefusalCode = 'INPROG' | 'NOGOODSLAVE' | 'UNKNOWN';
@@ -52,7 +53,7 @@ export async function requestFailover(name: string, deps: FailoverRequestDeps): 
   const record = (await deps.store.getMaster(name)) ?? (await deps.store.ensureMaster(master));
   const takeOverEpoch = await refuseIfInProgress(record, deps);
   const linkOptions = await deps.linkOptions(name);
-  const { replicas, masterReachable } = await replicasOf(record, linkOptions, deps);
+  const { replicas, masterReachable } = await replicasOf(record, linkOptions, deps, leader);
   const now = deps.now();
   const masterDownSince = masterReachable ? null : now;
   const candidate = record.promoted ?? (await goodReplica(master, replicas, masterDownSince, linkOptions, now));
@@ -87,12 +88,16 @@ async function refuseIfInProgress(record: MasterRecord, deps: FailoverRequestDep
   throw new FailoverRefused('INPROG', `Failover already in progress: ${lease.execution} (led by ${lease.leader}, started ${age} s ago)`);
 }
 
-/** The table's replicas plus those the master reports now. */
-async function replicasOf(record: MasterRecord, linkOptions: RedisLinkOptions, deps: FailoverRequestDeps): Promise<{ replicas: Address[]; masterReachable: boolean }> {
-  const known = await deps.store.listReplicas(record.name);
+/**
+ * The table's replicas plus those the master reports now. New ones are stored first (`+slave`):
+ * SelectSlave accepts only replicas the table knows.
+ */
+async function replicasOf(record: MasterRecord, linkOptions: RedisLinkOptions, deps: FailoverRequestDeps, leader: string): Promise<{ replicas: Address[]; masterReachable: boolean }> {
   const reported = await withRedis(record, linkOptions, (link) => link.info()).catch(() => null);
   const masterReachable = reported?.role === 'master';
-  return { replicas: distinctAddresses([...known, ...(masterReachable ? reported.connectedReplicas : [])], [record]), masterReachable };
+  if (masterReachable) await rememberReplicas(record, reported.connectedReplicas, { ...deps, voterId: leader });
+  const known = await deps.store.listReplicas(record.name);
+  return { replicas: distinctAddresses(known, [record]), masterReachable };
 }
 
 /** Sentinel answers NOGOODSLAVE before bumping the epoch: no lease, no block, no event. */

@@ -3,27 +3,38 @@ import { sameAddress } from '../core/address.ts';
 import type { MasterConfig } from '../core/config.ts';
 import { replicaEvent } from '../core/events.ts';
 import type { FailoverStore } from '../core/store.ts';
+import type { Address, MasterRef } from '../core/types.ts';
+
+interface RememberDeps {
+  readonly store: FailoverStore;
+  readonly publisher: EventPublisher;
+  readonly now: () => number;
+  /** Who says `+slave` (a voter id, `manual`). */
+  readonly voterId?: string;
+}
 
 /**
- * Sentinel's `known-replica` lines, loaded at start: each configured replica the table does not
- * know yet is stored and announced (`+slave`, once, by whoever stores it first), so a master
- * already dead when watching starts can still fail over. Skips the current master of record
- * (after a failover it may be one of them).
+ * Stores each replica the table does not know yet and announces it (`+slave`, once, by whoever
+ * stores it first). Never the master of record itself (after a failover it may be listed).
  */
-export async function seedKnownReplicas(
-  masters: readonly MasterConfig[],
-  deps: { readonly store: FailoverStore; readonly publisher: EventPublisher; readonly now: () => number; readonly voterId?: string },
-): Promise<void> {
+export async function rememberReplicas(record: MasterRef, replicas: readonly Address[], deps: RememberDeps): Promise<void> {
+  for (const replica of replicas) {
+    if (sameAddress(replica, record)) continue;
+    const known = { host: replica.host, port: replica.port, runId: null, priority: 100, offset: 0, lastSeenAt: deps.now() };
+    if (!(await deps.store.addReplica(record.name, known))) continue;
+    const event = replicaEvent('+slave', replica, record);
+    await deps.publisher.publish([deps.voterId ? { ...event, detail: { ...event.detail, voter: deps.voterId } } : event]);
+  }
+}
+
+/**
+ * Sentinel's `known-replica` lines, loaded at start, so a master already dead when watching
+ * starts can still fail over.
+ */
+export async function seedKnownReplicas(masters: readonly MasterConfig[], deps: RememberDeps): Promise<void> {
   for (const master of masters) {
     if (master.knownReplicas.length === 0) continue;
     const record = (await deps.store.getMaster(master.name)) ?? (await deps.store.ensureMaster(master));
-    const ref = { name: record.name, host: record.host, port: record.port };
-    for (const replica of master.knownReplicas) {
-      if (sameAddress(replica, record)) continue;
-      const known = { host: replica.host, port: replica.port, runId: null, priority: 100, offset: 0, lastSeenAt: deps.now() };
-      if (!(await deps.store.addReplica(master.name, known))) continue;
-      const event = replicaEvent('+slave', replica, ref);
-      await deps.publisher.publish([deps.voterId ? { ...event, detail: { ...event.detail, voter: deps.voterId } } : event]);
-    }
+    await rememberReplicas({ name: record.name, host: record.host, port: record.port }, master.knownReplicas, deps);
   }
 }

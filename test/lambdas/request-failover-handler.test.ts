@@ -7,7 +7,10 @@ import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTable, DynamoDbStore } from '../../lambdas/adapters/dynamodb-store.ts';
 import type { FailoverInput } from '../../lambdas/core/types.ts';
+import { MemoryPublisher } from '../../lambdas/adapters/publisher.ts';
 import { handler, parseRequest } from '../../lambdas/request-failover.ts';
+import { run as selectSlave } from '../../lambdas/select-slave.ts';
+import { localStepDeps } from '../../local/step-deps.ts';
 import { startDynalite, type LocalDynamo } from '../../local/dynalite.ts';
 import { RedisServers, type RedisServer } from '../../local/redis-servers.ts';
 import { mockAwsBoundary, STATE_MACHINE_ARN } from '../support/aws-boundary.ts';
@@ -82,9 +85,14 @@ describe('failover request handler', () => {
     expect(input).toMatchObject({ epoch: 1, manual: true, masterDownSince: null, master: { name: 'mymaster', port: topology.master.options.port } });
     expect(input.replicas.map((r) => r.port).sort()).toEqual(topology.replicas.map((r) => r.options.port).sort());
     const types = eventBridge.commandCalls(PutEventsCommand).flatMap((c) => (c.args[0].input.Entries ?? []).map((e) => e.DetailType));
-    expect(types).toEqual(['+new-epoch', '+try-failover', '+elected-leader']);
+    // The table did not know the replicas yet: stored (and announced) first, as SelectSlave accepts only known ones.
+    expect(types).toEqual(['+slave', '+slave', '+new-epoch', '+try-failover', '+elected-leader']);
 
     const store = new DynamoDbStore({ client: dynamo.client, tableName: TABLE });
+    expect((await store.listReplicas('mymaster')).map((r) => r.port).sort()).toEqual(topology.replicas.map((r) => r.options.port).sort());
+    // The execution's first Redis step accepts that input against the table, and picks the candidate.
+    const selection = await selectSlave(input, localStepDeps([], new MemoryPublisher(), { store, linkOptions: async () => ({}) }));
+    expect(selection).toMatchObject({ found: true, promoted: candidate.address });
     expect((await store.getMaster('mymaster'))?.failover).toMatchObject({ epoch: 1, execution: 'mymaster-1', leader: 'manual' });
 
     // DescribeExecution says RUNNING: a second request is refused, and nothing more is started.
