@@ -13,6 +13,7 @@ Commands:
                               Answers Sentinel's commands on 127.0.0.1:<port>:
                                 redis-cli -p 26379 SENTINEL FAILOVER mymaster
                                 redis-cli -p 26379 SENTINEL GET-MASTER-ADDR-BY-NAME mymaster
+                                redis-cli -p 26379 PSUBSCRIBE '*'     (every event, live)
                               (-INPROG while a failover runs, -NOGOODSLAVE when no replica
                               qualifies), so Sentinel-aware clients can find the master.
   demo                        Start a master and two replicas on free loopback ports, run the

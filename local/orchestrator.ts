@@ -4,7 +4,7 @@
  * The same voter and step code as on AWS; only the adapters differ.
  */
 import { createTable, DynamoDbStore } from '../lambdas/adapters/dynamodb-store.ts';
-import type { EventPublisher } from '../lambdas/adapters/publisher.ts';
+import { FanoutPublisher, type EventPublisher } from '../lambdas/adapters/publisher.ts';
 import type { Config } from '../lambdas/core/config.ts';
 import type { Address } from '../lambdas/core/types.ts';
 import { monitorEvent } from '../lambdas/core/events.ts';
@@ -102,13 +102,21 @@ export class LocalOrchestrator {
   }
 
   static async start(options: OrchestratorOptions): Promise<LocalOrchestrator> {
-    const { config, publisher } = options;
+    const { config } = options;
     const log = options.log ?? (() => undefined);
     const workflow = await LocalWorkflow.load();
     const dynamo = await startDynalite();
+    let port: SentinelPort | null = null;
     try {
       await createTable(dynamo.client, LOCAL_TABLE);
       const store = new DynamoDbStore({ client: dynamo.client, tableName: LOCAL_TABLE });
+      // First: a port in use fails the start with nothing left running. Requests are answered once the voters exist.
+      let request: (name: string) => Promise<FailoverStarted> = async () => {
+        throw new FailoverRefused('INPROG', 'the orchestrator is starting');
+      };
+      port = options.sentinelPort === undefined ? null : await SentinelPort.listen({ port: options.sentinelPort, handlers: sentinelHandlers(config, store, (name) => request(name)) });
+      // Every event also goes to the port's subscribers, on the channel of its name, as Sentinel publishes them.
+      const publisher = port ? new FanoutPublisher([options.publisher, portPublisher(port)]) : options.publisher;
       for (const master of config.masters) {
         const record = await store.ensureMaster(master);
         await publisher.publish([monitorEvent(record, master.quorum)]);
@@ -129,13 +137,12 @@ export class LocalOrchestrator {
           log,
         });
       });
-      const request = (name: string) =>
+      request = (name: string) =>
         requestFailover(name, { masters: config.masters, store, starter, publisher, linkOptions: stepDeps.linkOptions, now: () => Date.now() });
-      // Before the voters: a port in use fails the start with nothing left running.
-      const port = options.sentinelPort === undefined ? null : await SentinelPort.listen({ port: options.sentinelPort, handlers: sentinelHandlers(config, store, request) });
       const running = Promise.all(voters.map((voter) => voter.run()));
       return new LocalOrchestrator(voters, store, starter, dynamo, running, request, config, port);
     } catch (error) {
+      await port?.close();
       await dynamo.stop();
       throw error;
     }
@@ -149,6 +156,15 @@ export class LocalOrchestrator {
     await Promise.allSettled(this.starter.executions.values());
     await this.dynamo.stop();
   }
+}
+
+/** Sentinel's pub/sub: each event on the channel named after it, its message as the payload. */
+function portPublisher(port: SentinelPort): EventPublisher {
+  return {
+    async publish(events) {
+      for (const event of events) port.publish(event.type, event.message);
+    },
+  };
 }
 
 /** SENTINEL FAILOVER and GET-MASTER-ADDR-BY-NAME answered from the table, as Sentinel would. */

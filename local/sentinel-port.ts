@@ -27,6 +27,13 @@ export interface SentinelPortOptions {
   readonly handlers: SentinelPortHandlers;
 }
 
+/** A client in subscribe mode: the channels and glob patterns it listens to. */
+interface Subscriber {
+  readonly socket: net.Socket;
+  readonly channels: Set<string>;
+  readonly patterns: Set<string>;
+}
+
 /** A listening Sentinel port; {@link close} stops it and drops every client. */
 export class SentinelPort {
   private closing: Promise<void> | undefined;
@@ -34,18 +41,39 @@ export class SentinelPort {
   private constructor(
     private readonly server: net.Server,
     private readonly sockets: Set<net.Socket>,
+    private readonly subscribers: Set<Subscriber>,
     /** The bound port, also when 0 was asked. */
     readonly port: number,
   ) {}
 
+  /**
+   * Publishes on a channel as Sentinel does (`+switch-master` → `mymaster 10.0.0.1 6379 10.0.0.2 6379`),
+   * to clients that SUBSCRIBE to it or PSUBSCRIBE to a matching pattern.
+   */
+  publish(channel: string, message: string): void {
+    for (const subscriber of this.subscribers) {
+      if (!subscriber.socket.writable) continue;
+      if (subscriber.channels.has(channel)) subscriber.socket.write(array([bulk('message'), bulk(channel), bulk(message)]));
+      for (const pattern of subscriber.patterns) {
+        if (globMatches(pattern, channel)) subscriber.socket.write(array([bulk('pmessage'), bulk(pattern), bulk(channel), bulk(message)]));
+      }
+    }
+  }
+
   static listen(options: SentinelPortOptions): Promise<SentinelPort> {
     const sockets = new Set<net.Socket>();
+    const subscribers = new Set<Subscriber>();
     // allowHalfOpen: a client that sends its commands and then shuts down its side
     // (`printf ... | nc -N`) still gets its replies; we end our side once they are written.
     const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
+      const subscriber: Subscriber = { socket, channels: new Set(), patterns: new Set() };
       sockets.add(socket);
-      socket.once('close', () => sockets.delete(socket));
-      serve(socket, options.handlers);
+      subscribers.add(subscriber);
+      socket.once('close', () => {
+        sockets.delete(socket);
+        subscribers.delete(subscriber);
+      });
+      serve(subscriber, options.handlers);
     });
     return new Promise((resolve, reject) => {
       server.once('error', reject);
@@ -55,7 +83,7 @@ export class SentinelPort {
         server.on('error', () => undefined);
         const address = server.address();
         const port = typeof address === 'object' && address ? address.port : options.port;
-        resolve(new SentinelPort(server, sockets, port));
+        resolve(new SentinelPort(server, sockets, subscribers, port));
       });
     });
   }
@@ -72,10 +100,11 @@ export class SentinelPort {
 }
 
 const UNKNOWN =
-  'this orchestrator answers PING, INFO, SENTINEL FAILOVER|GET-MASTER-ADDR-BY-NAME|SENTINELS|REPLICAS';
+  'this orchestrator answers PING, INFO, SENTINEL FAILOVER|GET-MASTER-ADDR-BY-NAME|SENTINELS|REPLICAS, (P)SUBSCRIBE, (P)UNSUBSCRIBE';
 
 /** One connection: parse what arrives, answer in order, swallow every socket error. */
-function serve(socket: net.Socket, handlers: SentinelPortHandlers): void {
+function serve(subscriber: Subscriber, handlers: SentinelPortHandlers): void {
+  const { socket } = subscriber;
   let input: Buffer = Buffer.alloc(0);
   // Handlers are async; chaining every reply on one promise keeps replies in request order.
   let replies: Promise<void> = Promise.resolve();
@@ -121,10 +150,56 @@ function serve(socket: net.Socket, handlers: SentinelPortHandlers): void {
         finish();
         return;
       }
-      then(async () => write(await answer(args, handlers)));
+      const subscription = subscribe(subscriber, args);
+      if (subscription !== null) then(() => write(subscription));
+      else then(async () => write(await answer(args, handlers)));
     }
     input = input.subarray(offset);
   });
+}
+
+/**
+ * (P)SUBSCRIBE and (P)UNSUBSCRIBE, answered at once (they change what this connection receives);
+ * null for any other command. One confirmation per channel, with the count of subscriptions.
+ */
+function subscribe(subscriber: Subscriber, args: readonly string[]): string | null {
+  const [command = '', ...names] = args;
+  const kind = command.toLowerCase();
+  const set = kind === 'subscribe' || kind === 'unsubscribe' ? subscriber.channels : kind === 'psubscribe' || kind === 'punsubscribe' ? subscriber.patterns : null;
+  if (set === null) return null;
+  const adding = !kind.includes('unsubscribe');
+  if (adding && names.length === 0) return error(`ERR wrong number of arguments for '${kind}' command`);
+  const count = () => subscriber.channels.size + subscriber.patterns.size;
+  // UNSUBSCRIBE with no names leaves every channel (Redis answers once with a nil name when there were none).
+  const targets = names.length > 0 ? names : [...set];
+  if (targets.length === 0) return array([bulk(kind), '$-1\r\n', `:${count()}\r\n`]);
+  return targets
+    .map((name) => {
+      if (adding) set.add(name);
+      else set.delete(name);
+      return array([bulk(kind), bulk(name), `:${count()}\r\n`]);
+    })
+    .join('');
+}
+
+/** Redis' glob for PSUBSCRIBE: `*`, `?`, `[abc]`, `[^a-z]` (a JavaScript class means the same); anything else literal. */
+export function globMatches(pattern: string, channel: string): boolean {
+  let source = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    const close = c === '[' ? pattern.indexOf(']', i + 2) : -1;
+    if (c === '*') source += '.*';
+    else if (c === '?') source += '.';
+    else if (close !== -1) {
+      source += pattern.slice(i, close + 1);
+      i = close;
+    } else source += c.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+  }
+  try {
+    return new RegExp(`^${source}$`, 's').test(channel);
+  } catch {
+    return false; // a pattern no regular expression can stand for matches nothing
+  }
 }
 
 /** The reply to one command; a handler that throws becomes `-ERR <message>`, never a crash. */

@@ -118,8 +118,14 @@ describe("the orchestrator's Sentinel port", () => {
     // What applications do: ask the Sentinel port for the master of `mymaster`, reconnect through it when dropped.
     const app = new Redis({ sentinels: [{ host: '127.0.0.1', port }], name: 'mymaster', sentinelRetryStrategy: () => 50, maxRetriesPerRequest: 20 });
     app.on('error', () => undefined); // reconnections are expected: the failover cuts it off
+    // What Jedis and Lettuce do: listen to +switch-master on the Sentinel.
+    const listener = new Redis({ port, host: '127.0.0.1', lazyConnect: true, enableReadyCheck: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const heard: string[] = [];
+    listener.on('message', (channel: string, message: string) => heard.push(`${channel} ${message}`));
     try {
       await admin.connect();
+      await listener.connect();
+      await listener.subscribe('+switch-master');
       await app.set('before', '1');
       // Replication is asynchronous: a plain manual failover keeps what the replicas have (--coordinated waits for them).
       expect(await app.call('WAIT', '2', '5000')).toBe(2);
@@ -132,6 +138,8 @@ describe("the orchestrator's Sentinel port", () => {
 
       await waitForEvent(running.events, '+switch-master');
       expect(await admin.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', 'mymaster')).toEqual(['127.0.0.1', String(promoted.options.port)]);
+      await waitFor(() => heard.length > 0, { timeoutMs: 2000, what: '+switch-master on the port' });
+      expect(heard).toEqual([`+switch-master mymaster 127.0.0.1 ${topology.master.options.port} 127.0.0.1 ${promoted.options.port}`]);
       // The failover cut the application off (CLIENT KILL); it asked the port again and writes to the new master.
       await waitFor(async () => (await app.set('after', '1').then(() => true, () => false)) && (await infoOf(promoted)).role === 'master', { timeoutMs: 10_000, what: 'a write through the Sentinel-aware client' });
       const direct = promoted.client();
@@ -143,6 +151,7 @@ describe("the orchestrator's Sentinel port", () => {
     } finally {
       admin.disconnect();
       app.disconnect();
+      listener.disconnect();
     }
   });
 });

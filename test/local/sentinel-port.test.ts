@@ -3,10 +3,11 @@ import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isPortFree } from '../../local/ports.ts';
 import { RedisServers, redisServerAvailable } from '../../local/redis-servers.ts';
-import { parseCommand, SentinelPort, type SentinelPortHandlers } from '../../local/sentinel-port.ts';
+import { globMatches, parseCommand, SentinelPort, type SentinelPortHandlers } from '../../local/sentinel-port.ts';
+import { waitFor } from '../../lambdas/core/wait.ts';
 import { testPorts } from '../support/ports.ts';
 
-const UNKNOWN = 'this orchestrator answers PING, INFO, SENTINEL FAILOVER|GET-MASTER-ADDR-BY-NAME|SENTINELS|REPLICAS';
+const UNKNOWN = 'this orchestrator answers PING, INFO, SENTINEL FAILOVER|GET-MASTER-ADDR-BY-NAME|SENTINELS|REPLICAS, (P)SUBSCRIBE, (P)UNSUBSCRIBE';
 
 /** Everything a test opened, closed after it in reverse order (clients before the port). */
 const cleanups: Array<() => Promise<unknown> | void> = [];
@@ -339,6 +340,50 @@ describe('SentinelPort over a raw socket', () => {
     await client.send('SENTINEL FAILOVER mymaster\r\n');
     client.end();
     expect(await client.untilClosed()).toBe('+OK\r\n');
+  });
+});
+
+describe('SentinelPort pub/sub (Sentinel\'s event channels)', () => {
+  it('delivers each event to SUBSCRIBE clients of its channel and PSUBSCRIBE clients of a matching pattern, until they unsubscribe', async () => {
+    const sentinel = await listen();
+    const exact = await ioredis(sentinel, false);
+    const every = await ioredis(sentinel, false);
+    const received: string[] = [];
+    exact.on('message', (channel: string, message: string) => received.push(`exact ${channel} ${message}`));
+    every.on('pmessage', (pattern: string, channel: string, message: string) => received.push(`${pattern} ${channel} ${message}`));
+    expect(await exact.subscribe('+switch-master', '+odown')).toBe(2);
+    expect(await every.psubscribe('*')).toBe(1);
+
+    sentinel.publish('+sdown', 'master mymaster 127.0.0.1 6379');
+    sentinel.publish('+switch-master', 'mymaster 127.0.0.1 6379 127.0.0.1 6380');
+    await waitFor(() => received.length === 3, { timeoutMs: 2000, what: 'three deliveries' });
+    expect(received.sort()).toEqual([
+      '* +sdown master mymaster 127.0.0.1 6379',
+      '* +switch-master mymaster 127.0.0.1 6379 127.0.0.1 6380',
+      'exact +switch-master mymaster 127.0.0.1 6379 127.0.0.1 6380',
+    ]);
+
+    expect(await exact.unsubscribe('+switch-master')).toBe(1);
+    sentinel.publish('+switch-master', 'after');
+    sentinel.publish('+odown', 'master mymaster 127.0.0.1 6379 #quorum 2/2');
+    await waitFor(() => received.some((r) => r.startsWith('exact +odown')), { timeoutMs: 2000, what: 'the +odown delivery' });
+    expect(received.filter((r) => r.startsWith('exact +switch-master'))).toHaveLength(1);
+  });
+
+  it('matches channels with Redis glob patterns', () => {
+    expect(globMatches('*', '+switch-master')).toBe(true);
+    expect(globMatches('+sw*', '+switch-master')).toBe(true);
+    expect(globMatches('?sdown', '-sdown')).toBe(true);
+    expect(globMatches('[+-]odown', '-odown')).toBe(true);
+    expect(globMatches('[^+]odown', '+odown')).toBe(false);
+    expect(globMatches('+failover-*', '+switch-master')).toBe(false);
+    expect(globMatches('a.b', 'axb')).toBe(false);
+  });
+
+  it('refuses SUBSCRIBE without a channel', async () => {
+    const client = await RawClient.connect((await listen()).port);
+    await client.send('SUBSCRIBE\r\n');
+    await client.expectReply("-ERR wrong number of arguments for 'subscribe' command\r\n");
   });
 });
 
