@@ -55,10 +55,13 @@ export async function failoverCommand(options: FailoverCommandOptions): Promise<
   return outcome.ok ? EXIT.ok : EXIT.failed;
 }
 
-/** SENTINEL FAILOVER through the running orchestrator, then wait for its master of record to change. */
+/**
+ * SENTINEL FAILOVER through the running orchestrator, then follow its master of record: a new
+ * address is the switch; the failover no longer in progress with the same address is an abort.
+ */
 async function throughOrchestrator(orchestrator: OrchestratorClient, master: MasterConfig): Promise<number> {
   note(`${master.name}: an orchestrator answers on 127.0.0.1:${orchestrator.port}: asking it (SENTINEL FAILOVER ${master.name}); its output shows the events`);
-  const before = await orchestrator.masterAddress(master.name);
+  const before = await orchestrator.masterState(master.name);
   const started = Date.now();
   try {
     await orchestrator.failover(master.name);
@@ -66,17 +69,22 @@ async function throughOrchestrator(orchestrator: OrchestratorClient, master: Mas
     throw new FailoverRefusedError(`${master.name}: ${error instanceof Error ? error.message : String(error)}`);
   }
   const deadline = leaseMs(master);
-  const after = await waitFor(
+  const end = await waitFor(
     async () => {
-      const now = await orchestrator.masterAddress(master.name);
-      return now && before && !sameAddress(now, before) ? now : undefined;
+      const now = await orchestrator.masterState(master.name);
+      if (!sameAddress(now.address, before.address)) return { switched: now.address };
+      return now.epoch > before.epoch && !now.failoverInProgress ? { switched: null } : undefined;
     },
     { timeoutMs: deadline, intervalMs: 50, what: 'the switch' },
-  ).catch(() => null);
-  if (!after) {
+  ).catch(() => undefined);
+  if (!end) {
     note(`${master.name}: no +switch-master within ${deadline / 1000} s; the orchestrator's output says why`);
     return EXIT.failed;
   }
-  note(`${master.name}: switched to ${addressKey(after)} (${Date.now() - started} ms after the request)`);
+  if (!end.switched) {
+    note(`${master.name}: the failover ended without a switch (aborted); the orchestrator's output says why`);
+    return EXIT.failed;
+  }
+  note(`${master.name}: switched to ${addressKey(end.switched)} (${Date.now() - started} ms after the request)`);
   return EXIT.ok;
 }

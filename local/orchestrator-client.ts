@@ -5,6 +5,12 @@
 import { Redis } from 'ioredis';
 import type { Address } from '../lambdas/core/types.ts';
 
+export interface MasterState {
+  readonly address: Address;
+  readonly epoch: number;
+  readonly failoverInProgress: boolean;
+}
+
 /** The default port of `redis-failover local`: Sentinel's. */
 export const SENTINEL_PORT = 26379;
 
@@ -40,6 +46,18 @@ export class OrchestratorClient {
   async masterAddress(name: string): Promise<Address | null> {
     const reply = (await this.client.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', name)) as [string, string] | null;
     return reply ? { host: reply[0], port: Number(reply[1]) } : null;
+  }
+
+  /** The master of record, its epoch, and whether a failover holds it now (SENTINEL MASTER). */
+  async masterState(name: string): Promise<MasterState> {
+    const flat = (await this.client.call('SENTINEL', 'MASTER', name)) as string[];
+    const fields = new Map<string, string>();
+    for (let i = 0; i + 1 < flat.length; i += 2) fields.set(flat[i]!, flat[i + 1]!);
+    return {
+      address: { host: fields.get('ip') ?? '', port: Number(fields.get('port')) },
+      epoch: Number(fields.get('config-epoch')),
+      failoverInProgress: (fields.get('flags') ?? '').split(',').includes('failover_in_progress'),
+    };
   }
 
   close(): void {

@@ -172,6 +172,25 @@ function sentinelHandlers(config: Config, store: DynamoDbStore, request: (name: 
   return {
     masters: () => config.masters.map((m) => m.name),
     masterAddress: (name: string) => masterOfRecord(config, store, name),
+    master: async (name: string): Promise<Array<[string, string]> | null> => {
+      const master = config.masters.find((m) => m.name === name);
+      const record = master ? await store.getMaster(name) : null;
+      if (!master || !record) return null;
+      const replicas = await store.listReplicas(name);
+      return [
+        ['name', name],
+        ['ip', record.host],
+        ['port', String(record.port)],
+        // Sentinel's flags: failover_in_progress while a failover holds the lease.
+        ['flags', record.failover ? 'master,failover_in_progress' : 'master'],
+        ['config-epoch', String(record.epoch)],
+        ['num-slaves', String(replicas.length)],
+        ['quorum', String(master.quorum)],
+        ['down-after-milliseconds', String(master.downAfterMs)],
+        ['failover-timeout', String(master.failoverTimeoutMs)],
+        ['parallel-syncs', String(master.parallelSyncs)],
+      ];
+    },
     failover: async (name: string): Promise<FailoverAnswer> => {
       try {
         await request(name);

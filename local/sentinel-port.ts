@@ -18,6 +18,8 @@ export interface SentinelPortHandlers {
   masterAddress(name: string): Promise<Address | null>;
   /** names of the monitored masters (INFO's sentinel_masters count) */
   masters(): readonly string[];
+  /** SENTINEL MASTER <name>: Sentinel's field/value list (name, ip, port, flags, config-epoch…); null when no such master */
+  master(name: string): Promise<ReadonlyArray<readonly [string, string]> | null>;
 }
 
 export interface SentinelPortOptions {
@@ -100,7 +102,7 @@ export class SentinelPort {
 }
 
 const UNKNOWN =
-  'this orchestrator answers PING, INFO, SENTINEL FAILOVER|GET-MASTER-ADDR-BY-NAME|SENTINELS|REPLICAS, (P)SUBSCRIBE, (P)UNSUBSCRIBE';
+  'this orchestrator answers PING, INFO, SENTINEL FAILOVER|GET-MASTER-ADDR-BY-NAME|MASTER|SENTINELS|REPLICAS, (P)SUBSCRIBE, (P)UNSUBSCRIBE';
 
 /** One connection: parse what arrives, answer in order, swallow every socket error. */
 function serve(subscriber: Subscriber, handlers: SentinelPortHandlers): void {
@@ -237,7 +239,7 @@ async function answer(args: readonly string[], handlers: SentinelPortHandlers): 
 
 async function sentinel(subcommand: string, rest: readonly string[], handlers: SentinelPortHandlers): Promise<string> {
   const name = subcommand.toUpperCase();
-  const known = ['FAILOVER', 'GET-MASTER-ADDR-BY-NAME', 'SENTINELS', 'REPLICAS', 'SLAVES'];
+  const known = ['FAILOVER', 'GET-MASTER-ADDR-BY-NAME', 'MASTER', 'SENTINELS', 'REPLICAS', 'SLAVES'];
   if (!known.includes(name)) return error(`ERR unknown command 'SENTINEL ${shown(subcommand)}', ${UNKNOWN}`);
   const [master] = rest;
   if (master === undefined || rest.length !== 1) {
@@ -251,6 +253,10 @@ async function sentinel(subcommand: string, rest: readonly string[], handlers: S
     case 'GET-MASTER-ADDR-BY-NAME': {
       const address = await handlers.masterAddress(master);
       return address ? array([bulk(address.host), bulk(String(address.port))]) : '*-1\r\n';
+    }
+    case 'MASTER': {
+      const fields = await handlers.master(master);
+      return fields ? array(fields.flatMap(([field, value]) => [bulk(field), bulk(value)])) : error('ERR No such master with that name');
     }
     default:
       // We are the only "sentinel", and replicas are the orchestrator's business: clients get none.

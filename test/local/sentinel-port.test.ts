@@ -7,7 +7,7 @@ import { globMatches, parseCommand, SentinelPort, type SentinelPortHandlers } fr
 import { waitFor } from '../../lambdas/core/wait.ts';
 import { testPorts } from '../support/ports.ts';
 
-const UNKNOWN = 'this orchestrator answers PING, INFO, SENTINEL FAILOVER|GET-MASTER-ADDR-BY-NAME|SENTINELS|REPLICAS, (P)SUBSCRIBE, (P)UNSUBSCRIBE';
+const UNKNOWN = 'this orchestrator answers PING, INFO, SENTINEL FAILOVER|GET-MASTER-ADDR-BY-NAME|MASTER|SENTINELS|REPLICAS, (P)SUBSCRIBE, (P)UNSUBSCRIBE';
 
 /** Everything a test opened, closed after it in reverse order (clients before the port). */
 const cleanups: Array<() => Promise<unknown> | void> = [];
@@ -20,6 +20,7 @@ function handlers(overrides: Partial<SentinelPortHandlers> = {}): SentinelPortHa
     failover: () => Promise.resolve({ ok: true }),
     masterAddress: (name) => Promise.resolve(name === 'mymaster' ? { host: '127.0.0.1', port: 6380 } : null),
     masters: () => ['mymaster', 'other'],
+    master: (name) => Promise.resolve(name === 'mymaster' ? [['name', 'mymaster'], ['ip', '127.0.0.1'], ['port', '6380'], ['flags', 'master']] : null),
     ...overrides,
   };
 }
@@ -340,6 +341,14 @@ describe('SentinelPort over a raw socket', () => {
     await client.send('SENTINEL FAILOVER mymaster\r\n');
     client.end();
     expect(await client.untilClosed()).toBe('+OK\r\n');
+  });
+});
+
+describe('SENTINEL MASTER', () => {
+  it("answers the handler's fields as Sentinel's flat field/value list, and an error for an unknown master", async () => {
+    const redis = await ioredis(await listen());
+    expect(await redis.call('SENTINEL', 'MASTER', 'mymaster')).toEqual(['name', 'mymaster', 'ip', '127.0.0.1', 'port', '6380', 'flags', 'master']);
+    await expect(redis.call('SENTINEL', 'MASTER', 'nope')).rejects.toThrow('ERR No such master with that name');
   });
 });
 
