@@ -328,16 +328,16 @@ function toMasterRecord(item: Item): MasterRecord {
     host: str(item, 'host'),
     port: num(item, 'port'),
     epoch: num(item, 'epoch'),
-    failover: lease === null || lease === undefined ? null : toLease(asItem(lease, item)),
+    failover: lease === null || lease === undefined ? null : toLease(asItem(lease, item, 'failover')),
     lastFailoverStartedAt: item['lastFailoverStartedAt'] === undefined ? null : numOrNull(item, 'lastFailoverStartedAt'),
     switchedAt: item['switchedAt'] === undefined ? null : numOrNull(item, 'switchedAt'),
-    promoted: item['promoted'] === null || item['promoted'] === undefined ? null : toPromoted(asItem(item['promoted'], item)),
+    promoted: item['promoted'] === null || item['promoted'] === undefined ? null : toPromoted(asItem(item['promoted'], item, 'promoted')),
   };
 }
 
-function asItem(value: unknown, parent: Item): Item {
+function asItem(value: unknown, parent: Item, field: string): Item {
   if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Item;
-  throw new Error(`table item ${String(parent['pk'])}/${String(parent['sk'])}: failover should be a map or null, got ${JSON.stringify(value)}`);
+  throw new Error(`table item ${String(parent['pk'])}/${String(parent['sk'])}: ${field} should be a map or null, got ${JSON.stringify(value)}`);
 }
 
 function toLease(item: Item): FailoverLease {
