@@ -31,7 +31,9 @@ export async function run(state: FailoverState, deps: StepDeps): Promise<Selecti
     replicaEvent('+selected-slave', chosen.address, master, context),
     replicaEvent('+failover-state-send-slaveof-noone', chosen.address, master, context),
   ]);
-  const others = replicas.filter((address) => !sameAddress(address, chosen.address)).map((address): ReconfTarget => ({ ...address, role: 'replica' }));
+  const others = observations
+    .filter((o) => !sameAddress(o.address, chosen.address))
+    .map((o): ReconfTarget => ({ ...o.address, role: o.info?.role === 'master' ? 'stray-master' : 'replica' }));
   return { found: true, promoted: chosen.address, promotedRunId: chosen.info?.runId ?? null, others, rejected: result.rejected, selectedAt: now };
 }
 

@@ -1,7 +1,8 @@
-/** SendSlaveofNoOne: turn the selected replica into a master, as Sentinel does. */
+/** SendSlaveofNoOne: turn the selected replica into a master, as Sentinel does, once no other replica acts as one. */
 import { replicaEvent } from './core/events.ts';
 import type { FailoverState, PromotionOutput } from './core/workflow-state.ts';
-import { withRedis, RedisUnreachableError } from './adapters/redis.ts';
+import { withRedis, RedisUnreachableError, type RedisLinkOptions } from './adapters/redis.ts';
+import type { Address } from './core/types.ts';
 import { awsDeps } from './runtime/aws.ts';
 import { failoverEventContext, type StepDeps } from './runtime/deps.ts';
 import { pollWithin } from './runtime/poll.ts';
@@ -12,6 +13,8 @@ export async function run(state: FailoverState, deps: StepDeps): Promise<Promoti
   const options = await deps.linkOptions(state.master.name);
   // Written before the command: if this leader dies right after sending, the next epoch knows whom it promoted.
   await deps.store?.recordPromotion(state.master.name, { epoch: state.epoch, promoted, runId: promotedRunId });
+  const strays = (state.selection?.others ?? []).filter((target) => target.role === 'stray-master');
+  await Promise.all(strays.map((stray) => fence(stray, promoted, options, state, deps)));
   // Sentinel keeps trying while the replica is unreachable, until failover-timeout.
   const outcome = await pollWithin(deps, selectedAt + state.settings.failoverTimeoutMs, async () => {
     try {
@@ -34,6 +37,27 @@ export async function run(state: FailoverState, deps: StepDeps): Promise<Promoti
   const sentAt = deps.now();
   await deps.publisher.publish([replicaEvent('+failover-state-wait-promotion', promoted, state.master, failoverEventContext(state, deps))]);
   return { sent: true, sentAt, confirmed: false, confirmedAt: null, timedOut: false };
+}
+
+/**
+ * A known replica reporting role:master would take writes beside the new master until
+ * ReconfSlaves reaches it, and those writes would be lost. Pointed at the chosen replica before
+ * the promotion, it turns read-only at once; it syncs once the promotion lands (Redis retries the
+ * link every second), and ReconfSlaves does not wait for that. Best effort: one that went away
+ * is left to ReconfSlaves.
+ */
+async function fence(stray: Address, promoted: Address, options: RedisLinkOptions, state: FailoverState, deps: StepDeps): Promise<void> {
+  try {
+    const fenced = await withRedis(stray, options, async (link) => {
+      // Idempotent: a retried step finds it a replica already.
+      if ((await link.info()).role !== 'master') return false;
+      await link.replicate(promoted);
+      return true;
+    });
+    if (fenced) await deps.publisher.publish([replicaEvent('+convert-to-slave', stray, state.master, failoverEventContext(state, deps))]);
+  } catch (error) {
+    if (!(error instanceof RedisUnreachableError)) throw error;
+  }
 }
 
 export const handler = (state: FailoverState) => run(state, awsDeps());

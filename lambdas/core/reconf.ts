@@ -51,8 +51,8 @@ export function advanceReconf(item: ReconfItem, seen: ReconfObservation, now: nu
 
   switch (item.phase) {
     case 'pending':
-      if (item.target.role === 'old-master') {
-        // The old master is fenced, not waited for: its resync must not delay the failover's end.
+      if (item.target.role !== 'replica') {
+        // A master (old or stray) is fenced, not waited for: its resync must not delay the failover's end.
         return following ? { ...reachable, phase: 'done' } : { ...reachable, phase: 'done', sentAt: now, send: true, events: ['+convert-to-slave'] };
       }
       return { ...reachable, phase: 'sent', sentAt: now, send: !following, events: ['+slave-reconf-sent'] };

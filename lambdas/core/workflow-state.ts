@@ -13,8 +13,13 @@ export function executionName(master: string, epoch: number): string {
 
 /** A server to re-point at the promoted replica once promotion is confirmed. */
 export interface ReconfTarget extends Address {
-  /** The old master is demoted (`+convert-to-slave`); replicas are reconfigured (`+slave-reconf-*`). */
-  readonly role: 'replica' | 'old-master';
+  /**
+   * Replicas are reconfigured and waited for (`+slave-reconf-*`). The old master and a
+   * `stray-master` (a known replica reporting role:master at selection: restarted with a config
+   * an earlier promotion rewrote, or promoted by hand) are demoted (`+convert-to-slave`), not
+   * waited for. Strays are demoted before the promotion already (SendSlaveofNoOne).
+   */
+  readonly role: 'replica' | 'old-master' | 'stray-master';
 }
 
 /** `$.selection`, written by SelectSlave. */

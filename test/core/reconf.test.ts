@@ -53,8 +53,6 @@ function item(patch: Partial<ReconfItem> = {}): ReconfItem {
   };
 }
 
-const oldMaster = (patch: Partial<ReconfItem> = {}): ReconfItem => item({ target: { ...OLD_MASTER, role: 'old-master' }, ...patch });
-
 describe('reconfDeadline / isFinished', () => {
   it('counts failover-timeout from the confirmed promotion', () => {
     expect(reconfDeadline(item())).toBe(START + 180_000);
@@ -309,17 +307,18 @@ describe('advanceReconf: replica', () => {
     });
 
     it('applies to the old master too', () => {
-      expect(advanceReconf(oldMaster(), seen(replInfo({ role: 'master' })), DEADLINE + 1)).toMatchObject({ phase: 'timeout', send: false, events: [] });
+      expect(advanceReconf(item({ target: { ...OLD_MASTER, role: 'old-master' } }), seen(replInfo({ role: 'master' })), DEADLINE + 1)).toMatchObject({ phase: 'timeout', send: false, events: [] });
     });
   });
 });
 
-describe('advanceReconf: old master', () => {
+for (const role of ['old-master', 'stray-master'] as const) describe(`advanceReconf: ${role} (fenced, not waited for)`, () => {
+  const demoted = (patch: Partial<ReconfItem> = {}): ReconfItem => item({ target: { ...OLD_MASTER, role }, ...patch });
   const masterInfo = replInfo({ role: 'master', masterHost: null, masterPort: null, masterLinkUp: false, masterLinkDownSinceSeconds: null });
 
   it('is converted with REPLICAOF and +convert-to-slave, and done at once', () => {
     const now = START + 400;
-    expect(advanceReconf(oldMaster(), seen(masterInfo), now)).toEqual({
+    expect(advanceReconf(demoted(), seen(masterInfo), now)).toEqual({
       phase: 'done',
       sentAt: now,
       unreachableSince: null,
@@ -329,7 +328,7 @@ describe('advanceReconf: old master', () => {
   });
 
   it('is done without sending or events when it already follows the promoted server', () => {
-    expect(advanceReconf(oldMaster(), seen(following(false)), START + 400)).toEqual({
+    expect(advanceReconf(demoted(), seen(following(false)), START + 400)).toEqual({
       phase: 'done',
       sentAt: null,
       unreachableSince: null,
@@ -338,8 +337,8 @@ describe('advanceReconf: old master', () => {
     });
   });
 
-  it('is skipped as unreachable when it cannot be reached (it is the failed master, after all)', () => {
-    expect(advanceReconf(oldMaster(), UNREACHABLE, START + 400)).toEqual({
+  it('is skipped as unreachable when it cannot be reached', () => {
+    expect(advanceReconf(demoted(), UNREACHABLE, START + 400)).toEqual({
       phase: 'unreachable',
       sentAt: null,
       unreachableSince: START + 400,
@@ -357,7 +356,7 @@ describe('advanceReconf: finished phases never change', () => {
   ];
   for (const phase of FINISHED_PHASES) {
     for (const [label, observation] of observations) {
-      for (const role of ['replica', 'old-master'] as const) {
+      for (const role of ['replica', 'old-master', 'stray-master'] as const) {
         it(`${phase} (${role}) stays ${phase} when ${label}, even past every timeout`, () => {
           const finished = item({ phase, target: { ...TARGET, role }, sentAt: START + 5, unreachableSince: START + 6 });
           expect(advanceReconf(finished, observation, DEADLINE + 1_000_000)).toEqual({
