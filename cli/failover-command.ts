@@ -2,6 +2,7 @@ import { LocalPublisher } from '../lambdas/adapters/local-publisher.ts';
 import { addressKey, sameAddress } from '../lambdas/core/address.ts';
 import { loadConfig, type MasterConfig } from '../lambdas/core/config.ts';
 import { waitFor } from '../lambdas/core/wait.ts';
+import { HandoverAbortedError } from '../lambdas/runtime/handover.ts';
 import { leaseMs } from '../lambdas/runtime/leadership.ts';
 import { FailoverRefusedError, manualFailover } from '../local/manual-failover.ts';
 import { OrchestratorClient } from '../local/orchestrator-client.ts';
@@ -30,10 +31,7 @@ export async function failoverCommand(options: FailoverCommandOptions): Promise<
   const orchestrator = await OrchestratorClient.find(options.port);
   if (orchestrator) {
     try {
-      if (options.coordinated) {
-        throw new UsageError(`an orchestrator answers on 127.0.0.1:${options.port}; --coordinated does not go through it yet: stop it first, or drop --coordinated`);
-      }
-      return await throughOrchestrator(orchestrator, master);
+      return await throughOrchestrator(orchestrator, master, options.coordinated);
     } finally {
       orchestrator.close();
     }
@@ -59,15 +57,20 @@ export async function failoverCommand(options: FailoverCommandOptions): Promise<
  * SENTINEL FAILOVER through the running orchestrator, then follow its master of record: a new
  * address is the switch; the failover no longer in progress with the same address is an abort.
  */
-async function throughOrchestrator(orchestrator: OrchestratorClient, master: MasterConfig): Promise<number> {
-  note(`${master.name}: an orchestrator answers on 127.0.0.1:${orchestrator.port}: asking it (SENTINEL FAILOVER ${master.name}); its output shows the events`);
+async function throughOrchestrator(orchestrator: OrchestratorClient, master: MasterConfig, coordinated: boolean): Promise<number> {
+  const command = `SENTINEL FAILOVER ${master.name}${coordinated ? ' COORDINATED' : ''}`;
+  note(`${master.name}: an orchestrator answers on 127.0.0.1:${orchestrator.port}: asking it (${command}); its output shows the events`);
   const before = await orchestrator.masterState(master.name);
   const started = Date.now();
   try {
-    await orchestrator.failover(master.name);
+    await orchestrator.failover(master.name, { coordinated });
   } catch (error) {
-    throw new FailoverRefusedError(`${master.name}: ${error instanceof Error ? error.message : String(error)}`);
+    const message = error instanceof Error ? error.message : String(error);
+    // The handover started and was undone: a failed failover (exit 1), not a refused request (exit 2).
+    if (message.startsWith('ABORTED ')) throw new HandoverAbortedError(message.slice('ABORTED '.length));
+    throw new FailoverRefusedError(`${master.name}: ${message}`);
   }
+  if (coordinated) note(`${master.name}: handed over (${Date.now() - started} ms, writes paused meanwhile); the orchestrator re-points the other replicas`);
   const deadline = leaseMs(master);
   const end = await waitFor(
     async () => {

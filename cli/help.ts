@@ -11,11 +11,13 @@ Commands:
                               epoch and run the failover workflow. The table lives in
                               dynalite, in memory. Prints +monitor, +slave, then every event.
                               Answers Sentinel's commands on 127.0.0.1:<port>:
-                                redis-cli -p 26379 SENTINEL FAILOVER mymaster
+                                redis-cli -p 26379 SENTINEL FAILOVER mymaster [COORDINATED]
                                 redis-cli -p 26379 SENTINEL GET-MASTER-ADDR-BY-NAME mymaster
+                                redis-cli -p 26379 SENTINEL MASTER(S) | REPLICAS | CKQUORUM
                                 redis-cli -p 26379 PSUBSCRIBE '*'     (every event, live)
                               (-INPROG while a failover runs, -NOGOODSLAVE when no replica
-                              qualifies), so Sentinel-aware clients can find the master.
+                              qualifies), so Sentinel-aware clients can find the master
+                              and its replicas.
   demo                        Start a master and two replicas on free loopback ports, run the
                               orchestrator, write some keys, kill -9 the master, show the
                               failover live, print a timeline and a summary, and stop
@@ -32,6 +34,8 @@ Commands:
                               roles (Redis FAILOVER), then the rest are re-pointed: no
                               acknowledged write is lost. If the replica cannot catch up
                               in time, the master resumes as it was and the command exits 1.
+                              Through a 'local' orchestrator this is SENTINEL FAILOVER
+                              <name> COORDINATED (Valkey's syntax), under its lease.
   bench [options]             Benchmark against real redis-sentinel, side by side (see
                               redis-failover bench --help). Needs redis-sentinel.
   help                        Show this text.

@@ -29,7 +29,7 @@ export async function localCommand(options: LocalCommandOptions): Promise<number
     }
     throw error;
   });
-  note(`answering on 127.0.0.1:${orchestrator.sentinelPort?.port}: SENTINEL FAILOVER <name>, SENTINEL GET-MASTER-ADDR-BY-NAME <name>, SUBSCRIBE <event> (redis-cli -p ${orchestrator.sentinelPort?.port}, or Sentinel-aware clients)`);
+  note(`answering on 127.0.0.1:${orchestrator.sentinelPort?.port}: SENTINEL FAILOVER <name> [COORDINATED], GET-MASTER-ADDR-BY-NAME, MASTER(S), REPLICAS, CKQUORUM, SUBSCRIBE <event> (redis-cli -p ${orchestrator.sentinelPort?.port}, or Sentinel-aware clients)`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);

@@ -1,7 +1,8 @@
 /** The `redis-failover` command line: parse, dispatch, and turn known errors into one line and an exit status. */
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../lambdas/core/config.ts';
-import { FailoverRefusedError, HandoverAbortedError } from '../local/manual-failover.ts';
+import { HandoverAbortedError } from '../lambdas/runtime/handover.ts';
+import { FailoverRefusedError } from '../local/manual-failover.ts';
 import { SENTINEL_PORT } from '../local/orchestrator-client.ts';
 import { benchCommand } from './bench-command.ts';
 import { demoCommand } from './demo-command.ts';

@@ -1,31 +1,35 @@
 /**
- * SENTINEL FAILOVER <name> on AWS: invoked by a person (`aws lambda invoke`, the console),
- * it takes the voters' lease and starts the workflow, or answers INPROG / NOGOODSLAVE.
+ * SENTINEL FAILOVER <name> [COORDINATED] on AWS: invoked by a person (`aws lambda invoke`, the
+ * console), it takes the voters' lease and starts the workflow, or answers INPROG / NOGOODSLAVE.
+ * With `"coordinated": true` the live master first hands over to the chosen replica (no
+ * acknowledged write lost); the invocation returns once they have swapped.
  */
 import { orchestratorFromEnv, type Orchestrator } from './runtime/aws.ts';
 import { FailoverRefused, requestFailover, type FailoverStarted } from './runtime/failover-request.ts';
 
 export interface FailoverRequest {
   readonly master: string;
+  readonly coordinated: boolean;
 }
 
 let cached: Orchestrator | undefined;
 
 /** Throws a one-line error for an event that does not name a master, before touching anything. */
 export function parseRequest(event: unknown): FailoverRequest {
-  const master = (event as { master?: unknown } | null)?.master;
-  if (typeof master !== 'string' || master === '') {
-    throw new FailoverRefused('UNKNOWN', 'the request must be {"master": "<name>"}, naming a master of the config');
+  const { master, coordinated = false } = (event ?? {}) as { master?: unknown; coordinated?: unknown };
+  if (typeof master !== 'string' || master === '' || typeof coordinated !== 'boolean') {
+    throw new FailoverRefused('UNKNOWN', 'the request must be {"master": "<name>"} naming a master of the config, optionally with "coordinated": true');
   }
-  return { master };
+  return { master, coordinated };
 }
 
 /** Refusals throw FailoverRefused: Lambda reports `errorType: FailoverRefused`, `errorMessage: INPROG …`. */
 export const handler = async (event: unknown): Promise<FailoverStarted> => {
   const request = parseRequest(event);
   cached ??= orchestratorFromEnv(process.env);
-  const started = await requestFailover(request.master, { ...cached, masters: cached.config.masters });
+  const started = await requestFailover(request.master, { ...cached, masters: cached.config.masters }, { coordinated: request.coordinated });
   // The log line an operator looks for; names and addresses only.
-  console.log(`failover of ${started.master} requested: ${started.execution}, candidate ${started.candidate.host}:${started.candidate.port}`);
+  const how = started.handedOver ? 'handed over to' : 'candidate';
+  console.log(`failover of ${started.master} requested: ${started.execution}, ${how} ${started.candidate.host}:${started.candidate.port}`);
   return started;
 };

@@ -238,14 +238,15 @@ export class RedisFailover extends Construct {
       runtime: LAMBDA_RUNTIME,
       architecture: LAMBDA_ARCHITECTURE,
       memorySize: 256,
-      // It observes every replica once (1 s connect and command timeouts each, in parallel) and writes the lease.
+      // It observes every replica once (1 s connect and command timeouts each, in parallel) and writes the lease;
+      // a coordinated request also waits for the handover (5 s of paused writes at most, plus 5 s for Redis to abort).
       timeout: Duration.seconds(30),
       vpc: props.vpc,
       vpcSubnets: { subnets },
       securityGroups: [this.securityGroup],
       logGroup: requestLogs,
       role: executionRole(this, 'RequestFailoverRole', { logGroup: requestLogs, inVpc: true }),
-      description: 'redis-failover: SENTINEL FAILOVER <master>, invoked with {"master": "<name>"}',
+      description: 'redis-failover: SENTINEL FAILOVER <master> [COORDINATED], invoked with {"master": "<name>", "coordinated": false}',
       bundling: LAMBDA_BUNDLING,
       environment: { ...leaderEnvironment, NODE_OPTIONS: '--enable-source-maps' },
     });

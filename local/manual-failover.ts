@@ -5,12 +5,11 @@
 import type { EventPublisher } from '../lambdas/adapters/publisher.ts';
 import { RedisAuthError, RedisUnreachableError, withRedis, type RedisLinkOptions } from '../lambdas/adapters/redis.ts';
 import { addressKey, distinctAddresses } from '../lambdas/core/address.ts';
-import { followsMaster } from '../lambdas/core/info.ts';
 import { selectReplica } from '../lambdas/core/selection.ts';
-import { waitFor } from '../lambdas/core/wait.ts';
 import { observeReplica } from '../lambdas/runtime/observe.ts';
 import { settingsOf, type MasterConfig } from '../lambdas/core/config.ts';
-import type { Address, FailoverInput } from '../lambdas/core/types.ts';
+import type { Address, FailoverInput, PromotedAddress } from '../lambdas/core/types.ts';
+import { HandoverAbortedError, handOver } from '../lambdas/runtime/handover.ts';
 import { localStepDeps } from './step-deps.ts';
 import { LocalWorkflow, type LocalExecution, type StepHooks } from './workflow-runner.ts';
 
@@ -57,7 +56,7 @@ export interface ManualFailoverOptions {
    * the chosen replica catches up, they swap roles, then the workflow re-points the rest.
    */
   readonly coordinated?: boolean;
-  /** How long the master may pause writes for the replica to catch up. @default 5000 */
+  /** How long the master may pause writes for the replica to catch up. @default DEFAULT_COORDINATION_TIMEOUT_MS (5000) */
   readonly coordinationTimeoutMs?: number;
   /** Called with the chosen replica just before the handover (fault injection in tests). */
   readonly beforeHandover?: (target: Address) => Promise<void> | void;
@@ -86,46 +85,23 @@ export async function manualFailover(options: ManualFailoverOptions): Promise<Ma
     masterDownSince: discovery.masterReachable ? null : now,
     manual: true,
   };
-  const resumePromoted = options.coordinated ? await handOver(master, input, linkOptions, options) : null;
+  const resumePromoted = options.coordinated ? await coordinate(master, input, linkOptions, options) : null;
   const execution = await workflow.run({ ...input, resumePromoted }, deps, options.hooks);
   return { input, execution };
 }
 
-/** The coordinated handover did not complete; the old master was left (or is back) as it was. */
-export class HandoverAbortedError extends Error {
-  override name = 'HandoverAbortedError';
-}
-
 /**
- * Picks the replica as SelectSlave would, asks the master to hand over to it with Redis'
- * FAILOVER, and waits for the swap. The workflow then resumes from that promoted replica.
+ * Picks the replica as SelectSlave would and has the master hand over to it (Redis' FAILOVER).
+ * The workflow then resumes from that promoted replica.
  */
-async function handOver(master: MasterConfig, input: FailoverInput, linkOptions: RedisLinkOptions, options: ManualFailoverOptions): Promise<Address> {
+async function coordinate(master: MasterConfig, input: FailoverInput, linkOptions: RedisLinkOptions, options: ManualFailoverOptions): Promise<PromotedAddress> {
   if (input.masterDownSince !== null) throw new FailoverRefusedError(`${master.name}: --coordinated needs a reachable master; ${addressKey(master)} is not`);
   const observations = await Promise.all(input.replicas.map((replica) => observeReplica(replica, linkOptions)));
   const { chosen, rejected } = selectReplica(observations, { now: Date.now(), masterDownSince: null, downAfterMs: master.downAfterMs });
   if (!chosen) {
     throw new HandoverAbortedError(`${master.name}: no replica qualifies for a coordinated failover (${rejected.map((r) => `${addressKey(r.address)} ${r.detail}`).join('; ') || 'no replicas'})`);
   }
-  const target = chosen.address;
-  await options.beforeHandover?.(target);
-  const timeoutMs = options.coordinationTimeoutMs ?? 5000;
-  await withRedis(master, linkOptions, (link) => link.handOver(target, timeoutMs));
-  // Redis aborts by itself past the timeout and resumes writes as master: wait a little longer than that.
-  const swapped = await waitFor(
-    async () => {
-      const info = await withRedis(master, linkOptions, (link) => link.info()).catch(() => null);
-      // Done only when the master follows the target, the handover is over, and the target says it leads.
-      if (info && followsMaster(info, target) && info.failoverState !== 'failover-in-progress') {
-        const promoted = await withRedis(target, linkOptions, (link) => link.info()).catch(() => null);
-        return promoted?.role === 'master' ? 'swapped' : undefined;
-      }
-      return info?.role === 'master' && info.failoverState === 'no-failover' ? 'aborted' : undefined;
-    },
-    { timeoutMs: timeoutMs + 5000, intervalMs: 20, what: `${addressKey(master)} to hand over to ${addressKey(target)}` },
-  ).catch(() => 'timeout' as const);
-  if (swapped !== 'swapped') {
-    throw new HandoverAbortedError(`${master.name}: coordinated failover to ${addressKey(target)} aborted (${swapped}); ${addressKey(master)} is still the master`);
-  }
-  return target;
+  await options.beforeHandover?.(chosen.address);
+  const target = { ...chosen.address, runId: chosen.info?.runId ?? null };
+  return handOver({ master, target, linkOptions, timeoutMs: options.coordinationTimeoutMs });
 }

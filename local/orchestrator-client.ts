@@ -14,6 +14,10 @@ export interface MasterState {
 /** The default port of `redis-failover local`: Sentinel's. */
 export const SENTINEL_PORT = 26379;
 
+/** Covers the default handover (5 s of paused writes, 5 s for Redis to give up) with room to spare. */
+const HANDOVER_REPLY_TIMEOUT_MS = 20_000;
+const PATIENT = { host: '127.0.0.1', connectTimeout: 500, commandTimeout: HANDOVER_REPLY_TIMEOUT_MS, maxRetriesPerRequest: 0, retryStrategy: () => null } as const;
+
 export class OrchestratorClient {
   private constructor(
     private readonly client: Redis,
@@ -38,9 +42,23 @@ export class OrchestratorClient {
     return null;
   }
 
-  /** SENTINEL FAILOVER: resolves on OK; rejects with the orchestrator's one-line answer (INPROG, NOGOODSLAVE, ERR). */
-  async failover(name: string): Promise<void> {
-    await this.client.call('SENTINEL', 'FAILOVER', name);
+  /**
+   * SENTINEL FAILOVER [COORDINATED]: resolves on OK; rejects with the orchestrator's one-line
+   * answer (INPROG, NOGOODSLAVE, ABORTED, ERR). A coordinated request answers only once the
+   * handover is over, which takes longer than this client's usual command timeout.
+   */
+  async failover(name: string, options: { readonly coordinated?: boolean } = {}): Promise<void> {
+    if (!options.coordinated) {
+      await this.client.call('SENTINEL', 'FAILOVER', name);
+      return;
+    }
+    const patient = new Redis({ ...PATIENT, port: this.port });
+    patient.on('error', () => undefined);
+    try {
+      await patient.call('SENTINEL', 'FAILOVER', name, 'COORDINATED');
+    } finally {
+      patient.disconnect();
+    }
   }
 
   async masterAddress(name: string): Promise<Address | null> {

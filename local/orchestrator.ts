@@ -6,18 +6,22 @@
 import { createTable, DynamoDbStore } from '../lambdas/adapters/dynamodb-store.ts';
 import { FanoutPublisher, type EventPublisher } from '../lambdas/adapters/publisher.ts';
 import type { Config } from '../lambdas/core/config.ts';
-import type { Address } from '../lambdas/core/types.ts';
+import type { RedisLinkOptions } from '../lambdas/adapters/redis.ts';
+import { distinctAddresses } from '../lambdas/core/address.ts';
+import type { Address, ReplicaObservation } from '../lambdas/core/types.ts';
 import { monitorEvent } from '../lambdas/core/events.ts';
 import type { FailoverInput } from '../lambdas/core/types.ts';
 import { executionName } from '../lambdas/core/workflow-state.ts';
 import type { VoterFaults } from '../lambdas/runtime/master-watch.ts';
 import type { ExecutionStatus, FailoverStarter } from '../lambdas/runtime/starter.ts';
-import { FailoverRefused, requestFailover, type FailoverStarted } from '../lambdas/runtime/failover-request.ts';
+import { FailoverRefused, requestFailover, type FailoverRequestOptions, type FailoverStarted, type RefusalCode } from '../lambdas/runtime/failover-request.ts';
+import { HandoverAbortedError } from '../lambdas/runtime/handover.ts';
+import { observeReplica } from '../lambdas/runtime/observe.ts';
 import { seedKnownReplicas } from '../lambdas/runtime/seed.ts';
 import { Voter } from '../lambdas/runtime/voter.ts';
 import { startDynalite, type LocalDynamo } from './dynalite.ts';
 import { unreachableWhen } from './faults.ts';
-import { SentinelPort, type FailoverAnswer } from './sentinel-port.ts';
+import { SentinelPort, type FailoverAnswer, type Fields, type SentinelPortHandlers } from './sentinel-port.ts';
 import { localStepDeps } from './step-deps.ts';
 import { LocalWorkflow, type LocalExecution, type StepHooks } from './workflow-runner.ts';
 
@@ -40,11 +44,13 @@ export interface OrchestratorOptions {
    */
   readonly reloadConfig?: () => Config;
   /**
-   * Answer Sentinel's commands (SENTINEL FAILOVER, GET-MASTER-ADDR-BY-NAME) on this loopback
-   * port; 0 picks a free one. @default - no port
+   * Answer Sentinel's commands (SENTINEL FAILOVER, GET-MASTER-ADDR-BY-NAME, MASTER(S), REPLICAS,
+   * CKQUORUM…; see sentinel-port.ts) on this loopback port; 0 picks a free one. @default - no port
    */
   readonly sentinelPort?: number;
 }
+
+type FailoverRequest = (name: string, options: FailoverRequestOptions) => Promise<FailoverStarted>;
 
 /** Runs the workflow in this process; the execution name keeps one run per master and epoch. */
 class LocalStarter implements FailoverStarter {
@@ -80,15 +86,15 @@ export class LocalOrchestrator {
     private readonly starter: LocalStarter,
     private readonly dynamo: LocalDynamo,
     private readonly running: Promise<unknown>,
-    private readonly request: (name: string) => Promise<FailoverStarted>,
+    private readonly request: FailoverRequest,
     readonly config: Config,
     /** Where Sentinel's commands are answered, when asked for. */
     readonly sentinelPort: SentinelPort | null,
   ) {}
 
-  /** SENTINEL FAILOVER <name>: through the voters' lease, refused with INPROG while one runs. */
-  failover(name: string): Promise<FailoverStarted> {
-    return this.request(name);
+  /** SENTINEL FAILOVER <name> [COORDINATED]: through the voters' lease, refused with INPROG while one runs. */
+  failover(name: string, options: FailoverRequestOptions = {}): Promise<FailoverStarted> {
+    return this.request(name, options);
   }
 
   /** SENTINEL GET-MASTER-ADDR-BY-NAME: the master of record, null for an unknown name. */
@@ -110,11 +116,16 @@ export class LocalOrchestrator {
     try {
       await createTable(dynamo.client, LOCAL_TABLE);
       const store = new DynamoDbStore({ client: dynamo.client, tableName: LOCAL_TABLE });
-      // First: a port in use fails the start with nothing left running. Requests are answered once the voters exist.
-      let request: (name: string) => Promise<FailoverStarted> = async () => {
+      // First: a port in use fails the start with nothing left running. Requests are answered once the
+      // voters exist, replicas observed once the link options do (both come after the publisher, which needs the port).
+      let request: FailoverRequest = async () => {
         throw new FailoverRefused('INPROG', 'the orchestrator is starting');
       };
-      port = options.sentinelPort === undefined ? null : await SentinelPort.listen({ port: options.sentinelPort, handlers: sentinelHandlers(config, store, (name) => request(name)) });
+      let linkOptions: PortDeps['linkOptions'] = async () => {
+        throw new Error('the orchestrator is starting');
+      };
+      const late: PortDeps = { request: (name, options) => request(name, options), linkOptions: (name) => linkOptions(name) };
+      port = options.sentinelPort === undefined ? null : await SentinelPort.listen({ port: options.sentinelPort, handlers: sentinelHandlers(config, store, late) });
       // Every event also goes to the port's subscribers, on the channel of its name, as Sentinel publishes them.
       const publisher = port ? new FanoutPublisher([options.publisher, portPublisher(port)]) : options.publisher;
       for (const master of config.masters) {
@@ -123,6 +134,7 @@ export class LocalOrchestrator {
       }
       await seedKnownReplicas(config.masters, { store, publisher, now: () => Date.now() });
       const stepDeps = localStepDeps(config.masters, publisher, { store }, options.reloadConfig);
+      linkOptions = stepDeps.linkOptions;
       const starter = new LocalStarter((input) => workflow.run(input, stepDeps, options.workflowHooks?.(input)), log);
       const voters = Array.from({ length: config.probes }, (_, i) => {
         const voterId = `voter-${i + 1}`;
@@ -137,8 +149,8 @@ export class LocalOrchestrator {
           log,
         });
       });
-      request = (name: string) =>
-        requestFailover(name, { masters: config.masters, store, starter, publisher, linkOptions: stepDeps.linkOptions, now: () => Date.now() });
+      request = (name, options) =>
+        requestFailover(name, { masters: config.masters, store, starter, publisher, linkOptions: stepDeps.linkOptions, now: () => Date.now() }, options);
       const running = Promise.all(voters.map((voter) => voter.run()));
       return new LocalOrchestrator(voters, store, starter, dynamo, running, request, config, port);
     } catch (error) {
@@ -167,40 +179,82 @@ function portPublisher(port: SentinelPort): EventPublisher {
   };
 }
 
-/** SENTINEL FAILOVER and GET-MASTER-ADDR-BY-NAME answered from the table, as Sentinel would. */
-function sentinelHandlers(config: Config, store: DynamoDbStore, request: (name: string) => Promise<FailoverStarted>) {
+/** What the port's handlers need besides the config and the table, bound once the orchestrator has them. */
+interface PortDeps {
+  readonly request: FailoverRequest;
+  readonly linkOptions: (masterName: string) => Promise<RedisLinkOptions>;
+}
+
+/** Sentinel's commands answered from the config, the table and the servers themselves, as Sentinel would. */
+function sentinelHandlers(config: Config, store: DynamoDbStore, deps: PortDeps): SentinelPortHandlers {
   return {
     masters: () => config.masters.map((m) => m.name),
-    masterAddress: (name: string) => masterOfRecord(config, store, name),
-    master: async (name: string): Promise<Array<[string, string]> | null> => {
+    masterAddress: (name) => masterOfRecord(config, store, name),
+    master: (name) => masterFields(config, store, name),
+    replicas: (name) => observeReplicas(config, store, name, deps.linkOptions),
+    quorum: (name) => {
       const master = config.masters.find((m) => m.name === name);
-      const record = master ? await store.getMaster(name) : null;
-      if (!master || !record) return null;
-      const replicas = await store.listReplicas(name);
-      return [
-        ['name', name],
-        ['ip', record.host],
-        ['port', String(record.port)],
-        // Sentinel's flags: failover_in_progress while a failover holds the lease.
-        ['flags', record.failover ? 'master,failover_in_progress' : 'master'],
-        ['config-epoch', String(record.epoch)],
-        ['num-slaves', String(replicas.length)],
-        ['quorum', String(master.quorum)],
-        ['down-after-milliseconds', String(master.downAfterMs)],
-        ['failover-timeout', String(master.failoverTimeoutMs)],
-        ['parallel-syncs', String(master.parallelSyncs)],
-      ];
+      // Every voter runs in this process: all `probes` of them can vote.
+      return master ? { voters: config.probes, quorum: master.quorum } : null;
     },
-    failover: async (name: string): Promise<FailoverAnswer> => {
+    failover: async (name, options): Promise<FailoverAnswer> => {
       try {
-        await request(name);
+        await deps.request(name, options);
         return { ok: true };
       } catch (error) {
+        // `redis-failover failover --coordinated` exits 1 on ABORTED (a failed failover), 2 on a refusal.
+        if (error instanceof HandoverAbortedError) return { ok: false, code: 'ABORTED', message: error.message };
+        // Anything else (the store unreachable…) the port answers -ERR <message>.
         if (!(error instanceof FailoverRefused)) throw error;
-        return { ok: false, code: error.code === 'UNKNOWN' ? 'ERR' : error.code, message: error.detail };
+        return { ok: false, code: sentinelCode(error.code), message: error.detail };
       }
     },
   };
+}
+
+/** Sentinel's codes pass as they are; ours (UNKNOWN, UNREACHABLE…) are plain errors to a Sentinel client. */
+function sentinelCode(code: RefusalCode): 'INPROG' | 'NOGOODSLAVE' | 'ERR' {
+  return code === 'INPROG' || code === 'NOGOODSLAVE' ? code : 'ERR';
+}
+
+/** SENTINEL MASTER: the master of record and its settings, null for a name not monitored. */
+async function masterFields(config: Config, store: DynamoDbStore, name: string): Promise<Fields | null> {
+  const master = config.masters.find((m) => m.name === name);
+  const record = master ? await store.getMaster(name) : null;
+  if (!master || !record) return null;
+  const replicas = await store.listReplicas(name);
+  return [
+    ['name', name],
+    ['ip', record.host],
+    ['port', String(record.port)],
+    // Sentinel's flags: failover_in_progress while a failover holds the lease.
+    ['flags', record.failover ? 'master,failover_in_progress' : 'master'],
+    ['config-epoch', String(record.epoch)],
+    ['num-slaves', String(replicas.length)],
+    ['quorum', String(master.quorum)],
+    ['down-after-milliseconds', String(master.downAfterMs)],
+    ['failover-timeout', String(master.failoverTimeoutMs)],
+    ['parallel-syncs', String(master.parallelSyncs)],
+  ];
+}
+
+/**
+ * SENTINEL REPLICAS: every replica the table knows, observed now and all at once, so the answer
+ * says which ones a client can use (Sentinel answers from its last PING/INFO; we keep no such cache
+ * outside the voters). The master of record is left out: the switch makes it master before it
+ * removes it from the replicas, and a client asking in between must not be sent to it.
+ */
+async function observeReplicas(
+  config: Config,
+  store: DynamoDbStore,
+  name: string,
+  linkOptions: (masterName: string) => Promise<RedisLinkOptions>,
+): Promise<ReplicaObservation[] | null> {
+  const record = config.masters.some((m) => m.name === name) ? await store.getMaster(name) : null;
+  if (!record) return null;
+  const replicas = distinctAddresses(await store.listReplicas(name), [record]);
+  const options = await linkOptions(name);
+  return Promise.all(replicas.map((address) => observeReplica(address, options)));
 }
 
 async function masterOfRecord(config: Config, store: DynamoDbStore, name: string): Promise<Address | null> {

@@ -1,25 +1,53 @@
 import net from 'node:net';
-import type { Address } from '../lambdas/core/types.ts';
+import type { Address, ReplicaObservation } from '../lambdas/core/types.ts';
 
 /**
  * A loopback port that speaks enough of Redis Sentinel's protocol (RESP2) for operators and clients:
  * `redis-cli -p 26379 SENTINEL FAILOVER mymaster` asks the local orchestrator for a failover, and
  * Sentinel-aware clients (ioredis with `sentinels` and `name`) find the current master through
- * `SENTINEL GET-MASTER-ADDR-BY-NAME`. Anything else is refused with a message that says what is answered.
+ * `SENTINEL GET-MASTER-ADDR-BY-NAME`, or a replica through `SENTINEL REPLICAS`. Also answered:
+ * `SENTINEL MASTERS|MASTER|SENTINELS|CKQUORUM`, PING, INFO and (P)SUBSCRIBE to the event channels.
+ * Commands that would change Sentinel's configuration are refused (the config file is ours);
+ * anything else is refused with a message that says what is answered.
  */
 
-/** What the orchestrator says to `SENTINEL FAILOVER`, mapped onto Sentinel's own error codes. */
-export type FailoverAnswer = { ok: true } | { ok: false; code: 'INPROG' | 'NOGOODSLAVE' | 'ERR'; message: string };
+/**
+ * What the orchestrator says to `SENTINEL FAILOVER`, mapped onto Sentinel's own error codes, plus
+ * ABORTED (ours): a COORDINATED handover started and was given up, which a client must tell apart
+ * from a request refused before anything changed.
+ */
+export type FailoverAnswer = { ok: true } | { ok: false; code: 'INPROG' | 'NOGOODSLAVE' | 'ABORTED' | 'ERR'; message: string };
+
+/** `SENTINEL FAILOVER <name> [COORDINATED]`: COORDINATED is Valkey's zero-loss handover of a live master. */
+export interface FailoverOptions {
+  readonly coordinated: boolean;
+}
+
+/** One of Sentinel's field/value lists (SENTINEL MASTER, each entry of SENTINEL REPLICAS), in order. */
+export type Fields = ReadonlyArray<readonly [string, string]>;
+
+/** What `SENTINEL CKQUORUM` weighs: the voters that can vote and the master's quorum. */
+export interface QuorumCheck {
+  readonly voters: number;
+  readonly quorum: number;
+}
 
 export interface SentinelPortHandlers {
-  /** SENTINEL FAILOVER <name> */
-  failover(name: string): Promise<FailoverAnswer>;
+  /** SENTINEL FAILOVER <name> [COORDINATED] */
+  failover(name: string, options: FailoverOptions): Promise<FailoverAnswer>;
   /** SENTINEL GET-MASTER-ADDR-BY-NAME <name>: null when no such master */
   masterAddress(name: string): Promise<Address | null>;
-  /** names of the monitored masters (INFO's sentinel_masters count) */
+  /** names of the monitored masters (INFO's sentinel_masters count, SENTINEL MASTERS) */
   masters(): readonly string[];
   /** SENTINEL MASTER <name>: Sentinel's field/value list (name, ip, port, flags, config-epoch…); null when no such master */
-  master(name: string): Promise<ReadonlyArray<readonly [string, string]> | null>;
+  master(name: string): Promise<Fields | null>;
+  /**
+   * SENTINEL REPLICAS <name>: each replica known for the master (not the master of record), as
+   * observed now; null when no such master. The port turns each into Sentinel's field list.
+   */
+  replicas(name: string): Promise<readonly ReplicaObservation[] | null>;
+  /** SENTINEL CKQUORUM <name>: null when no such master */
+  quorum(name: string): QuorumCheck | null;
 }
 
 export interface SentinelPortOptions {
@@ -102,7 +130,27 @@ export class SentinelPort {
 }
 
 const UNKNOWN =
-  'this orchestrator answers PING, INFO, SENTINEL FAILOVER|GET-MASTER-ADDR-BY-NAME|MASTER|SENTINELS|REPLICAS, (P)SUBSCRIBE, (P)UNSUBSCRIBE';
+  'this orchestrator answers PING, INFO, SENTINEL MASTERS|MASTER|REPLICAS|SLAVES|SENTINELS|GET-MASTER-ADDR-BY-NAME|CKQUORUM|FAILOVER, (P)SUBSCRIBE, (P)UNSUBSCRIBE';
+
+/** The SENTINEL subcommands answered, and how many arguments each takes after its own name. */
+const ARITY: ReadonlyMap<string, { readonly min: number; readonly max: number }> = new Map([
+  ['MASTERS', { min: 0, max: 0 }],
+  ['MASTER', { min: 1, max: 1 }],
+  ['REPLICAS', { min: 1, max: 1 }],
+  ['SLAVES', { min: 1, max: 1 }],
+  ['SENTINELS', { min: 1, max: 1 }],
+  ['GET-MASTER-ADDR-BY-NAME', { min: 1, max: 1 }],
+  ['CKQUORUM', { min: 1, max: 1 }],
+  ['FAILOVER', { min: 1, max: 2 }], // <name> [COORDINATED]
+]);
+
+/**
+ * Sentinel's subcommands that change what it monitors or how. Ours would be lost at the next
+ * start and could disagree with the config file, so they are refused, saying where to change it.
+ */
+const CONFIGURING = new Set(['SET', 'RESET', 'MONITOR', 'REMOVE', 'CONFIG', 'FLUSHCONFIG']);
+
+const NO_SUCH_MASTER = '-ERR No such master with that name\r\n';
 
 /** One connection: parse what arrives, answer in order, swallow every socket error. */
 function serve(subscriber: Subscriber, handlers: SentinelPortHandlers): void {
@@ -239,15 +287,20 @@ async function answer(args: readonly string[], handlers: SentinelPortHandlers): 
 
 async function sentinel(subcommand: string, rest: readonly string[], handlers: SentinelPortHandlers): Promise<string> {
   const name = subcommand.toUpperCase();
-  const known = ['FAILOVER', 'GET-MASTER-ADDR-BY-NAME', 'MASTER', 'SENTINELS', 'REPLICAS', 'SLAVES'];
-  if (!known.includes(name)) return error(`ERR unknown command 'SENTINEL ${shown(subcommand)}', ${UNKNOWN}`);
-  const [master] = rest;
-  if (master === undefined || rest.length !== 1) {
+  if (CONFIGURING.has(name)) {
+    return error(`ERR SENTINEL ${name} is not supported: the config file is the configuration; edit it and restart redis-failover local`);
+  }
+  const arity = ARITY.get(name);
+  if (!arity) return error(`ERR unknown command 'SENTINEL ${shown(subcommand)}', ${UNKNOWN}`);
+  if (rest.length < arity.min || rest.length > arity.max) {
     return error(`ERR wrong number of arguments for 'sentinel|${subcommand.toLowerCase()}' command`);
   }
+  const [master = ''] = rest;
   switch (name) {
     case 'FAILOVER': {
-      const outcome = await handlers.failover(master);
+      const options = failoverOptions(rest[1]);
+      if (!options) return error('ERR syntax error');
+      const outcome = await handlers.failover(master, options);
       return outcome.ok ? simple('OK') : error(`${outcome.code} ${outcome.message}`);
     }
     case 'GET-MASTER-ADDR-BY-NAME': {
@@ -256,12 +309,76 @@ async function sentinel(subcommand: string, rest: readonly string[], handlers: S
     }
     case 'MASTER': {
       const fields = await handlers.master(master);
-      return fields ? array(fields.flatMap(([field, value]) => [bulk(field), bulk(value)])) : error('ERR No such master with that name');
+      return fields ? fieldList(fields) : NO_SUCH_MASTER;
     }
+    case 'MASTERS':
+      return array(await allMasters(handlers));
+    case 'REPLICAS':
+    case 'SLAVES': {
+      const observations = await handlers.replicas(master);
+      return observations ? array(observations.map((observation) => fieldList(replicaFields(observation)))) : NO_SUCH_MASTER;
+    }
+    case 'CKQUORUM': {
+      const check = handlers.quorum(master);
+      return check ? quorumReply(check) : NO_SUCH_MASTER;
+    }
+    case 'SENTINELS':
     default:
-      // We are the only "sentinel", and replicas are the orchestrator's business: clients get none.
-      return array([]);
+      // The voters are not Sentinels a client could ask instead of us: there are none to list.
+      return handlers.masters().includes(master) ? array([]) : NO_SUCH_MASTER;
   }
+}
+
+/** The optional token after `SENTINEL FAILOVER <name>`; null for anything but COORDINATED. */
+export function failoverOptions(token: string | undefined): FailoverOptions | null {
+  if (token === undefined) return { coordinated: false };
+  return token.toUpperCase() === 'COORDINATED' ? { coordinated: true } : null;
+}
+
+/** SENTINEL MASTERS: SENTINEL MASTER's list for each monitored master, read concurrently. */
+async function allMasters(handlers: SentinelPortHandlers): Promise<string[]> {
+  const lists = await Promise.all(handlers.masters().map((name) => handlers.master(name)));
+  // A master not (yet) in the table has nothing to show; Sentinel lists only what it monitors.
+  return lists.filter((fields) => fields !== null).map(fieldList);
+}
+
+/**
+ * One replica in Sentinel's names, from what it answers now. An unreachable one keeps Sentinel's
+ * defaults (role slave, master-host `?`, priority 100) and is flagged `s_down,disconnected`, so that
+ * clients such as ioredis (`role: 'slave'`), which skip replicas flagged so, are not sent to a dead one.
+ */
+export function replicaFields(observation: ReplicaObservation): Fields {
+  const { address, info } = observation;
+  const up = observation.reachable && info !== null;
+  return [
+    ['name', `${address.host}:${address.port}`],
+    ['ip', address.host],
+    ['port', String(address.port)],
+    ['runid', info?.runId ?? ''],
+    ['flags', up ? 'slave' : 'slave,s_down,disconnected'],
+    // A replica that says role:master (promoted behind our back, or split off) is shown as such, as Sentinel does.
+    ['role-reported', info?.role === 'master' ? 'master' : 'slave'],
+    ['master-link-status', info?.masterLinkUp ? 'ok' : 'err'],
+    ['master-host', info?.masterHost ?? '?'],
+    ['master-port', String(info?.masterPort ?? 0)],
+    ['slave-priority', String(info?.replicaPriority ?? 100)],
+    ['slave-repl-offset', String(info?.replOffset ?? 0)],
+  ];
+}
+
+/**
+ * CKQUORUM in Sentinel's words, for our voters: Sentinel also needs a majority to authorize a
+ * failover, where we need the lease in the table, which any one leader can take.
+ */
+export function quorumReply({ voters, quorum }: QuorumCheck): string {
+  return voters >= quorum
+    ? simple(`OK ${voters} usable voters. Quorum ${quorum} and the failover lease can be reached`)
+    : error(`NOQUORUM ${voters} usable voters, quorum is ${quorum}`);
+}
+
+/** Sentinel's flat field/value array. */
+function fieldList(fields: Fields): string {
+  return array(fields.flatMap(([field, value]) => [bulk(field), bulk(value)]));
 }
 
 /** A client-supplied name as echoed in an error: one line, not too long. */

@@ -8,14 +8,18 @@ import { addressKey, distinctAddresses } from '../core/address.ts';
 import type { MasterConfig } from '../core/config.ts';
 import { selectReplica } from '../core/selection.ts';
 import type { MasterRecord } from '../core/store.ts';
-import type { Address } from '../core/types.ts';
+import type { Address, PromotedAddress } from '../core/types.ts';
 import { executionName } from '../core/workflow-state.ts';
+import { handOver } from './handover.ts';
 import { leadFailover, leaseAbandoned, type LeaderDeps } from './leadership.ts';
 import { observeReplica } from './observe.ts';
 import { rememberReplicas } from './seed.ts';
 
-/** Sentinel's error codes for SENTINEL FAILOVER, plus UNKNOWN for a name not in the config. */
-export type RefusalCode = 'INPROG' | 'NOGOODSLAVE' | 'UNKNOWN';
+/**
+ * Sentinel's error codes for SENTINEL FAILOVER, plus UNKNOWN for a name not in the config and
+ * UNREACHABLE for a coordinated request whose master does not answer.
+ */
+export type RefusalCode = 'INPROG' | 'NOGOODSLAVE' | 'UNKNOWN' | 'UNREACHABLE';
 
 /** The request was refused; nothing was changed. The message starts with the Sentinel code. */
 export class FailoverRefused extends Error {
@@ -35,6 +39,19 @@ export interface FailoverRequestDeps extends LeaderDeps {
   readonly requester?: string;
 }
 
+export interface FailoverRequestOptions {
+  /**
+   * Valkey's `SENTINEL FAILOVER <name> COORDINATED`: the live master hands over to the chosen
+   * replica with Redis' FAILOVER (writes paused until it caught up, zero acknowledged writes
+   * lost) before the workflow runs. The request returns once the two have swapped.
+   */
+  readonly coordinated?: boolean;
+  /** How long the master may pause writes; past it the handover aborts and nothing changed. */
+  readonly coordinationTimeoutMs?: number;
+  /** Called with the chosen replica just before the handover (fault injection in tests). */
+  readonly beforeHandover?: (target: Address) => Promise<void> | void;
+}
+
 export interface FailoverStarted {
   readonly master: string;
   readonly epoch: number;
@@ -44,9 +61,11 @@ export interface FailoverStarted {
   readonly from: Address;
   /** The replica that would be promoted now (SelectSlave decides again), or the one a dead failover promoted. */
   readonly candidate: Address;
+  /** True when the candidate already took over through a coordinated handover. */
+  readonly handedOver: boolean;
 }
 
-export async function requestFailover(name: string, deps: FailoverRequestDeps): Promise<FailoverStarted> {
+export async function requestFailover(name: string, deps: FailoverRequestDeps, options: FailoverRequestOptions = {}): Promise<FailoverStarted> {
   const master = deps.masters.find((m) => m.name === name);
   if (!master) throw new FailoverRefused('UNKNOWN', `No such master with that name: ${JSON.stringify(name)} (known: ${deps.masters.map((m) => m.name).join(', ')})`);
   const leader = deps.requester ?? 'manual';
@@ -56,10 +75,25 @@ export async function requestFailover(name: string, deps: FailoverRequestDeps): 
   const { replicas, masterReachable } = await replicasOf(record, linkOptions, deps, leader);
   const now = deps.now();
   const masterDownSince = masterReachable ? null : now;
-  const candidate = record.promoted ?? (await goodReplica(master, replicas, masterDownSince, linkOptions, now));
+  const coordinated = options.coordinated === true;
+  if (coordinated && !masterReachable) {
+    throw new FailoverRefused('UNREACHABLE', `COORDINATED needs a reachable master: ${addressKey(record)} does not answer as a master; ask without COORDINATED`);
+  }
+  // A replica a dead failover already promoted is resumed, never a second one; a handover starts afresh.
+  const resumable = coordinated ? null : await stillPromoted(record.promoted, linkOptions);
+  const candidate = resumable ?? (await goodReplica(master, replicas, masterDownSince, linkOptions, now));
+  // Recorded before FAILOVER, as SendSlaveofNoOne records before REPLICAOF NO ONE: should this
+  // request die right after the swap, the next epoch resumes from that replica.
+  const beforeStart = coordinated
+    ? async (epoch: number): Promise<PromotedAddress> => {
+        await deps.store.recordPromotion(name, { epoch, promoted: candidate, runId: candidate.runId ?? null });
+        await options.beforeHandover?.(candidate);
+        return handOver({ master: { name, host: record.host, port: record.port }, target: candidate, linkOptions, timeoutMs: options.coordinationTimeoutMs });
+      }
+    : undefined;
 
   const result = await leadFailover(
-    { master, record, leader, now, blockMs: 0, takeOverEpoch, replicas, masterDownSince, manual: true },
+    { master, record, leader, now, blockMs: 0, takeOverEpoch, replicas, masterDownSince, manual: true, beforeStart },
     { store: deps.store, starter: deps.starter, publish: (events) => deps.publisher.publish(events.map((e) => ({ ...e, detail: { ...e.detail, voter: leader } }))) },
   );
   if (!result.won) {
@@ -74,7 +108,20 @@ export async function requestFailover(name: string, deps: FailoverRequestDeps): 
     execution: executionName(name, result.record.epoch),
     from: { host: record.host, port: record.port },
     candidate: { host: candidate.host, port: candidate.port },
+    handedOver: coordinated,
   };
+}
+
+/**
+ * The replica an earlier epoch promoted, while it still acts as the master with the run_id
+ * recorded: the execution will resume from it (SelectSlave checks again). A stale record (the
+ * replica restarted, or was re-pointed) is no candidate, and the NOGOODSLAVE check applies.
+ */
+async function stillPromoted(promoted: MasterRecord['promoted'], linkOptions: RedisLinkOptions): Promise<PromotedAddress | null> {
+  if (!promoted) return null;
+  const { info } = await observeReplica(promoted, linkOptions);
+  if (info?.role !== 'master' || (promoted.runId !== null && info.runId !== promoted.runId)) return null;
+  return { host: promoted.host, port: promoted.port, runId: promoted.runId };
 }
 
 /** INPROG while a live failover holds the lease; the epoch of an abandoned lease, to take it over. */
@@ -101,10 +148,10 @@ async function replicasOf(record: MasterRecord, linkOptions: RedisLinkOptions, d
 }
 
 /** Sentinel answers NOGOODSLAVE before bumping the epoch: no lease, no block, no event. */
-async function goodReplica(master: MasterConfig, replicas: readonly Address[], masterDownSince: number | null, linkOptions: RedisLinkOptions, now: number): Promise<Address> {
+async function goodReplica(master: MasterConfig, replicas: readonly Address[], masterDownSince: number | null, linkOptions: RedisLinkOptions, now: number): Promise<PromotedAddress> {
   const observations = await Promise.all(replicas.map((replica) => observeReplica(replica, linkOptions)));
   const { chosen, rejected } = selectReplica(observations, { now, masterDownSince, downAfterMs: master.downAfterMs });
-  if (chosen) return chosen.address;
+  if (chosen) return { ...chosen.address, runId: chosen.info?.runId ?? null };
   const why = rejected.map((r) => `${addressKey(r.address)} ${r.detail}`).join('; ') || 'no replicas known';
   throw new FailoverRefused('NOGOODSLAVE', `No suitable replica to promote: ${why}`);
 }

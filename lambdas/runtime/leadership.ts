@@ -9,7 +9,7 @@ import { sameAddress } from '../core/address.ts';
 import { settingsOf, type MasterConfig } from '../core/config.ts';
 import { masterEvent, newEpochEvent, type SentinelEvent } from '../core/events.ts';
 import type { FailoverLease, FailoverStore, MasterRecord, StartFailoverResult } from '../core/store.ts';
-import type { Address, FailoverInput, MasterRef } from '../core/types.ts';
+import type { Address, FailoverInput, MasterRef, PromotedAddress } from '../core/types.ts';
 import { executionName } from '../core/workflow-state.ts';
 import type { ExecutionStatus, FailoverStarter } from './starter.ts';
 
@@ -46,6 +46,12 @@ export interface Candidacy {
   readonly manual: boolean;
   /** Fault injection between the election and the start (SIMULATE-FAILURE crash-after-election). */
   readonly afterElection?: (epoch: number) => void;
+  /**
+   * Work between the election and the workflow's start (a coordinated handover), returning the
+   * replica that took over: the workflow resumes from it. Should it throw, the epoch aborts
+   * (`-failover-abort-slave-timeout`, lease released) and the error propagates.
+   */
+  readonly beforeStart?: (epoch: number) => Promise<PromotedAddress>;
 }
 
 /** What anything that leads failovers (a voter, a manual request) works with. */
@@ -85,6 +91,7 @@ export async function leadFailover(candidacy: Candidacy, deps: LeadershipDeps): 
   const context = { epoch, execution: executionName(master.name, epoch) };
   await deps.publish([newEpochEvent(ref, epoch, context), masterEvent('+try-failover', ref, context), masterEvent('+elected-leader', ref, context)]);
   candidacy.afterElection?.(epoch);
+  const handedOver = candidacy.beforeStart ? await abortOnError(candidacy.beforeStart, epoch, ref, deps) : null;
   const promoted = result.record.promoted;
   const input: FailoverInput = {
     master: ref,
@@ -95,8 +102,19 @@ export async function leadFailover(candidacy: Candidacy, deps: LeadershipDeps): 
     masterDownSince: candidacy.masterDownSince,
     manual: candidacy.manual,
     // A failover that died after REPLICAOF NO ONE: resume with that replica, never promote a second one.
-    resumePromoted: promoted && promoted.epoch < epoch ? { host: promoted.host, port: promoted.port, runId: promoted.runId } : null,
+    resumePromoted: handedOver ?? (promoted && promoted.epoch < epoch ? { host: promoted.host, port: promoted.port, runId: promoted.runId } : null),
   };
   await deps.starter.start(input);
   return { won: true, record: result.record, input };
+}
+
+async function abortOnError(work: (epoch: number) => Promise<PromotedAddress>, epoch: number, master: MasterRef, deps: LeadershipDeps): Promise<PromotedAddress> {
+  try {
+    return await work(epoch);
+  } catch (error) {
+    await deps.store.abortFailover(master.name, { epoch });
+    const reason = error instanceof Error ? error.message : String(error);
+    await deps.publish([masterEvent('-failover-abort-slave-timeout', master, { epoch, execution: executionName(master.name, epoch), reason })]);
+    throw error;
+  }
 }

@@ -28,6 +28,33 @@ function gate(): { wait: () => Promise<void>; open: () => void } {
   return { wait: () => opened, open };
 }
 
+/** SENTINEL REPLICAS' answer, one object per replica, by port: Sentinel's flat lists read as fields. */
+function replicasByPort(reply: unknown): Map<number, Record<string, string>> {
+  const lists = reply as string[][];
+  const entries = lists.map((flat): [number, Record<string, string>] => {
+    const fields: Record<string, string> = {};
+    for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i]!] = flat[i + 1]!;
+    return [Number(fields.port), fields];
+  });
+  return new Map(entries);
+}
+
+/** A Sentinel-aware ioredis client on the port, as an application reading from replicas configures it. */
+function replicaReader(port: number, preferred?: RedisServer): Redis {
+  const reader = new Redis({
+    sentinels: [{ host: '127.0.0.1', port }],
+    name: 'mymaster',
+    role: 'slave',
+    preferredSlaves: preferred ? [{ ip: '127.0.0.1', port: String(preferred.options.port) }] : undefined,
+    lazyConnect: true,
+    sentinelRetryStrategy: () => null,
+    retryStrategy: () => null,
+    maxRetriesPerRequest: 1,
+  });
+  reader.on('error', () => undefined);
+  return reader;
+}
+
 async function refusal(attempt: Promise<unknown>): Promise<FailoverRefused> {
   const error = await attempt.then(
     () => null,
@@ -46,7 +73,7 @@ describe('SENTINEL FAILOVER through the orchestrator', () => {
     const running = await orchestrate(topology, {}, { workflowHooks: () => ({ before: (state) => (state === 'SelectSlave' ? held.wait() : undefined) }) });
 
     const started = await running.orchestrator.failover('mymaster');
-    expect(started).toEqual({ master: 'mymaster', epoch: 1, execution: 'mymaster-1', from: topology.master.address, candidate: promoted.address });
+    expect(started).toEqual({ master: 'mymaster', epoch: 1, execution: 'mymaster-1', from: topology.master.address, candidate: promoted.address, handedOver: false });
 
     const second = await refusal(running.orchestrator.failover('mymaster'));
     expect(second.code).toBe('INPROG');
@@ -143,6 +170,17 @@ describe("the orchestrator's Sentinel port", () => {
 
       await waitForEvent(running.events, '+switch-master');
       expect(await admin.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', 'mymaster')).toEqual(['127.0.0.1', String(promoted.options.port)]);
+      // The promoted replica is the master of record now, not a replica; the demoted master is one, once the voters see it follow.
+      const [, other] = topology.replicas as [RedisServer, RedisServer];
+      const replicas = await waitFor(
+        async () => {
+          const listed = replicasByPort(await admin.call('SENTINEL', 'REPLICAS', 'mymaster'));
+          const following = [...listed.values()].every((r) => r['master-port'] === String(promoted.options.port) && r['master-link-status'] === 'ok');
+          return listed.size === 2 && following ? listed : undefined;
+        },
+        { timeoutMs: 15_000, what: 'SENTINEL REPLICAS to list the old master and the other replica, following the promoted one' },
+      );
+      expect([...replicas.keys()].sort()).toEqual([topology.master.options.port, other.options.port].sort());
       await waitFor(() => heard.length > 0, { timeoutMs: 2000, what: '+switch-master on the port' });
       expect(heard).toEqual([`+switch-master mymaster 127.0.0.1 ${topology.master.options.port} 127.0.0.1 ${promoted.options.port}`]);
       // The failover cut the application off (CLIENT KILL); it asked the port again and writes to the new master.
@@ -157,6 +195,96 @@ describe("the orchestrator's Sentinel port", () => {
       admin.disconnect();
       app.disconnect();
       listener.disconnect();
+    }
+  });
+});
+
+describe("the orchestrator's Sentinel port: SENTINEL FAILOVER <name> COORDINATED", () => {
+  it('hands over before answering OK, then the workflow switches the master of record', async () => {
+    const servers = freshServers();
+    const topology = await startTopology(servers, ports, { replicas: [{ replicaPriority: 10 }] });
+    const [promoted] = topology.replicas as [RedisServer];
+    const running = await orchestrate(topology, {}, { sentinelPort: 0 });
+    const admin = new Redis({ port: running.orchestrator.sentinelPort!.port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    try {
+      await admin.connect();
+      await expect(admin.call('SENTINEL', 'FAILOVER', 'mymaster', 'NOW')).rejects.toThrow(/^ERR syntax error$/);
+      expect(await admin.call('sentinel', 'failover', 'mymaster', 'coordinated')).toBe('OK');
+      // OK comes once the two have swapped roles (Redis' FAILOVER), before the workflow re-points anyone.
+      expect((await infoOf(promoted)).role).toBe('master');
+      await waitForEvent(running.events, '+switch-master');
+      expect(await admin.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', 'mymaster')).toEqual(['127.0.0.1', String(promoted.options.port)]);
+    } finally {
+      admin.disconnect();
+    }
+  });
+});
+
+describe("the orchestrator's Sentinel port, for clients reading from replicas", () => {
+  it('lists each known replica as it is now, and ioredis with role slave reads from a live one, skipping a dead one', async () => {
+    const servers = freshServers();
+    const topology = await startTopology(servers, ports, { replicas: [{ replicaPriority: 10 }, { replicaPriority: 20 }] });
+    const [live, dead] = topology.replicas as [RedisServer, RedisServer];
+    const running = await orchestrate(topology, {}, { sentinelPort: 0 });
+    const port = running.orchestrator.sentinelPort!.port;
+    const admin = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const readers: Redis[] = [];
+    try {
+      await admin.connect();
+      const masterPort = String(topology.master.options.port);
+      const listed = replicasByPort(await admin.call('SENTINEL', 'REPLICAS', 'mymaster'));
+      expect([...listed.keys()].sort()).toEqual([live.options.port, dead.options.port].sort());
+      for (const [server, priority] of [[live, '10'], [dead, '20']] as const) {
+        expect(listed.get(server.options.port)).toEqual({
+          name: `127.0.0.1:${server.options.port}`,
+          ip: '127.0.0.1',
+          port: String(server.options.port),
+          runid: (await infoOf(server)).runId,
+          flags: 'slave',
+          'role-reported': 'slave',
+          'master-link-status': 'ok',
+          'master-host': '127.0.0.1',
+          'master-port': masterPort,
+          'slave-priority': priority,
+          'slave-repl-offset': expect.stringMatching(/^\d+$/),
+        });
+      }
+      expect(await admin.call('SENTINEL', 'SLAVES', 'mymaster')).toHaveLength(2);
+      await expect(admin.call('SENTINEL', 'REPLICAS', 'other')).rejects.toThrow(/^ERR No such master with that name$/);
+
+      const reader = replicaReader(port);
+      readers.push(reader);
+      await reader.connect();
+      expect(await reader.info('replication')).toMatch(/^role:slave\r$/m);
+
+      // Dead: flagged so, and a client that prefers it is sent to the live one instead.
+      await dead.kill();
+      const after = replicasByPort(await admin.call('SENTINEL', 'REPLICAS', 'mymaster'));
+      expect(after.get(dead.options.port)).toMatchObject({ flags: 'slave,s_down,disconnected', 'master-link-status': 'err', runid: '' });
+      expect(after.get(live.options.port)).toMatchObject({ flags: 'slave' });
+      const skipping = replicaReader(port, dead);
+      readers.push(skipping);
+      await skipping.connect();
+      expect(await skipping.info('replication')).toMatch(/^role:slave\r$/m);
+      expect(await skipping.info('server')).toMatch(new RegExp(`^tcp_port:${live.options.port}\\r$`, 'm'));
+    } finally {
+      admin.disconnect();
+      for (const reader of readers) reader.disconnect();
+    }
+  });
+
+  it('answers MASTERS and CKQUORUM from the config and the table', async () => {
+    const servers = freshServers();
+    const topology = await startTopology(servers, ports, { replicas: [{}] });
+    const running = await orchestrate(topology, {}, { sentinelPort: 0 });
+    const admin = new Redis({ port: running.orchestrator.sentinelPort!.port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    try {
+      await admin.connect();
+      expect(await admin.call('SENTINEL', 'MASTERS')).toEqual([await admin.call('SENTINEL', 'MASTER', 'mymaster')]);
+      expect(await admin.call('SENTINEL', 'CKQUORUM', 'mymaster')).toBe('OK 3 usable voters. Quorum 2 and the failover lease can be reached');
+      await expect(admin.call('SENTINEL', 'CKQUORUM', 'other')).rejects.toThrow(/^ERR No such master with that name$/);
+    } finally {
+      admin.disconnect();
     }
   });
 });

@@ -59,10 +59,12 @@ afterEach(async () => {
 
 describe('failover request handler', () => {
   it('refuses an event that does not name a master, before reading its environment', async () => {
-    expect(() => parseRequest({})).toThrow('UNKNOWN the request must be {"master": "<name>"}, naming a master of the config');
+    expect(() => parseRequest({})).toThrow('UNKNOWN the request must be {"master": "<name>"} naming a master of the config, optionally with "coordinated": true');
     expect(() => parseRequest(null)).toThrow(/^UNKNOWN /);
     expect(() => parseRequest({ master: 42 })).toThrow(/^UNKNOWN /);
-    expect(parseRequest({ master: 'mymaster' })).toEqual({ master: 'mymaster' });
+    expect(() => parseRequest({ master: 'mymaster', coordinated: 'yes' })).toThrow(/^UNKNOWN /);
+    expect(parseRequest({ master: 'mymaster' })).toEqual({ master: 'mymaster', coordinated: false });
+    expect(parseRequest({ master: 'mymaster', coordinated: true })).toEqual({ master: 'mymaster', coordinated: true });
   });
 
   it('starts the execution <master>-<epoch> at the next epoch, then answers INPROG while it runs', async () => {
@@ -78,7 +80,7 @@ describe('failover request handler', () => {
 
     const started = await handler({ master: 'mymaster' });
 
-    expect(started).toEqual({ master: 'mymaster', epoch: 1, execution: 'mymaster-1', from: topology.master.address, candidate: candidate.address });
+    expect(started).toEqual({ master: 'mymaster', epoch: 1, execution: 'mymaster-1', from: topology.master.address, candidate: candidate.address, handedOver: false });
     const start = sfn.commandCalls(StartExecutionCommand).map((c) => c.args[0].input);
     expect(start.map((s) => [s.stateMachineArn, s.name])).toEqual([[ARN, 'mymaster-1']]);
     const input = JSON.parse(start[0]!.input!) as FailoverInput;

@@ -3,11 +3,22 @@ import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isPortFree } from '../../local/ports.ts';
 import { RedisServers, redisServerAvailable } from '../../local/redis-servers.ts';
-import { globMatches, parseCommand, SentinelPort, type SentinelPortHandlers } from '../../local/sentinel-port.ts';
+import {
+  failoverOptions,
+  globMatches,
+  parseCommand,
+  quorumReply,
+  replicaFields,
+  SentinelPort,
+  type FailoverOptions,
+  type SentinelPortHandlers,
+} from '../../local/sentinel-port.ts';
+import type { ReplicaObservation, ReplicationInfo } from '../../lambdas/core/types.ts';
 import { waitFor } from '../../lambdas/core/wait.ts';
 import { testPorts } from '../support/ports.ts';
 
-const UNKNOWN = 'this orchestrator answers PING, INFO, SENTINEL FAILOVER|GET-MASTER-ADDR-BY-NAME|MASTER|SENTINELS|REPLICAS, (P)SUBSCRIBE, (P)UNSUBSCRIBE';
+const UNKNOWN =
+  'this orchestrator answers PING, INFO, SENTINEL MASTERS|MASTER|REPLICAS|SLAVES|SENTINELS|GET-MASTER-ADDR-BY-NAME|CKQUORUM|FAILOVER, (P)SUBSCRIBE, (P)UNSUBSCRIBE';
 
 /** Everything a test opened, closed after it in reverse order (clients before the port). */
 const cleanups: Array<() => Promise<unknown> | void> = [];
@@ -21,6 +32,8 @@ function handlers(overrides: Partial<SentinelPortHandlers> = {}): SentinelPortHa
     masterAddress: (name) => Promise.resolve(name === 'mymaster' ? { host: '127.0.0.1', port: 6380 } : null),
     masters: () => ['mymaster', 'other'],
     master: (name) => Promise.resolve(name === 'mymaster' ? [['name', 'mymaster'], ['ip', '127.0.0.1'], ['port', '6380'], ['flags', 'master']] : null),
+    replicas: (name) => Promise.resolve(name === 'mymaster' ? [] : null),
+    quorum: (name) => (name === 'mymaster' ? { voters: 3, quorum: 2 } : null),
     ...overrides,
   };
 }
@@ -212,6 +225,7 @@ describe('SentinelPort through ioredis', () => {
     expect(await redis.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', 'mymaster')).toEqual(['127.0.0.1', '6380']);
     expect(await redis.call('sentinel', 'get-master-addr-by-name', 'unknown')).toBeNull();
     expect(await redis.call('SENTINEL', 'SENTINELS', 'mymaster')).toEqual([]);
+    await expect(redis.call('SENTINEL', 'SENTINELS', 'nope')).rejects.toThrow('ERR No such master with that name');
     expect(await redis.call('SENTINEL', 'REPLICAS', 'mymaster')).toEqual([]);
     expect(await redis.call('SENTINEL', 'SLAVES', 'mymaster')).toEqual([]);
     expect(await redis.call('CLIENT', 'SETNAME', 'tool')).toBe('OK');
@@ -224,8 +238,14 @@ describe('SentinelPort through ioredis', () => {
   it('refuses unknown commands and wrong arities, saying what it answers', async () => {
     const redis = await ioredis(await listen());
     await expect(redis.call('GET', 'key')).rejects.toMatchObject({ message: `ERR unknown command 'GET', ${UNKNOWN}` });
-    await expect(redis.call('SENTINEL', 'MASTERS')).rejects.toMatchObject({
-      message: `ERR unknown command 'SENTINEL MASTERS', ${UNKNOWN}`,
+    await expect(redis.call('SENTINEL', 'is-master-down-by-addr', '127.0.0.1', '6379', '0', '*')).rejects.toMatchObject({
+      message: `ERR unknown command 'SENTINEL is-master-down-by-addr', ${UNKNOWN}`,
+    });
+    await expect(redis.call('SENTINEL', 'MASTERS', 'mymaster')).rejects.toMatchObject({
+      message: "ERR wrong number of arguments for 'sentinel|masters' command",
+    });
+    await expect(redis.call('SENTINEL', 'replicas')).rejects.toMatchObject({
+      message: "ERR wrong number of arguments for 'sentinel|replicas' command",
     });
     await expect(redis.call('SENTINEL', 'FAILOVER')).rejects.toMatchObject({
       message: "ERR wrong number of arguments for 'sentinel|failover' command",
@@ -349,6 +369,187 @@ describe('SENTINEL MASTER', () => {
     const redis = await ioredis(await listen());
     expect(await redis.call('SENTINEL', 'MASTER', 'mymaster')).toEqual(['name', 'mymaster', 'ip', '127.0.0.1', 'port', '6380', 'flags', 'master']);
     await expect(redis.call('SENTINEL', 'MASTER', 'nope')).rejects.toThrow('ERR No such master with that name');
+  });
+});
+
+/** What observeReplica returns for a replica of 127.0.0.1:6380 on `port`: `info` null when it did not answer. */
+function observed(port: number, info: Partial<ReplicationInfo> | null): ReplicaObservation {
+  const address = { host: '127.0.0.1', port };
+  if (info === null) return { address, reachable: false, pingAgeMs: Infinity, infoAgeMs: Infinity, info: null };
+  const full: ReplicationInfo = {
+    role: 'slave',
+    runId: `run-${port}`,
+    replicaPriority: 100,
+    replOffset: 0,
+    masterHost: '127.0.0.1',
+    masterPort: 6380,
+    masterLinkUp: true,
+    masterLinkDownSinceSeconds: null,
+    connectedReplicas: [],
+    loading: false,
+    minReplicasGood: null,
+    failoverState: null,
+    ...info,
+  };
+  return { address, reachable: true, pingAgeMs: 0, infoAgeMs: 0, info: full };
+}
+
+describe('SENTINEL REPLICAS and SLAVES', () => {
+  it("names a replica's state in Sentinel's fields: a live replica, one that says role:master, one that does not answer", () => {
+    expect(replicaFields(observed(6381, { replicaPriority: 10, replOffset: 1234 }))).toEqual([
+      ['name', '127.0.0.1:6381'],
+      ['ip', '127.0.0.1'],
+      ['port', '6381'],
+      ['runid', 'run-6381'],
+      ['flags', 'slave'],
+      ['role-reported', 'slave'],
+      ['master-link-status', 'ok'],
+      ['master-host', '127.0.0.1'],
+      ['master-port', '6380'],
+      ['slave-priority', '10'],
+      ['slave-repl-offset', '1234'],
+    ]);
+    const promoted = new Map(replicaFields(observed(6382, { role: 'master', masterHost: null, masterPort: null, masterLinkUp: false, replOffset: 99 })));
+    expect(Object.fromEntries(promoted)).toMatchObject({
+      flags: 'slave',
+      'role-reported': 'master',
+      'master-link-status': 'err',
+      'master-host': '?',
+      'master-port': '0',
+      'slave-repl-offset': '99',
+    });
+    // Sentinel's defaults for what it never heard, and the flags that make clients skip it.
+    expect(replicaFields(observed(6383, null))).toEqual([
+      ['name', '127.0.0.1:6383'],
+      ['ip', '127.0.0.1'],
+      ['port', '6383'],
+      ['runid', ''],
+      ['flags', 'slave,s_down,disconnected'],
+      ['role-reported', 'slave'],
+      ['master-link-status', 'err'],
+      ['master-host', '?'],
+      ['master-port', '0'],
+      ['slave-priority', '100'],
+      ['slave-repl-offset', '0'],
+    ]);
+  });
+
+  it('answers one flat field list per observed replica, under both names, and an error for an unknown master', async () => {
+    const asked: string[] = [];
+    const redis = await ioredis(
+      await listen({
+        replicas: (name) => {
+          asked.push(name);
+          return Promise.resolve(name === 'mymaster' ? [observed(6381, { replOffset: 7 }), observed(6382, null)] : null);
+        },
+      }),
+    );
+    const replicas = (await redis.call('SENTINEL', 'REPLICAS', 'mymaster')) as string[][];
+    expect(replicas).toHaveLength(2);
+    expect(replicas[0]).toEqual(replicaFields(observed(6381, { replOffset: 7 })).flat());
+    expect(replicas[1]?.slice(0, 10)).toEqual(['name', '127.0.0.1:6382', 'ip', '127.0.0.1', 'port', '6382', 'runid', '', 'flags', 'slave,s_down,disconnected']);
+    expect(await redis.call('sentinel', 'slaves', 'mymaster')).toEqual(replicas);
+    await expect(redis.call('SENTINEL', 'REPLICAS', 'nope')).rejects.toThrow('ERR No such master with that name');
+    await expect(redis.call('SENTINEL', 'SLAVES', 'nope')).rejects.toThrow('ERR No such master with that name');
+    expect(asked).toEqual(['mymaster', 'mymaster', 'nope', 'nope']);
+  });
+});
+
+describe('SENTINEL MASTERS', () => {
+  it("answers SENTINEL MASTER's list for each monitored master, in config order, leaving out one not in the table", async () => {
+    const fields = (name: string, port: number) => [['name', name], ['ip', '127.0.0.1'], ['port', String(port)], ['flags', 'master']] as const;
+    const redis = await ioredis(
+      await listen({
+        masters: () => ['b', 'a', 'absent'],
+        master: (name) => Promise.resolve(name === 'a' ? fields('a', 6380) : name === 'b' ? fields('b', 7380) : null),
+      }),
+    );
+    expect(await redis.call('SENTINEL', 'MASTERS')).toEqual([fields('b', 7380).flat(), fields('a', 6380).flat()]);
+  });
+
+  it('answers an empty array when no master is monitored', async () => {
+    const client = await RawClient.connect((await listen({ masters: () => [] })).port);
+    await client.send('SENTINEL masters\r\n');
+    await client.expectReply('*0\r\n');
+  });
+});
+
+describe('SENTINEL CKQUORUM', () => {
+  it('says whether the voters reach the quorum, in the shape of Sentinel\'s answer', () => {
+    expect(quorumReply({ voters: 3, quorum: 2 })).toBe('+OK 3 usable voters. Quorum 2 and the failover lease can be reached\r\n');
+    expect(quorumReply({ voters: 2, quorum: 2 })).toBe('+OK 2 usable voters. Quorum 2 and the failover lease can be reached\r\n');
+    expect(quorumReply({ voters: 1, quorum: 2 })).toBe('-NOQUORUM 1 usable voters, quorum is 2\r\n');
+  });
+
+  it('answers through the port, and an error for an unknown master', async () => {
+    const redis = await ioredis(await listen({ quorum: (name) => (name === 'mymaster' ? { voters: 3, quorum: 2 } : name === 'thin' ? { voters: 1, quorum: 2 } : null) }));
+    expect(await redis.call('SENTINEL', 'CKQUORUM', 'mymaster')).toBe('OK 3 usable voters. Quorum 2 and the failover lease can be reached');
+    await expect(redis.call('sentinel', 'ckquorum', 'thin')).rejects.toThrow(/^NOQUORUM 1 usable voters, quorum is 2$/);
+    await expect(redis.call('SENTINEL', 'CKQUORUM', 'nope')).rejects.toThrow(/^ERR No such master with that name$/);
+    await expect(redis.call('SENTINEL', 'CKQUORUM')).rejects.toThrow("ERR wrong number of arguments for 'sentinel|ckquorum' command");
+  });
+});
+
+describe('SENTINEL FAILOVER <name> [COORDINATED]', () => {
+  it('reads the optional token, in any case, and nothing else', () => {
+    expect(failoverOptions(undefined)).toEqual({ coordinated: false });
+    expect(failoverOptions('COORDINATED')).toEqual({ coordinated: true });
+    expect(failoverOptions('coordinated')).toEqual({ coordinated: true });
+    expect(failoverOptions('Coordinated')).toEqual({ coordinated: true });
+    expect(failoverOptions('force')).toBeNull();
+    expect(failoverOptions('')).toBeNull();
+    expect(failoverOptions('COORDINATED ')).toBeNull();
+  });
+
+  it('passes the option to the handler; refuses another token or a fourth argument without asking it', async () => {
+    const asked: Array<[string, FailoverOptions]> = [];
+    const redis = await ioredis(
+      await listen({
+        failover: (name, options) => {
+          asked.push([name, options]);
+          return Promise.resolve({ ok: true });
+        },
+      }),
+    );
+    expect(await redis.call('SENTINEL', 'FAILOVER', 'mymaster')).toBe('OK');
+    expect(await redis.call('SENTINEL', 'FAILOVER', 'mymaster', 'COORDINATED')).toBe('OK');
+    expect(await redis.call('sentinel', 'failover', 'mymaster', 'coordinated')).toBe('OK');
+    await expect(redis.call('SENTINEL', 'FAILOVER', 'mymaster', 'FORCE')).rejects.toThrow(/^ERR syntax error$/);
+    await expect(redis.call('SENTINEL', 'FAILOVER', 'mymaster', 'COORDINATED', 'now')).rejects.toThrow(
+      "ERR wrong number of arguments for 'sentinel|failover' command",
+    );
+    expect(asked).toEqual([
+      ['mymaster', { coordinated: false }],
+      ['mymaster', { coordinated: true }],
+      ['mymaster', { coordinated: true }],
+    ]);
+  });
+
+  it('answers a handover given up as -ABORTED, and a handler that throws as -ERR, each in one line', async () => {
+    let calls = 0;
+    const client = await RawClient.connect(
+      (
+        await listen({
+          failover: () =>
+            ++calls === 1
+              ? Promise.resolve({ ok: false, code: 'ABORTED', message: 'mymaster: coordinated failover to 127.0.0.1:6381 aborted (aborted);\r\n127.0.0.1:6380 is still the master' })
+              : Promise.reject(new Error('coordinated failover did not end within 10 s;\ncheck the role of 127.0.0.1:6380')),
+        })
+      ).port,
+    );
+    await client.send('SENTINEL FAILOVER mymaster COORDINATED\r\nSENTINEL FAILOVER mymaster COORDINATED\r\nPING\r\n');
+    await client.expectReply('-ABORTED mymaster: coordinated failover to 127.0.0.1:6381 aborted (aborted); 127.0.0.1:6380 is still the master\r\n');
+    await client.expectReply('-ERR coordinated failover did not end within 10 s; check the role of 127.0.0.1:6380\r\n+PONG\r\n');
+  });
+});
+
+describe("Sentinel's configuration commands", () => {
+  it.each(['SET', 'reset', 'MONITOR', 'Remove', 'CONFIG', 'FLUSHCONFIG'])('refuses SENTINEL %s in one line, saying the config file is the configuration', async (subcommand) => {
+    const client = await RawClient.connect((await listen()).port);
+    await client.send(`SENTINEL ${subcommand} mymaster down-after-milliseconds 1000\r\nPING\r\n`);
+    await client.expectReply(
+      `-ERR SENTINEL ${subcommand.toUpperCase()} is not supported: the config file is the configuration; edit it and restart redis-failover local\r\n+PONG\r\n`,
+    );
   });
 });
 
