@@ -100,6 +100,9 @@ export class RedisLink {
     const link = new RedisLink(address, client);
     try {
       await link.authenticate(options.credentials);
+      // Without a password a server that now wants one says so (NOAUTH) only at the first command,
+      // after the renewal below had its chance: when renewal is possible, ask it at once.
+      if (options.credentials?.password === undefined && options.renewCredentials) await link.probeAuth();
     } catch (error) {
       const renewed = error instanceof RedisAuthError ? await options.renewCredentials?.().catch(() => undefined) : undefined;
       if (renewed === undefined || sameCredentials(renewed, options.credentials)) {
@@ -114,6 +117,13 @@ export class RedisLink {
       }
     }
     return link;
+  }
+
+  /** A PING whose only failure that matters here is a refusal: -LOADING and the like are PING's business. */
+  private async probeAuth(): Promise<void> {
+    await this.command('PING').catch((error: unknown) => {
+      if (error instanceof RedisAuthError) throw error;
+    });
   }
 
   /** AUTH sent by hand: ioredis would swallow WRONGPASS into "Connection is closed". */

@@ -73,7 +73,9 @@ export function linkOptionsFrom(
   };
   return async (masterName) => {
     const credentials = await credentialsOf(find(masterName).auth, secrets);
-    return { ...(credentials && { credentials, renewCredentials: () => renew(masterName) }), ...(tls && { tls }) };
+    // Without credentials there is nothing to re-read, unless the config itself can be re-read (auth added to it later).
+    const renewable = credentials !== undefined || reload !== undefined;
+    return { ...(credentials && { credentials }), ...(renewable && { renewCredentials: () => renew(masterName) }), ...(tls && { tls }) };
   };
 }
 

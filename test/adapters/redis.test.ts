@@ -55,6 +55,29 @@ describe('RedisLink', () => {
     expect(broken).toBeInstanceOf(RedisAuthError);
   });
 
+  it('asks for credentials at once when a server now wants a password and none is configured', async () => {
+    const server = await servers.start({ port: await ports.take(), password: 'added' });
+    const renewCredentials = vi.fn(async () => ({ password: 'added' }));
+
+    const link = await RedisLink.open(server.address, { renewCredentials });
+
+    expect(link.credentials).toEqual({ password: 'added' });
+    expect(await link.ping()).toBe(true);
+    expect(renewCredentials).toHaveBeenCalledTimes(1);
+    await link.close();
+    // Nothing to renew from (the config still has no auth): the refusal, as such.
+    expect(await error(RedisLink.open(server.address, { renewCredentials: async () => undefined }))).toBeInstanceOf(RedisAuthError);
+  });
+
+  it('asks nothing more of a server without a password that links fine', async () => {
+    const server = await servers.start({ port: await ports.take() });
+    const renewCredentials = vi.fn(async () => ({ password: 'unused' }));
+    const link = await RedisLink.open(server.address, { renewCredentials });
+    expect(await link.ping()).toBe(true);
+    expect(renewCredentials).not.toHaveBeenCalled();
+    await link.close();
+  });
+
   it('says unreachable for a port nobody listens on', async () => {
     const port = await ports.take();
     expect(await error(RedisLink.open({ host: '127.0.0.1', port }))).toBeInstanceOf(RedisUnreachableError);

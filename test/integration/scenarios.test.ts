@@ -212,6 +212,28 @@ describe('credentials changed at run time', () => {
   });
 });
 
+describe('a password added at run time', () => {
+  it('is picked up from the config file when the servers start wanting one: no SDOWN, and the failover after it works', async () => {
+    const servers = freshServers();
+    const topology = await startTopology(servers, ports, { replicas: [{ replicaPriority: 10 }, { replicaPriority: 20 }] });
+    const [promoted, other] = topology.replicas as [RedisServer, RedisServer];
+    // No auth in the config at start; the operator adds it to the file when turning requirepass on.
+    let auth: { password: string } | undefined;
+    const running = await orchestrate(topology, {}, { reloadConfig: () => testConfig(topology, auth ? { auth } : {}) });
+
+    auth = { password: 'added-pw' };
+    for (const server of topology.all) await server.changePassword('added-pw');
+    await waitForTicks(running, 20); // 2 s: four times down-after, on connections opened with the password
+    expect(types(running.events).filter((t) => t === '+sdown' || t === '+odown')).toEqual([]);
+
+    await topology.master.kill();
+    const switched = await waitForEvent(running.events, '+switch-master');
+    expect(switched.detail.newMaster).toEqual(promoted.address);
+    await waitFollowing(other, promoted);
+    expect(running.log.join('\n')).not.toContain('added-pw');
+  });
+});
+
 describe('hostnames and addresses', () => {
   it('takes a replica configured with the IP as following a master configured by name: no +fix-slave-config', async () => {
     const servers = freshServers();
