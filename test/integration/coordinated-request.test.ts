@@ -15,41 +15,16 @@ import type { RedisServer } from '../../local/redis-servers.ts';
 import { integrationLifecycle } from '../support/lifecycle.ts';
 import { orchestrate, types, waitForEvent, waitForTicks } from '../support/orchestrator.ts';
 import { infoOf, startTopology, waitFollowing } from '../support/topology.ts';
+import { ackedPresent, freezeBehind, startWriter } from '../support/writer.ts';
 
 const { ports, servers: freshServers } = integrationLifecycle();
-
-/** Writes w:0, w:1, … to one server until stopped; counts only the writes it acknowledged. */
-function writer(server: RedisServer): { acked: number[]; stop(): Promise<void> } {
-  const acked: number[] = [];
-  let writing = true;
-  const client = server.client();
-  client.on('error', () => undefined);
-  const loop = (async () => {
-    for (let n = 0; writing; n++) {
-      try {
-        await client.set(`w:${n}`, String(n));
-        acked.push(n);
-      } catch {
-        // paused then demoted (READONLY): not acknowledged, not counted
-      }
-    }
-  })();
-  return {
-    acked,
-    async stop() {
-      writing = false;
-      await loop;
-      client.disconnect();
-    },
-  };
-}
 
 describe('SENTINEL FAILOVER COORDINATED through the orchestrator', () => {
   it('hands over under the lease, loses no acknowledged write, and the voters start nothing more', async () => {
     const topology = await startTopology(freshServers(), ports, { replicas: [{ replicaPriority: 10 }, { replicaPriority: 20 }] });
     const [promoted, other] = topology.replicas as [RedisServer, RedisServer];
     const running = await orchestrate(topology, {});
-    const writes = writer(topology.master);
+    const writes = startWriter(topology.master);
     await waitFor(() => writes.acked.length > 200, { timeoutMs: 5000, what: 'the writer to get going' });
 
     const started = await running.orchestrator.failover('mymaster', { coordinated: true });
@@ -62,12 +37,7 @@ describe('SENTINEL FAILOVER COORDINATED through the orchestrator', () => {
     expect(switched.message).toBe(`mymaster 127.0.0.1 ${topology.master.options.port} 127.0.0.1 ${promoted.options.port}`);
     await waitFollowing(topology.master, promoted);
     await waitFollowing(other, promoted);
-    const check = promoted.client();
-    try {
-      expect(await check.exists(writes.acked.map((n) => `w:${n}`))).toBe(writes.acked.length);
-    } finally {
-      check.disconnect();
-    }
+    expect(await ackedPresent(promoted, writes)).toBe(writes.acked.length);
 
     // The workflow resumed from the handed-over replica: no second REPLICAOF NO ONE, the old master already follows.
     const epoch1 = running.events.events.filter((e) => e.detail.epoch === 1).map((e) => e.type);
@@ -88,13 +58,7 @@ describe('SENTINEL FAILOVER COORDINATED through the orchestrator', () => {
     const attempt = running.orchestrator.failover('mymaster', {
       coordinated: true,
       coordinationTimeoutMs: 500,
-      beforeHandover: async () => {
-        // Frozen, and one write behind: it cannot catch up before the timeout.
-        replica.pause();
-        const client = topology.master.client();
-        await client.set('late', '1');
-        client.disconnect();
-      },
+      beforeHandover: () => freezeBehind(replica, topology.master), // it cannot catch up before the timeout
     });
     const error = await attempt.then(() => null, (e: unknown) => e);
     replica.resume();

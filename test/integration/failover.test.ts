@@ -11,6 +11,7 @@ import { LocalWorkflow } from '../../local/workflow-runner.ts';
 import { testPorts } from '../support/ports.ts';
 import { seedSequence } from '../support/sequence.ts';
 import { countKeys, infoOf, masterConfig, startTopology, waitFollowing, writeKeys } from '../support/topology.ts';
+import { ackedPresent, freezeBehind, startWriter } from '../support/writer.ts';
 
 const ports = testPorts();
 let servers: RedisServers;
@@ -171,34 +172,16 @@ describe('coordinated failover (--coordinated)', () => {
     servers = new RedisServers();
     const topology = await startTopology(servers, ports, { replicas: [{ replicaPriority: 10 }, { replicaPriority: 20 }] });
     const [promoted, other] = topology.replicas as [typeof topology.master, typeof topology.master];
-    const acked: number[] = [];
-    let writing = true;
-    const client = topology.master.client();
-    client.on('error', () => undefined);
-    const writer = (async () => {
-      for (let n = 0; writing; n++) {
-        try {
-          await client.set(`w:${n}`, String(n));
-          acked.push(n);
-        } catch {
-          // refused while paused or once demoted (READONLY): not acknowledged, not counted
-        }
-      }
-    })();
-    await waitFor(() => acked.length > 200, { timeoutMs: 5000, what: 'the writer to get going' });
+    const writes = startWriter(topology.master);
+    await waitFor(() => writes.acked.length > 200, { timeoutMs: 5000, what: 'the writer to get going' });
 
     const { execution } = await manualFailover({ master: masterConfig(topology), publisher: new MemoryPublisher(), coordinated: true });
-    writing = false;
-    await writer;
-    client.disconnect();
+    await writes.stop();
 
     expect(execution.status).toBe('SUCCEEDED');
     expect(execution.output?.switched?.newMaster).toEqual(promoted.address);
     for (const follower of [topology.master, other]) await waitFollowing(follower, promoted);
-    const check = promoted.client();
-    const present = await check.exists(acked.map((n) => `w:${n}`));
-    check.disconnect();
-    expect(present).toBe(acked.length);
+    expect(await ackedPresent(promoted, writes)).toBe(writes.acked.length);
   });
 
   it('leaves the master as it was when the replica cannot catch up in time', async () => {
@@ -211,13 +194,7 @@ describe('coordinated failover (--coordinated)', () => {
       publisher: new MemoryPublisher(),
       coordinated: true,
       coordinationTimeoutMs: 500,
-      beforeHandover: async () => {
-        // Frozen, and one write behind: it cannot catch up before the timeout.
-        replica.pause();
-        const client = topology.master.client();
-        await client.set('late', '1');
-        client.disconnect();
-      },
+      beforeHandover: () => freezeBehind(replica, topology.master), // it cannot catch up before the timeout
     });
 
     await expect(attempt).rejects.toThrow(`mymaster: coordinated failover to 127.0.0.1:${replica.options.port} aborted (aborted); 127.0.0.1:${topology.master.options.port} is still the master`);
