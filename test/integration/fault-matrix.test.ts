@@ -301,3 +301,39 @@ describe('the promoted replica back before the next epoch', () => {
     expect(twoMasters).toEqual([]);
   });
 });
+
+describe('a replica promoted by hand while the master is down', () => {
+  // Someone runs REPLICAOF NO ONE on C during the outage. The voters' failover still promotes A (priority 10, its
+  // data intact); C, a stray master, is pointed at A before A's promotion, so the two never lead at the same time.
+  it('is fenced before the chosen replica is promoted: one master at every moment, and C follows A', async () => {
+    const c = await cluster();
+    const { A: a, C: stray } = c.byLabel;
+    let promotedByHand = false;
+    const running = await orchestrate(c.topology, TIMING, {
+      workflowHooks: () => ({
+        before: async (state) => {
+          if (state !== 'SelectSlave' || promotedByHand) return;
+          promotedByHand = true;
+          const admin = stray.client();
+          try {
+            await admin.call('REPLICAOF', 'NO', 'ONE');
+          } finally {
+            admin.disconnect();
+          }
+        },
+      }),
+    });
+    const sampler = watchForTwoMasters(c);
+    let twoMasters: string[];
+    try {
+      await c.topology.master.kill();
+      const end = await converged(c, running);
+
+      expect(end).toEqual({ master: a, epoch: 1 });
+      expect(storyOf(c, running, 1)).toEqual([...elected, ...selected('A'), '+convert-to-slave C', ...sentNoOne('A'), ...promoted('A'), ...reconfigured('B'), ...switched('A')]);
+    } finally {
+      twoMasters = await sampler.stop();
+    }
+    expect(twoMasters).toEqual([]);
+  });
+});
