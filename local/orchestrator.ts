@@ -17,7 +17,7 @@ import type { ExecutionStatus, FailoverStarter } from '../lambdas/runtime/starte
 import { FailoverRefused, requestFailover, type FailoverRequestOptions, type FailoverStarted, type RefusalCode } from '../lambdas/runtime/failover-request.ts';
 import { HandoverAbortedError } from '../lambdas/runtime/handover.ts';
 import { observeReplica } from '../lambdas/runtime/observe.ts';
-import { seedKnownReplicas } from '../lambdas/runtime/seed.ts';
+import { masterRecord, seedKnownReplicas } from '../lambdas/runtime/seed.ts';
 import { Voter } from '../lambdas/runtime/voter.ts';
 import { startDynalite, type LocalDynamo } from './dynalite.ts';
 import { unreachableWhen } from './faults.ts';
@@ -128,13 +128,13 @@ export class LocalOrchestrator {
       port = options.sentinelPort === undefined ? null : await SentinelPort.listen({ port: options.sentinelPort, handlers: sentinelHandlers(config, store, late) });
       // Every event also goes to the port's subscribers, on the channel of its name, as Sentinel publishes them.
       const publisher = port ? new FanoutPublisher([options.publisher, portPublisher(port)]) : options.publisher;
-      for (const master of config.masters) {
-        const record = await store.ensureMaster(master);
-        await publisher.publish([monitorEvent(record, master.quorum)]);
-      }
-      await seedKnownReplicas(config.masters, { store, publisher, now: () => Date.now() });
       const stepDeps = localStepDeps(config.masters, publisher, { store }, options.reloadConfig);
       linkOptions = stepDeps.linkOptions;
+      for (const master of config.masters) {
+        const record = await masterRecord(master, { store, linkOptions, log });
+        await publisher.publish([monitorEvent(record, master.quorum)]);
+      }
+      await seedKnownReplicas(config.masters, { store, publisher, linkOptions, now: () => Date.now() });
       const starter = new LocalStarter((input) => workflow.run(input, stepDeps, options.workflowHooks?.(input)), log);
       const voters = Array.from({ length: config.probes }, (_, i) => {
         const voterId = `voter-${i + 1}`;

@@ -13,7 +13,7 @@ import { executionName } from '../core/workflow-state.ts';
 import { handOver } from './handover.ts';
 import { leadFailover, leaseAbandoned, type LeaderDeps } from './leadership.ts';
 import { observeReplica } from './observe.ts';
-import { rememberReplicas } from './seed.ts';
+import { masterRecord, rememberReplicas } from './seed.ts';
 
 /**
  * Sentinel's error codes for SENTINEL FAILOVER, plus UNKNOWN for a name not in the config and
@@ -69,7 +69,7 @@ export async function requestFailover(name: string, deps: FailoverRequestDeps, o
   const master = deps.masters.find((m) => m.name === name);
   if (!master) throw new FailoverRefused('UNKNOWN', `No such master with that name: ${JSON.stringify(name)} (known: ${deps.masters.map((m) => m.name).join(', ')})`);
   const leader = deps.requester ?? 'manual';
-  const record = (await deps.store.getMaster(name)) ?? (await deps.store.ensureMaster(master));
+  const record = await masterRecord(master, deps);
   const takeOverEpoch = await refuseIfInProgress(record, deps);
   const linkOptions = await deps.linkOptions(name);
   const { replicas, masterReachable } = await replicasOf(record, linkOptions, deps, leader);

@@ -25,6 +25,7 @@ import { followsMaster } from '../core/info.ts';
 import type { MasterRecord } from '../core/store.ts';
 import type { Address, MasterRef, ReplicationInfo } from '../core/types.ts';
 import { leadFailover, leaseAbandoned, type LeaderDeps } from './leadership.ts';
+import { masterRecord } from './seed.ts';
 
 /** Fault injection, the equivalent of `SENTINEL SIMULATE-FAILURE`. */
 export interface VoterFaults {
@@ -153,7 +154,7 @@ export class MasterWatch {
     const alert = this.odown || this.record?.failover || this.votedSdownSince !== null;
     if (this.record && now - this.lastRefreshAt < (alert ? RECORD_REFRESH_ALERT_MS : RECORD_REFRESH_HEALTHY_MS)) return;
     this.lastRefreshAt = now;
-    await this.adopt((await this.deps.store.getMaster(this.config.name)) ?? (await this.deps.store.ensureMaster(this.config)), now);
+    await this.adopt(await masterRecord(this.config, this.deps), now);
     this.replicas = (await this.deps.store.listReplicas(this.config.name)).map(({ host, port }) => ({ host, port }));
     const wanted = [this.record!, ...this.replicas];
     for (const address of wanted) {

@@ -1,9 +1,41 @@
 import type { EventPublisher } from '../adapters/publisher.ts';
-import { sameAddress } from '../core/address.ts';
+import { withRedis, type RedisLinkOptions } from '../adapters/redis.ts';
+import { addressKey, sameAddress } from '../core/address.ts';
 import type { MasterConfig } from '../core/config.ts';
 import { replicaEvent } from '../core/events.ts';
-import type { FailoverStore } from '../core/store.ts';
+import type { FailoverStore, MasterRecord } from '../core/store.ts';
 import type { Address, MasterRef } from '../core/types.ts';
+
+export interface RecordDeps {
+  readonly store: FailoverStore;
+  readonly linkOptions: (masterName: string) => Promise<RedisLinkOptions>;
+  readonly log?: (line: string) => void;
+}
+
+/**
+ * The master's record; on first use, created from the config, or from the master the configured
+ * one now follows. A failover that no table remembers (`local` restarted with its table in
+ * memory, a stack deployed over servers failed over before) leaves the config naming a replica:
+ * taken as a master reporting role:slave, it would be SDOWN and failed over for nothing.
+ */
+export async function masterRecord(master: MasterConfig, deps: RecordDeps): Promise<MasterRecord> {
+  const stored = await deps.store.getMaster(master.name);
+  if (stored) return stored;
+  const current = await followedMaster(master, await deps.linkOptions(master.name));
+  if (current) {
+    deps.log?.(`${master.name}: the configured master ${addressKey(master)} follows ${addressKey(current)}, which answers as a master: monitoring ${addressKey(current)} (update the config file)`);
+  }
+  return deps.store.ensureMaster({ name: master.name, ...(current ?? { host: master.host, port: master.port }) });
+}
+
+/** The server the configured master replicates from, when that one says it is a master (one hop, nothing guessed). */
+async function followedMaster(master: Address, options: RedisLinkOptions): Promise<Address | null> {
+  const info = await withRedis(master, options, (link) => link.info()).catch(() => null);
+  if (info?.role !== 'slave' || info.masterHost === null || info.masterPort === null) return null;
+  const followed = { host: info.masterHost, port: info.masterPort };
+  const theirs = await withRedis(followed, options, (link) => link.info()).catch(() => null);
+  return theirs?.role === 'master' ? followed : null;
+}
 
 interface RememberDeps {
   readonly store: FailoverStore;
@@ -31,10 +63,10 @@ export async function rememberReplicas(record: MasterRef, replicas: readonly Add
  * Sentinel's `known-replica` lines, loaded at start, so a master already dead when watching
  * starts can still fail over.
  */
-export async function seedKnownReplicas(masters: readonly MasterConfig[], deps: RememberDeps): Promise<void> {
+export async function seedKnownReplicas(masters: readonly MasterConfig[], deps: RememberDeps & RecordDeps): Promise<void> {
   for (const master of masters) {
     if (master.knownReplicas.length === 0) continue;
-    const record = (await deps.store.getMaster(master.name)) ?? (await deps.store.ensureMaster(master));
+    const record = await masterRecord(master, deps);
     await rememberReplicas({ name: record.name, host: record.host, port: record.port }, master.knownReplicas, deps);
   }
 }

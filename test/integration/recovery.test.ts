@@ -109,3 +109,30 @@ describe('the table unreachable while probing', () => {
     expect(types(running.events).filter((t) => t === '+elected-leader')).toHaveLength(1);
   });
 });
+
+describe('the orchestrator restarted after a failover, its config still naming the old master', () => {
+  // `local` keeps its table in memory, and a config file is rarely edited in the middle of the night: the
+  // restarted orchestrator finds the configured master following the promoted one. Taken for a master
+  // "reporting role:slave" it would be SDOWN, then failed over; the current master is adopted instead.
+  it('monitors the master the configured one follows: no SDOWN, no failover, and the next failover works', async () => {
+    const servers = freshServers();
+    const topology = await startTopology(servers, ports, { replicas: [{ replicaPriority: 10 }, { replicaPriority: 20 }] });
+    const [promoted, other] = topology.replicas as [RedisServer, RedisServer];
+    const first = await orchestrate(topology, {});
+    await first.orchestrator.failover('mymaster');
+    await waitForEvent(first.events, '+switch-master');
+    await waitFollowing(topology.master, promoted);
+    await first.orchestrator.stop();
+
+    const again = await orchestrate(topology, {}); // the same config: master = the old master's address
+    const monitor = await waitForEvent(again.events, '+monitor');
+    expect(monitor.message).toBe(`master mymaster 127.0.0.1 ${promoted.options.port} quorum 2`);
+    expect(await again.orchestrator.masterAddress('mymaster')).toEqual(promoted.address);
+    await waitForTicks(again, 40); // 4 s: well past down-after (500 ms) + 2 INFO periods
+    expect(types(again.events).filter((t) => t === '+sdown' || t === '+odown' || t === '+try-failover')).toEqual([]);
+
+    await promoted.kill();
+    const switched = await waitForEvent(again.events, '+switch-master');
+    expect(switched.message).toMatch(new RegExp(`^mymaster 127\\.0\\.0\\.1 ${promoted.options.port} 127\\.0\\.0\\.1 (${topology.master.options.port}|${other.options.port})$`));
+  });
+});
