@@ -4,7 +4,7 @@
  */
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createTable, DynamoDbStore } from '../../lambdas/adapters/dynamodb-store.ts';
 import type { FailoverInput } from '../../lambdas/core/types.ts';
 import { MemoryPublisher } from '../../lambdas/adapters/publisher.ts';
@@ -15,7 +15,7 @@ import { startDynalite, type LocalDynamo } from '../../local/dynalite.ts';
 import { RedisServers, type RedisServer } from '../../local/redis-servers.ts';
 import { mockAwsBoundary, STATE_MACHINE_ARN } from '../support/aws-boundary.ts';
 import { testPorts } from '../support/ports.ts';
-import { startTopology } from '../support/topology.ts';
+import { infoOf, startTopology, waitFollowing } from '../support/topology.ts';
 
 const TABLE = 'redis-failover-request-test';
 const ENV_KEYS = ['TABLE_NAME', 'STATE_MACHINE_ARN', 'EVENT_BUS_NAME', 'REDIS_FAILOVER_CONFIG', 'DYNAMODB_ENDPOINT', 'REDIS_TLS'] as const;
@@ -105,5 +105,33 @@ describe('failover request handler', () => {
 
     // An unknown master is named as such.
     expect((await refusal(handler({ master: 'nope' }))).message).toBe('UNKNOWN No such master with that name: "nope" (known: mymaster)');
+  });
+
+  it('with "coordinated": true, has the live master hand over first; the execution resumes from the new master', async () => {
+    const topology = await startTopology(servers, ports, { replicas: [{ replicaPriority: 10 }, { replicaPriority: 20 }] });
+    const [candidate] = topology.replicas as [RedisServer, RedisServer];
+    Object.assign(process.env, {
+      TABLE_NAME: TABLE,
+      STATE_MACHINE_ARN: ARN,
+      EVENT_BUS_NAME: 'redis-failover',
+      DYNAMODB_ENDPOINT: dynamo.endpoint,
+      REDIS_FAILOVER_CONFIG: JSON.stringify({ probes: 3, masters: [{ name: 'handover', host: '127.0.0.1', port: topology.master.options.port, quorum: 2 }] }),
+    });
+    // The handler keeps its clients and config per container: a new container for the new config.
+    vi.resetModules();
+    const fresh = await import('../../lambdas/request-failover.ts');
+
+    const started = await fresh.handler({ master: 'handover', coordinated: true });
+
+    expect(started).toEqual({ master: 'handover', epoch: 1, execution: 'handover-1', from: topology.master.address, candidate: candidate.address, handedOver: true });
+    // Swapped before the invocation returned: the old master already follows the new one.
+    expect((await infoOf(candidate)).role).toBe('master');
+    await waitFollowing(topology.master, candidate);
+    const start = sfn.commandCalls(StartExecutionCommand).map((c) => c.args[0].input);
+    expect(start.map((s) => s.name)).toEqual(['handover-1']);
+    const input = JSON.parse(start[0]!.input!) as FailoverInput;
+    expect(input.resumePromoted).toEqual({ ...candidate.address, runId: (await infoOf(candidate)).runId });
+    const store = new DynamoDbStore({ client: dynamo.client, tableName: TABLE });
+    expect((await store.getMaster('handover'))?.promoted).toMatchObject({ epoch: 1, host: '127.0.0.1', port: candidate.options.port });
   });
 });
