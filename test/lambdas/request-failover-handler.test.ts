@@ -57,6 +57,17 @@ afterEach(async () => {
   await servers.stopAll();
 });
 
+/** The function's environment as the stack sets it, for one master at `master`. */
+function deployedWith(name: string, master: RedisServer): void {
+  Object.assign(process.env, {
+    TABLE_NAME: TABLE,
+    STATE_MACHINE_ARN: ARN,
+    EVENT_BUS_NAME: 'redis-failover',
+    DYNAMODB_ENDPOINT: dynamo.endpoint,
+    REDIS_FAILOVER_CONFIG: JSON.stringify({ probes: 3, masters: [{ name, host: '127.0.0.1', port: master.options.port, quorum: 2 }] }),
+  });
+}
+
 describe('failover request handler', () => {
   it('refuses an event that does not name a master, before reading its environment', async () => {
     expect(() => parseRequest({})).toThrow('UNKNOWN the request must be {"master": "<name>"} naming a master of the config, optionally with "coordinated": true');
@@ -70,13 +81,7 @@ describe('failover request handler', () => {
   it('starts the execution <master>-<epoch> at the next epoch, then answers INPROG while it runs', async () => {
     const topology = await startTopology(servers, ports, { replicas: [{ replicaPriority: 10 }, { replicaPriority: 20 }] });
     const [candidate] = topology.replicas as [RedisServer, RedisServer];
-    Object.assign(process.env, {
-      TABLE_NAME: TABLE,
-      STATE_MACHINE_ARN: ARN,
-      EVENT_BUS_NAME: 'redis-failover',
-      DYNAMODB_ENDPOINT: dynamo.endpoint,
-      REDIS_FAILOVER_CONFIG: JSON.stringify({ probes: 3, masters: [{ name: 'mymaster', host: '127.0.0.1', port: topology.master.options.port, quorum: 2 }] }),
-    });
+    deployedWith('mymaster', topology.master);
 
     const started = await handler({ master: 'mymaster' });
 
@@ -110,13 +115,7 @@ describe('failover request handler', () => {
   it('with "coordinated": true, has the live master hand over first; the execution resumes from the new master', async () => {
     const topology = await startTopology(servers, ports, { replicas: [{ replicaPriority: 10 }, { replicaPriority: 20 }] });
     const [candidate] = topology.replicas as [RedisServer, RedisServer];
-    Object.assign(process.env, {
-      TABLE_NAME: TABLE,
-      STATE_MACHINE_ARN: ARN,
-      EVENT_BUS_NAME: 'redis-failover',
-      DYNAMODB_ENDPOINT: dynamo.endpoint,
-      REDIS_FAILOVER_CONFIG: JSON.stringify({ probes: 3, masters: [{ name: 'handover', host: '127.0.0.1', port: topology.master.options.port, quorum: 2 }] }),
-    });
+    deployedWith('handover', topology.master);
     // The handler keeps its clients and config per container: a new container for the new config.
     vi.resetModules();
     const fresh = await import('../../lambdas/request-failover.ts');
