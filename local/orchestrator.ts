@@ -135,6 +135,8 @@ export class LocalOrchestrator {
         await publisher.publish([monitorEvent(record, master.quorum)]);
       }
       await seedKnownReplicas(config.masters, { store, publisher, linkOptions, now: () => Date.now() });
+      // The voters share this process and this output: a note every voter finds is said once (again after a quiet spell).
+      const notice = sayOnceWithin(log, NOTICE_REPEAT_MS);
       const starter = new LocalStarter((input) => workflow.run(input, stepDeps, options.workflowHooks?.(input)), log);
       const voters = Array.from({ length: config.probes }, (_, i) => {
         const voterId = `voter-${i + 1}`;
@@ -147,6 +149,7 @@ export class LocalOrchestrator {
           now: () => Date.now(),
           faults: options.faults?.[voterId],
           log,
+          notice,
         });
       });
       request = (name, options) =>
@@ -168,6 +171,19 @@ export class LocalOrchestrator {
     await Promise.allSettled(this.starter.executions.values());
     await this.dynamo.stop();
   }
+}
+
+/** An identical notice within this long of the last one is another voter saying the same thing. */
+const NOTICE_REPEAT_MS = 10_000;
+
+function sayOnceWithin(log: (line: string) => void, windowMs: number): (line: string) => void {
+  const saidAt = new Map<string, number>();
+  return (line) => {
+    const now = Date.now();
+    const last = saidAt.get(line);
+    saidAt.set(line, now);
+    if (last === undefined || now - last > windowMs) log(line);
+  };
 }
 
 /** Sentinel's pub/sub: each event on the channel named after it, its message as the payload. */

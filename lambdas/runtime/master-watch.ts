@@ -40,6 +40,13 @@ export interface VoterDeps extends LeaderDeps {
   readonly faults?: VoterFaults;
   /** Human notes (leadership lost, attempts blocked); never secrets. */
   readonly log?: (line: string) => void;
+  /**
+   * Notes about the servers' configuration (refused credentials, a name that does not resolve,
+   * no min-replicas-to-write): every voter finds the same. Each Lambda voter writes its own log,
+   * so there they go to `log`; voters sharing one process say each once (see local/orchestrator.ts).
+   * @default log
+   */
+  readonly notice?: (line: string) => void;
 }
 
 /** Thrown out of a tick when a fault asks the voter to die. */
@@ -252,7 +259,11 @@ export class MasterWatch {
     }
     if (this.reported.get(key) === problem) return;
     this.reported.set(key, problem);
-    this.deps.log?.(`${this.config.name}: ${problem}`);
+    this.notice(`${this.config.name}: ${problem}`);
+  }
+
+  private notice(line: string): void {
+    (this.deps.notice ?? this.deps.log)?.(line);
   }
 
   /** Replicas the master reports: `+slave` once, said by whichever voter stores it first. */
@@ -277,7 +288,7 @@ export class MasterWatch {
     const key = addressKey(this.record!);
     if (info.minReplicasGood !== null || this.fenceWarned.has(key)) return;
     this.fenceWarned.add(key);
-    this.deps.log?.(
+    this.notice(
       `${this.config.name}: min-replicas-to-write is not set on ${key}: cut off from the voters but not from its clients, it would take writes a failover discards (README: Fencing)`,
     );
   }
