@@ -15,12 +15,17 @@ export const INFO_PERIOD_MS = 10_000;
 /** A vote is counted only this long after it was written, unless refreshed (Sentinel: about 5 s). */
 export const VOTE_VALIDITY_MS = 5_000;
 
-/** A PING reply as Sentinel classifies it: the last three count as "alive". */
-export type PingReply = 'error' | 'pong' | 'loading' | 'masterdown';
+/**
+ * A PING reply as Sentinel classifies it: all but `error` count as "alive". `refused` is ours: the
+ * server answered but refused our credentials or ACL. Sentinel counts that as down; we do not,
+ * because a master we cannot authenticate to could not be demoted after a failover: a password
+ * changed on the master before the config would fail over a healthy master into two for good.
+ */
+export type PingReply = 'error' | 'pong' | 'loading' | 'masterdown' | 'refused';
 
 /** What one voter has seen of one instance. */
 export interface InstanceWatch {
-  /** Last acceptable PING reply (PONG, -LOADING, -MASTERDOWN); the watch's start before any. */
+  /** Last acceptable PING reply (PONG, -LOADING, -MASTERDOWN, a refusal); the watch's start before any. */
   readonly lastAcceptableReplyAt: number;
   /** The run_id INFO last reported: a new one means the server restarted. */
   readonly runId: string | null;

@@ -214,7 +214,11 @@ export class MasterWatch {
           instance.watch = onPingReply(instance.watch, reply ?? 'error', this.deps.now());
           this.reportLinkProblem(instance, null);
         })
-        .catch((error: unknown) => this.reportLinkProblem(instance, error))
+        .catch((error: unknown) => {
+          // It answered: a configuration problem to report, not a dead server (see PingReply).
+          if (error instanceof RedisAuthError) instance.watch = onPingReply(instance.watch, 'refused', this.deps.now());
+          this.reportLinkProblem(instance, error);
+        })
         .finally(() => (instance.pinging = false));
     }
     if (!instance.infoing && now - instance.lastInfoAt >= INFO_PERIOD_MS) {
@@ -249,7 +253,7 @@ export class MasterWatch {
     const failure = instance.link.lastFailure;
     let problem: string | null = null;
     if (error instanceof RedisAuthError) {
-      problem = `${key} refused our credentials (${error.message.replace(/^.*refused authentication: /, '')}); check auth of master ${this.config.name}: it counts as down until they work (Sentinel's rule)`;
+      problem = `${key} refused our credentials (${error.message.replace(/^.*refused authentication: /, '')}); check auth of master ${this.config.name}: until they work it is watched for replies only, and never failed over for this`;
     } else if (failure && /ENOTFOUND|EAI_AGAIN/.test(failure)) {
       problem = `cannot resolve ${instance.address.host} (${key}); it counts as down until it resolves`;
     }

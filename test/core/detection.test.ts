@@ -51,6 +51,13 @@ describe('SDOWN', () => {
     expect(evaluateSdown(watch, 1001, master).event).toBe('+sdown');
   });
 
+  it('counts a refusal of our credentials as a reply: the server is up, our configuration is wrong (unlike Sentinel)', () => {
+    let watch = onPingReply(newWatch(0), 'pong', 0);
+    watch = onPingReply(watch, 'refused', 900);
+    expect(evaluateSdown(watch, 1500, master).event).toBeNull();
+    expect(watch.rebootSince).toBeNull();
+  });
+
   it('says +sdown once and -sdown once when replies come back', () => {
     let verdict = evaluateSdown(newWatch(0), 1500, master);
     expect(verdict.event).toBe('+sdown');

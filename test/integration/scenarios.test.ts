@@ -168,25 +168,45 @@ describe('hostnames', () => {
 });
 
 describe('a wrong password', () => {
-  it('is said once per server and voter, clearly, and never changes the topology', async () => {
+  it('is said once per server, clearly, and starts nothing: no SDOWN, no failover attempt', async () => {
     const servers = freshServers();
     const topology = await startTopology(servers, ports, { password: 'right-pw', replicas: [{ replicaPriority: 10 }] });
     const [replica] = topology.replicas as [RedisServer];
     // knownReplicas: with credentials refused, INFO cannot reveal the replicas.
     const running = await orchestrate(topology, { auth: { password: 'wrong-pw' }, knownReplicas: [replica.address] });
 
-    await waitForTicks(running, 40); // 2 s: SDOWN, ODOWN and a failover attempt have had their time
+    await waitForTicks(running, 40); // 2 s: four times down-after
 
     const refusals = running.log.filter((line) => line.includes('refused our credentials'));
     const expected = topology.all.map(
-      (s) => `mymaster: 127.0.0.1:${s.options.port} refused our credentials (WRONGPASS invalid username-password pair or user is disabled.); check auth of master mymaster: it counts as down until they work (Sentinel's rule)`,
+      (s) => `mymaster: 127.0.0.1:${s.options.port} refused our credentials (WRONGPASS invalid username-password pair or user is disabled.); check auth of master mymaster: until they work it is watched for replies only, and never failed over for this`,
     );
     expect([...new Set(refusals)].sort()).toEqual(expected.sort());
     expect(refusals.length).toBe(topology.all.length); // once per server, not per voter or PING
     expect(running.log.join('\n')).not.toContain('wrong-pw');
-    expect(types(running.events)).not.toContain('+promoted-slave');
+    // A refusal is a reply: the servers are up, only our configuration is wrong.
+    expect(types(running.events).filter((t) => t === '+sdown' || t === '+odown' || t === '+try-failover')).toEqual([]);
     expect((await infoOf(topology.master)).role).toBe('master');
     await waitFollowing(replica, topology.master);
+  });
+
+  it("on the master only (its password changed before the config's) fails nothing over, and its death still does", async () => {
+    const servers = freshServers();
+    const topology = await startTopology(servers, ports, { password: 'old-pw', replicas: [{ replicaPriority: 10 }, { replicaPriority: 20 }] });
+    const [promoted, other] = topology.replicas as [RedisServer, RedisServer];
+    const running = await orchestrate(topology, { auth: { password: 'old-pw' } }, { reloadConfig: () => testConfig(topology, { auth: { password: 'old-pw' } }) });
+
+    // Half a rotation: Sentinel's rule would fail this healthy master over, and could never demote it (it refuses us).
+    await topology.master.changePassword('new-pw');
+    await waitFor(() => running.log.some((line) => line.includes(`127.0.0.1:${topology.master.options.port} refused our credentials`)), { timeoutMs: 5000, what: 'the refusal notice' });
+    await waitForTicks(running, 40); // 2 s: four times down-after
+    expect(types(running.events).filter((t) => t === '+sdown' || t === '+odown' || t === '+try-failover')).toEqual([]);
+
+    // No reply at all is still down.
+    await topology.master.kill();
+    const switched = await waitForEvent(running.events, '+switch-master');
+    expect(switched.detail.newMaster).toEqual(promoted.address);
+    await waitFollowing(other, promoted);
   });
 });
 
