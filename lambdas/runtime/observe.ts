@@ -11,7 +11,7 @@ export async function observeReplica(address: Address, options: RedisLinkOptions
   try {
     link = await RedisLink.open(address, options);
   } catch (error) {
-    // A server that refuses our credentials is as unavailable as a dead one (Sentinel: no acceptable reply).
+    // One that refuses our credentials is up, but nothing we could send it would work: not a candidate.
     if (error instanceof RedisUnreachableError || error instanceof RedisAuthError) return unreachable;
     throw error;
   }
