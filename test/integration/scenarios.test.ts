@@ -30,20 +30,28 @@ describe('SDOWN causes', () => {
     expect(switched.detail.newMaster).toEqual(promoted.address);
   });
 
-  it('a master replying to PING with errors is failed over', async () => {
+  it('a master replying to PING with errors (-BUSY: a script stuck after a write, which SCRIPT KILL cannot stop) is failed over', async () => {
     const servers = freshServers();
     const topology = await startTopology(servers, ports, { replicas: [{ replicaPriority: 10 }, { replicaPriority: 20 }] });
     const [promoted] = topology.replicas as [RedisServer, RedisServer];
     const running = await orchestrate(topology, {});
 
-    // New connections now get -NOAUTH: alive, but not an acceptable reply.
-    const client = topology.master.client();
-    await client.call('CONFIG', 'SET', 'requirepass', 'suddenly-required');
-    await client.call('CLIENT', 'KILL', 'TYPE', 'normal');
-    client.disconnect();
-    const switched = await waitForEvent(running.events, '+switch-master');
-
-    expect(switched.detail.newMaster).toEqual(promoted.address);
+    // Alive, answering every other client with -BUSY after 50 ms: not an acceptable reply.
+    const admin = topology.master.client();
+    await admin.call('CONFIG', 'SET', 'busy-reply-threshold', '50');
+    admin.disconnect();
+    const stuck = topology.master.client();
+    stuck.on('error', () => undefined);
+    void stuck.call('EVAL', "redis.call('SET', 'stuck', '1') while true do end", '0').catch(() => undefined);
+    try {
+      const sdown = await waitForEvent(running.events, '+sdown', (e) => e.detail.instance?.type === 'master');
+      expect(sdown.message).toBe(`master mymaster 127.0.0.1 ${topology.master.options.port}`);
+      const switched = await waitForEvent(running.events, '+switch-master');
+      expect(switched.detail.newMaster).toEqual(promoted.address);
+    } finally {
+      stuck.disconnect();
+      await topology.master.kill(); // a busy server ignores SIGTERM until its script ends, and this one never does
+    }
   });
 });
 
