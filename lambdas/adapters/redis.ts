@@ -148,8 +148,15 @@ export class RedisLink {
     } catch (error) {
       if (error instanceof RedisUnreachableError || error instanceof RedisAuthError) throw error;
       const code = ACCEPTABLE_PING_ERRORS.exec(describe(error))?.[1];
-      return code === 'LOADING' ? 'loading' : code === 'MASTERDOWN' ? 'masterdown' : 'error';
+      if (code === 'LOADING') return 'loading';
+      if (code === 'MASTERDOWN') return 'masterdown';
+      return /^BUSY\b/.test(describe(error)) ? 'busy' : 'error';
     }
+  }
+
+  /** `SCRIPT KILL`, as Sentinel sends it to a -BUSY instance it holds SDOWN; refusals (NOTBUSY, UNKILLABLE) throw. */
+  async killScript(): Promise<void> {
+    await this.command('SCRIPT', 'KILL');
   }
 
   /** Plain `INFO` (every Redis and Valkey version answers it), parsed. */

@@ -16,12 +16,13 @@ export const INFO_PERIOD_MS = 10_000;
 export const VOTE_VALIDITY_MS = 5_000;
 
 /**
- * A PING reply as Sentinel classifies it: all but `error` count as "alive". `refused` is ours: the
+ * A PING reply as Sentinel classifies it: all but `error` and `busy` (-BUSY: a script running
+ * too long) count as "alive". `refused` is ours: the
  * server answered but refused our credentials or ACL. Sentinel counts that as down; we do not,
  * because a master we cannot authenticate to could not be demoted after a failover: a password
  * changed on the master before the config would fail over a healthy master into two for good.
  */
-export type PingReply = 'error' | 'pong' | 'loading' | 'masterdown' | 'refused';
+export type PingReply = 'error' | 'busy' | 'pong' | 'loading' | 'masterdown' | 'refused';
 
 /** What one voter has seen of one instance. */
 export interface InstanceWatch {
@@ -44,8 +45,13 @@ export function newWatch(now: number): InstanceWatch {
 
 /** A PONG also ends a reboot: the server has loaded its dataset. */
 export function onPingReply(watch: InstanceWatch, reply: PingReply, now: number): InstanceWatch {
-  if (reply === 'error') return watch;
+  if (reply === 'error' || reply === 'busy') return watch;
   return { ...watch, lastAcceptableReplyAt: now, rebootSince: reply === 'pong' ? null : watch.rebootSince };
+}
+
+/** Sentinel's one rescue: an instance SDOWN because a script keeps it -BUSY gets one SCRIPT KILL (a script that wrote cannot be killed). */
+export function shouldKillScript(watch: InstanceWatch, reply: PingReply, alreadySent: boolean): boolean {
+  return reply === 'busy' && watch.sdownSince !== null && !alreadySent;
 }
 
 /**

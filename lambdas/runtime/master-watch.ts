@@ -15,6 +15,7 @@ import {
   newWatch,
   onInfoRole,
   onPingReply,
+  shouldKillScript,
   onRunId,
   pingPeriodMs,
   VOTE_VALIDITY_MS,
@@ -78,6 +79,8 @@ interface Instance {
   lastInfoAt: number;
   wrongMasterSince: number | null;
   lastRepairAt: number;
+  /** SCRIPT KILL sent during this SDOWN (Sentinel's SRI_SCRIPT_KILL_SENT). */
+  scriptKillSent: boolean;
 }
 
 export class MasterWatch {
@@ -199,6 +202,7 @@ export class MasterWatch {
       lastInfoAt: 0,
       wrongMasterSince: null,
       lastRepairAt: 0,
+      scriptKillSent: false,
     };
   }
 
@@ -213,6 +217,8 @@ export class MasterWatch {
         .then((reply) => {
           instance.watch = onPingReply(instance.watch, reply ?? 'error', this.deps.now());
           this.reportLinkProblem(instance, null);
+          if (instance.watch.sdownSince === null) instance.scriptKillSent = false;
+          if (reply && shouldKillScript(instance.watch, reply, instance.scriptKillSent)) this.killScript(instance);
         })
         .catch((error: unknown) => {
           // It answered: a configuration problem to report, not a dead server (see PingReply).
@@ -242,6 +248,13 @@ export class MasterWatch {
         })
         .finally(() => (instance.infoing = false));
     }
+  }
+
+  /** Fire and forget, like Sentinel: the PINGs that follow tell whether it worked. */
+  private killScript(instance: Instance): void {
+    instance.scriptKillSent = true;
+    this.deps.log?.(`${this.config.name}: ${addressKey(instance.address)} answers -BUSY while SDOWN: sent SCRIPT KILL, as Sentinel does`);
+    void instance.link.use((l) => l.killScript()).catch(() => undefined);
   }
 
   /**

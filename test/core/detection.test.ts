@@ -8,6 +8,7 @@ import {
   newWatch,
   onInfoRole,
   onPingReply,
+  shouldKillScript,
   onRunId,
   pingPeriodMs,
   type VoteView,
@@ -56,6 +57,16 @@ describe('SDOWN', () => {
     watch = onPingReply(watch, 'refused', 900);
     expect(evaluateSdown(watch, 1500, master).event).toBeNull();
     expect(watch.rebootSince).toBeNull();
+  });
+
+  it('counts -BUSY as no reply, and asks for one SCRIPT KILL once the instance is SDOWN (Sentinel)', () => {
+    const watch = onPingReply(newWatch(0), 'busy', 900);
+    expect(watch.lastAcceptableReplyAt).toBe(0);
+    expect(shouldKillScript(watch, 'busy', false)).toBe(false); // not SDOWN yet
+    const down = evaluateSdown(watch, 1001, master).watch;
+    expect(shouldKillScript(down, 'busy', false)).toBe(true);
+    expect(shouldKillScript(down, 'busy', true)).toBe(false); // once per SDOWN
+    expect(shouldKillScript(down, 'error', false)).toBe(false);
   });
 
   it('says +sdown once and -sdown once when replies come back', () => {

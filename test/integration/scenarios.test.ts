@@ -55,6 +55,37 @@ describe('SDOWN causes', () => {
   });
 });
 
+describe('a master kept -BUSY by a script that wrote nothing', () => {
+  it('gets SCRIPT KILL once it is SDOWN, as Sentinel sends it, and answers again', async () => {
+    const servers = freshServers();
+    const topology = await startTopology(servers, ports, { replicas: [{ replicaPriority: 10 }] });
+    const running = await orchestrate(topology, {});
+
+    const admin = topology.master.client();
+    await admin.call('CONFIG', 'SET', 'busy-reply-threshold', '50');
+    admin.disconnect();
+    const runaway = topology.master.client();
+    runaway.on('error', () => undefined);
+    const script = runaway.call('EVAL', 'while true do end', '0').then(() => 'ended', (error: unknown) => String(error));
+    try {
+      await waitForEvent(running.events, '+sdown', (e) => e.detail.instance?.type === 'master');
+      // Killed by a voter: the script's own client is told so, and the master answers PING again.
+      const outcome = await Promise.race([script, new Promise<string>((resolve) => setTimeout(() => resolve('still running after 10 s'), 10_000).unref())]);
+      expect(outcome).toMatch(/Script killed by user/);
+      expect(running.log.some((line) => line === `mymaster: 127.0.0.1:${topology.master.options.port} answers -BUSY while SDOWN: sent SCRIPT KILL, as Sentinel does`)).toBe(true);
+      // Whether the voters' failover began before the kill landed is a race, as with Sentinel: the master answers either way.
+      const ping = topology.master.client();
+      try {
+        expect(await ping.ping()).toBe('PONG');
+      } finally {
+        ping.disconnect();
+      }
+    } finally {
+      runaway.disconnect();
+    }
+  });
+});
+
 describe('master reboot in a very short time (master-reboot-down-after-period)', () => {
   /** A master that restarts at once but then loads its dataset for about 2 s, answering -LOADING. */
   async function slowLoadingMaster() {
@@ -279,7 +310,7 @@ describe('ACL users', () => {
   it('fails over with a least-privilege ACL user holding only the commands Sentinel needs', async () => {
     const servers = freshServers();
     // Replication keeps the default user's password; the orchestrator gets its own, narrower user.
-    const acl: Array<[string, string]> = [['user', 'failover on >failover-pw ~* &* -@all +ping +info +multi +exec +replicaof +config|rewrite +client|kill']];
+    const acl: Array<[string, string]> = [['user', 'failover on >failover-pw ~* &* -@all +ping +info +multi +exec +replicaof +config|rewrite +client|kill +script|kill']];
     const topology = await startTopology(servers, ports, {
       password: 'replication-pw',
       masterExtra: acl,
