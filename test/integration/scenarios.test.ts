@@ -36,24 +36,33 @@ describe('SDOWN causes', () => {
     const [promoted] = topology.replicas as [RedisServer, RedisServer];
     const running = await orchestrate(topology, {});
 
-    // Alive, answering every other client with -BUSY after 50 ms: not an acceptable reply.
-    const admin = topology.master.client();
-    await admin.call('CONFIG', 'SET', 'busy-reply-threshold', '50');
-    admin.disconnect();
-    const stuck = topology.master.client();
-    stuck.on('error', () => undefined);
-    void stuck.call('EVAL', "redis.call('SET', 'stuck', '1') while true do end", '0').catch(() => undefined);
+    // Alive, answering every other client with -BUSY: not an acceptable reply.
+    const stuck = await runawayScript(topology.master, "redis.call('SET', 'stuck', '1') while true do end");
     try {
       const sdown = await waitForEvent(running.events, '+sdown', (e) => e.detail.instance?.type === 'master');
       expect(sdown.message).toBe(`master mymaster 127.0.0.1 ${topology.master.options.port}`);
       const switched = await waitForEvent(running.events, '+switch-master');
       expect(switched.detail.newMaster).toEqual(promoted.address);
     } finally {
-      stuck.disconnect();
+      stuck.stop();
       await topology.master.kill(); // a busy server ignores SIGTERM until its script ends, and this one never does
     }
   });
 });
+
+/** A Lua script that never returns: the server answers every other client -BUSY after 50 ms. `outcome` is how EVAL ended. */
+async function runawayScript(server: RedisServer, body: string): Promise<{ outcome: Promise<string>; stop(): void }> {
+  const admin = server.client();
+  try {
+    await admin.call('CONFIG', 'SET', 'busy-reply-threshold', '50');
+  } finally {
+    admin.disconnect();
+  }
+  const client = server.client();
+  client.on('error', () => undefined);
+  const outcome = client.call('EVAL', body, '0').then(() => 'ended', (error: unknown) => String(error));
+  return { outcome, stop: () => client.disconnect() };
+}
 
 describe('a master kept -BUSY by a script that wrote nothing', () => {
   it('gets SCRIPT KILL once it is SDOWN, as Sentinel sends it, and answers again', async () => {
@@ -61,16 +70,11 @@ describe('a master kept -BUSY by a script that wrote nothing', () => {
     const topology = await startTopology(servers, ports, { replicas: [{ replicaPriority: 10 }] });
     const running = await orchestrate(topology, {});
 
-    const admin = topology.master.client();
-    await admin.call('CONFIG', 'SET', 'busy-reply-threshold', '50');
-    admin.disconnect();
-    const runaway = topology.master.client();
-    runaway.on('error', () => undefined);
-    const script = runaway.call('EVAL', 'while true do end', '0').then(() => 'ended', (error: unknown) => String(error));
+    const runaway = await runawayScript(topology.master, 'while true do end');
     try {
       await waitForEvent(running.events, '+sdown', (e) => e.detail.instance?.type === 'master');
       // Killed by a voter: the script's own client is told so, and the master answers PING again.
-      const outcome = await Promise.race([script, new Promise<string>((resolve) => setTimeout(() => resolve('still running after 10 s'), 10_000).unref())]);
+      const outcome = await Promise.race([runaway.outcome, new Promise<string>((resolve) => setTimeout(() => resolve('still running after 10 s'), 10_000).unref())]);
       expect(outcome).toMatch(/Script killed by user/);
       expect(running.log.some((line) => line === `mymaster: 127.0.0.1:${topology.master.options.port} answers -BUSY while SDOWN: sent SCRIPT KILL, as Sentinel does`)).toBe(true);
       // Whether the voters' failover began before the kill landed is a race, as with Sentinel: the master answers either way.
@@ -81,7 +85,7 @@ describe('a master kept -BUSY by a script that wrote nothing', () => {
         ping.disconnect();
       }
     } finally {
-      runaway.disconnect();
+      runaway.stop();
     }
   });
 });
