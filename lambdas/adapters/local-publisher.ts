@@ -18,7 +18,8 @@ export class LocalPublisher implements EventPublisher {
   readonly #out: NodeJS.WritableStream;
   readonly #file: string | undefined;
   readonly #timestamps: boolean;
-  #dirReady = false;
+  /** File appends, one after the other: concurrent publishers (the Parallel and Map branches) keep stdout's order in the file. */
+  #appending: Promise<void> = Promise.resolve();
 
   constructor(options: LocalPublisherOptions = {}) {
     this.#out = options.out ?? process.stdout;
@@ -29,13 +30,15 @@ export class LocalPublisher implements EventPublisher {
   async publish(events: readonly SentinelEvent[]): Promise<void> {
     if (events.length === 0) return;
     this.#out.write(events.map((e) => `${formatEventLine(e, this.#timestamps)}\n`).join(''));
-    if (this.#file === undefined) return;
-    if (!this.#dirReady) {
-      await mkdir(dirname(this.#file), { recursive: true });
-      this.#dirReady = true;
-    }
+    const file = this.#file;
+    if (file === undefined) return;
     const lines = events.map(({ time, type, master, message, detail }) => `${JSON.stringify({ time, type, master, message, detail })}\n`);
     // One append per call keeps a batch's lines together in the file.
-    await appendFile(this.#file, lines.join(''));
+    const append = this.#appending.then(async () => {
+      await mkdir(dirname(file), { recursive: true });
+      await appendFile(file, lines.join(''));
+    });
+    this.#appending = append.catch(() => undefined);
+    await append;
   }
 }

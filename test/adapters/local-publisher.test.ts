@@ -64,6 +64,25 @@ describe('LocalPublisher', () => {
   });
 });
 
+describe('LocalPublisher under concurrent publishers', () => {
+  // The workflow's Parallel and Map branches publish at the same time: the file must tell the story in stdout's order.
+  it('writes the file in the order the lines went to stdout', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'local-publisher-'));
+    dirs.push(dir);
+    const file = join(dir, 'events.jsonl');
+    const { out, text } = capture();
+    const publisher = new LocalPublisher({ out, timestamps: false, jsonLinesFile: file });
+    const batches = Array.from({ length: 60 }, (_, i) => [masterEvent('+sdown', { ...master, port: 7000 + i }, { now })]);
+
+    await Promise.all(batches.map((batch) => publisher.publish(batch)));
+
+    const ports = (await readFile(file, 'utf8')).trimEnd().split('\n').map((l) => (JSON.parse(l) as { detail: { masterAddress: { port: number } } }).detail.masterAddress.port);
+    const printed = text().trimEnd().split('\n').map((l) => Number(l.split(' ').at(-1)));
+    expect(ports).toEqual(printed);
+    expect(ports).toHaveLength(60);
+  });
+});
+
 describe('MemoryPublisher and FanoutPublisher', () => {
   it('keeps events in order', async () => {
     const memory = new MemoryPublisher();
