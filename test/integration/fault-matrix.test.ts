@@ -200,6 +200,18 @@ function watchForTwoMasters(c: Cluster): { stop(): Promise<string[]> } {
   };
 }
 
+/** Runs a row with {@link watchForTwoMasters} beside it, then requires that it never saw two masters. */
+async function neverTwoMasters(c: Cluster, row: () => Promise<void>): Promise<void> {
+  const sampler = watchForTwoMasters(c);
+  let twoMasters: string[];
+  try {
+    await row();
+  } finally {
+    twoMasters = await sampler.stop();
+  }
+  expect(twoMasters).toEqual([]);
+}
+
 async function execution(running: Running, epoch: number): Promise<LocalExecution> {
   const started = running.orchestrator.executions.get(`mymaster-${epoch}`);
   if (!started) throw new Error(`no execution mymaster-${epoch}`);
@@ -225,9 +237,7 @@ describe('fault matrix: a replica killed right before a step of the failover', (
               }
             : undefined,
       });
-      const sampler = watchForTwoMasters(c);
-      let twoMasters: string[];
-      try {
+      await neverTwoMasters(c, async () => {
         await c.topology.master.kill();
         const end = await converged(c, running);
 
@@ -248,10 +258,7 @@ describe('fault matrix: a replica killed right before a step of the failover', (
           expect(after).toEqual(end);
           expect(running.events.events.filter((e) => e.type === '+elected-leader')).toHaveLength(row.epoch);
         }
-      } finally {
-        twoMasters = await sampler.stop();
-      }
-      expect(twoMasters).toEqual([]);
+      });
     });
   }
 });
@@ -283,9 +290,7 @@ describe('the promoted replica back before the next epoch', () => {
         },
       }),
     });
-    const sampler = watchForTwoMasters(c);
-    let twoMasters: string[];
-    try {
+    await neverTwoMasters(c, async () => {
       await c.topology.master.kill();
       const end = await converged(c, running);
 
@@ -295,10 +300,7 @@ describe('the promoted replica back before the next epoch', () => {
       expect(storyOf(c, running, 2)).toEqual([...elected, ...selected('B'), '+convert-to-slave A', ...sentNoOne('B'), ...promoted('B'), ...reconfigured('C'), ...switched('B')]);
       expect(end.master.options.port).toBe(b.options.port); // not the rebooted, empty A
       expect(await countKeys(end.master, 100)).toBe(100); // the acknowledged writes survived
-    } finally {
-      twoMasters = await sampler.stop();
-    }
-    expect(twoMasters).toEqual([]);
+    });
   });
 });
 
@@ -323,17 +325,12 @@ describe('a replica promoted by hand while the master is down', () => {
         },
       }),
     });
-    const sampler = watchForTwoMasters(c);
-    let twoMasters: string[];
-    try {
+    await neverTwoMasters(c, async () => {
       await c.topology.master.kill();
       const end = await converged(c, running);
 
       expect(end).toEqual({ master: a, epoch: 1 });
       expect(storyOf(c, running, 1)).toEqual([...elected, ...selected('A'), '+convert-to-slave C', ...sentNoOne('A'), ...promoted('A'), ...reconfigured('B'), ...switched('A')]);
-    } finally {
-      twoMasters = await sampler.stop();
-    }
-    expect(twoMasters).toEqual([]);
+    });
   });
 });
