@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ReconfItem } from '../../lambdas/core/workflow-state.ts';
 import type { RedisServer } from '../../local/redis-servers.ts';
-import { orchestrate, testConfig, types, waitForEvent, waitForTicks } from '../support/orchestrator.ts';
+import { orchestrate, testConfig, types, waitForEvent, waitForTicks, type Running } from '../support/orchestrator.ts';
 import { waitFor } from '../../lambdas/core/wait.ts';
 import { MemoryPublisher } from '../../lambdas/adapters/publisher.ts';
 import { parseConfig } from '../../lambdas/core/config.ts';
@@ -210,6 +210,14 @@ describe('hostnames', () => {
   });
 });
 
+/** kill -9 of the master, then the failover must promote `promoted` and re-point `other` at it. */
+async function killMasterExpectingSwitch(master: RedisServer, running: Running, promoted: RedisServer, other: RedisServer): Promise<void> {
+  await master.kill();
+  const switched = await waitForEvent(running.events, '+switch-master');
+  expect(switched.detail.newMaster).toEqual(promoted.address);
+  await waitFollowing(other, promoted);
+}
+
 describe('a wrong password', () => {
   it('is said once per server, clearly, and starts nothing: no SDOWN, no failover attempt', async () => {
     const servers = freshServers();
@@ -246,10 +254,7 @@ describe('a wrong password', () => {
     expect(types(running.events).filter((t) => t === '+sdown' || t === '+odown' || t === '+try-failover')).toEqual([]);
 
     // No reply at all is still down.
-    await topology.master.kill();
-    const switched = await waitForEvent(running.events, '+switch-master');
-    expect(switched.detail.newMaster).toEqual(promoted.address);
-    await waitFollowing(other, promoted);
+    await killMasterExpectingSwitch(topology.master, running, promoted, other);
   });
 });
 
@@ -268,10 +273,7 @@ describe('credentials changed at run time', () => {
     await waitForTicks(running, 20); // 2 s: four times down-after, on connections opened with the new password
     expect(types(running.events).filter((t) => t === '+sdown' || t === '+odown')).toEqual([]);
 
-    await topology.master.kill();
-    const switched = await waitForEvent(running.events, '+switch-master');
-    expect(switched.detail.newMaster).toEqual(promoted.address);
-    await waitFollowing(other, promoted);
+    await killMasterExpectingSwitch(topology.master, running, promoted, other);
   });
 });
 
@@ -289,10 +291,7 @@ describe('a password added at run time', () => {
     await waitForTicks(running, 20); // 2 s: four times down-after, on connections opened with the password
     expect(types(running.events).filter((t) => t === '+sdown' || t === '+odown')).toEqual([]);
 
-    await topology.master.kill();
-    const switched = await waitForEvent(running.events, '+switch-master');
-    expect(switched.detail.newMaster).toEqual(promoted.address);
-    await waitFollowing(other, promoted);
+    await killMasterExpectingSwitch(topology.master, running, promoted, other);
     expect(running.log.join('\n')).not.toContain('added-pw');
   });
 });
