@@ -11,10 +11,12 @@ import { fileURLToPath } from 'node:url';
 import { App, Stack } from 'aws-cdk-lib';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { FailoverWorkflowStack } from '../lib/workflow-stack.ts';
+import { taskResources } from './workflow-executor.ts';
+import { LOCAL_ACCOUNT, LOCAL_REGION, resolveIntrinsics, type CloudFormationTemplate, type ResourceNames } from './cloudformation.ts';
 import { STEP_KEYS, type StepKey } from '../lib/steps.ts';
 
-export const LOCAL_REGION = 'local-1';
-export const LOCAL_ACCOUNT = '000000000000';
+export { LOCAL_ACCOUNT, LOCAL_REGION } from './cloudformation.ts';
+export type { CloudFormationTemplate } from './cloudformation.ts';
 
 /** Stands in for a step function's ARN: `arn:aws:lambda:local-1:000000000000:function:<step>`. */
 export function localFunctionArn(step: StepKey): string {
@@ -47,10 +49,6 @@ export interface SynthesizedWorkflow {
   readonly definition: StateMachineDefinition;
   /** The whole synthesized template, for tests that compare against it. */
   readonly template: CloudFormationTemplate;
-}
-
-export interface CloudFormationTemplate {
-  readonly Resources: Record<string, { readonly Type: string; readonly Properties?: Record<string, unknown> }>;
 }
 
 let cached: Promise<SynthesizedWorkflow> | undefined;
@@ -88,50 +86,18 @@ function cdkJsonContext(): Record<string, unknown> {
 export function definitionFromTemplate(template: CloudFormationTemplate, functionArns: ReadonlyMap<string, string>): StateMachineDefinition {
   const machines = Object.values(template.Resources).filter((r) => r.Type === 'AWS::StepFunctions::StateMachine');
   if (machines.length !== 1) throw new Error(`expected one state machine in the template, found ${machines.length}`);
-  const text = resolveIntrinsic(machines[0]!.Properties?.DefinitionString, functionArns);
+  // Only the step functions' ARNs: the definition refers to nothing else.
+  const names: ResourceNames = { ref: () => undefined, getAtt: (id, attribute) => (attribute === 'Arn' ? functionArns.get(id) : undefined) };
+  const text = resolveIntrinsics(machines[0]!.Properties?.DefinitionString, names, 'the state machine definition');
   if (typeof text !== 'string') throw new Error('DefinitionString did not resolve to a string');
   return JSON.parse(text) as StateMachineDefinition;
 }
 
-/** The few intrinsic functions a definition string uses: Fn::Join, Fn::GetAtt of a function, pseudo parameters. */
-function resolveIntrinsic(value: unknown, functionArns: ReadonlyMap<string, string>): unknown {
-  if (typeof value !== 'object' || value === null) return value;
-  if (Array.isArray(value)) return value.map((v) => resolveIntrinsic(v, functionArns));
-  const record = value as Record<string, unknown>;
-  if ('Fn::Join' in record) {
-    const [separator, parts] = record['Fn::Join'] as [string, unknown[]];
-    return parts.map((part) => String(resolveIntrinsic(part, functionArns))).join(separator);
-  }
-  if ('Fn::GetAtt' in record) {
-    const [logicalId, attribute] = record['Fn::GetAtt'] as [string, string];
-    const arn = functionArns.get(logicalId);
-    if (attribute !== 'Arn' || !arn) throw new Error(`cannot resolve Fn::GetAtt ${logicalId}.${attribute} locally`);
-    return arn;
-  }
-  if ('Ref' in record) {
-    const pseudo: Record<string, string> = { 'AWS::Partition': 'aws', 'AWS::Region': LOCAL_REGION, 'AWS::AccountId': LOCAL_ACCOUNT, 'AWS::URLSuffix': 'amazonaws.com' };
-    const resolved = pseudo[String(record.Ref)];
-    if (!resolved) throw new Error(`cannot resolve Ref ${String(record.Ref)} locally`);
-    return resolved;
-  }
-  throw new Error(`unsupported intrinsic in the state machine definition: ${Object.keys(record).join(', ')}`);
-}
-
 /** Every Task state, at any depth (Map item processors, Parallel branches), with its step. */
 export function taskStates(definition: StateMachineDefinition): Array<{ name: string; step: StepKey }> {
-  const found: Array<{ name: string; step: StepKey }> = [];
-  const walk = (machine: StateMachineDefinition) => {
-    for (const [name, state] of Object.entries(machine.States)) {
-      if (state.Type === 'Task') {
-        const step = state.Resource ? stepOfArn(state.Resource) : undefined;
-        if (!step) throw new Error(`state ${name} is a Task without a known step function (${String(state.Resource)})`);
-        found.push({ name, step });
-      }
-      const nested = state.ItemProcessor ?? state.Iterator;
-      if (nested) walk(nested);
-      for (const branch of state.Branches ?? []) walk(branch);
-    }
-  };
-  walk(definition);
-  return found;
+  return taskResources(definition).map(({ name, resource }) => {
+    const step = resource ? stepOfArn(resource) : undefined;
+    if (!step) throw new Error(`state ${name} is a Task without a known step function (${String(resource)})`);
+    return { name, step };
+  });
 }

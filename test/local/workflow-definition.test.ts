@@ -184,18 +184,24 @@ describe('definitionFromTemplate', () => {
     });
   });
 
+  it('resolves Fn::Sub, Fn::Select and Fn::Split as CloudFormation does', () => {
+    const template = templateWith({
+      'Fn::Join': ['', ['{"StartAt":"', { 'Fn::Sub': '${AWS::Region}-${Fn1.Arn}' }, '","Comment":"', { 'Fn::Select': [1, { 'Fn::Split': [':', 'a:b:c'] }] }, '","States":{}}']],
+    });
+    expect(definitionFromTemplate(template, arns)).toEqual({ StartAt: 'local-1-arn:aws:lambda:local-1:000000000000:function:announce', Comment: 'b', States: {} });
+  });
+
   it.each([
-    ['Fn::Sub', { 'Fn::Sub': 'arn:${AWS::Partition}:lambda' }],
     ['Fn::ImportValue', { 'Fn::ImportValue': 'SomeExport' }],
     ['Fn::If', { 'Fn::If': ['Cond', 'a', 'b'] }],
-    ['Fn::Select', { 'Fn::Select': [0, ['a']] }],
+    ['Fn::Cidr', { 'Fn::Cidr': ['10.0.0.0/16', 3, 8] }],
   ])('refuses %s with a clear error', (name, intrinsic) => {
     const template = templateWith({ 'Fn::Join': ['', ['{"StartAt":"', intrinsic, '","States":{}}']] });
     expect(() => definitionFromTemplate(template, arns)).toThrow(`unsupported intrinsic in the state machine definition: ${name}`);
   });
 
   it('refuses an unsupported intrinsic as the whole DefinitionString', () => {
-    expect(() => definitionFromTemplate(templateWith({ 'Fn::Sub': '{}' }), arns)).toThrow('unsupported intrinsic in the state machine definition: Fn::Sub');
+    expect(() => definitionFromTemplate(templateWith({ 'Fn::ImportValue': '{}' }), arns)).toThrow('unsupported intrinsic in the state machine definition: Fn::ImportValue');
   });
 
   it('refuses Fn::GetAtt of an unknown resource or of another attribute', () => {

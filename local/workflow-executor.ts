@@ -1,0 +1,117 @@
+/**
+ * Runs a state machine definition on this machine with aws-local-stepfunctions: Retry, Catch,
+ * Map and Parallel as Step Functions runs them. What a Task does is the caller's: the local
+ * runtime calls the handler's `run` in this process; the AWS simulation invokes the function's
+ * bundle in its container. A task fails the way Step Functions sees it: by an error's `name`.
+ */
+import './polyfill.ts';
+import { StateMachine } from 'aws-local-stepfunctions';
+import type { StateMachineDefinition } from './workflow-definition.ts';
+
+type RunOptions = NonNullable<Parameters<StateMachine['run']>[1]>;
+type LocalHandlers = NonNullable<NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers']>;
+type JSONValue = Parameters<StateMachine['run']>[0];
+
+/** Runs one Task state: resolves with its result, or throws an Error named as Step Functions names the failure. */
+export type TaskRunner = (task: { readonly state: string; readonly resource: string; readonly input: unknown }) => Promise<unknown>;
+
+/** A line of the execution's history, as the console's "Events" tab would show it. */
+export interface HistoryEvent {
+  readonly type: string;
+  readonly state: string | null;
+  /** Map iteration, when inside one. */
+  readonly index: number | null;
+  readonly at: number;
+  readonly error: string | null;
+}
+
+export interface ExecutionResult {
+  readonly status: 'SUCCEEDED' | 'FAILED' | 'ABORTED';
+  readonly output: unknown;
+  readonly error: string | null;
+  readonly cause: string | null;
+  /** State names in the order they were entered (Map iterations included). */
+  readonly statesEntered: readonly string[];
+  /** The top-level document as the last state left it. */
+  readonly lastState: unknown;
+  readonly history: readonly HistoryEvent[];
+}
+
+export interface RunningExecution {
+  readonly result: Promise<ExecutionResult>;
+  /** Stops it where it is (StopExecution); `result` then says ABORTED. */
+  abort(): void;
+}
+
+/** Every Task state at any depth (Map item processors, Parallel branches), with its Resource. */
+export function taskResources(definition: StateMachineDefinition): Array<{ name: string; resource: string | undefined }> {
+  const found: Array<{ name: string; resource: string | undefined }> = [];
+  const walk = (machine: StateMachineDefinition) => {
+    for (const [name, state] of Object.entries(machine.States)) {
+      if (state.Type === 'Task') found.push({ name, resource: state.Resource });
+      const nested = state.ItemProcessor ?? state.Iterator;
+      if (nested) walk(nested);
+      for (const branch of state.Branches ?? []) walk(branch);
+    }
+  };
+  walk(definition);
+  return found;
+}
+
+export class WorkflowExecutor {
+  // Validating the definition takes 100-400 ms: done once, not when a failover starts.
+  private readonly machine: StateMachine;
+  private readonly tasks: ReadonlyArray<{ name: string; resource: string | undefined }>;
+
+  constructor(readonly definition: StateMachineDefinition) {
+    // A copy: the library's validator writes defaults (QueryLanguage) into the object it gets.
+    this.machine = new StateMachine(structuredClone(definition) as never, { validationOptions: { checkArn: false } });
+    this.tasks = taskResources(definition);
+  }
+
+  run(input: unknown, execution: { readonly name: string; readonly startedAt: number; readonly runTask: TaskRunner }): RunningExecution {
+    const taskResourceLocalHandlers: LocalHandlers = {};
+    for (const { name, resource } of this.tasks) {
+      taskResourceLocalHandlers[name] = async (taskInput: unknown) => (await execution.runTask({ state: name, resource: resource ?? '', input: taskInput })) as JSONValue;
+    }
+    const running = this.machine.run(input as JSONValue, {
+      overrides: { taskResourceLocalHandlers },
+      context: { Execution: { Name: execution.name, Input: input as JSONValue, StartTime: new Date(execution.startedAt).toISOString() } },
+    });
+    let aborted = false;
+    const statesEntered: string[] = [];
+    const history: HistoryEvent[] = [];
+    let failure: { Error: string; Cause: unknown } | null = null;
+    let lastState: unknown = null;
+    const watching = (async () => {
+      for await (const event of running.eventLogs) {
+        const state = 'state' in event ? event.state.name : null;
+        const index = 'index' in event && typeof event.index === 'number' ? event.index : null;
+        history.push({ type: event.type, state, index, at: event.timestamp, error: 'Error' in event ? event.Error : null });
+        if (event.type === 'StateEntered') statesEntered.push(event.state.name);
+        if (event.type === 'StateExited' && event.index === undefined) lastState = event.state.output;
+        if (event.type === 'ExecutionFailed') failure = { Error: event.Error, Cause: event.Cause };
+      }
+    })();
+    const result = (async (): Promise<ExecutionResult> => {
+      try {
+        const output = await running.result;
+        await watching;
+        return { status: 'SUCCEEDED', output, error: null, cause: null, statesEntered, lastState: output, history };
+      } catch (error) {
+        await watching.catch(() => undefined);
+        if (aborted) return { status: 'ABORTED', output: null, error: null, cause: null, statesEntered, lastState, history };
+        const failed = failure as { Error: string; Cause: unknown } | null;
+        const cause = failed ? String(failed.Cause) : error instanceof Error ? error.message : String(error);
+        return { status: 'FAILED', output: null, error: failed?.Error ?? 'Error', cause, statesEntered, lastState, history };
+      }
+    })();
+    return {
+      result,
+      abort: () => {
+        aborted = true;
+        running.abort();
+      },
+    };
+  }
+}
