@@ -6,7 +6,7 @@ import type { Config } from './core/config.ts';
 import { ORCHESTRATOR_ENV_KEYS, orchestratorFromEnv } from './runtime/aws.ts';
 import { required, type Env } from './runtime/env.ts';
 import { seedKnownReplicas } from './runtime/seed.ts';
-import type { VoterDeps } from './runtime/master-watch.ts';
+import type { VoterDeps } from './runtime/voter-deps.ts';
 import { Voter } from './runtime/voter.ts';
 
 /** The invocation stops this long before the Lambda timeout. */

@@ -12,7 +12,7 @@ import type { Address, ReplicaObservation } from '../lambdas/core/types.ts';
 import { monitorEvent } from '../lambdas/core/events.ts';
 import type { FailoverInput } from '../lambdas/core/types.ts';
 import { executionName } from '../lambdas/core/workflow-state.ts';
-import type { VoterFaults } from '../lambdas/runtime/master-watch.ts';
+import type { VoterFaults } from '../lambdas/runtime/voter-deps.ts';
 import type { ExecutionStatus, FailoverStarter } from '../lambdas/runtime/starter.ts';
 import { FailoverRefused, requestFailover, type FailoverRequestOptions, type FailoverStarted, type RefusalCode } from '../lambdas/runtime/failover-request.ts';
 import { HandoverAbortedError } from '../lambdas/runtime/handover.ts';

@@ -68,6 +68,20 @@ export function onInfoRole(watch: InstanceWatch, role: InstanceWatch['reportedRo
   return role === watch.reportedRole ? watch : { ...watch, reportedRole: role, roleSince: now };
 }
 
+/**
+ * What one voter knew of an instance, taken over after `gapMs` in which nobody watched it (one
+ * probe invocation handing over to the next). A gap under half of down-after cannot make a live
+ * server look down (its last reply is at most that much plus a ping period older than it would
+ * have been), so the clock runs on: a server that died before the handover is SDOWN at down-after
+ * after its last reply, wherever the boundary fell. After a longer gap nothing is known of it:
+ * down-after, and the time a role has been reported, count again from now. An SDOWN opinion held
+ * stays held until a reply ends it.
+ */
+export function resumeWatch(watch: InstanceWatch, gap: { readonly gapMs: number; readonly downAfterMs: number; readonly now: number }): InstanceWatch {
+  if (gap.gapMs <= gap.downAfterMs / 2) return watch;
+  return { ...watch, lastAcceptableReplyAt: Math.max(watch.lastAcceptableReplyAt, gap.now), roleSince: Math.max(watch.roleSince, gap.now) };
+}
+
 export interface SdownRules {
   readonly downAfterMs: number;
   /** True for the master of record: a master reporting role:slave for too long is down too. */

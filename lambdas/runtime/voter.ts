@@ -4,7 +4,8 @@
  */
 import type { MasterConfig } from '../core/config.ts';
 import { sleep } from '../core/wait.ts';
-import { MasterWatch, VoterCrash, type VoterDeps } from './master-watch.ts';
+import { MasterWatch, type WatchSnapshot } from './master-watch.ts';
+import { VoterCrash, type VoterDeps } from './voter-deps.ts';
 
 export class Voter {
   readonly watches: readonly MasterWatch[];
@@ -31,6 +32,24 @@ export class Voter {
 
   stop(): void {
     this.stopped = true;
+  }
+
+  /** Every master's watch, for the next invocation. */
+  snapshot(): WatchSnapshot[] {
+    return this.watches.map((watch) => watch.snapshot());
+  }
+
+  /** Carries on from an earlier invocation's snapshots (taken at `takenAt`). */
+  resume(snapshots: readonly WatchSnapshot[], takenAt: number): void {
+    for (const watch of this.watches) {
+      const snapshot = snapshots.find((s) => s.master === watch.config.name);
+      if (snapshot) watch.resume(snapshot, takenAt);
+    }
+  }
+
+  /** Changes worth saving at once (see MasterWatch.significant). */
+  significant(): string {
+    return this.watches.map((watch) => watch.significant()).join('\n');
   }
 
   private async loop(watch: MasterWatch, until: number): Promise<void> {

@@ -32,7 +32,7 @@ describe('STEP_ACCESS', () => {
   }
 
   it('matches what the probe does (the voter loop and the seeding of known replicas)', () => {
-    const sources = ['runtime/master-watch.ts', 'runtime/leadership.ts', 'runtime/seed.ts'].map((f) => readFileSync(`${LAMBDAS_DIR}${f}`, 'utf8')).join('\n');
+    const sources = ['runtime/master-watch.ts', 'runtime/watch/instances.ts', 'runtime/watch/voting.ts', 'runtime/watch/election.ts', 'runtime/watch/repairs.ts', 'runtime/leadership.ts', 'runtime/seed.ts'].map((f) => readFileSync(`${LAMBDAS_DIR}${f}`, 'utf8')).join('\n');
     expect([...PROBE_TABLE_ACTIONS].sort()).toEqual(actionsFor(storeCalls(sources)));
   });
 

@@ -1,0 +1,219 @@
+/**
+ * Probing: one link per server of the master group, PING every ping period and INFO every second,
+ * each fired without waiting (a hung server must not slow the tick; Sentinel's links are
+ * asynchronous too), SDOWN judged from what came back, and the replicas the master's INFO reveals.
+ */
+import { PollingLink, RedisAuthError, type RedisLinkOptions } from '../../adapters/redis.ts';
+import { addressKey, sameAddress } from '../../core/address.ts';
+import { evaluateSdown, newWatch, onInfoRole, onPingReply, onRunId, pingPeriodMs, shouldKillScript, type InstanceWatch } from '../../core/detection.ts';
+import { masterEvent, replicaEvent, type SentinelEvent } from '../../core/events.ts';
+import type { Address, ReplicationInfo } from '../../core/types.ts';
+import type { WatchContext } from './context.ts';
+import type { Notices } from './notices.ts';
+
+/** INFO cadence: Sentinel uses 10 s, and 1 s around failovers; 1 s always costs Redis nothing. */
+export const INFO_PERIOD_MS = 1000;
+
+export interface Instance {
+  readonly address: Address;
+  readonly link: PollingLink;
+  watch: InstanceWatch;
+  info: ReplicationInfo | null;
+  pinging: boolean;
+  infoing: boolean;
+  lastPingAt: number;
+  lastInfoAt: number;
+  wrongMasterSince: number | null;
+  lastRepairAt: number;
+  /** SCRIPT KILL sent during this SDOWN (Sentinel's SRI_SCRIPT_KILL_SENT). */
+  scriptKillSent: boolean;
+}
+
+/** What of an instance outlives one invocation (the link and the last INFO do not). */
+export interface InstanceSnapshot extends Address {
+  readonly watch: InstanceWatch;
+  readonly wrongMasterSince: number | null;
+  readonly lastRepairAt: number;
+  readonly scriptKillSent: boolean;
+}
+
+export class Instances {
+  readonly periodMs: number;
+  private readonly byKey = new Map<string, Instance>();
+  /** The replicas the table knows, and those the master's INFO revealed since. */
+  private replicas: Address[] = [];
+  private linkOptions: RedisLinkOptions = {};
+
+  constructor(
+    private readonly ctx: WatchContext,
+    private readonly notices: Notices,
+  ) {
+    this.periodMs = pingPeriodMs(ctx.config.downAfterMs);
+  }
+
+  setLinkOptions(options: RedisLinkOptions): void {
+    this.linkOptions = options;
+  }
+
+  get knownReplicas(): readonly Address[] {
+    return this.replicas;
+  }
+
+  values(): IterableIterator<Instance> {
+    return this.byKey.values();
+  }
+
+  get(address: Address): Instance | undefined {
+    return this.byKey.get(addressKey(address));
+  }
+
+  /** One Instance per server of the master of record and its known replicas; links to any other are closed. */
+  async track(replicas: readonly Address[], now: number): Promise<void> {
+    this.replicas = replicas.map(({ host, port }) => ({ host, port }));
+    const wanted = [this.ctx.record(), ...this.replicas];
+    for (const address of wanted) this.ensure(address, now);
+    for (const [key, instance] of this.byKey) {
+      if (!wanted.some((a) => addressKey(a) === key)) {
+        await instance.link.close();
+        this.byKey.delete(key);
+      }
+    }
+  }
+
+  /** Fires PING and INFO where their period has come, without waiting for the replies. */
+  kick(now: number): void {
+    for (const instance of this.byKey.values()) this.kickOne(instance, now);
+  }
+
+  /** Each server's SDOWN verdict at `now`; the events of the opinions that changed. */
+  evaluate(now: number): SentinelEvent[] {
+    const record = this.ctx.record();
+    const events: SentinelEvent[] = [];
+    for (const instance of this.byKey.values()) {
+      const isMaster = sameAddress(instance.address, record);
+      const verdict = evaluateSdown(instance.watch, now, {
+        downAfterMs: this.ctx.config.downAfterMs,
+        expectMaster: isMaster,
+        infoPeriodMs: INFO_PERIOD_MS,
+        masterRebootDownAfterMs: this.ctx.config.masterRebootDownAfterMs,
+      });
+      instance.watch = verdict.watch;
+      if (verdict.event) events.push(isMaster ? masterEvent(verdict.event, this.ctx.ref()) : replicaEvent(verdict.event, instance.address, this.ctx.ref()));
+    }
+    return events;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.byKey.values()].map((i) => i.link.close()));
+  }
+
+  snapshot(): InstanceSnapshot[] {
+    return [...this.byKey.values()].map((i) => ({
+      host: i.address.host,
+      port: i.address.port,
+      watch: i.watch,
+      wrongMasterSince: i.wrongMasterSince,
+      lastRepairAt: i.lastRepairAt,
+      scriptKillSent: i.scriptKillSent,
+    }));
+  }
+
+  /** Takes what an earlier invocation knew of each server; `resume` decides how much of its clock still holds. */
+  restore(snapshots: readonly InstanceSnapshot[], now: number, resume: (watch: InstanceWatch) => InstanceWatch): void {
+    for (const s of snapshots) {
+      const instance = this.ensure(s, now);
+      instance.watch = resume(s.watch);
+      instance.wrongMasterSince = s.wrongMasterSince;
+      instance.lastRepairAt = s.lastRepairAt;
+      instance.scriptKillSent = s.scriptKillSent;
+    }
+  }
+
+  private ensure(address: Address, now: number): Instance {
+    const key = addressKey(address);
+    let instance = this.byKey.get(key);
+    if (!instance) {
+      instance = {
+        address: { host: address.host, port: address.port },
+        link: new PollingLink(address, { ...this.linkOptions, connectTimeoutMs: 1000, commandTimeoutMs: 1000 }),
+        watch: newWatch(now),
+        info: null,
+        pinging: false,
+        infoing: false,
+        lastPingAt: 0,
+        lastInfoAt: 0,
+        wrongMasterSince: null,
+        lastRepairAt: 0,
+        scriptKillSent: false,
+      };
+      this.byKey.set(key, instance);
+    }
+    return instance;
+  }
+
+  private kickOne(instance: Instance, now: number): void {
+    const { deps } = this.ctx;
+    if (deps.faults?.unreachable?.(instance.address)) return;
+    if (!instance.pinging && now - instance.lastPingAt >= this.periodMs) {
+      instance.pinging = true;
+      instance.lastPingAt = now;
+      void instance.link
+        .use((l) => l.pingReply())
+        .then((reply) => {
+          instance.watch = onPingReply(instance.watch, reply ?? 'error', deps.now());
+          this.notices.linkProblem(instance.address, instance.link.lastFailure, null);
+          if (instance.watch.sdownSince === null) instance.scriptKillSent = false;
+          if (reply && shouldKillScript(instance.watch, reply, instance.scriptKillSent)) this.killScript(instance);
+        })
+        .catch((error: unknown) => {
+          // It answered: a configuration problem to report, not a dead server (see PingReply).
+          if (error instanceof RedisAuthError) instance.watch = onPingReply(instance.watch, 'refused', deps.now());
+          this.notices.linkProblem(instance.address, instance.link.lastFailure, error);
+        })
+        .finally(() => (instance.pinging = false));
+    }
+    if (!instance.infoing && now - instance.lastInfoAt >= INFO_PERIOD_MS) {
+      instance.infoing = true;
+      instance.lastInfoAt = now;
+      void instance.link
+        .use((l) => l.info())
+        .then(async (info) => {
+          if (!info) return;
+          instance.info = info;
+          const now = deps.now();
+          const record = this.ctx.record();
+          const isMaster = sameAddress(instance.address, record);
+          const seen = onRunId(onInfoRole(instance.watch, info.role, now), info.runId, now, isMaster && this.ctx.config.masterRebootDownAfterMs > 0);
+          instance.watch = seen.watch;
+          if (seen.rebooted) await this.ctx.publish([isMaster ? masterEvent('+reboot', this.ctx.ref()) : replicaEvent('+reboot', instance.address, this.ctx.ref())]);
+          if (isMaster && info.role === 'master') await this.discover(info);
+        })
+        .catch((error: unknown) => {
+          if (error instanceof RedisAuthError) this.notices.linkProblem(instance.address, instance.link.lastFailure, error);
+          else deps.log?.(`${this.ctx.config.name}: INFO of ${addressKey(instance.address)} failed: ${String(error)}`);
+        })
+        .finally(() => (instance.infoing = false));
+    }
+  }
+
+  /** Fire and forget, like Sentinel: the PINGs that follow tell whether it worked. */
+  private killScript(instance: Instance): void {
+    instance.scriptKillSent = true;
+    this.ctx.deps.log?.(`${this.ctx.config.name}: ${addressKey(instance.address)} answers -BUSY while SDOWN: sent SCRIPT KILL, as Sentinel does`);
+    void instance.link.use((l) => l.killScript()).catch(() => undefined);
+  }
+
+  /** Replicas the master reports: `+slave` once, said by whichever voter stores it first. */
+  private async discover(info: ReplicationInfo): Promise<void> {
+    this.notices.fence(info);
+    for (const replica of info.connectedReplicas) {
+      if (this.replicas.some((known) => sameAddress(known, replica))) continue;
+      const address = { host: replica.host, port: replica.port };
+      this.replicas.push(address);
+      const now = this.ctx.deps.now();
+      this.ensure(address, now);
+      const added = await this.ctx.deps.store.addReplica(this.ctx.config.name, { ...address, runId: null, priority: 100, offset: replica.offset, lastSeenAt: now });
+      if (added) await this.ctx.publish([replicaEvent('+slave', address, this.ctx.ref())]);
+    }
+  }
+}
