@@ -1,0 +1,248 @@
+/**
+ * The wire half of every simulated AWS service: a loopback HTTP server speaking the AWS JSON
+ * protocols (awsJson1_0, awsJson1_1), so the real SDK clients of the Lambda functions can be
+ * pointed at it with `AWS_ENDPOINT_URL_<SERVICE>` and run unchanged. Signatures are not
+ * verified; the access key id in the SigV4 `Authorization` header names the caller, the way
+ * each Lambda role has its own credentials. Also the catch-all for `AWS_ENDPOINT_URL`, which
+ * refuses (and records) any call to a service nobody simulates.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+/** An AWS error answer: the SDK raises an error whose `name` is `code`. */
+export class AwsServiceError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status = 400,
+  ) {
+    super(message);
+    this.name = code;
+  }
+}
+
+export interface AwsCall {
+  readonly operation: string;
+  /** The access key id the request was signed with; null when unsigned. */
+  readonly caller: string | null;
+}
+
+export interface AwsCallRecord extends AwsCall {
+  /** Epoch ms at arrival. */
+  readonly time: number;
+}
+
+export type AwsOperation = (body: Record<string, unknown>, call: AwsCall) => unknown | Promise<unknown>;
+
+export interface AwsJsonServerOptions {
+  /** For messages only, e.g. 'eventbridge'. */
+  readonly name: string;
+  /** The part of `X-Amz-Target` before the dot, e.g. 'AWSEvents'. */
+  readonly targetPrefix: string;
+  readonly operations: Readonly<Record<string, AwsOperation>>;
+}
+
+export interface AwsJsonServer {
+  readonly name: string;
+  /** `http://127.0.0.1:<port>` */
+  readonly url: string;
+  /** Every request, known operation or not, in arrival order. */
+  readonly calls: readonly AwsCallRecord[];
+  /** Called synchronously at each arrival; returns the unsubscribe function. */
+  onCall(listener: (call: AwsCallRecord) => void): () => void;
+  /** Closes the server and every open socket; the port is free afterwards. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** A server listening on 127.0.0.1, with a stop that does not wait for idle keep-alive sockets. */
+export interface LoopbackListener {
+  readonly url: string;
+  readonly port: number;
+  stop(): Promise<void>;
+}
+
+/** `Credential=<AKID>/<date>/<region>/<service>/aws4_request` → AKID. */
+export function callerOf(authorization: string | undefined): string | null {
+  const match = /Credential=([^/,\s]+)\//.exec(authorization ?? '');
+  return match?.[1] ?? null;
+}
+
+/** Binds `server` to a port the OS picks on 127.0.0.1. */
+export async function listenOnLoopback(server: Server): Promise<LoopbackListener> {
+  // Tracked by hand as well as closeAllConnections(): a socket that never sent a full request must go too.
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  let stopped: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopped ??= new Promise<void>((resolve, reject) => {
+      server.close((err) => (err ? reject(err) : resolve()));
+      server.closeAllConnections();
+      for (const socket of sockets) socket.destroy();
+    });
+    return stopped;
+  };
+  return { url: `http://127.0.0.1:${port}`, port, stop };
+}
+
+/** The whole request body as text. */
+export async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** The protocol version the client spoke, echoed back (1.0 for DynamoDB and SFN, 1.1 for the others). */
+function jsonContentType(req: IncomingMessage): string {
+  const sent = header(req, 'content-type') ?? '';
+  return /application\/x-amz-json-1\.[01]/.exec(sent)?.[0] ?? 'application/x-amz-json-1.0';
+}
+
+/** A JSON-protocol answer; every AWS answer carries a request id, which the SDK reads into $metadata. */
+export function sendJson(res: ServerResponse, status: number, contentType: string, body: unknown, extra: Record<string, string> = {}): void {
+  const text = JSON.stringify(body ?? {}) ?? '{}';
+  res.writeHead(status, {
+    'Content-Type': contentType,
+    'Content-Length': Buffer.byteLength(text),
+    'x-amzn-RequestId': randomUUID(),
+    ...extra,
+  });
+  res.end(text);
+}
+
+/** The error shape both JSON protocols share: the SDK takes the code from the header or `__type`. */
+export function sendError(res: ServerResponse, contentType: string, error: AwsServiceError): void {
+  sendJson(res, error.status, contentType, { __type: error.code, message: error.message }, { 'x-amzn-ErrorType': error.code });
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** A JSON object (not an array, not null). */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export async function startAwsJsonServer(options: AwsJsonServerOptions): Promise<AwsJsonServer> {
+  const calls: AwsCallRecord[] = [];
+  const listeners = new Set<(call: AwsCallRecord) => void>();
+  const prefix = `${options.targetPrefix}.`;
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const contentType = jsonContentType(req);
+    const target = header(req, 'x-amz-target') ?? '';
+    const known = target.startsWith(prefix);
+    const operation = known ? target.slice(prefix.length) : target || `${req.method ?? '?'} ${req.url ?? ''}`;
+    const caller = callerOf(header(req, 'authorization'));
+    const record: AwsCallRecord = { operation, caller, time: Date.now() };
+    calls.push(record);
+    try {
+      const text = await readBody(req);
+      // A throwing listener is a test bug: it surfaces as an InternalFailure the test will see.
+      for (const listener of listeners) listener(record);
+      // Own properties only: 'constructor' or 'toString' are not operations.
+      const op = known && req.method === 'POST' && Object.hasOwn(options.operations, operation) ? options.operations[operation] : undefined;
+      if (!op) throw new AwsServiceError('UnknownOperationException', `${options.name} does not simulate ${target || `${req.method ?? '?'} ${req.url ?? ''}`}`);
+      let body: unknown;
+      try {
+        body = text.trim() === '' ? {} : JSON.parse(text);
+      } catch {
+        throw new AwsServiceError('SerializationException', 'Request body is not valid JSON.');
+      }
+      if (!isRecord(body)) throw new AwsServiceError('SerializationException', 'Request body must be a JSON object.');
+      const out = await op(body, { operation, caller });
+      sendJson(res, 200, contentType, out ?? {});
+    } catch (error) {
+      // Anything but an AwsServiceError is a bug in the stand-in: answered as AWS answers its own.
+      const aws = error instanceof AwsServiceError ? error : new AwsServiceError('InternalFailure', `${options.name} stand-in failed: ${messageOf(error)}`, 500);
+      if (!res.headersSent && !res.destroyed) sendError(res, contentType, aws);
+    }
+  };
+
+  const server = createServer((req, res) => void handle(req, res));
+  const listener = await listenOnLoopback(server);
+  return {
+    name: options.name,
+    url: listener.url,
+    calls,
+    onCall(fn) {
+      listeners.add(fn);
+      return () => void listeners.delete(fn);
+    },
+    stop: listener.stop,
+  };
+}
+
+export interface CatchAllRecord {
+  /** `X-Amz-Target` when the client sent one (JSON protocols), else null. */
+  readonly target: string | null;
+  readonly method: string;
+  readonly path: string;
+  readonly caller: string | null;
+  readonly time: number;
+}
+
+export interface CatchAllServer {
+  readonly url: string;
+  readonly calls: readonly CatchAllRecord[];
+  onCall(listener: (call: CatchAllRecord) => void): () => void;
+  stop(): Promise<void>;
+}
+
+/**
+ * The endpoint for the global `AWS_ENDPOINT_URL`: any SDK call not routed to a stand-in lands
+ * here and is refused, so a simulated function can never reach real AWS by accident.
+ */
+export async function startCatchAllServer(): Promise<CatchAllServer> {
+  const calls: CatchAllRecord[] = [];
+  const listeners = new Set<(call: CatchAllRecord) => void>();
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const target = header(req, 'x-amz-target') ?? null;
+    const record: CatchAllRecord = {
+      target,
+      method: req.method ?? '?',
+      path: req.url ?? '',
+      caller: callerOf(header(req, 'authorization')),
+      time: Date.now(),
+    };
+    calls.push(record);
+    const what = target ?? `${record.method} ${record.path}`;
+    let answer = new AwsServiceError('UnknownOperationException', `not simulated: ${what}`);
+    try {
+      await readBody(req); // drained, so a keep-alive client can reuse the socket
+      for (const listener of listeners) listener(record);
+    } catch (error) {
+      answer = new AwsServiceError('InternalFailure', `catch-all failed: ${messageOf(error)}`, 500);
+    }
+    if (!res.destroyed) sendError(res, jsonContentType(req), answer);
+  };
+  const server = createServer((req, res) => void handle(req, res));
+  const listener = await listenOnLoopback(server);
+  return {
+    url: listener.url,
+    calls,
+    onCall(fn) {
+      listeners.add(fn);
+      return () => void listeners.delete(fn);
+    },
+    stop: listener.stop,
+  };
+}
