@@ -1,6 +1,6 @@
 /** Publishes master-level phase events: FailoverTriggered, and the abort states. */
 import { masterEvent, SENTINEL_EVENTS, type SentinelEventName } from './core/events.ts';
-import type { AnnounceInput } from './core/workflow-state.ts';
+import { WorkflowInputError, type AnnounceInput } from './core/workflow-state.ts';
 import { awsDeps } from './runtime/aws.ts';
 import { failoverEventContext, type StepDeps } from './runtime/deps.ts';
 
@@ -11,7 +11,7 @@ export async function run(input: AnnounceInput, deps: StepDeps): Promise<void> {
 }
 
 function eventName(name: string): SentinelEventName {
-  if (!(SENTINEL_EVENTS as readonly string[]).includes(name)) throw new Error(`unknown Sentinel event ${JSON.stringify(name)}`);
+  if (!(SENTINEL_EVENTS as readonly string[]).includes(name)) throw new WorkflowInputError(`unknown Sentinel event ${JSON.stringify(name)}`);
   return name as SentinelEventName;
 }
 

@@ -2,7 +2,7 @@
 import { masterEvent, replicaEvent } from './core/events.ts';
 import { selectReplica } from './core/selection.ts';
 import { distinctAddresses, sameAddress } from './core/address.ts';
-import type { FailoverState, ReconfTarget, SelectionOutput } from './core/workflow-state.ts';
+import { WorkflowInputError, type FailoverState, type ReconfTarget, type SelectionOutput } from './core/workflow-state.ts';
 import { awsDeps } from './runtime/aws.ts';
 import { failoverEventContext, type StepDeps } from './runtime/deps.ts';
 import { observeReplica } from './runtime/observe.ts';
@@ -58,14 +58,14 @@ function resumedPromotion(promoted: PromotedAddress | null, observations: readon
 async function requireKnownToTable(state: FailoverState, deps: StepDeps): Promise<void> {
   if (!deps.store) return;
   const record = await deps.store.getMaster(state.master.name);
-  if (!record) throw new Error(`refusing input: no master named ${JSON.stringify(state.master.name)} in the table`);
+  if (!record) throw new WorkflowInputError(`refusing input: no master named ${JSON.stringify(state.master.name)} in the table`);
   if (!sameAddress(record, state.master)) {
-    throw new Error(`refusing input: ${state.master.name} is at ${record.host}:${record.port} in the table, not ${state.master.host}:${state.master.port}`);
+    throw new WorkflowInputError(`refusing input: ${state.master.name} is at ${record.host}:${record.port} in the table, not ${state.master.host}:${state.master.port}`);
   }
   const known = await deps.store.listReplicas(state.master.name);
   const candidates = [...state.replicas, ...(state.resumePromoted ? [state.resumePromoted] : [])];
   const stranger = candidates.find((replica) => !known.some((k) => sameAddress(k, replica)));
-  if (stranger) throw new Error(`refusing input: ${stranger.host}:${stranger.port} is not a known replica of ${state.master.name}`);
+  if (stranger) throw new WorkflowInputError(`refusing input: ${stranger.host}:${stranger.port} is not a known replica of ${state.master.name}`);
 }
 
 export const handler = (state: FailoverState) => run(state, awsDeps());

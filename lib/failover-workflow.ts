@@ -47,13 +47,32 @@ export interface FailoverWorkflowProps {
   readonly tracingEnabled?: boolean;
 }
 
-/** Errors the Lambda service itself raises: the step never ran, or its answer was lost. Steps are idempotent, so retry. */
-const LAMBDA_SERVICE_ERRORS = [
+/**
+ * Errors the Lambda service itself raises: the step never ran, or its answer was lost. Steps are
+ * idempotent, so retry. The first four are the ones CDK's LambdaInvoke retries by default.
+ */
+export const LAMBDA_SERVICE_ERRORS = [
+  'Lambda.ClientExecutionTimeoutException',
   'Lambda.ServiceException',
   'Lambda.AWSLambdaException',
   'Lambda.SdkClientException',
   'Lambda.TooManyRequestsException',
 ];
+
+/** Errors no retry can mend: the record moved to another epoch, or the input cannot be acted on. */
+export const PERMANENT_ERRORS = ['StaleEpochError', 'WorkflowInputError'];
+
+/**
+ * A step that failed (the table or the bus for a moment, an environment that timed out or died:
+ * States.TaskFailed covers them all) runs again. Before the promotion a few quick tries, so a blip
+ * does not cost the 2 × failover-timeout block a dead execution would; after it nothing may end the
+ * failover short of +switch-master, so the tries go on for about 3 minutes (Sentinel's default
+ * failover-timeout, within which the steps' own deadlines decide).
+ */
+const TASK_RETRIES = {
+  beforePromotion: { interval: Duration.seconds(1), maxAttempts: 3, backoffRate: 2 },
+  afterPromotion: { interval: Duration.seconds(1), maxAttempts: 10, backoffRate: 2, maxDelay: Duration.seconds(30) },
+} as const;
 
 /**
  * Sentinel's failover (seed steps A–L) as a Step Functions STANDARD workflow, one state per
@@ -119,7 +138,7 @@ export class FailoverWorkflow extends Construct {
     return functions;
   }
 
-  private invoke(id: string, step: StepKey, props: Partial<tasks.LambdaInvokeProps> = {}): tasks.LambdaInvoke {
+  private invoke(id: string, step: StepKey, props: Partial<tasks.LambdaInvokeProps> = {}, phase: keyof typeof TASK_RETRIES = 'beforePromotion'): tasks.LambdaInvoke {
     const task = new tasks.LambdaInvoke(this, id, {
       lambdaFunction: this.functions[step],
       payloadResponseOnly: true,
@@ -127,6 +146,8 @@ export class FailoverWorkflow extends Construct {
       taskTimeout: sfn.Timeout.duration(Duration.seconds(90)),
       ...props,
     });
+    // Retriers are tried in order: the permanent errors first, so the catch-all below never sees them.
+    task.addRetry({ errors: PERMANENT_ERRORS, maxAttempts: 0 });
     task.addRetry({
       errors: LAMBDA_SERVICE_ERRORS,
       interval: Duration.seconds(1),
@@ -134,6 +155,7 @@ export class FailoverWorkflow extends Construct {
       backoffRate: 2,
       jitterStrategy: sfn.JitterType.FULL,
     });
+    task.addRetry({ errors: [sfn.Errors.TASKS_FAILED], ...TASK_RETRIES[phase], jitterStrategy: sfn.JitterType.FULL });
     return task;
   }
 
@@ -169,10 +191,10 @@ export class FailoverWorkflow extends Construct {
       new sfn.Fail(this, 'SlaveTimeout', { error: 'SlaveTimeout', cause: 'Promotion not seen within failover-timeout (-failover-abort-slave-timeout)' }),
     );
 
-    const switchMaster = this.invoke('SwitchMaster', 'switchMaster', { resultPath: '$.switched' }).next(
+    const switchMaster = this.invoke('SwitchMaster', 'switchMaster', { resultPath: '$.switched' }, 'afterPromotion').next(
       new sfn.Succeed(this, 'FailoverSucceeded'),
     );
-    const failoverEnd = this.invoke('FailoverEnd', 'failoverEnd', { resultPath: '$.end' });
+    const failoverEnd = this.invoke('FailoverEnd', 'failoverEnd', { resultPath: '$.end' }, 'afterPromotion');
     // After +promoted-slave a failover can no longer be aborted: any trouble still ends in +switch-master.
     failoverEnd.addCatch(switchMaster, { resultPath: '$.endError' }).next(switchMaster);
 
@@ -185,7 +207,7 @@ export class FailoverWorkflow extends Construct {
       'reconfStartedAt.$': '$.promotion.confirmedAt',
       phase: 'pending',
     };
-    const reconfSlave = this.invoke('ReconfSlave', 'reconfSlave');
+    const reconfSlave = this.invoke('ReconfSlave', 'reconfSlave', {}, 'afterPromotion');
     const reconfSlaves = new sfn.Map(this, 'ReconfSlaves', {
       itemsPath: '$.selection.others',
       maxConcurrencyPath: '$.settings.parallelSyncs',
@@ -200,9 +222,12 @@ export class FailoverWorkflow extends Construct {
     );
     // The old master is demoted beside the replicas, not in their queue: a hung one must not
     // hold a parallel-syncs slot, and a live one stops taking writes at once.
-    const demoteOldMaster = this.invoke('DemoteOldMaster', 'reconfSlave', {
-      payload: sfn.TaskInput.fromObject({ target: { 'host.$': '$.master.host', 'port.$': '$.master.port', role: 'old-master' }, ...item }),
-    });
+    const demoteOldMaster = this.invoke(
+      'DemoteOldMaster',
+      'reconfSlave',
+      { payload: sfn.TaskInput.fromObject({ target: { 'host.$': '$.master.host', 'port.$': '$.master.port', role: 'old-master' }, ...item }) },
+      'afterPromotion',
+    );
     const reconfigure = new sfn.Parallel(this, 'Reconfigure', {
       resultSelector: { 'oldMaster.$': '$[0]', 'replicas.$': '$[1]' },
       resultPath: '$.reconf',

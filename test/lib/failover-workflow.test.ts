@@ -296,18 +296,40 @@ describe('state machine', () => {
     }
   });
 
-  it('retries the Lambda service’s own errors on every Task', () => {
+  type Retrier = { ErrorEquals: string[]; MaxAttempts: number; IntervalSeconds?: number; BackoffRate?: number; MaxDelaySeconds?: number; JitterStrategy?: string };
+  const AFTER_PROMOTION = ['ReconfSlave', 'DemoteOldMaster', 'FailoverEnd', 'SwitchMaster'];
+
+  it('retries every Task: never the permanent errors, the Lambda service’s own errors six times, and its failures', () => {
     const tasks = allStates(definition).filter(([, s]) => s.Type === 'Task');
     expect(tasks).toHaveLength(10);
     for (const [name, s] of tasks) {
-      const retry = s.Retry as Array<{ ErrorEquals: string[]; MaxAttempts: number; IntervalSeconds: number; BackoffRate: number; JitterStrategy: string }>;
-      expect(retry, name).toHaveLength(1);
-      expect(retry[0]!.ErrorEquals, name).toEqual(
-        expect.arrayContaining(['Lambda.TooManyRequestsException', 'Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException']),
-      );
-      expect(retry[0]!.ErrorEquals, name).not.toContain('States.ALL');
-      expect(retry[0], name).toMatchObject({ MaxAttempts: 6, IntervalSeconds: 1, BackoffRate: 2, JitterStrategy: 'FULL' });
+      const retry = s.Retry as Retrier[];
+      expect(retry, name).toHaveLength(3);
+      // Evaluated in order: the permanent errors match first and are not retried.
+      expect(retry[0], name).toEqual({ ErrorEquals: ['StaleEpochError', 'WorkflowInputError'], MaxAttempts: 0 });
+      expect(retry[1]!.ErrorEquals, name).toEqual([
+        'Lambda.ClientExecutionTimeoutException',
+        'Lambda.ServiceException',
+        'Lambda.AWSLambdaException',
+        'Lambda.SdkClientException',
+        'Lambda.TooManyRequestsException',
+      ]);
+      expect(retry[1], name).toMatchObject({ MaxAttempts: 6, IntervalSeconds: 1, BackoffRate: 2, JitterStrategy: 'FULL' });
+      expect(retry[2]!.ErrorEquals, name).toEqual(['States.TaskFailed']);
       expect(s.TimeoutSeconds, name).toBe(90);
+    }
+  });
+
+  it('after +promoted-slave, retries a failed step for about 3 minutes; before it, three quick tries', () => {
+    for (const [name, s] of allStates(definition).filter(([, s]) => s.Type === 'Task')) {
+      const failed = (s.Retry as Retrier[])[2]!;
+      if (AFTER_PROMOTION.includes(name)) {
+        expect(failed, name).toEqual({ ErrorEquals: ['States.TaskFailed'], IntervalSeconds: 1, MaxAttempts: 10, BackoffRate: 2, MaxDelaySeconds: 30, JitterStrategy: 'FULL' });
+        const worstCase = Array.from({ length: 10 }, (_, i) => Math.min(30, 2 ** i)).reduce((a, b) => a + b, 0);
+        expect(worstCase).toBeGreaterThanOrEqual(180);
+      } else {
+        expect(failed, name).toEqual({ ErrorEquals: ['States.TaskFailed'], IntervalSeconds: 1, MaxAttempts: 3, BackoffRate: 2, JitterStrategy: 'FULL' });
+      }
     }
   });
 
