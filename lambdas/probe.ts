@@ -1,19 +1,29 @@
 /**
- * The probe: one deployed function per subnet/AZ, one voter. The schedule invokes it every
- * minute; each invocation watches every master until just before the Lambda timeout.
+ * The probe: one deployed function per subnet/AZ, one voter. The schedule starts it every
+ * interval; each invocation takes the voter over from the one before (runtime/probe-session.ts),
+ * watches every master, and hands over when the next one arrives.
  */
 import type { Config } from './core/config.ts';
+import type { VoterSessionStore } from './core/store.ts';
 import { ORCHESTRATOR_ENV_KEYS, orchestratorFromEnv } from './runtime/aws.ts';
 import { required, type Env } from './runtime/env.ts';
+import { runProbeSession, type SessionOutcome } from './runtime/probe-session.ts';
 import { seedKnownReplicas } from './runtime/seed.ts';
 import type { VoterDeps } from './runtime/voter-deps.ts';
 import { Voter } from './runtime/voter.ts';
 
-/** The invocation stops this long before the Lambda timeout. */
+/** The invocation saves its handover at the latest this long before the Lambda timeout (a tenth of the time left, when shorter). */
 export const SAFETY_MS = 3000;
+
+/** How long before the Lambda timeout an invocation with `remainingMs` stops watching. */
+export function stopBeforeTimeoutMs(remainingMs: number): number {
+  return Math.min(SAFETY_MS, remainingMs / 10);
+}
+const DEFAULT_INTERVAL_MS = 60_000;
 
 export interface LambdaContext {
   getRemainingTimeInMillis(): number;
+  readonly awsRequestId?: string;
 }
 
 export interface ProbeSummary {
@@ -22,28 +32,42 @@ export interface ProbeSummary {
   readonly ticks: number;
   /** Why the voter died, when a (simulated) fault killed it. */
   readonly crashed: string | null;
+  /** How this invocation took the voter and let it go. */
+  readonly session: SessionOutcome;
 }
 
 export interface Probe {
   readonly config: Config;
   readonly deps: VoterDeps;
+  readonly sessions: VoterSessionStore;
+  readonly intervalMs: number;
   /** Releases the AWS clients' sockets. */
   destroy(): void;
 }
 
-/** Environment variables the probe reads; a change rebuilds the cached probe (only tests ever change them). */
-const ENV_KEYS = ['VOTER_ID', ...ORCHESTRATOR_ENV_KEYS] as const;
+/** Environment variables the probe (and the SDK's table client) reads; a change rebuilds the cached probe (only tests ever change them). */
+const ENV_KEYS = ['VOTER_ID', 'PROBE_INTERVAL_MS', 'AWS_ENDPOINT_URL_DYNAMODB', ...ORCHESTRATOR_ENV_KEYS] as const;
 
 /**
- * Builds the voter's dependencies from the environment: VOTER_ID and the orchestrator's
- * variables (runtime/aws.ts). Throws a one-line Error naming the variable at fault.
+ * Builds the voter's dependencies from the environment: VOTER_ID, PROBE_INTERVAL_MS (optional,
+ * 60000) and the orchestrator's variables (runtime/aws.ts). Throws a one-line Error naming the
+ * variable at fault.
  */
 export function probeDepsFromEnv(env: Env = process.env): Probe {
   const voterId = required(env, 'VOTER_ID');
-  const { config, destroy, ...parts } = orchestratorFromEnv(env);
+  const intervalMs = intervalFromEnv(env);
+  const { config, destroy, sessions, ...parts } = orchestratorFromEnv(env);
   // Voter notes hold names, addresses and error messages, never credentials.
   const deps: VoterDeps = { ...parts, voterId, log: (line) => console.log(`${voterId}: ${line}`) };
-  return { config, deps, destroy };
+  return { config, deps, sessions, intervalMs, destroy };
+}
+
+function intervalFromEnv(env: Env): number {
+  const text = env.PROBE_INTERVAL_MS;
+  if (text === undefined || text === '') return DEFAULT_INTERVAL_MS;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1000) throw new Error(`PROBE_INTERVAL_MS must be a whole number of milliseconds, at least 1000 (got ${JSON.stringify(text)})`);
+  return value;
 }
 
 let cached: { readonly key: string; readonly probe: Promise<Probe> } | undefined;
@@ -72,9 +96,15 @@ function probe(): Promise<Probe> {
   return built;
 }
 
+let invocations = 0;
+
 export const handler = async (_event: unknown, context: LambdaContext): Promise<ProbeSummary> => {
-  const { config, deps } = await probe();
+  const started = Date.now();
+  const remaining = context.getRemainingTimeInMillis();
+  const { config, deps, sessions, intervalMs } = await probe();
   const voter = new Voter(config.masters, deps);
-  await voter.run(Date.now() + context.getRemainingTimeInMillis() - SAFETY_MS);
-  return { voter: voter.id, ticks: voter.watches.reduce((sum, watch) => sum + watch.ticks, 0), crashed: voter.crashed };
+  const deadline = started + remaining - stopBeforeTimeoutMs(remaining);
+  const holder = context.awsRequestId ?? `${deps.voterId}-${process.pid}-${++invocations}`;
+  const session = await runProbeSession(voter, { store: sessions, now: deps.now, log: deps.log }, { holder, deadline, intervalMs });
+  return { voter: voter.id, ticks: voter.watches.reduce((sum, watch) => sum + watch.ticks, 0), crashed: voter.crashed, session };
 };

@@ -1,4 +1,4 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Annotations, Duration, Stack } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -10,9 +10,24 @@ import { executionRole, LAMBDA_ARCHITECTURE, LAMBDA_BUNDLING, LAMBDA_RUNTIME } f
 import { acknowledge, invokeWildcardFinding } from './nag.ts';
 import { PROBE_ENTRY } from './steps.ts';
 
-/** The probe loops until 3 s before its timeout (lambdas/probe.ts), so one invocation covers the minute. */
-export const PROBE_TIMEOUT = Duration.seconds(60);
+/** EventBridge Scheduler's smallest rate, and the default interval between two starts of each probe. */
 export const PROBE_RATE = Duration.minutes(1);
+
+/**
+ * Each invocation watches until the next one has taken over (lambdas/runtime/probe-session.ts), so
+ * it must be able to outlive the interval: twice the interval covers one missed start. Lambda's
+ * own limit is 15 minutes.
+ */
+export function probeTimeout(interval: Duration): Duration {
+  return Duration.seconds(Math.min(900, 2 * interval.toSeconds()));
+}
+
+/** `rate(1 minute)`, `rate(5 minutes)`; below a minute `rate(3 seconds)`, which only the simulation runs. */
+export function probeRateExpression(interval: Duration): string {
+  const seconds = interval.toSeconds();
+  if (seconds % 60 === 0) return `rate(${seconds / 60} ${seconds === 60 ? 'minute' : 'minutes'})`;
+  return `rate(${seconds} ${seconds === 1 ? 'second' : 'seconds'})`;
+}
 
 export interface ProbesProps {
   readonly vpc: ec2.IVpc;
@@ -23,6 +38,8 @@ export interface ProbesProps {
   readonly environment: Readonly<Record<string, string>>;
   readonly memorySize: number;
   readonly logRetention: logs.RetentionDays;
+  /** How often each probe is started (see RedisFailoverProps.probeInterval). */
+  readonly interval: Duration;
 }
 
 /** The voter of one probe: its subnet's availability zone, or the subnet id when the zone is unknown. */
@@ -35,9 +52,11 @@ export function voterIdOf(subnet: ec2.ISubnet): string {
 }
 
 /**
- * One probe function per subnet, each started every minute by EventBridge Scheduler. Reserved
- * concurrency 1: two invocations of one voter never overlap (a start that finds the previous one
- * still running waits in Lambda's queue, at most a minute, then gives way to the next schedule).
+ * One probe function per subnet, each started every interval by EventBridge Scheduler. Reserved
+ * concurrency 2: the next invocation starts while the previous one still watches, takes the
+ * voter over from it through the table, and only then does the previous one stop, so no second
+ * of the minute goes unwatched and one voter never acts twice at once. A third start (the
+ * scheduler delivers at least once) waits in Lambda's queue, then gives way to the next one.
  */
 export class Probes extends Construct {
   readonly functions: readonly NodejsFunction[];
@@ -50,6 +69,13 @@ export class Probes extends Construct {
     const functions: NodejsFunction[] = [];
     const schedules: scheduler.Schedule[] = [];
     this.voterIds = props.subnets.map(voterIdOf);
+    const seconds = props.interval.toSeconds();
+    if (seconds % 60 !== 0) {
+      Annotations.of(this).addWarningV2(
+        'redis-failover:probeInterval',
+        `probeInterval is ${seconds} s: EventBridge Scheduler starts functions at most once a minute, in whole minutes, so this stack cannot be deployed; it is for the simulation of the deployed stack (redis-failover bench --runtime aws)`,
+      );
+    }
     // One role for every schedule, allowed to invoke the probes only, on behalf of this account only.
     const scheduleRole = new iam.Role(this, 'ScheduleRole', {
       assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } } }),
@@ -65,25 +91,26 @@ export class Probes extends Construct {
         runtime: LAMBDA_RUNTIME,
         architecture: LAMBDA_ARCHITECTURE,
         memorySize: props.memorySize,
-        timeout: PROBE_TIMEOUT,
-        reservedConcurrentExecutions: 1,
+        timeout: probeTimeout(props.interval),
+        reservedConcurrentExecutions: 2,
         vpc: props.vpc,
         vpcSubnets: { subnets: [subnet] },
         securityGroups: [props.securityGroup],
         logGroup,
         role: executionRole(this, `${name}Role`, { logGroup, inVpc: true }),
-        description: `redis-failover voter ${i + 1}: probes every master for a minute`,
+        description: `redis-failover voter ${i + 1}: probes every master, each invocation until the next one takes over`,
         bundling: LAMBDA_BUNDLING,
-        environment: { ...props.environment, VOTER_ID: voterId, NODE_OPTIONS: '--enable-source-maps' },
+        environment: { ...props.environment, VOTER_ID: voterId, PROBE_INTERVAL_MS: String(seconds * 1000), NODE_OPTIONS: '--enable-source-maps' },
       });
-      // A missed minute is not worth catching up: the next schedule is on its way.
-      fn.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: PROBE_RATE });
+      // A missed start is not worth catching up: the previous invocation still watches, the next start is on its way.
+      const maxEventAge = Duration.seconds(Math.max(60, seconds));
+      fn.configureAsyncInvoke({ retryAttempts: 0, maxEventAge });
       functions.push(fn);
       schedules.push(
         new scheduler.Schedule(this, `${name}Schedule`, {
-          schedule: scheduler.ScheduleExpression.rate(PROBE_RATE),
-          description: `redis-failover voter ${i + 1}: starts its probe every minute`,
-          target: new targets.LambdaInvoke(fn, { role: scheduleRole, retryAttempts: 0, maxEventAge: PROBE_RATE }),
+          schedule: scheduler.ScheduleExpression.expression(probeRateExpression(props.interval)),
+          description: `redis-failover voter ${i + 1}: starts its probe ${seconds === 60 ? 'every minute' : `every ${props.interval.toHumanString()}`}`,
+          target: new targets.LambdaInvoke(fn, { role: scheduleRole, retryAttempts: 0, maxEventAge }),
         }),
       );
       acknowledge(scheduleRole, invokeWildcardFinding(fn), 'grantInvoke covers the probe function and its qualified ARNs (versions, aliases) of that one function.');

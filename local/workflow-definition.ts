@@ -77,7 +77,8 @@ function synthesize(): SynthesizedWorkflow {
   }
 }
 
-function cdkJsonContext(): Record<string, unknown> {
+/** The context `cdk synth` reads from cdk.json: feature flags change what is rendered. */
+export function cdkJsonContext(): Record<string, unknown> {
   const file = fileURLToPath(new URL('../cdk.json', import.meta.url));
   return (JSON.parse(readFileSync(file, 'utf8')) as { context?: Record<string, unknown> }).context ?? {};
 }

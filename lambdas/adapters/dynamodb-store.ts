@@ -3,6 +3,7 @@
  *   master#<name> / state                 the master record (epoch, lease, current address)
  *   master#<name> / replica#<host>:<port>  a known replica
  *   master#<name> / vote#<voter>           one voter's opinion
+ *   voter#<id>    / session                who holds the voter, and its last snapshot (JSON)
  * Nulls are stored as DynamoDB NULL, never as missing attributes; conditions accept both.
  * Only single-item conditional writes: no transactions, no TTL (dynalite has neither).
  */
@@ -10,7 +11,8 @@ import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-s
 import type { AttributeDefinition, KeySchemaElement } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { startFailoverRefusal, StaleEpochError } from '../core/store.ts';
-import type { FailoverLease, FailoverStore, StartFailoverArgs, KnownReplica, MasterRecord, PromotedReplica, StartFailoverResult, Vote } from '../core/store.ts';
+import type { FailoverLease, FailoverStore, StartFailoverArgs, KnownReplica, MasterRecord, PromotedReplica, StartFailoverResult, Vote, VoterSessionStore } from '../core/store.ts';
+import type { VoterSession, WatchSnapshot } from '../core/voter-session.ts';
 import type { Address, MasterRef } from '../core/types.ts';
 import { executionName } from '../core/workflow-state.ts';
 
@@ -48,10 +50,12 @@ const VOTE = 'vote#';
 /** Attempts when a refused start cannot be explained by the record read right after (it changed in between). */
 const START_ATTEMPTS = 3;
 
+const SESSION = 'session';
 const masterPk = (name: string): string => `master#${name}`;
+const voterPk = (voter: string): string => `voter#${voter}`;
 const replicaSk = (a: Address): string => `${REPLICA}${a.host}:${a.port}`;
 
-export class DynamoDbStore implements FailoverStore {
+export class DynamoDbStore implements FailoverStore, VoterSessionStore {
   readonly #doc: DynamoDBDocumentClient;
   readonly #table: string;
   readonly #pageSize: number | undefined;
@@ -179,6 +183,58 @@ export class DynamoDbStore implements FailoverStore {
     }
     // Not held at this epoch: already released, completed or taken over. Nothing of ours to clear.
     return this.#mustGet(name);
+  }
+
+  async getSession(voter: string): Promise<VoterSession | null> {
+    const out = await this.#doc.send(new GetCommand({ TableName: this.#table, Key: { pk: voterPk(voter), sk: SESSION }, ConsistentRead: true }));
+    return out.Item ? toSession(out.Item) : null;
+  }
+
+  async claimSession(voter: string, args: { expectedGeneration: number | null; holder: string; now: number; deadline: number }): Promise<VoterSession | null> {
+    try {
+      const out = await this.#doc.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: { pk: voterPk(voter), sk: SESSION },
+          UpdateExpression: 'SET #voter = :voter, #generation = :generation, #holder = :holder, #claimedAt = :now, #deadline = :deadline',
+          ConditionExpression: args.expectedGeneration === null ? 'attribute_not_exists(pk)' : '#generation = :expected',
+          ExpressionAttributeNames: { '#voter': 'voter', '#generation': 'generation', '#holder': 'holder', '#claimedAt': 'claimedAt', '#deadline': 'deadline' },
+          ExpressionAttributeValues: {
+            ':voter': voter,
+            ':generation': (args.expectedGeneration ?? 0) + 1,
+            ':holder': args.holder,
+            ':now': args.now,
+            ':deadline': args.deadline,
+            ...(args.expectedGeneration === null ? {} : { ':expected': args.expectedGeneration }),
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return toSession(out.Attributes ?? {});
+    } catch (err) {
+      if (isConditionFailure(err)) return null;
+      throw err;
+    }
+  }
+
+  async saveSnapshot(voter: string, args: { generation: number; snapshot: readonly WatchSnapshot[]; now: number; release: boolean }): Promise<boolean> {
+    try {
+      await this.#doc.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: { pk: voterPk(voter), sk: SESSION },
+          // JSON text: the snapshot's shape is the watch's business, not the table's.
+          UpdateExpression: `SET #snapshot = :snapshot, #snapshotGeneration = :generation, #snapshotAt = :now${args.release ? ', #released = :generation' : ''}`,
+          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(#snapshotGeneration) OR #snapshotGeneration <= :generation)',
+          ExpressionAttributeNames: { '#snapshot': 'snapshot', '#snapshotGeneration': 'snapshotGeneration', '#snapshotAt': 'snapshotAt', ...(args.release && { '#released': 'released' }) },
+          ExpressionAttributeValues: { ':snapshot': JSON.stringify(args.snapshot), ':generation': args.generation, ':now': args.now },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionFailure(err)) return false;
+      throw err;
+    }
   }
 
   /** The leadership write: one conditional UpdateItem. Throws ConditionalCheckFailedException when refused. */
@@ -361,6 +417,28 @@ function toVote(item: Item): Vote {
     sdownSince: numOrNull(item, 'sdownSince'),
     observedAt: num(item, 'observedAt'),
     expiresAt: num(item, 'expiresAt'),
+  };
+}
+
+function toSession(item: Item): VoterSession {
+  const text = item['snapshot'];
+  let snapshot: readonly WatchSnapshot[] | null = null;
+  if (typeof text === 'string') {
+    const parsed: unknown = JSON.parse(text);
+    if (!Array.isArray(parsed)) throw new Error(`table item ${String(item['pk'])}/${String(item['sk'])}: snapshot should be a JSON list`);
+    snapshot = parsed as WatchSnapshot[];
+  }
+  const optional = (key: string): number | null => (item[key] === undefined ? null : numOrNull(item, key));
+  return {
+    voter: str(item, 'voter'),
+    generation: num(item, 'generation'),
+    holder: str(item, 'holder'),
+    claimedAt: num(item, 'claimedAt'),
+    deadline: num(item, 'deadline'),
+    released: optional('released'),
+    snapshot,
+    snapshotGeneration: optional('snapshotGeneration'),
+    snapshotAt: optional('snapshotAt'),
   };
 }
 

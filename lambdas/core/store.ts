@@ -4,6 +4,7 @@
  * Pure types: adapters (DynamoDB, dynalite) implement `FailoverStore`.
  */
 import type { Address, MasterRef } from './types.ts';
+import type { VoterSession, WatchSnapshot } from './voter-session.ts';
 
 /** A replica remembered for a master, refreshed from INFO. */
 export interface KnownReplica extends Address {
@@ -103,6 +104,24 @@ export interface FailoverStore {
   recordPromotion(name: string, args: { epoch: number; promoted: Address; runId: string | null }): Promise<MasterRecord>;
   /** An aborted failover: conditional on failover.epoch === epoch; failover := null (lastFailoverStartedAt stays, so the 2× timeout block applies). Idempotent. */
   abortFailover(name: string, args: { epoch: number }): Promise<MasterRecord>;
+}
+
+/**
+ * Who holds each voter, and what it handed over (core/voter-session.ts). On AWS one voter is a
+ * series of Lambda invocations; the local runtime's voters run without a break and need none.
+ */
+export interface VoterSessionStore {
+  getSession(voter: string): Promise<VoterSession | null>;
+  /**
+   * Takes the voter over: generation + 1, this holder and deadline, conditional on the generation
+   * still being `expectedGeneration` (null: no session yet). Null when another start won.
+   */
+  claimSession(voter: string, args: { expectedGeneration: number | null; holder: string; now: number; deadline: number }): Promise<VoterSession | null>;
+  /**
+   * Stores `generation`'s snapshot unless a later generation has stored one (a holder that lost the
+   * voter cannot overwrite its successor's); `release` also says it stopped acting. True when stored.
+   */
+  saveSnapshot(voter: string, args: { generation: number; snapshot: readonly WatchSnapshot[]; now: number; release: boolean }): Promise<boolean>;
 }
 
 /** Thrown when a failover step acts for an epoch that no longer holds the master record. */

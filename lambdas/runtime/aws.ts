@@ -4,6 +4,7 @@ import { DynamoDbStore } from '../adapters/dynamodb-store.ts';
 import { EventBridgePublisher } from '../adapters/eventbridge-publisher.ts';
 import { SfnStarter } from '../adapters/sfn-starter.ts';
 import type { Config } from '../core/config.ts';
+import type { VoterSessionStore } from '../core/store.ts';
 import { DEFAULT_INVOCATION_BUDGET_MS, DEFAULT_POLL_INTERVAL_MS, type StepDeps } from './deps.ts';
 import { BOUNDED_REQUESTS, configFromEnv, dynamoClientFromEnv, linkOptionsFrom, required, tlsFromEnv, type Env } from './env.ts';
 import type { LeaderDeps } from './leadership.ts';
@@ -26,16 +27,18 @@ export function awsDeps(env: Env = process.env): StepDeps {
     now: () => Date.now(),
     pollIntervalMs: DEFAULT_POLL_INTERVAL_MS,
     invocationBudgetMs: DEFAULT_INVOCATION_BUDGET_MS,
-    ...(env.TABLE_NAME ? { store: new DynamoDbStore({ client: dynamoClientFromEnv(env), tableName: env.TABLE_NAME }) } : {}),
+    ...(env.TABLE_NAME ? { store: new DynamoDbStore({ client: dynamoClientFromEnv(), tableName: env.TABLE_NAME }) } : {}),
   };
   return cached;
 }
 
 /** What a function that leads failovers (a probe, the failover request) reads from its environment. */
-export const ORCHESTRATOR_ENV_KEYS = ['TABLE_NAME', 'STATE_MACHINE_ARN', 'EVENT_BUS_NAME', 'REDIS_FAILOVER_CONFIG', 'DYNAMODB_ENDPOINT', 'REDIS_TLS'] as const;
+export const ORCHESTRATOR_ENV_KEYS = ['TABLE_NAME', 'STATE_MACHINE_ARN', 'EVENT_BUS_NAME', 'REDIS_FAILOVER_CONFIG', 'REDIS_TLS'] as const;
 
 export interface Orchestrator extends LeaderDeps {
   readonly config: Config;
+  /** Who holds each voter (the probes' handover between invocations); the same table. */
+  readonly sessions: VoterSessionStore;
   /** Releases the AWS clients' sockets. */
   destroy(): void;
 }
@@ -43,8 +46,7 @@ export interface Orchestrator extends LeaderDeps {
 /**
  * The table, the bus, the state machine and the credentials, from TABLE_NAME, STATE_MACHINE_ARN,
  * EVENT_BUS_NAME, REDIS_FAILOVER_CONFIG (the config document as JSON); REDIS_TLS ("true"/"false")
- * and DYNAMODB_ENDPOINT (dynalite, tests only) are optional. Throws a one-line Error naming the
- * variable at fault.
+ * is optional. Throws a one-line Error naming the variable at fault.
  */
 export function orchestratorFromEnv(env: Env = process.env): Orchestrator {
   const tableName = required(env, 'TABLE_NAME');
@@ -52,12 +54,14 @@ export function orchestratorFromEnv(env: Env = process.env): Orchestrator {
   const busName = required(env, 'EVENT_BUS_NAME');
   const config = configFromEnv(env);
   const tls = tlsFromEnv(env);
-  const dynamo = dynamoClientFromEnv(env);
+  const dynamo = dynamoClientFromEnv();
   const eventBridge = new EventBridgeClient(BOUNDED_REQUESTS);
   const sfn = new SFNClient(BOUNDED_REQUESTS);
+  const store = new DynamoDbStore({ client: dynamo, tableName });
   return {
     config,
-    store: new DynamoDbStore({ client: dynamo, tableName }),
+    store,
+    sessions: store,
     publisher: new EventBridgePublisher({ client: eventBridge, busName }),
     starter: new SfnStarter({ client: sfn, stateMachineArn }),
     linkOptions: linkOptionsFrom(config, tls),

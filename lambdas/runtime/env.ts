@@ -96,12 +96,12 @@ async function credentialsOf(auth: MasterAuth | undefined, secrets: () => Secret
  */
 const TABLE_CLIENT = { maxAttempts: 2, requestHandler: { connectionTimeout: 1000, requestTimeout: 1000, throwOnRequestTimeout: true } };
 
-/** The table's client; DYNAMODB_ENDPOINT (dynalite, tests only) gets dummy static credentials, never the default chain. */
-export function dynamoClientFromEnv(env: Env): DynamoDBClient {
-  const endpoint = env.DYNAMODB_ENDPOINT;
-  return endpoint
-    ? new DynamoDBClient({ ...TABLE_CLIENT, endpoint, region: env.AWS_REGION ?? 'local-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } })
-    : new DynamoDBClient(TABLE_CLIENT);
+/**
+ * The table's client. Endpoint, region and credentials are the SDK's own: the Lambda role's, and
+ * AWS_ENDPOINT_URL_DYNAMODB when something (the simulation, a test) points it at a stand-in.
+ */
+export function dynamoClientFromEnv(): DynamoDBClient {
+  return new DynamoDBClient(TABLE_CLIENT);
 }
 
 /** Events and the workflow start: the SDK's default retries, each attempt bounded. */

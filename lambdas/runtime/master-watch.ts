@@ -12,30 +12,20 @@ import type { MasterConfig } from '../core/config.ts';
 import { resumeWatch } from '../core/detection.ts';
 import type { SentinelEvent } from '../core/events.ts';
 import type { MasterRecord } from '../core/store.ts';
-import type { Address, MasterRef } from '../core/types.ts';
+import type { MasterRef } from '../core/types.ts';
+import type { WatchSnapshot } from '../core/voter-session.ts';
 import { masterRecord } from './seed.ts';
 import type { VoterDeps } from './voter-deps.ts';
 import type { WatchContext } from './watch/context.ts';
-import { Election, type ElectionSnapshot } from './watch/election.ts';
-import { Instances, type InstanceSnapshot } from './watch/instances.ts';
-import { Notices, type NoticesSnapshot } from './watch/notices.ts';
+import { Election } from './watch/election.ts';
+import { Instances } from './watch/instances.ts';
+import { Notices } from './watch/notices.ts';
 import { repair } from './watch/repairs.ts';
-import { Voting, type VotingSnapshot } from './watch/voting.ts';
+import { Voting } from './watch/voting.ts';
 
 /** Reading the record and replicas: often while something is wrong, rarely when all is well (that is the running cost). */
 const RECORD_REFRESH_HEALTHY_MS = 5000;
 const RECORD_REFRESH_ALERT_MS = 250;
-
-/** What one watch hands to the next invocation. */
-export interface WatchSnapshot {
-  readonly master: string;
-  /** The master of record these opinions are about: none is carried over to another one. */
-  readonly record: Address | null;
-  readonly instances: readonly InstanceSnapshot[];
-  readonly voting: VotingSnapshot;
-  readonly election: ElectionSnapshot;
-  readonly notices: NoticesSnapshot;
-}
 
 export class MasterWatch {
   private record: MasterRecord | null = null;
@@ -123,15 +113,6 @@ export class MasterWatch {
       election: this.election.snapshot(),
       notices: this.notices.snapshot(),
     };
-  }
-
-  /**
-   * What changes the snapshot in a way worth saving at once (an opinion, a verdict, an attempt);
-   * not the clocks that move with every reply.
-   */
-  significant(): string {
-    const s = this.snapshot();
-    return JSON.stringify([s.record, s.instances.map((i) => [i.host, i.port, i.watch.sdownSince, i.watch.runId, i.watch.reportedRole]), s.voting.odown, s.voting.votedSdownSince, s.election]);
   }
 
   /** Carries on from an earlier invocation's snapshot, taken at `takenAt`; applied at the next tick. */

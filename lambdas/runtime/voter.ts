@@ -4,7 +4,8 @@
  */
 import type { MasterConfig } from '../core/config.ts';
 import { sleep } from '../core/wait.ts';
-import { MasterWatch, type WatchSnapshot } from './master-watch.ts';
+import type { WatchSnapshot } from '../core/voter-session.ts';
+import { MasterWatch } from './master-watch.ts';
 import { VoterCrash, type VoterDeps } from './voter-deps.ts';
 
 export class Voter {
@@ -47,10 +48,6 @@ export class Voter {
     }
   }
 
-  /** Changes worth saving at once (see MasterWatch.significant). */
-  significant(): string {
-    return this.watches.map((watch) => watch.significant()).join('\n');
-  }
 
   private async loop(watch: MasterWatch, until: number): Promise<void> {
     while (!this.stopped && this.deps.now() < until) {

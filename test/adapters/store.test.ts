@@ -4,6 +4,7 @@ import { createTable, DynamoDbStore } from '../../lambdas/adapters/dynamodb-stor
 import { StaleEpochError } from '../../lambdas/core/store.ts';
 import type { KnownReplica, MasterRecord, Vote } from '../../lambdas/core/store.ts';
 import type { MasterRef } from '../../lambdas/core/types.ts';
+import type { WatchSnapshot } from '../../lambdas/core/voter-session.ts';
 import { startDynalite } from '../../local/dynalite.ts';
 import type { LocalDynamo } from '../../local/dynalite.ts';
 
@@ -294,3 +295,53 @@ describe('DynamoDbStore: abortFailover', () => {
 function sortBy<T>(items: T[], key: (item: T) => string | number): T[] {
   return [...items].sort((x, y) => (key(x) < key(y) ? -1 : key(x) > key(y) ? 1 : 0));
 }
+
+describe('DynamoDbStore: voter sessions (one voter, many Lambda invocations)', () => {
+  const claim = (voter: string, expectedGeneration: number | null, holder: string, now = T0) =>
+    store.claimSession(voter, { expectedGeneration, holder, now, deadline: now + 120_000 });
+  const snapshot = (master: string): WatchSnapshot[] => [
+    {
+      master,
+      record: { host: '10.0.0.1', port: 6379 },
+      instances: [{ host: '10.0.0.1', port: 6379, watch: { lastAcceptableReplyAt: T0, runId: 'r1', rebootSince: null, reportedRole: 'master', roleSince: T0, sdownSince: null }, wrongMasterSince: null, lastRepairAt: 0, scriptKillSent: false }],
+      voting: { votedSdownSince: null, lastVoteAt: 0, odown: false },
+      election: { lastAttempt: null, blockedUntil: 0 },
+      notices: { fenceWarned: ['10.0.0.1:6379'], reported: [['10.0.0.9:6379', 'cannot resolve']] },
+    },
+  ];
+
+  it('the first claim creates generation 1; each next one takes the generation it read, once', async () => {
+    expect(await store.getSession('az-a')).toBeNull();
+    const first = await claim('az-a', null, 'req-1');
+    expect(first).toEqual({ voter: 'az-a', generation: 1, holder: 'req-1', claimedAt: T0, deadline: T0 + 120_000, released: null, snapshot: null, snapshotGeneration: null, snapshotAt: null });
+    expect(await claim('az-a', null, 'req-dup')).toBeNull();
+    const second = await claim('az-a', 1, 'req-2', T0 + 60_000);
+    expect(second).toMatchObject({ generation: 2, holder: 'req-2', claimedAt: T0 + 60_000 });
+    // A start that read generation 1 too lost to req-2.
+    expect(await claim('az-a', 1, 'req-late', T0 + 60_001)).toBeNull();
+    expect(await store.getSession('az-a')).toMatchObject({ generation: 2, holder: 'req-2' });
+  });
+
+  it('keeps the snapshot a holder leaves, and says when it released the voter', async () => {
+    await claim('az-b', null, 'req-1');
+    expect(await store.saveSnapshot('az-b', { generation: 1, snapshot: snapshot('m'), now: T0 + 100, release: false })).toBe(true);
+    expect(await store.getSession('az-b')).toMatchObject({ released: null, snapshotGeneration: 1, snapshotAt: T0 + 100, snapshot: snapshot('m') });
+    await claim('az-b', 1, 'req-2', T0 + 60_000);
+    expect(await store.saveSnapshot('az-b', { generation: 1, snapshot: snapshot('m'), now: T0 + 60_200, release: true })).toBe(true);
+    expect(await store.getSession('az-b')).toMatchObject({ generation: 2, holder: 'req-2', released: 1, snapshotGeneration: 1, snapshotAt: T0 + 60_200 });
+  });
+
+  it('never lets an invocation that lost the voter overwrite its successor\'s snapshot', async () => {
+    await claim('az-c', null, 'req-1');
+    await claim('az-c', 1, 'req-2', T0 + 60_000);
+    expect(await store.saveSnapshot('az-c', { generation: 2, snapshot: snapshot('new'), now: T0 + 61_000, release: false })).toBe(true);
+    expect(await store.saveSnapshot('az-c', { generation: 1, snapshot: snapshot('old'), now: T0 + 61_500, release: true })).toBe(false);
+    expect(await store.getSession('az-c')).toMatchObject({ snapshotGeneration: 2, released: null, snapshot: snapshot('new') });
+  });
+
+  it('refuses to save for a voter nobody claimed', async () => {
+    expect(await store.saveSnapshot('az-none', { generation: 1, snapshot: [], now: T0, release: true })).toBe(false);
+    expect(await store.getSession('az-none')).toBeNull();
+  });
+});
+

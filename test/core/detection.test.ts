@@ -11,6 +11,7 @@ import {
   shouldKillScript,
   onRunId,
   pingPeriodMs,
+  resumeWatch,
   type VoteView,
 } from '../../lambdas/core/detection.ts';
 
@@ -157,3 +158,31 @@ describe('ODOWN', () => {
     expect(masterDownSince(votes(['a', null, 6000]), 1000)).toBeNull();
   });
 });
+
+describe('a watch handed from one invocation to the next', () => {
+  const downAfterMs = 5000;
+  const held = { ...newWatch(0), lastAcceptableReplyAt: 10_000, roleSince: 2000, reportedRole: 'slave' as const, sdownSince: null };
+
+  it('keeps its clock across a short gap: a server dead before the handover is SDOWN at down-after after its last reply', () => {
+    const resumed = resumeWatch(held, { gapMs: 200, downAfterMs, now: 10_300 });
+    expect(resumed).toEqual(held);
+    expect(evaluateSdown(resumed, 15_001, master5s()).event).toBe('+sdown');
+  });
+
+  it('after a gap of more than half of down-after counts down-after (and the reported role) again from now', () => {
+    const resumed = resumeWatch(held, { gapMs: 2600, downAfterMs, now: 12_700 });
+    expect(resumed).toMatchObject({ lastAcceptableReplyAt: 12_700, roleSince: 12_700 });
+    expect(evaluateSdown(resumed, 15_001, master5s()).event).toBeNull();
+    expect(evaluateSdown(resumed, 17_701, master5s()).event).toBe('+sdown');
+  });
+
+  it('keeps an SDOWN opinion across any gap: only a reply ends it', () => {
+    const down = { ...held, sdownSince: 15_000 };
+    expect(resumeWatch(down, { gapMs: 60_000, downAfterMs, now: 75_000 }).sdownSince).toBe(15_000);
+  });
+
+  function master5s() {
+    return { downAfterMs, expectMaster: false };
+  }
+});
+

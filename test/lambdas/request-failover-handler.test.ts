@@ -18,7 +18,7 @@ import { testPorts } from '../support/ports.ts';
 import { infoOf, startTopology, waitFollowing } from '../support/topology.ts';
 
 const TABLE = 'redis-failover-request-test';
-const ENV_KEYS = ['TABLE_NAME', 'STATE_MACHINE_ARN', 'EVENT_BUS_NAME', 'REDIS_FAILOVER_CONFIG', 'DYNAMODB_ENDPOINT', 'REDIS_TLS'] as const;
+const ENV_KEYS = ['TABLE_NAME', 'STATE_MACHINE_ARN', 'EVENT_BUS_NAME', 'REDIS_FAILOVER_CONFIG', 'AWS_ENDPOINT_URL_DYNAMODB', 'REDIS_TLS', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_REGION'] as const;
 
 const { eventBridge, sfn } = mockAwsBoundary();
 const ARN = STATE_MACHINE_ARN;
@@ -63,7 +63,11 @@ function deployedWith(name: string, master: RedisServer): void {
     TABLE_NAME: TABLE,
     STATE_MACHINE_ARN: ARN,
     EVENT_BUS_NAME: 'redis-failover',
-    DYNAMODB_ENDPOINT: dynamo.endpoint,
+    // The SDK's own endpoint variable, and the role's credentials and region Lambda sets (dummies: the table is dynalite).
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_REGION: 'local-1',
     REDIS_FAILOVER_CONFIG: JSON.stringify({ probes: 3, masters: [{ name, host: '127.0.0.1', port: master.options.port, quorum: 2 }] }),
   });
 }

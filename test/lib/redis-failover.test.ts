@@ -1,6 +1,6 @@
 /** The RedisFailover construct in an existing VPC: every item of the deployment, on the synthesized template. */
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import { Match } from 'aws-cdk-lib/assertions';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
@@ -133,11 +133,12 @@ describe('networking', () => {
 });
 
 describe('probes', () => {
-  it('runs one probe per subnet, each a voter named after its zone, every minute for the whole minute', () => {
+  it('runs one probe per subnet, each a voter named after its zone; two invocations at a time for the handover, each up to two minutes', () => {
     expect(f.voterIds).toEqual(ZONES);
     probeIds.forEach((id, i) => {
-      expect(s.props(id)).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], Handler: 'index.handler', Timeout: 60, MemorySize: 256, ReservedConcurrentExecutions: 1 });
+      expect(s.props(id)).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], Handler: 'index.handler', Timeout: 120, MemorySize: 256, ReservedConcurrentExecutions: 2 });
       expect(envOf(id)).toEqual({
+        PROBE_INTERVAL_MS: '60000',
         VOTER_ID: ZONES[i],
         TABLE_NAME: { Ref: s.idOf(f.table) },
         STATE_MACHINE_ARN: { Ref: s.idOf(f.stateMachine) },
@@ -187,6 +188,20 @@ describe('probes', () => {
       expect(envOf(id).REDIS_TLS).toBe('true');
     }
     expect(JSON.stringify(s.json)).not.toMatch(/"password(Env)?\\?"/);
+  });
+
+  it('scales the probe interval down for the simulation, warning that such a stack cannot be deployed', () => {
+    const { s: fast, f: scaled } = synth({ failover: { probeInterval: Duration.seconds(3) } });
+    for (const fn of scaled.probeFunctions) {
+      const id = fast.idOf(fn);
+      expect(fast.props(id)).toMatchObject({ Timeout: 6 });
+      expect((fast.props(id).Environment as { Variables: Record<string, unknown> }).Variables.PROBE_INTERVAL_MS).toBe('3000');
+    }
+    expect(fast.ofType('AWS::Scheduler::Schedule').map(([, r]) => r.Properties?.ScheduleExpression)).toEqual(['rate(3 seconds)', 'rate(3 seconds)', 'rate(3 seconds)']);
+    const warnings = Annotations.fromStack(Stack.of(scaled)).findWarning('*', Match.stringLikeRegexp('probeInterval is 3 s: EventBridge Scheduler starts functions at most once a minute'));
+    expect(warnings).toHaveLength(1);
+    const { s: five } = synth({ failover: { probeInterval: Duration.minutes(5) } });
+    expect(five.ofType('AWS::Scheduler::Schedule').map(([, r]) => r.Properties?.ScheduleExpression)).toEqual(['rate(5 minutes)', 'rate(5 minutes)', 'rate(5 minutes)']);
   });
 
   it('sizes the probe from probeMemorySize', () => {
@@ -500,6 +515,10 @@ describe('invalid props fail synth, naming the prop', () => {
     expect(attempt({ redisPorts: [] })).toBe(`${at}redisPorts: must name at least one port`);
     expect(attempt({ redisPorts: [6379, 70000] })).toBe(`${at}redisPorts[1]: must be an integer from 1 to 65535 (got 70000)`);
     expect(attempt({ probeMemorySize: 64 })).toBe(`${at}probeMemorySize: must be an integer from 128 to 10240 MB (got 64)`);
+    expect(attempt({ probeInterval: Duration.millis(1500) })).toBe(
+      `${at}probeInterval: must be a whole number of seconds from 1 to 450 (each invocation may run twice as long, and Lambda stops a function at 15 minutes); got 1 second 500 millis`,
+    );
+    expect(attempt({ probeInterval: Duration.minutes(10) })).toMatch(/probeInterval: must be a whole number of seconds from 1 to 450 .*got 10 minutes/);
     expect(attempt({ eventBusName: 'default' })).toBe(`${at}eventBusName: must be 1 to 256 of A-Z a-z 0-9 . _ - and not "default" (got "default")`);
     expect(attempt({ eventBusName: 'my bus' })).toBe(`${at}eventBusName: must be 1 to 256 of A-Z a-z 0-9 . _ - and not "default" (got "my bus")`);
     expect(attempt({ stateMachineName: 'a'.repeat(81) })).toMatch(new RegExp(`^${at}stateMachineName: must be 1 to 80 of A-Z a-z 0-9 _ -`));

@@ -17,6 +17,9 @@ const STORE_METHOD_ACTIONS: Record<string, readonly string[]> = {
   completeFailover: ['dynamodb:UpdateItem', 'dynamodb:GetItem'],
   recordPromotion: ['dynamodb:UpdateItem', 'dynamodb:GetItem'],
   abortFailover: ['dynamodb:UpdateItem', 'dynamodb:GetItem'],
+  getSession: ['dynamodb:GetItem'],
+  claimSession: ['dynamodb:UpdateItem'],
+  saveSnapshot: ['dynamodb:UpdateItem'],
 };
 
 const storeCalls = (source: string): string[] => [...source.matchAll(/store\??\.([a-zA-Z]+)\(/g)].map((m) => m[1]!);
@@ -32,7 +35,7 @@ describe('STEP_ACCESS', () => {
   }
 
   it('matches what the probe does (the voter loop and the seeding of known replicas)', () => {
-    const sources = ['runtime/master-watch.ts', 'runtime/watch/instances.ts', 'runtime/watch/voting.ts', 'runtime/watch/election.ts', 'runtime/watch/repairs.ts', 'runtime/leadership.ts', 'runtime/seed.ts'].map((f) => readFileSync(`${LAMBDAS_DIR}${f}`, 'utf8')).join('\n');
+    const sources = ['runtime/master-watch.ts', 'runtime/watch/instances.ts', 'runtime/watch/voting.ts', 'runtime/watch/election.ts', 'runtime/watch/repairs.ts', 'runtime/probe-session.ts', 'runtime/leadership.ts', 'runtime/seed.ts'].map((f) => readFileSync(`${LAMBDAS_DIR}${f}`, 'utf8')).join('\n');
     expect([...PROBE_TABLE_ACTIONS].sort()).toEqual(actionsFor(storeCalls(sources)));
   });
 

@@ -9,14 +9,9 @@ import type { Address } from '../../core/types.ts';
 import { leadFailover, leaseAbandoned } from '../leadership.ts';
 import { VoterCrash } from '../voter-deps.ts';
 import type { WatchContext } from './context.ts';
+import type { WatchSnapshot } from '../../core/voter-session.ts';
 
 const STATUS_PAUSE_MS = 1000;
-
-export interface ElectionSnapshot {
-  /** `<epoch>@<host>:<port>` of the last attempt. */
-  readonly lastAttempt: string | null;
-  readonly blockedUntil: number;
-}
 
 export class Election {
   private lastAttempt: string | null = null;
@@ -72,11 +67,11 @@ export class Election {
     this.lastAttempt = null;
   }
 
-  snapshot(): ElectionSnapshot {
+  snapshot(): WatchSnapshot['election'] {
     return { lastAttempt: this.lastAttempt, blockedUntil: this.blockedUntil };
   }
 
-  restore(snapshot: ElectionSnapshot): void {
+  restore(snapshot: WatchSnapshot['election']): void {
     this.lastAttempt = snapshot.lastAttempt;
     this.blockedUntil = snapshot.blockedUntil;
   }

@@ -8,6 +8,7 @@ import { addressKey, sameAddress } from '../../core/address.ts';
 import { evaluateSdown, newWatch, onInfoRole, onPingReply, onRunId, pingPeriodMs, shouldKillScript, type InstanceWatch } from '../../core/detection.ts';
 import { masterEvent, replicaEvent, type SentinelEvent } from '../../core/events.ts';
 import type { Address, ReplicationInfo } from '../../core/types.ts';
+import type { InstanceSnapshot } from '../../core/voter-session.ts';
 import type { WatchContext } from './context.ts';
 import type { Notices } from './notices.ts';
 
@@ -27,14 +28,6 @@ export interface Instance {
   lastRepairAt: number;
   /** SCRIPT KILL sent during this SDOWN (Sentinel's SRI_SCRIPT_KILL_SENT). */
   scriptKillSent: boolean;
-}
-
-/** What of an instance outlives one invocation (the link and the last INFO do not). */
-export interface InstanceSnapshot extends Address {
-  readonly watch: InstanceWatch;
-  readonly wrongMasterSince: number | null;
-  readonly lastRepairAt: number;
-  readonly scriptKillSent: boolean;
 }
 
 export class Instances {

@@ -7,11 +7,7 @@ import { RedisAuthError } from '../../adapters/redis.ts';
 import { addressKey } from '../../core/address.ts';
 import type { Address, ReplicationInfo } from '../../core/types.ts';
 import type { WatchContext } from './context.ts';
-
-export interface NoticesSnapshot {
-  readonly fenceWarned: readonly string[];
-  readonly reported: ReadonlyArray<readonly [string, string]>;
-}
+import type { WatchSnapshot } from '../../core/voter-session.ts';
 
 export class Notices {
   private readonly fenceWarned = new Set<string>();
@@ -51,12 +47,12 @@ export class Notices {
     );
   }
 
-  snapshot(): NoticesSnapshot {
+  snapshot(): WatchSnapshot['notices'] {
     return { fenceWarned: [...this.fenceWarned], reported: [...this.reported] };
   }
 
   /** What an earlier invocation already said is not said again. */
-  restore(snapshot: NoticesSnapshot): void {
+  restore(snapshot: WatchSnapshot['notices']): void {
     for (const key of snapshot.fenceWarned) this.fenceWarned.add(key);
     for (const [key, problem] of snapshot.reported) this.reported.set(key, problem);
   }

@@ -6,17 +6,12 @@
 import { evaluateOdown, masterDownSince, VOTE_VALIDITY_MS } from '../../core/detection.ts';
 import { masterEvent, odownEvent } from '../../core/events.ts';
 import type { WatchContext } from './context.ts';
+import type { WatchSnapshot } from '../../core/voter-session.ts';
 
 /** Votes are read at most this often while this voter holds SDOWN (Sentinel asks other Sentinels every second). */
 const VOTES_READ_PAUSE_MS = 100;
 /** A held SDOWN vote is rewritten this often, well inside its validity. */
 const VOTE_REFRESH_MS = 1000;
-
-export interface VotingSnapshot {
-  readonly votedSdownSince: number | null;
-  readonly lastVoteAt: number;
-  readonly odown: boolean;
-}
 
 export class Voting {
   private votedSdownSince: number | null = null;
@@ -71,11 +66,11 @@ export class Voting {
     await this.vote(null, now);
   }
 
-  snapshot(): VotingSnapshot {
+  snapshot(): WatchSnapshot['voting'] {
     return { votedSdownSince: this.votedSdownSince, lastVoteAt: this.lastVoteAt, odown: this.odown };
   }
 
-  restore(snapshot: VotingSnapshot): void {
+  restore(snapshot: WatchSnapshot['voting']): void {
     this.votedSdownSince = snapshot.votedSdownSince;
     this.lastVoteAt = snapshot.lastVoteAt;
     this.odown = snapshot.odown;
