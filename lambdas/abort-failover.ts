@@ -1,12 +1,14 @@
 /** The abort states: publish Sentinel's abort event and release the failover lease (the 2 × failover-timeout block stays). */
 import type { AnnounceInput } from './core/workflow-state.ts';
 import { run as announce } from './announce.ts';
-import { awsDeps } from './runtime/aws.ts';
+import { eventsFromEnv } from './runtime/aws/events.ts';
+import { stepDeps, stepHandler } from './runtime/aws/step.ts';
+import { storeFromEnv } from './runtime/aws/table.ts';
 import type { StepDeps } from './runtime/deps.ts';
 
-export async function run(input: AnnounceInput, deps: StepDeps): Promise<void> {
+export async function run(input: AnnounceInput, deps: Pick<StepDeps, 'publisher' | 'now' | 'store'>): Promise<void> {
   await deps.store?.abortFailover(input.master.name, { epoch: input.epoch });
   await announce(input, deps);
 }
 
-export const handler = (input: AnnounceInput) => run(input, awsDeps());
+export const handler = stepHandler((input: AnnounceInput) => run(input, stepDeps({ publisher: eventsFromEnv().publisher, store: storeFromEnv() })));

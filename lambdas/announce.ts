@@ -1,10 +1,11 @@
 /** Publishes master-level phase events: FailoverTriggered, and the abort states. */
 import { masterEvent, SENTINEL_EVENTS, type SentinelEventName } from './core/events.ts';
 import { WorkflowInputError, type AnnounceInput } from './core/workflow-state.ts';
-import { awsDeps } from './runtime/aws.ts';
+import { eventsFromEnv } from './runtime/aws/events.ts';
+import { stepDeps, stepHandler } from './runtime/aws/step.ts';
 import { failoverEventContext, type StepDeps } from './runtime/deps.ts';
 
-export async function run(input: AnnounceInput, deps: StepDeps): Promise<void> {
+export async function run(input: AnnounceInput, deps: Pick<StepDeps, 'publisher' | 'now'>): Promise<void> {
   const context = failoverEventContext(input, deps);
   const events = input.events.map((name) => masterEvent(eventName(name), input.master, context));
   await deps.publisher.publish(events);
@@ -15,4 +16,4 @@ function eventName(name: string): SentinelEventName {
   return name as SentinelEventName;
 }
 
-export const handler = (input: AnnounceInput) => run(input, awsDeps());
+export const handler = stepHandler((input: AnnounceInput) => run(input, stepDeps({ publisher: eventsFromEnv().publisher })));

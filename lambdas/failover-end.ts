@@ -7,11 +7,13 @@ import { followsMaster } from './core/info.ts';
 import type { Address } from './core/types.ts';
 import type { EndOutput, FailoverState, ReconfTarget } from './core/workflow-state.ts';
 import { withRedis } from './adapters/redis.ts';
-import { awsDeps } from './runtime/aws.ts';
+import { eventsFromEnv } from './runtime/aws/events.ts';
+import { linkOptionsFromEnv } from './runtime/aws/redis.ts';
+import { stepDeps, stepHandler } from './runtime/aws/step.ts';
 import { failoverEventContext, type StepDeps } from './runtime/deps.ts';
 import { requireSelection } from './runtime/require.ts';
 
-export async function run(state: FailoverState, deps: StepDeps): Promise<EndOutput> {
+export async function run(state: FailoverState, deps: Pick<StepDeps, 'publisher' | 'now' | 'linkOptions'>): Promise<EndOutput> {
   const { promoted } = requireSelection(state);
   const unfinished = unfinishedTargets(state);
   const bestEffort: Address[] = [];
@@ -47,4 +49,4 @@ function unfinishedTargets(state: FailoverState): ReconfTarget[] {
   return [state.reconf.oldMaster, ...state.reconf.replicas].filter((item) => item.phase === 'timeout').map((item) => item.target);
 }
 
-export const handler = (state: FailoverState) => run(state, awsDeps());
+export const handler = stepHandler((state: FailoverState) => run(state, stepDeps({ publisher: eventsFromEnv().publisher, linkOptions: linkOptionsFromEnv() })));

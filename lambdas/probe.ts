@@ -5,7 +5,7 @@
  */
 import type { Config } from './core/config.ts';
 import type { VoterSessionStore } from './core/store.ts';
-import { ORCHESTRATOR_ENV_KEYS, orchestratorFromEnv } from './runtime/aws.ts';
+import { ORCHESTRATOR_ENV_KEYS, orchestratorFromEnv } from './runtime/aws/orchestrator.ts';
 import { required, type Env } from './runtime/env.ts';
 import { runProbeSession, type SessionOutcome } from './runtime/probe-session.ts';
 import { seedKnownReplicas } from './runtime/seed.ts';

@@ -7,11 +7,13 @@ import { replicaEvent, type SentinelEvent } from './core/events.ts';
 import { advanceReconf, isFinished, reconfDeadline } from './core/reconf.ts';
 import type { ReconfItem } from './core/workflow-state.ts';
 import { PollingLink } from './adapters/redis.ts';
-import { awsDeps } from './runtime/aws.ts';
+import { eventsFromEnv } from './runtime/aws/events.ts';
+import { linkOptionsFromEnv } from './runtime/aws/redis.ts';
+import { stepDeps, stepHandler } from './runtime/aws/step.ts';
 import { failoverEventContext, type StepDeps } from './runtime/deps.ts';
 import { pollWithin } from './runtime/poll.ts';
 
-export async function run(item: ReconfItem, deps: StepDeps): Promise<ReconfItem> {
+export async function run(item: ReconfItem, deps: Omit<StepDeps, 'store'>): Promise<ReconfItem> {
   const link = new PollingLink(item.target, await deps.linkOptions(item.master.name));
   let current = item;
   const advance = async (): Promise<void> => {
@@ -36,11 +38,11 @@ export async function run(item: ReconfItem, deps: StepDeps): Promise<ReconfItem>
   return !isFinished(current.phase) && deps.now() > reconfDeadline(item) ? { ...current, phase: 'timeout' } : current;
 }
 
-function eventFor(type: SentinelEvent['type'], item: ReconfItem, deps: StepDeps): SentinelEvent {
+function eventFor(type: SentinelEvent['type'], item: ReconfItem, deps: Pick<StepDeps, 'now'>): SentinelEvent {
   const context = failoverEventContext(item, deps);
   // A converted old master belongs to the new master already; replicas are named against the failed one, as Sentinel does.
   const master = type === '+convert-to-slave' ? { name: item.master.name, ...item.promoted } : item.master;
   return replicaEvent(type, item.target, master, context);
 }
 
-export const handler = (item: ReconfItem) => run(item, awsDeps());
+export const handler = stepHandler((item: ReconfItem) => run(item, stepDeps({ publisher: eventsFromEnv().publisher, linkOptions: linkOptionsFromEnv() })));

@@ -4,7 +4,8 @@
  * With `"coordinated": true` the live master first hands over to the chosen replica (no
  * acknowledged write lost); the invocation returns once they have swapped.
  */
-import { orchestratorFromEnv, type Orchestrator } from './runtime/aws.ts';
+import { orchestratorFromEnv, type Orchestrator } from './runtime/aws/orchestrator.ts';
+import { isWarmUp } from './runtime/aws/step.ts';
 import { FailoverRefused, requestFailover, type FailoverStarted } from './runtime/failover-request.ts';
 
 export interface FailoverRequest {
@@ -24,7 +25,9 @@ export function parseRequest(event: unknown): FailoverRequest {
 }
 
 /** Refusals throw FailoverRefused: Lambda reports `errorType: FailoverRefused`, `errorMessage: INPROG …`. */
-export const handler = async (event: unknown): Promise<FailoverStarted> => {
+export const handler = async (event: unknown): Promise<FailoverStarted | { warm: true }> => {
+  // The warm-up schedule (lib/warm-up.ts): a person's request then finds a warm container.
+  if (isWarmUp(event)) return { warm: true };
   const request = parseRequest(event);
   cached ??= orchestratorFromEnv(process.env);
   const started = await requestFailover(request.master, { ...cached, masters: cached.config.masters }, { coordinated: request.coordinated });

@@ -3,12 +3,15 @@ import { masterEvent, replicaEvent } from './core/events.ts';
 import { selectReplica } from './core/selection.ts';
 import { distinctAddresses, sameAddress } from './core/address.ts';
 import { WorkflowInputError, type FailoverState, type ReconfTarget, type SelectionOutput } from './core/workflow-state.ts';
-import { awsDeps } from './runtime/aws.ts';
+import { eventsFromEnv } from './runtime/aws/events.ts';
+import { linkOptionsFromEnv } from './runtime/aws/redis.ts';
+import { stepDeps, stepHandler } from './runtime/aws/step.ts';
+import { storeFromEnv } from './runtime/aws/table.ts';
 import { failoverEventContext, type StepDeps } from './runtime/deps.ts';
 import { observeReplica } from './runtime/observe.ts';
 import type { PromotedAddress, ReplicaObservation } from './core/types.ts';
 
-export async function run(state: FailoverState, deps: StepDeps): Promise<SelectionOutput> {
+export async function run(state: FailoverState, deps: Pick<StepDeps, 'publisher' | 'now' | 'store' | 'linkOptions'>): Promise<SelectionOutput> {
   const { master } = state;
   await requireKnownToTable(state, deps);
   await deps.publisher.publish([masterEvent('+failover-state-select-slave', master, failoverEventContext(state, deps))]);
@@ -55,7 +58,7 @@ function resumedPromotion(promoted: PromotedAddress | null, observations: readon
  * With a table, the input must name the master of record and replicas the table knows: a
  * forged or stale execution input must not be able to promote an arbitrary server.
  */
-async function requireKnownToTable(state: FailoverState, deps: StepDeps): Promise<void> {
+async function requireKnownToTable(state: FailoverState, deps: Pick<StepDeps, 'store'>): Promise<void> {
   if (!deps.store) return;
   const record = await deps.store.getMaster(state.master.name);
   if (!record) throw new WorkflowInputError(`refusing input: no master named ${JSON.stringify(state.master.name)} in the table`);
@@ -68,4 +71,6 @@ async function requireKnownToTable(state: FailoverState, deps: StepDeps): Promis
   if (stranger) throw new WorkflowInputError(`refusing input: ${stranger.host}:${stranger.port} is not a known replica of ${state.master.name}`);
 }
 
-export const handler = (state: FailoverState) => run(state, awsDeps());
+export const handler = stepHandler((state: FailoverState) =>
+  run(state, stepDeps({ publisher: eventsFromEnv().publisher, store: storeFromEnv(), linkOptions: linkOptionsFromEnv() })),
+);

@@ -3,7 +3,10 @@ import { replicaEvent } from './core/events.ts';
 import type { FailoverState, PromotionOutput } from './core/workflow-state.ts';
 import { withRedis, RedisUnreachableError, type RedisLinkOptions } from './adapters/redis.ts';
 import type { Address } from './core/types.ts';
-import { awsDeps } from './runtime/aws.ts';
+import { eventsFromEnv } from './runtime/aws/events.ts';
+import { linkOptionsFromEnv } from './runtime/aws/redis.ts';
+import { stepDeps, stepHandler } from './runtime/aws/step.ts';
+import { storeFromEnv } from './runtime/aws/table.ts';
 import { failoverEventContext, type StepDeps } from './runtime/deps.ts';
 import { pollWithin } from './runtime/poll.ts';
 import { requireSelection } from './runtime/require.ts';
@@ -60,4 +63,6 @@ async function fence(stray: Address, promoted: Address, options: RedisLinkOption
   }
 }
 
-export const handler = (state: FailoverState) => run(state, awsDeps());
+export const handler = stepHandler((state: FailoverState) =>
+  run(state, stepDeps({ publisher: eventsFromEnv().publisher, store: storeFromEnv(), linkOptions: linkOptionsFromEnv() })),
+);

@@ -1,11 +1,13 @@
 /** SwitchMaster: the promoted replica is now the master of record: `+switch-master`, the event clients act on. */
 import { switchMasterEvent } from './core/events.ts';
 import type { FailoverState, SwitchOutput } from './core/workflow-state.ts';
-import { awsDeps } from './runtime/aws.ts';
+import { eventsFromEnv } from './runtime/aws/events.ts';
+import { stepDeps, stepHandler } from './runtime/aws/step.ts';
+import { storeFromEnv } from './runtime/aws/table.ts';
 import { failoverEventContext, type StepDeps } from './runtime/deps.ts';
 import { requireSelection } from './runtime/require.ts';
 
-export async function run(state: FailoverState, deps: StepDeps): Promise<SwitchOutput> {
+export async function run(state: FailoverState, deps: Pick<StepDeps, 'publisher' | 'now' | 'store'>): Promise<SwitchOutput> {
   const { promoted } = requireSelection(state);
   const now = deps.now();
   if (deps.store) {
@@ -19,4 +21,4 @@ export async function run(state: FailoverState, deps: StepDeps): Promise<SwitchO
   return { oldMaster: { host: state.master.host, port: state.master.port }, newMaster: promoted, switchedAt: now };
 }
 
-export const handler = (state: FailoverState) => run(state, awsDeps());
+export const handler = stepHandler((state: FailoverState) => run(state, stepDeps({ publisher: eventsFromEnv().publisher, store: storeFromEnv() })));

@@ -2,12 +2,14 @@
 import { masterEvent, replicaEvent } from './core/events.ts';
 import type { FailoverState, PromotionOutput } from './core/workflow-state.ts';
 import { PollingLink } from './adapters/redis.ts';
-import { awsDeps } from './runtime/aws.ts';
+import { eventsFromEnv } from './runtime/aws/events.ts';
+import { linkOptionsFromEnv } from './runtime/aws/redis.ts';
+import { stepDeps, stepHandler } from './runtime/aws/step.ts';
 import { failoverEventContext, type StepDeps } from './runtime/deps.ts';
 import { pollWithin } from './runtime/poll.ts';
 import { requirePromotionSent, requireSelection } from './runtime/require.ts';
 
-export async function run(state: FailoverState, deps: StepDeps): Promise<PromotionOutput> {
+export async function run(state: FailoverState, deps: Omit<StepDeps, 'store'>): Promise<PromotionOutput> {
   const { promoted } = requireSelection(state);
   const promotion = requirePromotionSent(state);
   const link = new PollingLink(promoted, await deps.linkOptions(state.master.name));
@@ -27,4 +29,4 @@ export async function run(state: FailoverState, deps: StepDeps): Promise<Promoti
   return { ...promotion, confirmed: true, confirmedAt: deps.now() };
 }
 
-export const handler = (state: FailoverState) => run(state, awsDeps());
+export const handler = stepHandler((state: FailoverState) => run(state, stepDeps({ publisher: eventsFromEnv().publisher, linkOptions: linkOptionsFromEnv() })));

@@ -31,6 +31,6 @@ export const DEFAULT_POLL_INTERVAL_MS = 50;
 export const DEFAULT_INVOCATION_BUDGET_MS = 20_000;
 
 /** The context every event of one failover carries: its epoch and execution name. */
-export function failoverEventContext(failover: { readonly master: { readonly name: string }; readonly epoch: number }, deps: StepDeps) {
+export function failoverEventContext(failover: { readonly master: { readonly name: string }; readonly epoch: number }, deps: Pick<StepDeps, 'now'>) {
   return { epoch: failover.epoch, execution: executionName(failover.master.name, failover.epoch), now: new Date(deps.now()) };
 }

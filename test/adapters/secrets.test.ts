@@ -4,7 +4,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { parseRedisSecret, SECRET_TTL_MS, SecretsManagerSource, sharedSecretSource, type SecretSource } from '../../lambdas/adapters/secrets.ts';
 import type { RedisLinkOptions } from '../../lambdas/adapters/redis.ts';
-import { configFromEnv, linkOptionsFrom } from '../../lambdas/runtime/env.ts';
+import { configFromEnv } from '../../lambdas/runtime/aws/orchestrator.ts';
+import { linkOptionsFrom } from '../../lambdas/runtime/credentials.ts';
 import { parseConfig } from '../../lambdas/core/config.ts';
 
 const ARN = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:redis-failover/mymaster-AbCdEf';

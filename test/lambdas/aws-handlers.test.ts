@@ -2,6 +2,7 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { SwitchOutput } from '../../lambdas/core/workflow-state.ts';
 import { failoverState } from '../support/failover-state.ts';
 
 const eventBridge = mockClient(EventBridgeClient);
@@ -52,7 +53,7 @@ describe('Lambda handlers', () => {
       epoch: 2,
       selection: { found: true, promoted: { host: '10.0.0.2', port: 6379 }, promotedRunId: null, others: [], rejected: [], selectedAt: 0 },
     });
-    const result = await handler(state);
+    const result = (await handler(state)) as SwitchOutput;
 
     expect(result.newMaster).toEqual({ host: '10.0.0.2', port: 6379 });
     const [entry] = sentEntries();
@@ -70,4 +71,16 @@ describe('Lambda handlers', () => {
     await expect(handler(state)).rejects.toThrow('workflow state has no selected replica ($.selection.promoted)');
     expect(sentEntries()).toHaveLength(0);
   });
+
+  it.each(['announce', 'abort-failover', 'select-slave', 'send-slaveof-noone', 'wait-promotion', 'reconf-slave', 'failover-end', 'switch-master'])(
+    '%s answers a warm-up at once, touching nothing',
+    async (step) => {
+      const { handler } = (await import(`../../lambdas/${step}.ts`)) as { handler: (event: unknown) => Promise<unknown> };
+      const started = Date.now();
+      await expect(handler({ warmup: true })).resolves.toEqual({ warm: true });
+      await expect(handler({ warmup: true, holdMs: 150 })).resolves.toEqual({ warm: true });
+      expect(Date.now() - started).toBeGreaterThanOrEqual(150);
+      expect(sentEntries()).toHaveLength(0);
+    },
+  );
 });

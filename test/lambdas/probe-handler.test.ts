@@ -225,8 +225,14 @@ describe.skipIf(!redisServerAvailable())('probe handler against redis-server and
     expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
 
     // Healthy: the voter taken over (read, claimed), the record and replicas read at start (and every 5 s), the new
-    // replica written once, what the watch learnt saved once, and the handover at the end; no votes.
-    expect(requests).toEqual(['GetCommand', 'UpdateCommand', 'GetCommand', 'PutCommand', 'QueryCommand', 'PutCommand', 'UpdateCommand', 'UpdateCommand']);
+    // replica written once, what the watch learnt saved (once, or twice when the record and the replica fall in
+    // different checkpoint rounds), and the handover at the end; no votes.
+    expect(requests.slice(0, 2)).toEqual(['GetCommand', 'UpdateCommand']);
+    expect(requests.at(-1)).toBe('UpdateCommand');
+    const watching = requests.slice(2, -1);
+    expect(watching.filter((r) => r !== 'UpdateCommand')).toEqual(['GetCommand', 'PutCommand', 'QueryCommand', 'PutCommand']);
+    expect(watching.filter((r) => r === 'UpdateCommand').length).toBeGreaterThanOrEqual(1);
+    expect(watching.filter((r) => r === 'UpdateCommand').length).toBeLessThanOrEqual(2);
 
     // The next invocation in the same (warm) container: it takes the voter over from the first (nothing new to
     // save but the handover), reads the record and replicas, and says no second +slave.

@@ -23,6 +23,7 @@ const masters = [
 const variants: Record<string, () => RedisFailoverStackProps> = {
   'the default stack (demo VPC, example config, endpoints)': () => ({}),
   'an existing VPC, no endpoints, TLS, no secret': () => ({ existingVpc, config: { masters: [masters[0]!] }, failover: { tls: true } }),
+  'provisioned concurrency instead of warm-up schedules': () => ({ existingVpc, config: { masters }, failover: { keepWarm: 'provisioned' } }),
   'an existing VPC with every option': () => ({
     existingVpc,
     config: { masters },

@@ -27,6 +27,11 @@ const MASTERS: RedisMasterProps[] = [
   { name: 'sessions', host: '10.20.2.10', port: 6380, quorum: 2, downAfterMs: 5000, auth: { username: 'failover', secretArn: SECRET }, knownReplicas: [{ host: '10.20.3.10', port: 6381 }] },
 ];
 
+/** The schedules that start the probes (the others keep the failover's functions warm). */
+function probeSchedules(synthesized: Synthesized) {
+  return synthesized.ofType('AWS::Scheduler::Schedule').filter(([id]) => id.includes('Probes'));
+}
+
 function synth(props: RedisFailoverStackProps = {}): { s: Synthesized; stack: RedisFailoverStack; f: RedisFailover } {
   const stack = new RedisFailoverStack(testApp(), 'Test', { existingVpc, config: { masters: MASTERS }, ...props });
   return { s: new Synthesized(stack), stack, f: stack.failover };
@@ -151,7 +156,7 @@ describe('probes', () => {
   });
 
   it('starts each probe from EventBridge Scheduler once a minute; a missed minute is dropped, not retried', () => {
-    const schedules = s.ofType('AWS::Scheduler::Schedule');
+    const schedules = probeSchedules(s);
     expect(schedules).toHaveLength(3);
     const roleId = s.idOf(f.node.findChild('Probes').node.findChild('ScheduleRole'));
     expect(schedules.map(([, r]) => r.Properties)).toEqual(
@@ -180,10 +185,10 @@ describe('probes', () => {
     );
   });
 
-  it('gives the functions the config, holding no password, only the secret reference', () => {
+  it('gives the probes and the request the config, holding no password, only the secret reference', () => {
     const json = envOf(probeIds[0]!).REDIS_FAILOVER_CONFIG as string;
     expect(JSON.parse(json)).toEqual({ probes: 3, masters: MASTERS });
-    for (const id of allFunctionIds()) {
+    for (const id of [...probeIds, s.idOf(f.requestFailoverFunction)]) {
       expect(envOf(id).REDIS_FAILOVER_CONFIG).toBe(json);
       expect(envOf(id).REDIS_TLS).toBe('true');
     }
@@ -197,16 +202,57 @@ describe('probes', () => {
       expect(fast.props(id)).toMatchObject({ Timeout: 6 });
       expect((fast.props(id).Environment as { Variables: Record<string, unknown> }).Variables.PROBE_INTERVAL_MS).toBe('3000');
     }
-    expect(fast.ofType('AWS::Scheduler::Schedule').map(([, r]) => r.Properties?.ScheduleExpression)).toEqual(['rate(3 seconds)', 'rate(3 seconds)', 'rate(3 seconds)']);
+    expect(probeSchedules(fast).map(([, r]) => r.Properties?.ScheduleExpression)).toEqual(['rate(3 seconds)', 'rate(3 seconds)', 'rate(3 seconds)']);
     const warnings = Annotations.fromStack(Stack.of(scaled)).findWarning('*', Match.stringLikeRegexp('probeInterval is 3 s: EventBridge Scheduler starts functions at most once a minute'));
     expect(warnings).toHaveLength(1);
     const { s: five } = synth({ failover: { probeInterval: Duration.minutes(5) } });
-    expect(five.ofType('AWS::Scheduler::Schedule').map(([, r]) => r.Properties?.ScheduleExpression)).toEqual(['rate(5 minutes)', 'rate(5 minutes)', 'rate(5 minutes)']);
+    expect(probeSchedules(five).map(([, r]) => r.Properties?.ScheduleExpression)).toEqual(['rate(5 minutes)', 'rate(5 minutes)', 'rate(5 minutes)']);
   });
 
   it('sizes the probe from probeMemorySize', () => {
     const { s: other, f: custom } = synth({ failover: { probeMemorySize: 512 } });
     for (const fn of custom.probeFunctions) expect(other.props(other.idOf(fn)).MemorySize).toBe(512);
+  });
+});
+
+describe('a warm failover chain', () => {
+  const warmUps = (synthesized: Synthesized) => synthesized.ofType('AWS::Scheduler::Schedule').filter(([id]) => id.includes('WarmUp'));
+
+  it('by default sends every step function, and the failover request, a warm-up every 5 minutes; ReconfSlave one per container it uses at once', () => {
+    const { s: wide, f: failover } = synth({ config: { masters: [MASTERS[0]!, { ...MASTERS[1]!, parallelSyncs: 2 }] } });
+    const byTarget = new Map<string, string[]>();
+    for (const [, r] of warmUps(wide)) {
+      const target = r.Properties!.Target as { Arn: { 'Fn::GetAtt': [string, string] }; Input: string; RetryPolicy: unknown };
+      expect(r.Properties!.ScheduleExpression).toBe('rate(5 minutes)');
+      expect(target.RetryPolicy).toEqual({ MaximumEventAgeInSeconds: 60, MaximumRetryAttempts: 0 });
+      const id = target.Arn['Fn::GetAtt'][0];
+      byTarget.set(id, [...(byTarget.get(id) ?? []), target.Input]);
+    }
+    const stepsOf = (step: StepKey) => byTarget.get(wide.idOf(failover.stepFunctions[step])) ?? [];
+    for (const step of STEP_KEYS.filter((k) => k !== 'reconfSlave')) expect(stepsOf(step), step).toEqual([JSON.stringify({ warmup: true })]);
+    // parallel-syncs 2 beside the old master's demotion: three at once, each holding its container a moment.
+    expect(stepsOf('reconfSlave')).toEqual(Array(3).fill(JSON.stringify({ warmup: true, holdMs: 500 })));
+    expect(byTarget.get(wide.idOf(failover.requestFailoverFunction))).toEqual([JSON.stringify({ warmup: true })]);
+    expect(byTarget.size).toBe(STEP_KEYS.length + 1);
+  });
+
+  it('takes another interval, or none', () => {
+    const { s: hourly } = synth({ failover: { warmUpInterval: Duration.minutes(10) } });
+    expect(new Set(warmUps(hourly).map(([, r]) => r.Properties!.ScheduleExpression))).toEqual(new Set(['rate(10 minutes)']));
+    const { s: cold, f: none } = synth({ failover: { keepWarm: 'none' } });
+    expect(warmUps(cold)).toEqual([]);
+    expect(none.warmUp).toBeUndefined();
+    expect(cold.ofType('AWS::Lambda::Alias')).toEqual([]);
+  });
+
+  it('with provisioned concurrency, invokes an alias with that many environments initialized in advance', () => {
+    const { s: provisioned } = synth({ failover: { keepWarm: 'provisioned' } });
+    expect(warmUps(provisioned)).toEqual([]);
+    const aliases = provisioned.ofType('AWS::Lambda::Alias');
+    expect(aliases).toHaveLength(STEP_KEYS.length);
+    for (const [, alias] of aliases) expect(alias.Properties).toMatchObject({ Name: 'live', ProvisionedConcurrencyConfig: { ProvisionedConcurrentExecutions: expect.any(Number) } });
+    const definition = JSON.stringify(provisioned.ofType('AWS::StepFunctions::StateMachine')[0]![1].Properties!.DefinitionString);
+    for (const [id] of aliases) expect(definition).toContain(`{"Ref":"${id}"}`);
   });
 });
 
@@ -221,11 +267,20 @@ describe('workflow', () => {
     });
   });
 
-  it('gives every step the config and TLS setting, and the table to those that use it', () => {
+  it('gives each step only what it uses: the bus, the table to those that use it, AUTH and TLS to those that connect to Redis', () => {
     for (const step of STEP_KEYS) {
       const variables = envOf(stepIds[step]);
-      expect(variables).toMatchObject({ EVENT_BUS_NAME: { Ref: s.idOf(f.eventBus) }, REDIS_TLS: 'true', REDIS_FAILOVER_CONFIG: expect.any(String) });
+      expect(variables.EVENT_BUS_NAME, step).toEqual({ Ref: s.idOf(f.eventBus) });
+      expect(variables.REDIS_FAILOVER_CONFIG, step).toBeUndefined();
       expect(variables.TABLE_NAME, step).toEqual(STEP_ACCESS[step].table.length > 0 ? { Ref: s.idOf(f.table) } : undefined);
+      if (STEP_ACCESS[step].redis) {
+        expect(variables.REDIS_TLS, step).toBe('true');
+        // Only the groups with AUTH: their user and secret.
+        expect(JSON.parse(variables.REDIS_AUTH as string), step).toEqual({ sessions: { username: 'failover', secretArn: SECRET } });
+      } else {
+        expect(variables.REDIS_AUTH, step).toBeUndefined();
+        expect(variables.REDIS_TLS, step).toBeUndefined();
+      }
     }
   });
 
@@ -553,7 +608,7 @@ describe('the minimum', () => {
 });
 
 describe('the failover request (SENTINEL FAILOVER)', () => {
-  it('is one function, never scheduled, with what a leader reads: the table, the state machine, the bus, the config', () => {
+  it('is one function, scheduled only to keep it warm, with what a leader reads: the table, the state machine, the bus, the config', () => {
     const id = s.idOf(f.requestFailoverFunction);
     expect(s.props(id)).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], Handler: 'index.handler', Timeout: 30 });
     expect(s.props(id).ReservedConcurrentExecutions).toBeUndefined();
@@ -565,7 +620,7 @@ describe('the failover request (SENTINEL FAILOVER)', () => {
       REDIS_TLS: 'true',
       NODE_OPTIONS: '--enable-source-maps',
     });
-    const scheduled = JSON.stringify(s.ofType('AWS::Scheduler::Schedule'));
-    expect(scheduled).not.toContain(id);
+    const targeting = s.ofType('AWS::Scheduler::Schedule').filter(([, r]) => JSON.stringify(r.Properties).includes(id));
+    expect(targeting.map(([, r]) => (r.Properties!.Target as { Input?: string }).Input)).toEqual([JSON.stringify({ warmup: true })]);
   });
 });

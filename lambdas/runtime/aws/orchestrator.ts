@@ -1,0 +1,59 @@
+/**
+ * What a function that leads failovers (a probe, the failover request) is built from: the table,
+ * the bus, the state machine and the config, from TABLE_NAME, STATE_MACHINE_ARN, EVENT_BUS_NAME,
+ * REDIS_FAILOVER_CONFIG (the config document as JSON) and REDIS_TLS ("true"/"false", optional).
+ */
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { DynamoDbStore } from '../../adapters/dynamodb-store.ts';
+import { EventBridgePublisher } from '../../adapters/eventbridge-publisher.ts';
+import { SfnStarter } from '../../adapters/sfn-starter.ts';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { parseConfig, type Config } from '../../core/config.ts';
+import type { VoterSessionStore } from '../../core/store.ts';
+import { linkOptionsFrom } from '../credentials.ts';
+import { BOUNDED_REQUESTS, jsonFromEnv, required, tlsFromEnv, type Env } from '../env.ts';
+import type { LeaderDeps } from '../leadership.ts';
+import { tableClient } from './table.ts';
+
+/** What a function that leads failovers reads from its environment. */
+export const ORCHESTRATOR_ENV_KEYS = ['TABLE_NAME', 'STATE_MACHINE_ARN', 'EVENT_BUS_NAME', 'REDIS_FAILOVER_CONFIG', 'REDIS_TLS'] as const;
+
+/** REDIS_FAILOVER_CONFIG, validated as the config file is. `auth.secretArn` is accepted: the deployed functions read Secrets Manager. */
+export function configFromEnv(env: Env): Config {
+  return parseConfig(jsonFromEnv(env, 'REDIS_FAILOVER_CONFIG'), 'REDIS_FAILOVER_CONFIG', { allowSecretArn: true });
+}
+
+export interface Orchestrator extends LeaderDeps {
+  readonly config: Config;
+  /** Who holds each voter (the probes' handover between invocations); the same table. */
+  readonly sessions: VoterSessionStore;
+  /** Releases the AWS clients' sockets. */
+  destroy(): void;
+}
+
+/** Throws a one-line Error naming the variable at fault. */
+export function orchestratorFromEnv(env: Env = process.env): Orchestrator {
+  const tableName = required(env, 'TABLE_NAME');
+  const stateMachineArn = required(env, 'STATE_MACHINE_ARN');
+  const busName = required(env, 'EVENT_BUS_NAME');
+  const config = configFromEnv(env);
+  const tls = tlsFromEnv(env);
+  const dynamo = tableClient();
+  const eventBridge = new EventBridgeClient(BOUNDED_REQUESTS);
+  const sfn = new SFNClient(BOUNDED_REQUESTS);
+  const store = new DynamoDbStore({ client: dynamo, tableName });
+  return {
+    config,
+    store,
+    sessions: store,
+    publisher: new EventBridgePublisher({ client: eventBridge, busName }),
+    starter: new SfnStarter({ client: sfn, stateMachineArn }),
+    linkOptions: linkOptionsFrom(config, tls),
+    now: () => Date.now(),
+    destroy: () => {
+      dynamo.destroy();
+      eventBridge.destroy();
+      sfn.destroy();
+    },
+  };
+}

@@ -1,0 +1,36 @@
+/**
+ * A workflow step as a Lambda handler: the step's `run` over the parts of its dependencies it
+ * names (each built once per container, so a step loads only what it uses), and the warm-up
+ * invocations that keep its container alive between failovers (lib/warm-up.ts).
+ */
+import { sleep } from '../../core/wait.ts';
+import { DEFAULT_INVOCATION_BUDGET_MS, DEFAULT_POLL_INTERVAL_MS, type StepDeps } from '../deps.ts';
+
+/** What the warm-up schedules send: `holdMs` keeps this container busy a moment, so parallel warm-ups land on distinct ones. */
+export interface WarmUp {
+  readonly warmup: true;
+  readonly holdMs?: number;
+}
+
+export function isWarmUp(event: unknown): event is WarmUp {
+  return typeof event === 'object' && event !== null && (event as { warmup?: unknown }).warmup === true;
+}
+
+/** The longest a warm-up holds its container. */
+const MAX_HOLD_MS = 1000;
+
+/** The handler Lambda calls: a warm-up answers at once, anything else is the step's input. */
+export function stepHandler<I, O>(run: (input: I) => Promise<O>): (event: I | WarmUp) => Promise<O | { warm: true }> {
+  return async (event) => {
+    if (isWarmUp(event)) {
+      if (event.holdMs) await sleep(Math.min(MAX_HOLD_MS, Math.max(0, event.holdMs)));
+      return { warm: true };
+    }
+    return run(event as I);
+  };
+}
+
+/** The step's parts, with the polling defaults every step shares. */
+export function stepDeps<P extends Partial<StepDeps>>(parts: P): P & Pick<StepDeps, 'now' | 'pollIntervalMs' | 'invocationBudgetMs'> {
+  return { now: () => Date.now(), pollIntervalMs: DEFAULT_POLL_INTERVAL_MS, invocationBudgetMs: DEFAULT_INVOCATION_BUDGET_MS, ...parts };
+}
