@@ -16,10 +16,13 @@ import { pollWithin } from './runtime/poll.ts';
 export async function run(item: ReconfItem, deps: Omit<StepDeps, 'store'>): Promise<ReconfItem> {
   const link = new PollingLink(item.target, await deps.linkOptions(item.master.name));
   let current = item;
+  // A server answering only errors (-BUSY: a script stuck after a write) cannot be re-pointed now: it is judged
+  // as one that does not answer, not as a failure of this step (which the workflow would retry).
+  const ask = <T>(work: Parameters<typeof link.use<T>>[0]) => link.use(work).catch(() => undefined);
   const advance = async (): Promise<void> => {
-    const info = await link.use((l) => l.info());
+    const info = await ask((l) => l.info());
     let decision = advanceReconf(current, { reachable: info !== undefined, info: info ?? null }, deps.now());
-    if (decision.send && (await link.use((l) => l.replicate(item.promoted))) === undefined) {
+    if (decision.send && (await ask((l) => l.replicate(item.promoted))) === undefined) {
       // It went away between INFO and REPLICAOF: judge it as unreachable.
       decision = advanceReconf(current, { reachable: false, info: null }, deps.now());
     }

@@ -95,7 +95,7 @@ describe('a table unreachable for a moment after +promoted-slave', () => {
     off();
 
     const switchMaster = deployment.fn('FailoverSwitchMasterFunction');
-    const attempts = deployment.lambda.invocations.filter((i) => i.function === switchMaster.name);
+    const attempts = deployment.lambda.invocations.filter((i) => i.function === switchMaster.name && !(i.event as { warmup?: boolean }).warmup);
     expect(attempts.length).toBeGreaterThan(1);
     expect(attempts[0]).toMatchObject({ outcome: 'error' });
     expect(attempts.at(-1)).toMatchObject({ outcome: 'ok' });
@@ -195,5 +195,44 @@ describe('what the simulation runs', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('the failover chain', () => {
+  const isStep = (logicalId: string) => !logicalId.includes('Probes') && !logicalId.includes('RequestFailover');
+
+  /** The step invocations of the failover of `master`: from +elected-leader to +switch-master. */
+  async function failoverSteps(deployment: SimulatedDeployment, kill: () => Promise<void>) {
+    await kill();
+    const elected = await nextEvent(deployment, SHORT.name, '+elected-leader', { timeoutMs: 20_000 });
+    await switchedOnce(deployment, SHORT.name);
+    const steps = new Set(deployment.lambda.specs.filter((f) => isStep(f.logicalId)).map((f) => f.name));
+    return deployment.lambda.invocations.filter((i) => steps.has(i.function) && i.receivedAt >= elected.receivedAt && !(i.event as { warmup?: boolean }).warmup);
+  }
+
+  it('is warm by default: the warm-up schedules have started every step function before the first failover', async () => {
+    const { deployment, topologies } = await deployed();
+    const warmUps = deployment.assembly.schedules.filter((s) => s.logicalId.includes('WarmUp'));
+    expect(warmUps.length).toBeGreaterThan(0);
+    await waitFor(() => warmUps.every((s) => deployment.lambda.invocations.some((i) => i.requestId === deployment.scheduler.firings.find((f) => f.schedule === s.logicalId)?.requestId)), {
+      timeoutMs: 20_000,
+      what: 'every warm-up invocation to run',
+    });
+    const steps = await failoverSteps(deployment, () => topologies[SHORT.name]!.master.kill());
+    expect(steps.length).toBeGreaterThan(5);
+    expect(steps.filter((i) => i.cold).map((i) => i.function)).toEqual([]);
+  });
+
+  it('is cold after a quiet spell without warm-ups: every step starts a new environment', async () => {
+    const { deployment, topologies } = await deployed();
+    deployment.scheduler.pause((s) => s.logicalId.includes('WarmUp'));
+    await waitFor(() => deployment.lambda.specs.filter((f) => isStep(f.logicalId)).every((f) => deployment.lambda.containers(f.name).every((c) => !c.busy)), {
+      timeoutMs: 10_000,
+      what: 'the warm-ups to end',
+    });
+    deployment.lambda.recycle((f) => isStep(f.logicalId));
+    const steps = await failoverSteps(deployment, () => topologies[SHORT.name]!.master.kill());
+    const firstOfEach = [...new Map(steps.map((i) => [i.function, i])).keys()].map((fn) => steps.find((i) => i.function === fn)!);
+    expect(firstOfEach.every((i) => i.cold && i.coldStartMs !== null)).toBe(true);
   });
 });
