@@ -7,7 +7,9 @@
  * when a server refuses it (`refresh`), so a rotated password is picked up at its first refusal.
  * Neither the value nor any part of it ever reaches an error message or a log line.
  */
-import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+// A static import: the bundle leaves the SDK to the Lambda runtime, which provides it to `require` (NODE_PATH), not
+// to a dynamic `import()` (ESM resolution from the task root finds no SDK there; the simulation showed it).
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 
 export interface RedisSecret {
   readonly username?: string;
@@ -35,16 +37,13 @@ const BOUNDED = { requestHandler: { connectionTimeout: 1000, requestTimeout: 200
 
 /** Reads secrets with GetSecretValue, each cached for `ttlMs`; a failed read is not cached. */
 export class SecretsManagerSource implements SecretSource {
-  readonly #client: () => Promise<SecretsManagerClient>;
+  readonly #client: SecretsManagerClient;
   readonly #ttlMs: number;
   readonly #now: () => number;
   readonly #cache = new Map<string, { readonly at: number; readonly value: Promise<RedisSecret> }>();
 
   constructor(options: SecretsManagerSourceOptions = {}) {
-    const given = options.client;
-    // Loaded on the first read: a function whose master groups have no secret never pays for the SDK client.
-    let loading: Promise<SecretsManagerClient> | undefined;
-    this.#client = given ? async () => given : () => (loading ??= import('@aws-sdk/client-secrets-manager').then((sdk) => new sdk.SecretsManagerClient(BOUNDED)));
+    this.#client = options.client ?? new SecretsManagerClient(BOUNDED);
     this.#ttlMs = options.ttlMs ?? SECRET_TTL_MS;
     this.#now = options.now ?? (() => Date.now());
   }
@@ -70,8 +69,7 @@ export class SecretsManagerSource implements SecretSource {
   async #read(secretArn: string): Promise<RedisSecret> {
     let out;
     try {
-      const [client, { GetSecretValueCommand }] = await Promise.all([this.#client(), import('@aws-sdk/client-secrets-manager')]);
-      out = await client.send(new GetSecretValueCommand({ SecretId: secretArn }));
+      out = await this.#client.send(new GetSecretValueCommand({ SecretId: secretArn }));
     } catch (error) {
       // SDK errors name the secret and the caller, never the value.
       const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
