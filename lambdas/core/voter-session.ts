@@ -57,8 +57,9 @@ export function significantOf(snapshots: readonly WatchSnapshot[]): string {
 
 /** When an invocation starts looking for its successor (after `fromMs` of holding) and how often. */
 export function successorPolling(intervalMs: number): { readonly fromMs: number; readonly everyMs: number } {
-  const lead = Math.min(2000, intervalMs / 10);
-  return { fromMs: intervalMs - lead, everyMs: Math.max(50, Math.min(500, intervalMs / 10)) };
+  // Each look is a table read; the new invocation waits for this one's handover meanwhile (it polls too).
+  const lead = Math.min(1000, intervalMs / 10);
+  return { fromMs: intervalMs - lead, everyMs: Math.max(50, Math.min(250, intervalMs / 20)) };
 }
 
 /** Table calls are bounded to about this long (1 s per attempt, 2 attempts: lambdas/runtime/env.ts). */

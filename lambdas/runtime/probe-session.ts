@@ -34,8 +34,8 @@ export type SessionOutcome =
 
 /** How often a held voter's state is compared with the last one saved (a change is saved at once). */
 const CHECKPOINT_EVERY_MS = 200;
-/** How often a new invocation asks whether the one before has handed over. */
-const HANDOVER_POLL_MS = 25;
+/** How often a new invocation asks whether the one before has handed over (which watches on meanwhile). */
+const HANDOVER_POLL_MS = 50;
 
 export async function runProbeSession(voter: Voter, deps: ProbeSessionDeps, invocation: ProbeInvocation): Promise<SessionOutcome> {
   const { store, now, log } = deps;

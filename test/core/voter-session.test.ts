@@ -9,13 +9,13 @@ function session(over: Partial<VoterSession> = {}): VoterSession {
 }
 
 describe('successor polling', () => {
-  it('looks for the next invocation from 2 s before it is due, every 500 ms, on a one-minute schedule', () => {
-    expect(successorPolling(MINUTE)).toEqual({ fromMs: 58_000, everyMs: 500 });
+  it('looks for the next invocation from 1 s before it is due, every 250 ms, on a one-minute schedule', () => {
+    expect(successorPolling(MINUTE)).toEqual({ fromMs: 59_000, everyMs: 250 });
   });
 
   it('scales down with the interval (the simulation runs seconds, not minutes)', () => {
-    expect(successorPolling(3000)).toEqual({ fromMs: 2700, everyMs: 300 });
-    expect(successorPolling(1000)).toEqual({ fromMs: 900, everyMs: 100 });
+    expect(successorPolling(3000)).toEqual({ fromMs: 2700, everyMs: 150 });
+    expect(successorPolling(1000)).toEqual({ fromMs: 900, everyMs: 50 });
   });
 });
 
@@ -46,9 +46,9 @@ describe('waiting for the handover', () => {
 
   it('lasts until a live holder must have seen the claim: two polls after it starts looking, plus a slow table call', () => {
     // Normal cadence: the new invocation arrives a minute after the holder's.
-    expect(handoverDeadline(session(), T0 + MINUTE, MINUTE)).toBe(T0 + MINUTE + 2 * 500 + 2000);
+    expect(handoverDeadline(session(), T0 + MINUTE, MINUTE)).toBe(T0 + MINUTE + 2 * 250 + 2000);
     // An early arrival waits until the holder starts looking.
-    expect(handoverDeadline(session(), T0 + 10_000, MINUTE)).toBe(T0 + 58_000 + 1000 + 2000);
+    expect(handoverDeadline(session(), T0 + 10_000, MINUTE)).toBe(T0 + 59_000 + 500 + 2000);
   });
 
   it('does not wait for a holder past its Lambda deadline: it is gone', () => {
