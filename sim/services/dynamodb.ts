@@ -104,8 +104,6 @@ export const TableStandIn = {
     let inFlight = 0;
 
     const forward = (req: IncomingMessage, res: ServerResponse): void => {
-      inFlight++;
-      res.once('close', () => inFlight--);
       const upstream = request(
         { host: '127.0.0.1', port: store.port, method: req.method, path: req.url, headers: endToEnd(req.headers), agent },
         (answer) => {
@@ -113,6 +111,9 @@ export const TableStandIn = {
           answer.pipe(res);
         },
       );
+      // Counted until dynalite is done with it, whatever the client does meanwhile.
+      inFlight++;
+      upstream.once('close', () => inFlight--);
       // dynalite gone mid-request: the client sees its connection drop, as with a dead endpoint.
       upstream.on('error', () => res.destroy());
       req.pipe(upstream);

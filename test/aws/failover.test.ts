@@ -15,12 +15,14 @@ import { waitFor } from '../../lambdas/core/wait.ts';
 import type { CloudFormationTemplate } from '../../local/cloudformation.ts';
 import { readAssembly } from '../../sim/assembly.ts';
 import type { SimulatedDeployment } from '../../sim/deployment.ts';
-import { eventsOf, nextEvent, PROBE_INTERVAL_MS, simulatedSuite, watching } from '../support/simulation.ts';
+import { eventsOf, nextEvent, PROBE_INTERVAL_MS, secretArnOf, simulatedSuite, watching } from '../support/simulation.ts';
 
 const SHORT = { name: 'short', quorum: 2, downAfterMs: 1500 };
 // Longer than one probe invocation's interval, and every voter's vote needed.
 const LONG = { name: 'long', quorum: 3, downAfterMs: 5000 };
-const suite = simulatedSuite([SHORT, LONG]);
+// AUTH from a Secrets Manager secret: the probes read it through the config, the steps through REDIS_AUTH.
+const SECURED = { name: 'secured', quorum: 2, downAfterMs: 1500, password: 'sim-s3cret-pass' };
+const suite = simulatedSuite([SHORT, LONG, SECURED]);
 
 /** Kills the master `leadMs` before the first probe's next start: the death falls at the end of an invocation. */
 async function killNearInvocationEnd(deployment: SimulatedDeployment, kill: () => Promise<void>, leadMs = 100): Promise<number> {
@@ -45,10 +47,9 @@ async function switchedOnce(deployment: SimulatedDeployment, master: string): Pr
 
 /** Both groups' servers (the probes watch both), and the deployment watching them. */
 async function deployed(): Promise<{ deployment: SimulatedDeployment; topologies: Record<string, Awaited<ReturnType<typeof suite.topology>>> }> {
-  const topologies = { [SHORT.name]: await suite.topology(SHORT.name), [LONG.name]: await suite.topology(LONG.name) };
+  const topologies = { [SHORT.name]: await suite.topology(SHORT.name), [LONG.name]: await suite.topology(LONG.name), [SECURED.name]: await suite.topology(SECURED.name) };
   const deployment = await suite.deploy();
-  await watching(deployment, SHORT.name);
-  await watching(deployment, LONG.name);
+  for (const group of [SHORT, LONG, SECURED]) await watching(deployment, group.name);
   return { deployment, topologies };
 }
 
@@ -77,6 +78,19 @@ describe.each([
     const voters = eventsOf(deployment, group.name, '+sdown').filter((e) => (e.detail.instance as { type?: string } | undefined)?.type === 'master').map((e) => e.detail.voter);
     expect(new Set(voters).size).toBe(voters.length);
     expect(deployment.strayCalls).toEqual([]);
+  });
+});
+
+describe('a master group whose password is in Secrets Manager', () => {
+  it('is watched and failed over with the secret: read once per container, never logged or published', async () => {
+    const { deployment, topologies } = await deployed();
+    await topologies[SECURED.name]!.master.kill();
+    await switchedOnce(deployment, SECURED.name);
+    expect(deployment.secrets.reads(secretArnOf(SECURED.name))).toBeGreaterThan(0);
+    for (const spec of deployment.lambda.specs) {
+      expect(deployment.lambda.logLines(spec.name).filter((line) => line.includes(SECURED.password)), spec.logicalId).toEqual([]);
+    }
+    expect(JSON.stringify(deployment.events.events)).not.toContain(SECURED.password);
   });
 });
 
@@ -121,10 +135,11 @@ describe('a probe container killed mid-invocation, as Lambda does at the timeout
     expect(deployment.lambda.crash(probe.name)).toBeGreaterThan(0);
     const generation = (await storeOf(deployment).getSession(voter))!.generation;
 
-    // Quorum 3: no ODOWN without this voter's vote, so the failover proves its next invocation voted.
+    // The next start takes the voter over from the checkpoint (the dead one never hands over).
+    await waitFor(async () => (await storeOf(deployment).getSession(voter))!.generation > generation, { timeoutMs: PROBE_INTERVAL_MS * 3, what: `${voter} taken over` });
+    // Quorum 3: the crashed voter's vote still counts (it is valid for 5 s), then its next invocation's.
     await switchedOnce(deployment, LONG.name);
     expect(deployment.lambda.invocations.filter((i) => i.function === probe.name && i.outcome === 'crash').length).toBeGreaterThan(0);
-    expect((await storeOf(deployment).getSession(voter))!.generation).toBeGreaterThan(generation);
     // It held SDOWN across the crash: said once, never taken back.
     const said = eventsOf(deployment, LONG.name).filter((e) => e.detail.voter === voter && ['+sdown', '-sdown'].includes(e.detailType) && (e.detail.instance as { type?: string } | undefined)?.type === 'master');
     expect(said.map((e) => e.detailType)).toEqual(['+sdown']);
@@ -180,6 +195,7 @@ describe('what the simulation runs', () => {
 
       const { master } = await suite.topology(SHORT.name);
       await suite.topology(LONG.name);
+      await suite.topology(SECURED.name);
       const deployment = await suite.deploy({ assembly: dir });
       await watching(deployment, SHORT.name);
       await master.kill();

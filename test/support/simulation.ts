@@ -25,6 +25,13 @@ export const PROBE_INTERVAL_MS = 3000;
 export interface MasterGroup {
   readonly name: string;
   readonly ports: readonly [number, number, number];
+  /** `requirepass` of its servers, which the functions read from a secret (`auth.secretArn`). */
+  readonly password?: string;
+}
+
+/** The secret of a group with a password, as Secrets Manager names it (with its 6-character suffix). */
+export function secretArnOf(group: string): string {
+  return `arn:aws:secretsmanager:local-1:000000000000:secret:redis/${group}-AbCdEf`;
 }
 
 export interface SimulatedSuite {
@@ -43,7 +50,10 @@ export interface SimulatedSuite {
  * Synthesizes the stack for `masters` (each a group of three servers on this worker's ports) in
  * beforeAll. `failover` adds construct props; the probe interval is PROBE_INTERVAL_MS.
  */
-export function simulatedSuite(masters: ReadonlyArray<{ name: string; quorum: number; downAfterMs: number; failoverTimeoutMs?: number }>, failover: RedisFailoverStackProps['failover'] = {}): SimulatedSuite {
+export function simulatedSuite(
+  masters: ReadonlyArray<{ name: string; quorum: number; downAfterMs: number; failoverTimeoutMs?: number; password?: string }>,
+  failover: RedisFailoverStackProps['failover'] = {},
+): SimulatedSuite {
   const ports = testPorts();
   const groups: Record<string, MasterGroup> = {};
   let outdir: string | undefined;
@@ -51,10 +61,20 @@ export function simulatedSuite(masters: ReadonlyArray<{ name: string; quorum: nu
   let servers = new RedisServers();
 
   beforeAll(async () => {
-    for (const master of masters) groups[master.name] = { name: master.name, ports: [await ports.take(), await ports.take(), await ports.take()] };
+    for (const master of masters) {
+      groups[master.name] = { name: master.name, ports: [await ports.take(), await ports.take(), await ports.take()], ...(master.password !== undefined && { password: master.password }) };
+    }
     const config: DeployConfig = {
       probes: 3,
-      masters: masters.map((m) => ({ name: m.name, host: '127.0.0.1', port: groups[m.name]!.ports[0], quorum: m.quorum, downAfterMs: m.downAfterMs, failoverTimeoutMs: m.failoverTimeoutMs ?? 10_000 })),
+      masters: masters.map((m) => ({
+        name: m.name,
+        host: '127.0.0.1',
+        port: groups[m.name]!.ports[0],
+        quorum: m.quorum,
+        downAfterMs: m.downAfterMs,
+        failoverTimeoutMs: m.failoverTimeoutMs ?? 10_000,
+        ...(m.password !== undefined && { auth: { secretArn: secretArnOf(m.name) } }),
+      })),
     };
     outdir = mkdtempSync(path.join(tmpdir(), 'redis-failover-cdk-out-'));
     synthesizeStack({ config, outdir, failover: { probeInterval: Duration.millis(PROBE_INTERVAL_MS), ...failover } });
@@ -78,15 +98,17 @@ export function simulatedSuite(masters: ReadonlyArray<{ name: string; quorum: nu
     },
     assembly: () => readAssembly(outdir!),
     async deploy(options = {}) {
-      const deployment = await SimulatedDeployment.start({ assembly: outdir!, ...options });
+      // Each password in its secret, as the operator stores it before deploying.
+      const secrets = Object.fromEntries(Object.values(groups).flatMap((g) => (g.password === undefined ? [] : [[secretArnOf(g.name), g.password]])));
+      const deployment = await SimulatedDeployment.start({ assembly: outdir!, secrets, ...options });
       deployments.push(deployment);
       return deployment;
     },
     async topology(name) {
-      const [masterPort, ...replicaPorts] = groups[name]!.ports;
-      const master = await servers.start({ port: masterPort });
+      const { ports: [masterPort, ...replicaPorts], password } = groups[name]!;
+      const master = await servers.start({ port: masterPort, password });
       const replicas = [];
-      for (const port of replicaPorts) replicas.push(await servers.start({ port, replicaOf: master.address }));
+      for (const port of replicaPorts) replicas.push(await servers.start({ port, replicaOf: master.address, password }));
       await waitFor(async () => (await master.info()).connectedReplicas.filter((r) => r.state === 'online').length === replicas.length, {
         timeoutMs: 10_000,
         what: `the replicas of ${name} online`,
