@@ -185,8 +185,28 @@ export class DynamoDbStore implements FailoverStore, VoterSessionStore {
     return this.#mustGet(name);
   }
 
-  async getSession(voter: string): Promise<VoterSession | null> {
-    const out = await this.#doc.send(new GetCommand({ TableName: this.#table, Key: { pk: voterPk(voter), sk: SESSION }, ConsistentRead: true }));
+  async getSession(voter: string, options: { readonly snapshot?: boolean } = {}): Promise<VoterSession | null> {
+    const withSnapshot = options.snapshot ?? true;
+    const out = await this.#doc.send(
+      new GetCommand({
+        TableName: this.#table,
+        Key: { pk: voterPk(voter), sk: SESSION },
+        ConsistentRead: true,
+        ...(!withSnapshot && {
+          ProjectionExpression: '#voter, #generation, #holder, #claimedAt, #deadline, #released, #snapshotGeneration, #snapshotAt',
+          ExpressionAttributeNames: {
+            '#voter': 'voter',
+            '#generation': 'generation',
+            '#holder': 'holder',
+            '#claimedAt': 'claimedAt',
+            '#deadline': 'deadline',
+            '#released': 'released',
+            '#snapshotGeneration': 'snapshotGeneration',
+            '#snapshotAt': 'snapshotAt',
+          },
+        }),
+      }),
+    );
     return out.Item ? toSession(out.Item) : null;
   }
 

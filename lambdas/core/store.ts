@@ -111,7 +111,8 @@ export interface FailoverStore {
  * series of Lambda invocations; the local runtime's voters run without a break and need none.
  */
 export interface VoterSessionStore {
-  getSession(voter: string): Promise<VoterSession | null>;
+  /** The session; with `snapshot: false` without the snapshot (a poll for the generation costs one read unit whatever the snapshot's size). */
+  getSession(voter: string, options?: { readonly snapshot?: boolean }): Promise<VoterSession | null>;
   /**
    * Takes the voter over: generation + 1, this holder and deadline, conditional on the generation
    * still being `expectedGeneration` (null: no session yet). Null when another start won.

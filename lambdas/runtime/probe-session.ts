@@ -69,15 +69,18 @@ export async function runProbeSession(voter: Voter, deps: ProbeSessionDeps, invo
   return { kind: superseded ? 'handed-over' : 'deadline', generation: mine.generation, resumed };
 }
 
-/** Polls until the invocation `before` describes has handed over, or is taken to be gone. */
+/** Polls until the invocation `before` describes has handed over, or is taken to be gone; answers the session with its last snapshot. */
 async function waitForHandover(before: VoterSession, deps: ProbeSessionDeps, intervalMs: number): Promise<VoterSession> {
+  if (handedOver(before, before.generation)) return before;
   const until = handoverDeadline(before, deps.now(), intervalMs);
-  let session = before;
-  while (!handedOver(session, before.generation) && deps.now() < until) {
+  let handed = false;
+  while (!handed && deps.now() < until) {
     await sleep(HANDOVER_POLL_MS);
-    session = (await deps.store.getSession(before.voter).catch(() => null)) ?? session;
+    const polled = await deps.store.getSession(before.voter, { snapshot: false }).catch(() => null);
+    handed = polled !== null && handedOver(polled, before.generation);
   }
-  return session;
+  // The snapshot as it stands now: the handover's, or the last checkpoint of one that never handed over.
+  return (await deps.store.getSession(before.voter).catch(() => null)) ?? before;
 }
 
 /**
@@ -121,7 +124,7 @@ async function watchOver(
       }
       if (at - mine.claimedAt >= polling.fromMs && at - lastPollAt >= polling.everyMs) {
         lastPollAt = at;
-        const session = await store.getSession(voter.id);
+        const session = await store.getSession(voter.id, { snapshot: false });
         if (session && session.generation > mine.generation) {
           onSuperseded();
           voter.stop();

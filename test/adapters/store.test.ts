@@ -339,6 +339,23 @@ describe('DynamoDbStore: voter sessions (one voter, many Lambda invocations)', (
     expect(await store.getSession('az-c')).toMatchObject({ snapshotGeneration: 2, released: null, snapshot: snapshot('new') });
   });
 
+  it('reads the session without its snapshot when asked: a poll for the generation', async () => {
+    await claim('az-d', null, 'req-1');
+    await store.saveSnapshot('az-d', { generation: 1, snapshot: snapshot('m'), now: T0 + 100, release: true });
+    expect(await store.getSession('az-d', { snapshot: false })).toEqual({
+      voter: 'az-d',
+      generation: 1,
+      holder: 'req-1',
+      claimedAt: T0,
+      deadline: T0 + 120_000,
+      released: 1,
+      snapshot: null,
+      snapshotGeneration: 1,
+      snapshotAt: T0 + 100,
+    });
+    expect((await store.getSession('az-d'))?.snapshot).toEqual(snapshot('m'));
+  });
+
   it('refuses to save for a voter nobody claimed', async () => {
     expect(await store.saveSnapshot('az-none', { generation: 1, snapshot: [], now: T0, release: true })).toBe(false);
     expect(await store.getSession('az-none')).toBeNull();
