@@ -11,4 +11,4 @@ export async function run(input: AnnounceInput, deps: Pick<StepDeps, 'publisher'
   await announce(input, deps);
 }
 
-export const handler = stepHandler((input: AnnounceInput) => run(input, stepDeps({ publisher: eventsFromEnv().publisher, store: storeFromEnv() })));
+export const handler = stepHandler(run, () => stepDeps({ publisher: eventsFromEnv().publisher, store: storeFromEnv() }));

@@ -16,4 +16,4 @@ function eventName(name: string): SentinelEventName {
   return name as SentinelEventName;
 }
 
-export const handler = stepHandler((input: AnnounceInput) => run(input, stepDeps({ publisher: eventsFromEnv().publisher })));
+export const handler = stepHandler(run, () => stepDeps({ publisher: eventsFromEnv().publisher }));

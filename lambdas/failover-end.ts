@@ -49,4 +49,4 @@ function unfinishedTargets(state: FailoverState): ReconfTarget[] {
   return [state.reconf.oldMaster, ...state.reconf.replicas].filter((item) => item.phase === 'timeout').map((item) => item.target);
 }
 
-export const handler = stepHandler((state: FailoverState) => run(state, stepDeps({ publisher: eventsFromEnv().publisher, linkOptions: linkOptionsFromEnv() })));
+export const handler = stepHandler(run, () => stepDeps({ publisher: eventsFromEnv().publisher, linkOptions: linkOptionsFromEnv() }));

@@ -48,4 +48,4 @@ function eventFor(type: SentinelEvent['type'], item: ReconfItem, deps: Pick<Step
   return replicaEvent(type, item.target, master, context);
 }
 
-export const handler = stepHandler((item: ReconfItem) => run(item, stepDeps({ publisher: eventsFromEnv().publisher, linkOptions: linkOptionsFromEnv() })));
+export const handler = stepHandler(run, () => stepDeps({ publisher: eventsFromEnv().publisher, linkOptions: linkOptionsFromEnv() }));

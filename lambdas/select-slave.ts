@@ -71,6 +71,4 @@ async function requireKnownToTable(state: FailoverState, deps: Pick<StepDeps, 's
   if (stranger) throw new WorkflowInputError(`refusing input: ${stranger.host}:${stranger.port} is not a known replica of ${state.master.name}`);
 }
 
-export const handler = stepHandler((state: FailoverState) =>
-  run(state, stepDeps({ publisher: eventsFromEnv().publisher, store: storeFromEnv(), linkOptions: linkOptionsFromEnv() })),
-);
+export const handler = stepHandler(run, () => stepDeps({ publisher: eventsFromEnv().publisher, store: storeFromEnv(), linkOptions: linkOptionsFromEnv() }));

@@ -63,6 +63,4 @@ async function fence(stray: Address, promoted: Address, options: RedisLinkOption
   }
 }
 
-export const handler = stepHandler((state: FailoverState) =>
-  run(state, stepDeps({ publisher: eventsFromEnv().publisher, store: storeFromEnv(), linkOptions: linkOptionsFromEnv() })),
-);
+export const handler = stepHandler(run, () => stepDeps({ publisher: eventsFromEnv().publisher, store: storeFromEnv(), linkOptions: linkOptionsFromEnv() }));

@@ -21,4 +21,4 @@ export async function run(state: FailoverState, deps: Pick<StepDeps, 'publisher'
   return { oldMaster: { host: state.master.host, port: state.master.port }, newMaster: promoted, switchedAt: now };
 }
 
-export const handler = stepHandler((state: FailoverState) => run(state, stepDeps({ publisher: eventsFromEnv().publisher, store: storeFromEnv() })));
+export const handler = stepHandler(run, () => stepDeps({ publisher: eventsFromEnv().publisher, store: storeFromEnv() }));

@@ -29,4 +29,4 @@ export async function run(state: FailoverState, deps: Omit<StepDeps, 'store'>): 
   return { ...promotion, confirmed: true, confirmedAt: deps.now() };
 }
 
-export const handler = stepHandler((state: FailoverState) => run(state, stepDeps({ publisher: eventsFromEnv().publisher, linkOptions: linkOptionsFromEnv() })));
+export const handler = stepHandler(run, () => stepDeps({ publisher: eventsFromEnv().publisher, linkOptions: linkOptionsFromEnv() }));

@@ -10,9 +10,11 @@ const master = { name: 'mymaster', host: '10.0.0.1', port: 6379 };
 
 beforeAll(() => {
   process.env.EVENT_BUS_NAME = 'redis-failover-test';
+  process.env.REDIS_AUTH = '{}';
 });
 afterAll(() => {
   delete process.env.EVENT_BUS_NAME;
+  delete process.env.REDIS_AUTH;
   eventBridge.restore();
 });
 beforeEach(() => {

@@ -5,6 +5,7 @@
  */
 import { sleep } from '../../core/wait.ts';
 import { DEFAULT_INVOCATION_BUDGET_MS, DEFAULT_POLL_INTERVAL_MS, type StepDeps } from '../deps.ts';
+import { primeClients } from './clients.ts';
 
 /** What the warm-up schedules send: `holdMs` keeps this container busy a moment, so parallel warm-ups land on distinct ones. */
 export interface WarmUp {
@@ -19,14 +20,25 @@ export function isWarmUp(event: unknown): event is WarmUp {
 /** The longest a warm-up holds its container. */
 const MAX_HOLD_MS = 1000;
 
-/** The handler Lambda calls: a warm-up answers at once, anything else is the step's input. */
-export function stepHandler<I, O>(run: (input: I) => Promise<O>): (event: I | WarmUp) => Promise<O | { warm: true }> {
+/**
+ * The handler Lambda calls: `run` over the dependencies `deps` builds (once per container: the
+ * parts cache themselves). A warm-up builds them and resolves their SDK clients' region and
+ * credentials, then answers; anything else is the step's input.
+ */
+export function stepHandler<I, O, D>(run: (input: I, deps: D) => Promise<O>, deps: () => D): (event: I | WarmUp) => Promise<O | { warm: true }> {
   return async (event) => {
     if (isWarmUp(event)) {
+      try {
+        deps();
+        await primeClients();
+      } catch (error) {
+        // A warm-up never fails (Lambda would retry it): a broken environment is said here, and by the step itself.
+        console.error(`warm-up: ${error instanceof Error ? error.message : String(error)}`);
+      }
       if (event.holdMs) await sleep(Math.min(MAX_HOLD_MS, Math.max(0, event.holdMs)));
       return { warm: true };
     }
-    return run(event as I);
+    return run(event as I, deps());
   };
 }
 

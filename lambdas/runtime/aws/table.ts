@@ -5,6 +5,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbStore } from '../../adapters/dynamodb-store.ts';
 import { required, type Env } from '../env.ts';
+import { registered } from './clients.ts';
 
 /**
  * The SDK waits for a reply without limit by default: a hung request would hold a tick (and the
@@ -25,6 +26,6 @@ let cached: DynamoDbStore | undefined;
  */
 export function storeFromEnv(env: Env = process.env): DynamoDbStore | undefined {
   if (!env.TABLE_NAME) return undefined;
-  cached ??= new DynamoDbStore({ client: tableClient(), tableName: required(env, 'TABLE_NAME') });
+  cached ??= new DynamoDbStore({ client: registered(tableClient()), tableName: required(env, 'TABLE_NAME') });
   return cached;
 }
