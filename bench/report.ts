@@ -1,5 +1,5 @@
-/** Summaries and the printed table: pure functions over trial results. */
-import type { System, TrialResult } from './trial.ts';
+/** Summaries and the printed tables: pure functions over trial results. */
+import type { Chain, System, TrialResult } from './trial.ts';
 
 export interface Stats {
   readonly median: number;
@@ -26,16 +26,48 @@ export const FIGURES = [
 
 export type Figure = (typeof FIGURES)[number][0];
 
+export type Figures = Record<Figure, Stats>;
+
+/** The table's columns in order: ours first, then Sentinel. */
+export const SYSTEMS: readonly System[] = ['redis-failover', 'redis-failover-aws-warm', 'redis-failover-aws-cold', 'sentinel'];
+
+export const SYSTEM_LABELS: Readonly<Record<System, string>> = {
+  'redis-failover': 'redis-failover',
+  'redis-failover-aws-warm': 'redis-failover (aws, warm)',
+  'redis-failover-aws-cold': 'redis-failover (aws, cold)',
+  sentinel: 'redis-sentinel 7',
+};
+
+const CHAINS: ReadonlyArray<readonly [Chain, System]> = [
+  ['warm', 'redis-failover-aws-warm'],
+  ['cold', 'redis-failover-aws-cold'],
+];
+
+export interface ColdStartStats extends Stats {
+  /** Cold invocations of the step over all cold trials. */
+  readonly count: number;
+}
+
 export interface Summary {
   readonly downAfterMs: number;
+  /** Trials per system. */
   readonly trials: number;
-  readonly bySystem: Record<System, Record<Figure, Stats>>;
-  /** Our median failover overhead beyond down-after divided by Sentinel's. */
+  /** Only the systems present. */
+  readonly bySystem: Partial<Record<System, Figures>>;
+  /** The first of ours (the local runtime, or the warm aws chain): median failover overhead beyond down-after divided by Sentinel's. */
   readonly overheadRatio: number;
+  /** The systems present, in table order. */
+  readonly systems: readonly System[];
+  /** The same ratio for each of ours. */
+  readonly overheadRatios: Partial<Record<System, number>>;
+  /** aws only: +elected-leader → +switch-master, by chain. */
+  readonly electedToSwitchMs?: Partial<Record<Chain, Stats>>;
+  /** aws only: cold starts of each step function over the cold trials, in the order the chain first reached them. */
+  readonly coldStartMs?: Readonly<Record<string, ColdStartStats>>;
 }
 
 export function summarize(results: readonly TrialResult[], downAfterMs: number): Summary {
-  const of = (system: System): Record<Figure, Stats> => {
+  const of = (system: System): Figures => {
     const mine = results.filter((r) => r.system === system);
     const figure = (pick: (r: TrialResult) => number) => stats(mine.map(pick));
     return {
@@ -47,24 +79,124 @@ export function summarize(results: readonly TrialResult[], downAfterMs: number):
       ackedWrites: figure((r) => r.ackedWrites),
     };
   };
-  const bySystem = { 'redis-failover': of('redis-failover'), sentinel: of('sentinel') };
-  const overheadRatio = bySystem['redis-failover'].overheadMs.median / bySystem.sentinel.overheadMs.median;
-  return { downAfterMs, trials: results.length / 2, bySystem, overheadRatio };
+  const systems = SYSTEMS.filter((s) => results.some((r) => r.system === s));
+  const bySystem: Partial<Record<System, Figures>> = {};
+  for (const system of systems) bySystem[system] = of(system);
+  const sentinelOverhead = bySystem.sentinel?.overheadMs.median ?? Number.NaN;
+  const ours = systems.filter((s) => s !== 'sentinel');
+  const overheadRatios: Partial<Record<System, number>> = {};
+  for (const system of ours) overheadRatios[system] = bySystem[system]!.overheadMs.median / sentinelOverhead;
+  const trials = Math.max(0, ...systems.map((s) => results.filter((r) => r.system === s).length));
+  const summary: Summary = { downAfterMs, trials, bySystem, overheadRatio: ours[0] ? overheadRatios[ours[0]]! : Number.NaN, systems, overheadRatios };
+
+  const chains = CHAINS.filter(([, system]) => systems.includes(system));
+  if (chains.length === 0) return summary;
+  const electedToSwitchMs: Partial<Record<Chain, Stats>> = {};
+  for (const [chain, system] of chains) electedToSwitchMs[chain] = stats(results.filter((r) => r.system === system && r.electedToSwitchMs !== undefined).map((r) => r.electedToSwitchMs!));
+  const coldStarts = new Map<string, number[]>();
+  for (const result of results.filter((r) => r.system === 'redis-failover-aws-cold')) {
+    for (const step of result.steps ?? []) {
+      if (!step.cold || step.coldStartMs === null) continue;
+      coldStarts.set(step.step, [...(coldStarts.get(step.step) ?? []), step.coldStartMs]);
+    }
+  }
+  const coldStartMs: Record<string, ColdStartStats> = {};
+  for (const [step, values] of coldStarts) coldStartMs[step] = { ...stats(values), count: values.length };
+  return { ...summary, electedToSwitchMs, coldStartMs };
 }
 
 export function formatTable(summary: Summary): string {
   const cell = (s: Stats) => `${fmt(s.median)} (${fmt(s.min)}–${fmt(s.max)})`;
-  const rows = FIGURES.map(([key, label]) => [label, cell(summary.bySystem['redis-failover'][key]), cell(summary.bySystem.sentinel[key])]);
-  const header = ['median (min–max)', 'redis-failover', 'redis-sentinel 7'];
+  const columns = summary.systems;
+  const rows = FIGURES.map(([key, label]) => [label, ...columns.map((system) => cell(summary.bySystem[system]![key]))]);
+  const ratios = columns
+    .filter((system) => system !== 'sentinel')
+    .map((system) => {
+      const ratio = summary.overheadRatios[system]!.toFixed(2);
+      const chain = CHAINS.find(([, s]) => s === system)?.[0];
+      return chain ? `${ratio} (aws, ${chain})` : ratio;
+    });
+  return [
+    ...markdownTable(['median (min–max)', ...columns.map((system) => SYSTEM_LABELS[system])], rows),
+    '',
+    `Failover overhead beyond down-after (${summary.downAfterMs} ms), ours / Sentinel's median: ${ratios.join(', ')}`,
+  ].join('\n');
+}
+
+/** The aws section after the table: the chain warm against cold, and each step's cold start. Empty without aws trials. */
+export function formatChains(summary: Summary): string {
+  const chains = summary.electedToSwitchMs;
+  if (!chains) return '';
+  const cell = (s: Stats) => `${fmt(s.median)} (${fmt(s.min)}–${fmt(s.max)})`;
+  const lines = ['The failover chain on the simulated deployment, +elected-leader → +switch-master (ms), median (min–max)'];
+  for (const [chain] of CHAINS) {
+    const s = chains[chain];
+    if (s) lines.push(`  ${chain}  ${cell(s)}`);
+  }
+  if (chains.warm && chains.cold) lines.push(`  cold − warm, medians: ${fmt(chains.cold.median - chains.warm.median)} ms`);
+  const steps = Object.entries(summary.coldStartMs ?? {});
+  if (steps.length > 0) {
+    lines.push('', 'Cold starts of the step functions in the cold trials, spawn to handler loaded (ms)');
+    lines.push(...markdownTable(['step function', 'median (min–max)', 'cold starts'], steps.map(([step, s]) => [step, cell(s), String(s.count)])));
+  }
+  return lines.join('\n');
+}
+
+/** One probe's DynamoDB requests per minute while nothing fails. */
+export interface IdleProbe {
+  /** The probe function's logical id without its hash (`FailoverProbesProbe1`). */
+  readonly probe: string;
+  /** Requests per minute by operation (`GetItem`, `Query`, …), averaged over the minutes after the first. */
+  readonly perMinute: Readonly<Record<string, number>>;
+  readonly totalPerMinute: number;
+  /** Requests by operation in each of those minutes, for the spread. */
+  readonly eachMinute: ReadonlyArray<Readonly<Record<string, number>>>;
+}
+
+export interface IdleSummary {
+  /** How long the deployment watched; the first minute (start-up) is left out of the averages. */
+  readonly minutes: number;
+  readonly probeIntervalSeconds: number;
+  readonly probes: readonly IdleProbe[];
+}
+
+/**
+ * Requests per minute by operation over the whole minutes after the first: the first includes
+ * every function's start-up (the session taken, the replicas discovered), which the steady state does not.
+ */
+export function idleRates(probe: string, requests: ReadonlyArray<{ readonly operation: string; readonly at: number }>, startedAt: number, minutes: number): IdleProbe {
+  if (!Number.isInteger(minutes) || minutes < 2) throw new Error(`idle rates need at least 2 whole minutes (got ${minutes})`);
+  const eachMinute: Record<string, number>[] = [];
+  for (let minute = 1; minute < minutes; minute++) {
+    const from = startedAt + minute * 60_000;
+    const counts: Record<string, number> = {};
+    for (const r of requests) if (r.at >= from && r.at < from + 60_000) counts[r.operation] = (counts[r.operation] ?? 0) + 1;
+    eachMinute.push(counts);
+  }
+  const operations = [...new Set(eachMinute.flatMap((m) => Object.keys(m)))].sort();
+  const perMinute: Record<string, number> = {};
+  for (const op of operations) perMinute[op] = eachMinute.reduce((sum, m) => sum + (m[op] ?? 0), 0) / eachMinute.length;
+  const totalPerMinute = Object.values(perMinute).reduce((sum, n) => sum + n, 0);
+  return { probe, perMinute, totalPerMinute, eachMinute };
+}
+
+export function formatIdle(idle: IdleSummary): string {
+  const operations = [...new Set(idle.probes.flatMap((p) => Object.keys(p.perMinute)))].sort();
+  const rows = idle.probes.map((p) => [p.probe, ...operations.map((op) => fmt(p.perMinute[op] ?? 0)), fmt(p.totalPerMinute)]);
+  const last = idle.minutes;
+  const window = last === 2 ? 'minute 2' : `minutes 2–${last}`;
+  return [
+    `Idle: one deployment watching a healthy topology for ${idle.minutes} minutes, probe interval ${idle.probeIntervalSeconds} s`,
+    `DynamoDB requests per probe per minute, average of ${window} (the first includes start-up)`,
+    '',
+    ...markdownTable(['probe', ...operations, 'total'], rows),
+  ].join('\n');
+}
+
+function markdownTable(header: readonly string[], rows: ReadonlyArray<readonly string[]>): string[] {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: readonly string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
-  return [
-    line(header),
-    `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`,
-    ...rows.map(line),
-    '',
-    `Failover overhead beyond down-after (${summary.downAfterMs} ms), ours / Sentinel's median: ${summary.overheadRatio.toFixed(2)}`,
-  ].join('\n');
+  return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)];
 }
 
 function fmt(n: number): string {

@@ -1,6 +1,7 @@
 /**
  * One benchmark trial: a fresh topology, one failover system, a writer, a `kill -9` of the
- * master, and the same outside observer measuring whichever system it is.
+ * master, and the same outside observer measuring whichever system it is. The system itself
+ * comes in as a start function (TrialSystem), so every system is timed by this one observer.
  */
 import type { EventPublisher } from '../lambdas/adapters/publisher.ts';
 import { sameAddress } from '../lambdas/core/address.ts';
@@ -11,9 +12,14 @@ import { waitFor } from '../lambdas/core/wait.ts';
 import { LocalOrchestrator } from '../local/orchestrator.ts';
 import { RedisServers, type RedisServer } from '../local/redis-servers.ts';
 import { Sentinels } from './sentinels.ts';
+import { fixedPorts, startTopology, type Topology } from './topology.ts';
 import { Writer } from './writer.ts';
 
-export type System = 'sentinel' | 'redis-failover';
+/** `redis-failover` is the local runtime (JSON consumers know it by that name); the aws ones are the simulated deployment, by chain. */
+export type System = 'sentinel' | 'redis-failover' | 'redis-failover-aws-warm' | 'redis-failover-aws-cold';
+
+/** The deployed failover chain: kept warm by the warm-up schedules, or cold as after a quiet week without them. */
+export type Chain = 'warm' | 'cold';
 
 export interface TrialOptions {
   readonly replicas: number;
@@ -24,6 +30,28 @@ export interface TrialOptions {
   readonly port: () => Promise<number>;
 }
 
+/** One step function invocation of a failover, as the simulated Lambda service recorded it. */
+export interface StepInvocation {
+  /** The function's logical id without CDK's hash (`FailoverSwitchMasterFunction`). */
+  readonly step: string;
+  /** When Step Functions invoked it, ms since +elected-leader: the gaps between steps are the workflow's own. */
+  readonly atMs: number;
+  readonly cold: boolean;
+  /** Spawn to handler loaded, for a cold invocation; null when warm. */
+  readonly coldStartMs: number | null;
+  /** The handler's run, start to end (Lambda's Duration, without the cold start). */
+  readonly durationMs: number;
+  readonly outcome: string;
+}
+
+/** What the simulated deployment tells of its own failover, beyond the outside observer's figures. */
+export interface DeployedAccount {
+  readonly chain: Chain;
+  /** +elected-leader → +switch-master, both as EventBridge received them. */
+  readonly electedToSwitchMs: number;
+  readonly steps: readonly StepInvocation[];
+}
+
 export interface TrialResult {
   readonly system: System;
   readonly killToSwitchMs: number;
@@ -31,31 +59,48 @@ export interface TrialResult {
   readonly killToFirstWriteMs: number;
   readonly ackedWrites: number;
   readonly lostWrites: number;
+  /** aws trials only. */
+  readonly chain?: Chain;
+  readonly electedToSwitchMs?: number;
+  readonly steps?: readonly StepInvocation[];
 }
 
-/** Both systems answer the same question: when did they announce which new master. */
-interface Running {
-  readonly announced: Promise<{ at: number; address: Address }>;
+export interface Announcement {
+  readonly at: number;
+  readonly address: Address;
+}
+
+/** Every system answers the same question: when did it announce which new master. */
+export interface Running {
+  readonly announced: Promise<Announcement>;
+  /** Asked once the observer is done, before stop (the simulated deployment's own record). */
+  account?(): Promise<DeployedAccount>;
   stop(): Promise<void>;
+}
+
+/** A failover system a trial can run: how to start it over a topology that is up and in sync. */
+export interface TrialSystem {
+  readonly system: System;
+  /** The master's and each replica's port, when the system was made for given ones (a synthesized stack names its master); else free ones from the options. */
+  readonly topologyPorts?: readonly number[];
+  start(topology: Topology, options: TrialOptions): Promise<Running>;
 }
 
 const QUORUM = 2;
 const VOTERS = 3;
 
-export async function runTrial(system: System, options: TrialOptions): Promise<TrialResult> {
+export const SENTINEL: TrialSystem = { system: 'sentinel', start: (topology, options) => startSentinels(topology.master, options) };
+export const LOCAL: TrialSystem = { system: 'redis-failover', start: (topology, options) => startOurs(topology.master, options) };
+
+export async function runTrial(system: 'sentinel' | 'redis-failover' | TrialSystem, options: TrialOptions): Promise<TrialResult> {
+  const target = system === 'sentinel' ? SENTINEL : system === 'redis-failover' ? LOCAL : system;
   const servers = new RedisServers();
   let running: Running | undefined;
   let writer: Writer | undefined;
   try {
-    const master = await servers.start({ port: await options.port() });
-    const replicas: RedisServer[] = [];
-    for (let i = 0; i < options.replicas; i++) replicas.push(await servers.start({ port: await options.port(), replicaOf: master.address }));
-    await waitFor(async () => (await master.info()).connectedReplicas.filter((r) => r.state === 'online').length === replicas.length, {
-      timeoutMs: 10_000,
-      what: 'replicas in sync',
-    });
+    const { master, replicas } = await startTopology(servers, options.replicas, target.topologyPorts ? fixedPorts(target.topologyPorts) : options.port);
     await replicationFlowing(master, replicas.length);
-    running = system === 'sentinel' ? await startSentinels(master, options) : await startOurs(master, options);
+    running = await target.start({ master, replicas }, options);
 
     writer = new Writer(master.address);
     writer.start();
@@ -77,15 +122,17 @@ export async function runTrial(system: System, options: TrialOptions): Promise<T
     await writer.stop();
 
     const promoted = replicas.find((r) => sameAddress(r.address, announced.address));
-    if (!promoted) throw new Error(`${system} announced ${announced.address.host}:${announced.address.port}, which is not one of the replicas`);
+    if (!promoted) throw new Error(`${target.system} announced ${announced.address.host}:${announced.address.port}, which is not one of the replicas`);
     const lost = await missing(promoted, writer.acked);
+    const account = await running.account?.();
     return {
-      system,
+      system: target.system,
       killToSwitchMs: announced.at - killedAt,
       killToReplicasMs: replicasAt - killedAt,
       killToFirstWriteMs: firstWriteAt - killedAt,
       ackedWrites: writer.acked.length,
       lostWrites: lost,
+      ...account,
     };
   } finally {
     await writer?.stop();
@@ -108,8 +155,8 @@ async function startSentinels(master: RedisServer, options: TrialOptions): Promi
 }
 
 async function startOurs(master: RedisServer, options: TrialOptions): Promise<Running> {
-  let announce!: (value: { at: number; address: Address }) => void;
-  const announced = new Promise<{ at: number; address: Address }>((resolve) => (announce = resolve));
+  let announce!: (value: Announcement) => void;
+  const announced = new Promise<Announcement>((resolve) => (announce = resolve));
   const publisher: EventPublisher = {
     async publish(events: readonly SentinelEvent[]) {
       const switched = events.find((e) => e.type === '+switch-master');

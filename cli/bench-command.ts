@@ -1,13 +1,15 @@
 /**
- * `redis-failover bench`: this project against real redis-sentinel, side by side, on the
- * same machine in the same run; then one voter watching many masters.
+ * `redis-failover bench`: this project (its local runtime, or the deployed stack on the
+ * simulation) against real redis-sentinel, side by side, on the same machine in the same run;
+ * then one voter watching many masters.
  */
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { formatTable, summarize } from '../bench/report.ts';
+import type { BenchStack } from '../bench/deployed.ts';
+import { formatChains, formatIdle, formatTable, summarize, type IdleSummary } from '../bench/report.ts';
 import { runScale } from '../bench/scale.ts';
-import { runTrial, type System, type TrialResult } from '../bench/trial.ts';
+import { LOCAL, runTrial, SENTINEL, type Chain, type TrialResult, type TrialSystem } from '../bench/trial.ts';
 import { osFreePort } from '../local/ports.ts';
 import { LocalWorkflow } from '../local/workflow-runner.ts';
 import { EXIT, UsageError } from './errors.ts';
@@ -21,25 +23,57 @@ quorum 2) with the same settings. A writer SETs numbered keys during each trial 
 follows each system's +switch-master to the new master. Then one voter watches many
 masters at once (the probe at scale).
 
+With --runtime aws, our side is the deployed stack instead: synthesized once (cdk synth,
+every function bundled) and run by the simulation of the deployed stack (a fresh one per
+trial): each Lambda function in its own process, the probes on their schedule, the
+template's state machine, DynamoDB and EventBridge stand-ins, all on loopback, nothing
+sent to AWS. Each round runs Sentinel and each chosen chain in a rotating order.
+
 Options:
   --trials <n>            Trials per system (default 5)
   --replicas <n>          Replicas per topology (default 2)
   --down-after <ms>       down-after for both systems (default 1000)
   --failover-timeout <ms> failover-timeout for both systems (default 10000)
-  --scale <m>             Masters for the probe-at-scale part (default 100; 0 skips it)
+  --scale <m>             Masters for the probe-at-scale part (default 100; 0 skips it;
+                          with --runtime aws it runs only when given: it measures the
+                          local voter, not the simulation)
+  --runtime <local|aws>   Our side: this project's local runtime, or the simulated
+                          deployed stack (default local)
+  --chain <warm|cold|both>
+                          aws only: warm = the warm-up schedules have run at deploy time;
+                          cold = no warm-ups, every step function's containers recycled
+                          before the kill, as after a quiet week (default both)
+  --probe-interval <s>    aws only: seconds between starts of each probe (default 60, as
+                          deployed). Below 60 the stack cannot be deployed (EventBridge
+                          Scheduler starts functions at most once a minute), which is
+                          fine for a benchmark on the simulation
+  --idle <minutes>        aws only: before the trials, one deployment watches a healthy
+                          topology this long, then each probe's DynamoDB requests per
+                          minute are reported by operation, averaged over the minutes
+                          after the first (default 0: skipped; else at least 2)
   --json                  Print the results as JSON instead of tables
 `;
 
+type Runtime = 'local' | 'aws';
+const RUNTIMES: readonly Runtime[] = ['local', 'aws'];
+const CHAIN_CHOICES = { warm: ['warm'], cold: ['cold'], both: ['warm', 'cold'] } as const satisfies Record<string, readonly Chain[]>;
+const AWS_ONLY = ['chain', 'idle', 'probe-interval'] as const;
+
 export async function benchCommand(argv: readonly string[]): Promise<number> {
   const { values } = parseArgs({
-    args: [...argv],
+    args: negativeNumbersAttached(argv),
     strict: true,
     options: {
       trials: { type: 'string', default: '5' },
       replicas: { type: 'string', default: '2' },
       'down-after': { type: 'string', default: '1000' },
       'failover-timeout': { type: 'string', default: '10000' },
-      scale: { type: 'string', default: '100' },
+      // No default: with --runtime aws the probe at scale runs only when asked for.
+      scale: { type: 'string' },
+      runtime: { type: 'string', default: 'local' },
+      chain: { type: 'string' },
+      'probe-interval': { type: 'string' },
+      idle: { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
@@ -48,40 +82,85 @@ export async function benchCommand(argv: readonly string[]): Promise<number> {
     process.stdout.write(BENCH_HELP);
     return EXIT.ok;
   }
+  const runtime = RUNTIMES.find((r) => r === values.runtime);
+  if (!runtime) throw new UsageError(`--runtime must be local or aws (got ${JSON.stringify(values.runtime)})`);
+  if (runtime === 'local') {
+    const given = AWS_ONLY.find((flag) => values[flag] !== undefined);
+    if (given) throw new UsageError(`--${given} applies to --runtime aws only`);
+  }
   const trials = positive('--trials', values.trials);
   const replicas = positive('--replicas', values.replicas);
   const downAfterMs = positive('--down-after', values['down-after']);
   const failoverTimeoutMs = positive('--failover-timeout', values['failover-timeout']);
-  const scale = positive('--scale', values.scale, true);
+  const scale = values.scale === undefined ? (runtime === 'aws' ? 0 : 100) : positive('--scale', values.scale, true);
+  const chainText = values.chain ?? 'both';
+  if (!Object.hasOwn(CHAIN_CHOICES, chainText)) throw new UsageError(`--chain must be warm, cold or both (got ${JSON.stringify(chainText)})`);
+  const chains: readonly Chain[] = CHAIN_CHOICES[chainText as keyof typeof CHAIN_CHOICES];
+  const probeIntervalSeconds = positive('--probe-interval', values['probe-interval'] ?? '60');
+  const idleMinutes = positive('--idle', values.idle ?? '0', true);
+  // The first minute includes every function's start-up: averages need whole minutes after it.
+  if (idleMinutes === 1) throw new UsageError('--idle must be 0 (skip) or at least 2 minutes: the first minute, with the start-up, is left out of the averages');
   for (const binary of ['redis-server', 'redis-sentinel']) {
     if (spawnSync(binary, ['--version'], { stdio: 'ignore' }).status !== 0) throw new UsageError(`${binary} is not on the PATH (Debian/Ubuntu: sudo apt-get install ${binary})`);
   }
 
-  await LocalWorkflow.load();
   const results: TrialResult[] = [];
-  const options = { replicas, downAfterMs, failoverTimeoutMs, parallelSyncs: 1, port: osFreePort };
-  for (let i = 0; i < trials; i++) {
-    // Alternate, and swap who goes first each round, so drift in the machine hits both alike.
-    const order: System[] = i % 2 === 0 ? ['redis-failover', 'sentinel'] : ['sentinel', 'redis-failover'];
-    for (const system of order) {
-      const result = await runTrial(system, options);
-      results.push(result);
-      note(
-        `trial ${i + 1}/${trials} ${system.padEnd(14)} kill→switch ${result.killToSwitchMs} ms, replicas ${result.killToReplicasMs} ms, ` +
-          `first write ${result.killToFirstWriteMs} ms, lost ${result.lostWrites}/${result.ackedWrites}`,
-      );
+  let idle: IdleSummary | null = null;
+  let port: () => Promise<number> = osFreePort;
+  let systems: readonly TrialSystem[];
+  let stack: BenchStack | undefined;
+  if (runtime === 'local') {
+    await LocalWorkflow.load();
+    systems = [LOCAL, SENTINEL];
+  } else {
+    // The stack names its master's port, so the aws topology keeps the ports picked here; Sentinel's trials must not get them.
+    const topologyPorts = await distinctFreePorts(replicas + 1);
+    port = async () => {
+      for (;;) {
+        const free = await osFreePort();
+        if (!topologyPorts.includes(free)) return free;
+      }
+    };
+    const { BenchStack } = await import('../bench/deployed.ts');
+    note('synthesizing the stack for the simulation (bundling the functions)…');
+    stack = BenchStack.synthesize(topologyPorts, { downAfterMs, failoverTimeoutMs, parallelSyncs: 1, probeIntervalSeconds });
+    systems = [...chains.map((chain) => stack!.system(chain)), SENTINEL];
+  }
+  try {
+    if (stack && idleMinutes > 0) {
+      const { runIdle } = await import('../bench/idle.ts');
+      note(`one deployment watching a healthy topology for ${idleMinutes} minutes (the probes' DynamoDB requests)…`);
+      idle = await runIdle(stack, replicas, idleMinutes, probeIntervalSeconds);
     }
+    const options = { replicas, downAfterMs, failoverTimeoutMs, parallelSyncs: 1, port };
+    for (let i = 0; i < trials; i++) {
+      // Rotate who goes first each round, so drift in the machine hits every system alike.
+      const order = systems.map((_, k) => systems[(k + i) % systems.length]!);
+      for (const system of order) {
+        const result = await runTrial(system, options);
+        results.push(result);
+        note(trialLine(i, trials, result));
+      }
+    }
+  } finally {
+    stack?.remove();
   }
   const summary = summarize(results, downAfterMs);
-  const scaleResult = scale > 0 ? await runScale(scale, osFreePort, downAfterMs) : null;
+  const scaleResult = scale > 0 ? await runScale(scale, port, downAfterMs) : null;
   const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}`;
 
   if (values.json) {
-    process.stdout.write(JSON.stringify({ machine, settings: { trials, replicas, downAfterMs, failoverTimeoutMs }, summary, results, scale: scaleResult }, null, 2) + '\n');
+    const settings = runtime === 'aws' ? { trials, replicas, downAfterMs, failoverTimeoutMs, chain: chainText, probeIntervalSeconds, idleMinutes } : { trials, replicas, downAfterMs, failoverTimeoutMs };
+    const json = { machine, runtime, settings, summary, results, scale: scaleResult, ...(runtime === 'aws' && { idle }) };
+    process.stdout.write(JSON.stringify(json, null, 2) + '\n');
     return EXIT.ok;
   }
   process.stdout.write(`\nFailover, ${trials} trials per system, 1 master + ${replicas} replicas, down-after ${downAfterMs} ms, failover-timeout ${failoverTimeoutMs} ms\n`);
+  if (runtime === 'aws') process.stdout.write(`Ours: the deployed stack on the simulation (sim/), probe interval ${probeIntervalSeconds} s, chain ${chains.join(' and ')}\n`);
   process.stdout.write(`Machine: ${machine}\n\n${formatTable(summary)}\n`);
+  const chainSection = formatChains(summary);
+  if (chainSection) process.stdout.write(`\n${chainSection}\n`);
+  if (idle) process.stdout.write(`\n${formatIdle(idle)}\n`);
   if (scaleResult) {
     const r = scaleResult;
     process.stdout.write(
@@ -92,6 +171,46 @@ export async function benchCommand(argv: readonly string[]): Promise<number> {
     );
   }
   return EXIT.ok;
+}
+
+/** One progress line per trial; the aws ones add the deployment's own account of the chain. */
+function trialLine(i: number, trials: number, result: TrialResult): string {
+  const name = result.chain ? `aws ${result.chain}` : result.system;
+  const steps = result.steps ?? [];
+  const chain = result.electedToSwitchMs === undefined ? '' : `, elected→switch ${result.electedToSwitchMs} ms (${steps.filter((s) => s.cold).length}/${steps.length} steps cold)`;
+  return (
+    `trial ${i + 1}/${trials} ${name.padEnd(14)} kill→switch ${result.killToSwitchMs} ms${chain}, replicas ${result.killToReplicasMs} ms, ` +
+    `first write ${result.killToFirstWriteMs} ms, lost ${result.lostWrites}/${result.ackedWrites}`
+  );
+}
+
+/**
+ * `--idle -1` as `--idle=-1`: parseArgs takes a value starting with a dash for an option of its
+ * own and fails in three lines; attached, the number reaches its check and its one-line error.
+ */
+function negativeNumbersAttached(argv: readonly string[]): string[] {
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const next = argv[i + 1];
+    if (arg.startsWith('--') && !arg.includes('=') && next !== undefined && /^-\d/.test(next)) {
+      args.push(`${arg}=${next}`);
+      i++;
+    } else {
+      args.push(arg);
+    }
+  }
+  return args;
+}
+
+/** `count` ports the OS calls free, all different (nothing listens on them between two calls). */
+async function distinctFreePorts(count: number): Promise<number[]> {
+  const ports: number[] = [];
+  while (ports.length < count) {
+    const port = await osFreePort();
+    if (!ports.includes(port)) ports.push(port);
+  }
+  return ports;
 }
 
 function positive(flag: string, text: string, zeroAllowed = false): number {

@@ -36,8 +36,10 @@ Commands:
                               in time, the master resumes as it was and the command exits 1.
                               Through a 'local' orchestrator this is SENTINEL FAILOVER
                               <name> COORDINATED (Valkey's syntax), under its lease.
-  bench [options]             Benchmark against real redis-sentinel, side by side (see
-                              redis-failover bench --help). Needs redis-sentinel.
+  bench [options]             Benchmark against real redis-sentinel, side by side: the local
+                              runtime, or (--runtime aws) the deployed stack on the
+                              simulation (see redis-failover bench --help). Needs
+                              redis-sentinel.
   help                        Show this text.
 
 Options:

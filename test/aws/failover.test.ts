@@ -12,6 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { DynamoDbStore } from '../../lambdas/adapters/dynamodb-store.ts';
 import { pingPeriodMs } from '../../lambdas/core/detection.ts';
 import { waitFor } from '../../lambdas/core/wait.ts';
+import { isWarmUp } from '../../lambdas/runtime/aws/step.ts';
 import type { CloudFormationTemplate } from '../../local/cloudformation.ts';
 import { readAssembly } from '../../sim/assembly.ts';
 import type { SimulatedDeployment } from '../../sim/deployment.ts';
@@ -109,7 +110,7 @@ describe('a table unreachable for a moment after +promoted-slave', () => {
     off();
 
     const switchMaster = deployment.fn('FailoverSwitchMasterFunction');
-    const attempts = deployment.lambda.invocations.filter((i) => i.function === switchMaster.name && !(i.event as { warmup?: boolean }).warmup);
+    const attempts = deployment.lambda.invocations.filter((i) => i.function === switchMaster.name && !isWarmUp(i.event));
     expect(attempts.length).toBeGreaterThan(1);
     expect(attempts[0]).toMatchObject({ outcome: 'error' });
     expect(attempts.at(-1)).toMatchObject({ outcome: 'ok' });
@@ -223,7 +224,7 @@ describe('the failover chain', () => {
     const elected = await nextEvent(deployment, SHORT.name, '+elected-leader', { timeoutMs: 20_000 });
     await switchedOnce(deployment, SHORT.name);
     const steps = new Set(deployment.lambda.specs.filter((f) => isStep(f.logicalId)).map((f) => f.name));
-    return deployment.lambda.invocations.filter((i) => steps.has(i.function) && i.receivedAt >= elected.receivedAt && !(i.event as { warmup?: boolean }).warmup);
+    return deployment.lambda.invocations.filter((i) => steps.has(i.function) && i.receivedAt >= elected.receivedAt && !isWarmUp(i.event));
   }
 
   it('is warm by default: the warm-up schedules have started every step function before the first failover', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { stats, summarize } from '../../bench/report.ts';
-import type { TrialResult } from '../../bench/trial.ts';
+import { formatChains, formatIdle, formatTable, idleRates, stats, summarize } from '../../bench/report.ts';
+import type { StepInvocation, TrialResult } from '../../bench/trial.ts';
 
 const trial = (system: TrialResult['system'], killToSwitchMs: number, lostWrites = 0): TrialResult => ({
   system,
@@ -11,6 +11,27 @@ const trial = (system: TrialResult['system'], killToSwitchMs: number, lostWrites
   lostWrites,
 });
 
+const step = (name: string, coldStartMs: number | null, durationMs = 10): StepInvocation => ({ step: name, atMs: 0, cold: coldStartMs !== null, coldStartMs, durationMs, outcome: 'ok' });
+
+const aws = (chain: 'warm' | 'cold', killToSwitchMs: number, electedToSwitchMs: number, steps: StepInvocation[]): TrialResult => ({
+  ...trial(chain === 'warm' ? 'redis-failover-aws-warm' : 'redis-failover-aws-cold', killToSwitchMs),
+  chain,
+  electedToSwitchMs,
+  steps,
+});
+
+const local = [trial('redis-failover', 1100), trial('sentinel', 3000), trial('redis-failover', 1060, 2), trial('sentinel', 2000)];
+
+/** Two rounds of sentinel, aws warm and aws cold. */
+const deployed = [
+  aws('warm', 1200, 150, [step('FailoverAnnounceFunction', null), step('FailoverSwitchMasterFunction', null)]),
+  aws('cold', 3000, 2000, [step('FailoverAnnounceFunction', 400), step('FailoverSelectSlaveFunction', 600), step('FailoverAnnounceFunction', null), step('FailoverSwitchMasterFunction', 500)]),
+  trial('sentinel', 2000),
+  aws('cold', 3400, 2400, [step('FailoverAnnounceFunction', 300), step('FailoverSelectSlaveFunction', 800), step('FailoverSwitchMasterFunction', 700)]),
+  trial('sentinel', 2400),
+  aws('warm', 1100, 130, [step('FailoverAnnounceFunction', null), step('FailoverSwitchMasterFunction', 900)]),
+];
+
 describe('benchmark report', () => {
   it('takes the median, min and max', () => {
     expect(stats([5, 1, 3])).toEqual({ median: 3, min: 1, max: 5 });
@@ -19,11 +40,110 @@ describe('benchmark report', () => {
   });
 
   it('compares the failover overhead beyond down-after, ours over Sentinel’s', () => {
-    const summary = summarize([trial('redis-failover', 1100), trial('sentinel', 3000), trial('redis-failover', 1060, 2), trial('sentinel', 2000)], 1000);
+    const summary = summarize(local, 1000);
     expect(summary.trials).toBe(2);
-    expect(summary.bySystem['redis-failover'].overheadMs).toEqual({ median: 80, min: 60, max: 100 });
-    expect(summary.bySystem.sentinel.overheadMs).toEqual({ median: 1500, min: 1000, max: 2000 });
+    expect(summary.bySystem['redis-failover']!.overheadMs).toEqual({ median: 80, min: 60, max: 100 });
+    expect(summary.bySystem.sentinel!.overheadMs).toEqual({ median: 1500, min: 1000, max: 2000 });
     expect(summary.overheadRatio).toBeCloseTo(80 / 1500);
-    expect(summary.bySystem['redis-failover'].lostWrites).toEqual({ median: 1, min: 0, max: 2 });
+    expect(summary.bySystem['redis-failover']!.lostWrites).toEqual({ median: 1, min: 0, max: 2 });
+  });
+
+  it('prints the local runtime’s table exactly as before, and no aws section', () => {
+    const summary = summarize(local, 1000);
+    // The text of the report before --runtime aws existed, for the same trials.
+    expect(formatTable(summary)).toBe(
+      [
+        '| median (min–max)                          | redis-failover   | redis-sentinel 7 |',
+        '|-------------------------------------------|------------------|------------------|',
+        '| kill → +switch-master (ms)                | 1080 (1060–1100) | 2500 (2000–3000) |',
+        '| failover overhead beyond down-after (ms)  | 80 (60–100)      | 1500 (1000–2000) |',
+        '| kill → replicas following, link up (ms)   | 1085 (1065–1105) | 2505 (2005–3005) |',
+        '| kill → first write on the new master (ms) | 1082 (1062–1102) | 2502 (2002–3002) |',
+        '| acknowledged writes lost                  | 1 (0–2)          | 0 (0–0)          |',
+        '| acknowledged writes (trial)               | 1000 (1000–1000) | 1000 (1000–1000) |',
+        '',
+        "Failover overhead beyond down-after (1000 ms), ours / Sentinel's median: 0.05",
+      ].join('\n'),
+    );
+    expect(formatChains(summary)).toBe('');
+  });
+
+  it('keeps today’s JSON fields for the local runtime and adds the systems and every ratio', () => {
+    const json = JSON.parse(JSON.stringify(summarize(local, 1000))) as Record<string, unknown>;
+    expect(Object.keys(json)).toEqual(['downAfterMs', 'trials', 'bySystem', 'overheadRatio', 'systems', 'overheadRatios']);
+    expect(Object.keys(json.bySystem as object)).toEqual(['redis-failover', 'sentinel']);
+    expect(json.systems).toEqual(['redis-failover', 'sentinel']);
+    expect(json.overheadRatios).toEqual({ 'redis-failover': json.overheadRatio });
+  });
+
+  it('gives every aws chain its column, its ratio, its elected → switch, and the cold starts of the cold trials', () => {
+    const summary = summarize(deployed, 1000);
+    expect(summary.trials).toBe(2);
+    expect(summary.systems).toEqual(['redis-failover-aws-warm', 'redis-failover-aws-cold', 'sentinel']);
+    // Sentinel's overhead: median of 1000 and 1400; warm 150, cold 2200.
+    expect(summary.overheadRatios['redis-failover-aws-warm']).toBeCloseTo(150 / 1200);
+    expect(summary.overheadRatios['redis-failover-aws-cold']).toBeCloseTo(2200 / 1200);
+    expect(summary.overheadRatio).toBe(summary.overheadRatios['redis-failover-aws-warm']);
+    expect(summary.electedToSwitchMs).toEqual({ warm: { median: 140, min: 130, max: 150 }, cold: { median: 2200, min: 2000, max: 2400 } });
+    // Cold trials only (the cold SwitchMaster of a warm trial is not counted), cold invocations only, in chain order.
+    expect(summary.coldStartMs).toEqual({
+      FailoverAnnounceFunction: { median: 350, min: 300, max: 400, count: 2 },
+      FailoverSelectSlaveFunction: { median: 700, min: 600, max: 800, count: 2 },
+      FailoverSwitchMasterFunction: { median: 600, min: 500, max: 700, count: 2 },
+    });
+    expect(Object.keys(summary.coldStartMs!)).toEqual(['FailoverAnnounceFunction', 'FailoverSelectSlaveFunction', 'FailoverSwitchMasterFunction']);
+
+    const table = formatTable(summary).split('\n');
+    expect(table[0]).toMatch(/^\| median \(min–max\) +\| redis-failover \(aws, warm\) \| redis-failover \(aws, cold\) \| redis-sentinel 7 +\|$/);
+    expect(table[2]).toContain('| 1150 (1100–1200)');
+    expect(table.at(-1)).toBe("Failover overhead beyond down-after (1000 ms), ours / Sentinel's median: 0.13 (aws, warm), 1.83 (aws, cold)");
+
+    const chains = formatChains(summary);
+    expect(chains).toContain('+elected-leader → +switch-master');
+    expect(chains).toContain('  warm  140 (130–150)');
+    expect(chains).toContain('  cold  2200 (2000–2400)');
+    expect(chains).toContain('cold − warm, medians: 2060 ms');
+    expect(chains).toMatch(/\| FailoverSelectSlaveFunction +\| 700 \(600–800\) +\| 2 +\|/);
+  });
+
+  it('puts the aws figures in the JSON: elected → switch by chain, cold starts by step', () => {
+    const json = JSON.parse(JSON.stringify(summarize(deployed, 1000))) as Record<string, unknown>;
+    expect(Object.keys(json)).toEqual(['downAfterMs', 'trials', 'bySystem', 'overheadRatio', 'systems', 'overheadRatios', 'electedToSwitchMs', 'coldStartMs']);
+    expect(Object.keys(json.bySystem as object)).toEqual(['redis-failover-aws-warm', 'redis-failover-aws-cold', 'sentinel']);
+    expect(Object.keys(json.overheadRatios as object)).toEqual(['redis-failover-aws-warm', 'redis-failover-aws-cold']);
+    expect(Object.keys(json.electedToSwitchMs as object)).toEqual(['warm', 'cold']);
+  });
+
+  it('with the cold chain alone, the first of ours is the cold one and there is no warm figure', () => {
+    const summary = summarize(deployed.filter((r) => r.system !== 'redis-failover-aws-warm'), 1000);
+    expect(summary.systems).toEqual(['redis-failover-aws-cold', 'sentinel']);
+    expect(summary.overheadRatio).toBeCloseTo(2200 / 1200);
+    expect(summary.electedToSwitchMs).toEqual({ cold: { median: 2200, min: 2000, max: 2400 } });
+    expect(formatChains(summary)).not.toContain('warm');
+    expect(formatTable(summary).split('\n').at(-1)).toMatch(/median: 1\.83 \(aws, cold\)$/);
+  });
+
+  it('averages each probe’s idle requests per minute over the whole minutes after the first', () => {
+    const t0 = 1_000_000;
+    const at = (minute: number, second: number) => t0 + minute * 60_000 + second * 1000;
+    const requests = [
+      // The first minute (start-up) is left out, and so is anything after the last whole minute.
+      ...Array.from({ length: 50 }, (_, i) => ({ operation: 'PutItem', at: at(0, i) })),
+      ...Array.from({ length: 60 }, (_, i) => ({ operation: 'GetItem', at: at(1, i) })),
+      ...Array.from({ length: 30 }, (_, i) => ({ operation: 'GetItem', at: at(2, i * 2) })),
+      { operation: 'UpdateItem', at: at(2, 59.999) },
+      { operation: 'Query', at: at(3, 0) },
+    ];
+    const probe = idleRates('FailoverProbesProbe1', requests, t0, 3);
+    expect(probe.perMinute).toEqual({ GetItem: 45, UpdateItem: 0.5 });
+    expect(probe.totalPerMinute).toBe(45.5);
+    expect(probe.eachMinute).toEqual([{ GetItem: 60 }, { GetItem: 30, UpdateItem: 1 }]);
+    expect(() => idleRates('p', requests, t0, 1)).toThrow(/at least 2/);
+
+    const text = formatIdle({ minutes: 3, probeIntervalSeconds: 60, probes: [probe, idleRates('FailoverProbesProbe2', [{ operation: 'Query', at: at(1, 1) }], t0, 3)] });
+    expect(text).toContain('average of minutes 2–3');
+    expect(text).toMatch(/\| probe +\| GetItem \| Query \| UpdateItem \| total \|/);
+    expect(text).toMatch(/\| FailoverProbesProbe1 \| 45 +\| 0 +\| 0\.5 +\| 45\.5 +\|/);
+    expect(text).toMatch(/\| FailoverProbesProbe2 \| 0 +\| 0\.5 +\| 0 +\| 0\.5 +\|/);
   });
 });
