@@ -38,8 +38,8 @@ export async function orchestrate(
   const log: string[] = [];
   const orchestrator = await LocalOrchestrator.start({ ...options, config, publisher: events, log: (line) => log.push(line) });
   started.push(orchestrator);
-  // Ready when every voter has stored or seen every replica.
-  await waitFor(async () => (await orchestrator.store.listReplicas('mymaster')).length >= topology.replicas.length, {
+  // Ready when every replica is stored and announced (+slave comes right after the store, from the voter that stored it).
+  await waitFor(async () => (await orchestrator.store.listReplicas('mymaster')).length >= topology.replicas.length && types(events).filter((t) => t === '+slave').length >= topology.replicas.length, {
     timeoutMs: 10_000,
     what: 'the voters to discover every replica',
   });

@@ -134,9 +134,10 @@ export function nextEvent(deployment: SimulatedDeployment, master: string, type:
 
 /** Every voter has discovered both replicas of the group (the table knows them) and holds a session. */
 export async function watching(deployment: SimulatedDeployment, master: string): Promise<void> {
-  await waitFor(() => eventsOf(deployment, master, '+slave').length >= 2, { timeoutMs: 20_000, what: `the replicas of ${master} discovered` });
+  // Every function starts cold at deploy time, all at once: on two busy cores that takes a while.
+  await waitFor(() => eventsOf(deployment, master, '+slave').length >= 2, { timeoutMs: 45_000, what: `the replicas of ${master} discovered` });
   await waitFor(() => deployment.lambda.invocations.filter((i) => i.function.includes('Probe') && i.outcome === 'ok').length >= 3, {
-    timeoutMs: 20_000,
+    timeoutMs: 45_000,
     what: 'a first invocation of every probe to end',
   });
 }
