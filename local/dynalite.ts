@@ -4,9 +4,9 @@
  * The client carries dummy credentials and an explicit endpoint, so the SDK never
  * looks for real AWS credentials and never reaches a real AWS endpoint.
  */
-import type { AddressInfo } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
+import { listenOnLoopback } from './loopback.ts';
 
 export interface LocalDynamo {
   readonly endpoint: string;
@@ -16,30 +16,16 @@ export interface LocalDynamo {
 }
 
 export async function startDynalite(): Promise<LocalDynamo> {
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-  const endpoint = `http://127.0.0.1:${port}`;
+  const listener = await listenOnLoopback(dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 }));
+  const endpoint = listener.url;
   const client = new DynamoDBClient({
     endpoint,
     region: 'local-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
-  let stopped: Promise<void> | undefined;
-  const stop = (): Promise<void> => {
-    stopped ??= new Promise<void>((resolve, reject) => {
-      client.destroy();
-      // Keep-alive sockets would hold close() open; the client is gone, so drop them.
-      server.closeAllConnections();
-      server.close((err) => (err ? reject(err) : resolve()));
-    });
-    return stopped;
+  const stop = async (): Promise<void> => {
+    client.destroy();
+    await listener.stop();
   };
   return { endpoint, client, stop };
 }

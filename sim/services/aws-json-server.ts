@@ -8,8 +8,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { listenOnLoopback } from '../../local/loopback.ts';
 
 /** An AWS error answer: the SDK raises an error whose `name` is `code`. */
 export class AwsServiceError extends Error {
@@ -56,45 +56,10 @@ export interface AwsJsonServer {
   stop(): Promise<void>;
 }
 
-/** A server listening on 127.0.0.1, with a stop that does not wait for idle keep-alive sockets. */
-export interface LoopbackListener {
-  readonly url: string;
-  readonly port: number;
-  stop(): Promise<void>;
-}
-
 /** `Credential=<AKID>/<date>/<region>/<service>/aws4_request` → AKID. */
 export function callerOf(authorization: string | undefined): string | null {
   const match = /Credential=([^/,\s]+)\//.exec(authorization ?? '');
   return match?.[1] ?? null;
-}
-
-/** Binds `server` to a port the OS picks on 127.0.0.1. */
-export async function listenOnLoopback(server: Server): Promise<LoopbackListener> {
-  // Tracked by hand as well as closeAllConnections(): a socket that never sent a full request must go too.
-  const sockets = new Set<Socket>();
-  server.on('connection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-  let stopped: Promise<void> | undefined;
-  const stop = (): Promise<void> => {
-    stopped ??= new Promise<void>((resolve, reject) => {
-      server.close((err) => (err ? reject(err) : resolve()));
-      server.closeAllConnections();
-      for (const socket of sockets) socket.destroy();
-    });
-    return stopped;
-  };
-  return { url: `http://127.0.0.1:${port}`, port, stop };
 }
 
 /** The whole request body as text. */
@@ -141,9 +106,26 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** Calls kept in order, and listeners told of each: what every stand-in offers its tests. */
+function callLog<T>(): { calls: T[]; record(call: T): void; onCall(listener: (call: T) => void): () => void } {
+  const calls: T[] = [];
+  const listeners = new Set<(call: T) => void>();
+  return {
+    calls,
+    record(call) {
+      calls.push(call);
+      // A throwing listener is a test bug: it surfaces as an InternalFailure the test will see.
+      for (const listener of listeners) listener(call);
+    },
+    onCall(listener) {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    },
+  };
+}
+
 export async function startAwsJsonServer(options: AwsJsonServerOptions): Promise<AwsJsonServer> {
-  const calls: AwsCallRecord[] = [];
-  const listeners = new Set<(call: AwsCallRecord) => void>();
+  const log = callLog<AwsCallRecord>();
   const prefix = `${options.targetPrefix}.`;
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -152,12 +134,9 @@ export async function startAwsJsonServer(options: AwsJsonServerOptions): Promise
     const known = target.startsWith(prefix);
     const operation = known ? target.slice(prefix.length) : target || `${req.method ?? '?'} ${req.url ?? ''}`;
     const caller = callerOf(header(req, 'authorization'));
-    const record: AwsCallRecord = { operation, caller, time: Date.now() };
-    calls.push(record);
     try {
       const text = await readBody(req);
-      // A throwing listener is a test bug: it surfaces as an InternalFailure the test will see.
-      for (const listener of listeners) listener(record);
+      log.record({ operation, caller, time: Date.now() });
       // Own properties only: 'constructor' or 'toString' are not operations.
       const op = known && req.method === 'POST' && Object.hasOwn(options.operations, operation) ? options.operations[operation] : undefined;
       if (!op) throw new AwsServiceError('UnknownOperationException', `${options.name} does not simulate ${target || `${req.method ?? '?'} ${req.url ?? ''}`}`);
@@ -179,16 +158,7 @@ export async function startAwsJsonServer(options: AwsJsonServerOptions): Promise
 
   const server = createServer((req, res) => void handle(req, res));
   const listener = await listenOnLoopback(server);
-  return {
-    name: options.name,
-    url: listener.url,
-    calls,
-    onCall(fn) {
-      listeners.add(fn);
-      return () => void listeners.delete(fn);
-    },
-    stop: listener.stop,
-  };
+  return { name: options.name, url: listener.url, calls: log.calls, onCall: log.onCall, stop: listener.stop };
 }
 
 export interface CatchAllRecord {
@@ -212,8 +182,7 @@ export interface CatchAllServer {
  * here and is refused, so a simulated function can never reach real AWS by accident.
  */
 export async function startCatchAllServer(): Promise<CatchAllServer> {
-  const calls: CatchAllRecord[] = [];
-  const listeners = new Set<(call: CatchAllRecord) => void>();
+  const log = callLog<CatchAllRecord>();
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const target = header(req, 'x-amz-target') ?? null;
     const record: CatchAllRecord = {
@@ -223,12 +192,11 @@ export async function startCatchAllServer(): Promise<CatchAllServer> {
       caller: callerOf(header(req, 'authorization')),
       time: Date.now(),
     };
-    calls.push(record);
     const what = target ?? `${record.method} ${record.path}`;
     let answer = new AwsServiceError('UnknownOperationException', `not simulated: ${what}`);
     try {
       await readBody(req); // drained, so a keep-alive client can reuse the socket
-      for (const listener of listeners) listener(record);
+      log.record(record);
     } catch (error) {
       answer = new AwsServiceError('InternalFailure', `catch-all failed: ${messageOf(error)}`, 500);
     }
@@ -236,13 +204,5 @@ export async function startCatchAllServer(): Promise<CatchAllServer> {
   };
   const server = createServer((req, res) => void handle(req, res));
   const listener = await listenOnLoopback(server);
-  return {
-    url: listener.url,
-    calls,
-    onCall(fn) {
-      listeners.add(fn);
-      return () => void listeners.delete(fn);
-    },
-    stop: listener.stop,
-  };
+  return { url: listener.url, calls: log.calls, onCall: log.onCall, stop: listener.stop };
 }

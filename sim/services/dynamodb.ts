@@ -11,8 +11,8 @@ import type { Socket } from 'node:net';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { AttributeDefinition, KeySchemaElement } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
-import { callerOf, listenOnLoopback, readBody, sendJson } from './aws-json-server.ts';
-import type { LoopbackListener } from './aws-json-server.ts';
+import { listenOnLoopback, type LoopbackListener } from '../../local/loopback.ts';
+import { callerOf, readBody, sendJson } from './aws-json-server.ts';
 
 export interface SimTable {
   readonly name: string;
