@@ -1,7 +1,7 @@
 /** What every function of the stack shares: runtime, bundling, and an execution role of its own. */
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import type { BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogLevel, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { acknowledge } from './nag.ts';
@@ -10,7 +10,7 @@ import { acknowledge } from './nag.ts';
 export const LAMBDA_RUNTIME = lambda.Runtime.NODEJS_24_X;
 export const LAMBDA_ARCHITECTURE = lambda.Architecture.ARM_64;
 /** The SDK v3 clients come with the runtime; everything else is bundled by the local esbuild. */
-export const LAMBDA_BUNDLING: BundlingOptions = { minify: true, sourceMap: true, target: 'node24', externalModules: ['@aws-sdk/*'] };
+export const LAMBDA_BUNDLING: BundlingOptions = { minify: true, sourceMap: true, target: 'node24', externalModules: ['@aws-sdk/*'], logLevel: LogLevel.ERROR };
 
 /** The network interface actions Lambda needs to place a function in a VPC (those of AWSLambdaVPCAccessExecutionRole). */
 const VPC_ACCESS_ACTIONS = [

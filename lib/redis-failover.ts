@@ -117,8 +117,8 @@ export interface RedisFailoverProps {
    * does not pay a cold start at every step. 'schedule': a warm-up invocation of each step function
    * (and of the failover request) every `warmUpInterval`, one per container ReconfSlave uses at once
    * (1 + parallel-syncs); pennies a month. 'provisioned': provisioned concurrency in the same numbers on
-   * an alias the workflow invokes, no cold start at all, about $2.20 a month per unit (arm64, 256 MB).
-   * 'none': cold after a quiet spell.
+   * an alias the workflow invokes, no cold start at all, about $2.20 a month per unit (arm64, 256 MB);
+   * the failover request is then not kept warm. 'none': cold after a quiet spell.
    * @default 'schedule'
    */
   readonly keepWarm?: 'schedule' | 'provisioned' | 'none';

@@ -18,10 +18,18 @@ export interface SynthOptions {
   readonly failover?: RedisFailoverStackProps['failover'];
 }
 
-/** Synthesizes the stack into `outdir` and answers the folder. Bundling takes a few seconds per function. */
+/** Synthesizes the stack into `outdir` and answers the folder. Bundling takes a second or two per function. */
 export function synthesizeStack(options: SynthOptions): string {
-  const app = new App({ outdir: options.outdir, context: cdkJsonContext() });
-  new RedisFailoverStack(app, SIMULATED_STACK, { config: options.config, ...(options.failover && { failover: options.failover }) });
-  app.synth();
+  // CDK says "Bundling asset …" for each function on stderr: progress for `cdk synth`, noise around a benchmark or a test.
+  const write = process.stderr.write.bind(process.stderr);
+  process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]) =>
+    String(chunk).startsWith('Bundling asset ') ? true : (write as (...args: unknown[]) => boolean)(chunk, ...rest)) as typeof process.stderr.write;
+  try {
+    const app = new App({ outdir: options.outdir, context: cdkJsonContext() });
+    new RedisFailoverStack(app, SIMULATED_STACK, { config: options.config, ...(options.failover && { failover: options.failover }) });
+    app.synth();
+  } finally {
+    process.stderr.write = write;
+  }
   return options.outdir;
 }
