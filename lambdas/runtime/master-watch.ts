@@ -104,6 +104,8 @@ export class MasterWatch {
 
   /** What this watch knows now, for the next invocation. */
   snapshot(): WatchSnapshot {
+    // Not taken over yet (no tick got as far as the record): what was handed to this one is still all there is.
+    if (this.pending) return this.pending.snapshot;
     const record = this.record;
     return {
       master: this.config.name,

@@ -48,11 +48,13 @@ export async function runProbeSession(voter: Voter, deps: ProbeSessionDeps, invo
   const before = await store.getSession(id).catch(unreachable);
   if (before && isDuplicateStart(before, now(), invocation.intervalMs)) return { kind: 'duplicate', holder: before.holder };
   const mine = await store.claimSession(id, { expectedGeneration: before?.generation ?? null, holder: invocation.holder, now: now(), deadline: invocation.deadline }).catch(unreachable);
-  if (!mine) return { kind: 'duplicate', holder: (await store.getSession(id))?.holder ?? 'unknown' };
+  if (!mine) return { kind: 'duplicate', holder: (await store.getSession(id).catch(() => null))?.holder ?? 'unknown' };
 
   const previous = before ? await waitForHandover(before, deps, invocation.intervalMs) : null;
-  const resumed = previous?.snapshot != null && previous.snapshotAt !== null;
-  if (previous?.snapshot && previous.snapshotAt !== null) voter.resume(previous.snapshot, previous.snapshotAt);
+  const snapshot = previous?.snapshot ?? null;
+  const takenAt = previous?.snapshotAt ?? null;
+  if (snapshot && takenAt !== null) voter.resume(snapshot, takenAt);
+  const resumed = snapshot !== null && takenAt !== null;
   if (before && previous && !handedOver(previous, before.generation)) {
     log?.(`${id}: invocation ${before.holder} did not hand over (it ended without saving, or is stuck); carrying on from its last snapshot`);
   }
@@ -60,7 +62,7 @@ export async function runProbeSession(voter: Voter, deps: ProbeSessionDeps, invo
   let superseded = false;
   const watching = voter.run(invocation.deadline);
   // What was taken over is saved already: only a change is worth a write.
-  const saved = significantOf(previous?.snapshot ?? []);
+  const saved = significantOf(snapshot ?? []);
   await Promise.all([watching, watchOver(voter, { mine, saved }, deps, invocation, () => (superseded = true), watching)]);
   // The watch is over: what it knows now is final, and the next invocation takes it from here.
   await store.saveSnapshot(id, { generation: mine.generation, snapshot: voter.snapshot(), now: now(), release: true }).catch((error: unknown) => {
