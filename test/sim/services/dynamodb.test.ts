@@ -1,46 +1,24 @@
 import { DescribeTableCommand, DynamoDBClient, GetItemCommand, ListTablesCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { TABLE_KEY_SCHEMA } from '../../../lambdas/adapters/dynamodb-store.ts';
 import { isPortFree } from '../../../local/ports.ts';
 import { TableStandIn } from '../../../sim/services/dynamodb.ts';
 import type { SimTable } from '../../../sim/services/dynamodb.ts';
+import { standInLifecycle } from '../../support/stand-ins.ts';
 
-const TABLE: SimTable = {
-  name: 'failover',
-  keySchema: [
-    { AttributeName: 'pk', KeyType: 'HASH' },
-    { AttributeName: 'sk', KeyType: 'RANGE' },
-  ],
-  attributeDefinitions: [
-    { AttributeName: 'pk', AttributeType: 'S' },
-    { AttributeName: 'sk', AttributeType: 'S' },
-  ],
-};
+/** The project's own table (lambdas/adapters/dynamodb-store.ts). */
+const TABLE: SimTable = { name: 'failover', keySchema: [...TABLE_KEY_SCHEMA.KeySchema], attributeDefinitions: [...TABLE_KEY_SCHEMA.AttributeDefinitions] };
 
-const started: TableStandIn[] = [];
-const clients: DynamoDBClient[] = [];
-afterEach(async () => {
-  for (const client of clients.splice(0)) client.destroy();
-  await Promise.all(started.splice(0).map((s) => s.stop()));
-});
+const lifecycle = standInLifecycle();
 
-async function standIn(tables: SimTable[] = [TABLE]): Promise<TableStandIn> {
-  const s = await TableStandIn.start({ tables });
-  started.push(s);
-  return s;
+function standIn(tables: SimTable[] = [TABLE]): Promise<TableStandIn> {
+  return lifecycle.start(TableStandIn.start({ tables }));
 }
 
 /** A function's client: through the proxy, one attempt, a short timeout of its own. */
 function client(s: TableStandIn, accessKeyId = 'AKIDPROBE1'): DynamoDBClient {
-  const c = new DynamoDBClient({
-    endpoint: s.url,
-    region: 'local-1',
-    credentials: { accessKeyId, secretAccessKey: 'x' },
-    maxAttempts: 1,
-    requestHandler: { requestTimeout: 300, throwOnRequestTimeout: true },
-  });
-  clients.push(c);
-  return c;
+  return lifecycle.client(DynamoDBClient, s.url, accessKeyId, { requestHandler: { requestTimeout: 300, throwOnRequestTimeout: true } });
 }
 
 const key = { pk: { S: 'master#mymaster' }, sk: { S: 'lease' } };

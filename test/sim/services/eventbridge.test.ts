@@ -1,10 +1,11 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { EventBridgePublisher } from '../../../lambdas/adapters/eventbridge-publisher.ts';
 import { isPortFree } from '../../../local/ports.ts';
 import { checkEventPattern, EventBridgeStandIn, matchesEventPattern } from '../../../sim/services/eventbridge.ts';
 import type { SimEvent, SimRule } from '../../../sim/services/eventbridge.ts';
+import { standInLifecycle } from '../../support/stand-ins.ts';
 
 const BUS = 'redis-failover';
 const SOURCE = 'io.github.redis-failover';
@@ -15,23 +16,14 @@ const SWITCH_RULE: SimRule = {
   targets: ['arn:aws:sns:local-1:123456789012:failover-alerts'],
 };
 
-const started: EventBridgeStandIn[] = [];
-const clients: EventBridgeClient[] = [];
-afterEach(async () => {
-  for (const client of clients.splice(0)) client.destroy();
-  await Promise.all(started.splice(0).map((s) => s.stop()));
-});
+const lifecycle = standInLifecycle();
 
-async function standIn(rules: SimRule[] = [SWITCH_RULE]): Promise<EventBridgeStandIn> {
-  const s = await EventBridgeStandIn.start({ buses: [BUS], rules });
-  started.push(s);
-  return s;
+function standIn(rules: SimRule[] = [SWITCH_RULE]): Promise<EventBridgeStandIn> {
+  return lifecycle.start(EventBridgeStandIn.start({ buses: [BUS], rules }));
 }
 
 function client(s: EventBridgeStandIn, accessKeyId = 'AKIDPROBE1'): EventBridgeClient {
-  const c = new EventBridgeClient({ endpoint: s.url, region: 'local-1', credentials: { accessKeyId, secretAccessKey: 'x' }, maxAttempts: 1 });
-  clients.push(c);
-  return c;
+  return lifecycle.client(EventBridgeClient, s.url, accessKeyId);
 }
 
 const entry = (detailType: string, detail: Record<string, unknown> = { master: 'mymaster' }, extra: Partial<PutEventsRequestEntry> = {}): PutEventsRequestEntry => ({

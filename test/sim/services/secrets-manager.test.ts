@@ -3,29 +3,23 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { SecretsManagerSource } from '../../../lambdas/adapters/secrets.ts';
 import { isPortFree } from '../../../local/ports.ts';
 import { SecretsManagerStandIn } from '../../../sim/services/secrets-manager.ts';
+import { standInLifecycle } from '../../support/stand-ins.ts';
 
 const ARN = 'arn:aws:secretsmanager:local-1:123456789012:secret:redis/mymaster-AbC123';
 const OTHER = 'arn:aws:secretsmanager:local-1:123456789012:secret:other-XyZ789';
 const VALUE = JSON.stringify({ password: 'hunter2-first' });
 
-const started: SecretsManagerStandIn[] = [];
-const clients: SecretsManagerClient[] = [];
-afterEach(async () => {
-  for (const client of clients.splice(0)) client.destroy();
-  await Promise.all(started.splice(0).map((s) => s.stop()));
+const lifecycle = standInLifecycle();
+afterEach(() => {
   vi.restoreAllMocks();
 });
 
-async function standIn(): Promise<SecretsManagerStandIn> {
-  const s = await SecretsManagerStandIn.start({ secrets: { [ARN]: VALUE, [OTHER]: 'plain-password' } });
-  started.push(s);
-  return s;
+function standIn(): Promise<SecretsManagerStandIn> {
+  return lifecycle.start(SecretsManagerStandIn.start({ secrets: { [ARN]: VALUE, [OTHER]: 'plain-password' } }));
 }
 
 function client(s: SecretsManagerStandIn, accessKeyId = 'AKIDPROBE1'): SecretsManagerClient {
-  const c = new SecretsManagerClient({ endpoint: s.url, region: 'local-1', credentials: { accessKeyId, secretAccessKey: 'x' }, maxAttempts: 1 });
-  clients.push(c);
-  return c;
+  return lifecycle.client(SecretsManagerClient, s.url, accessKeyId);
 }
 
 describe('SecretsManagerStandIn', () => {

@@ -1,9 +1,10 @@
 import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SfnStarter } from '../../../lambdas/adapters/sfn-starter.ts';
 import { isPortFree } from '../../../local/ports.ts';
 import { StepFunctionsStandIn } from '../../../sim/services/step-functions.ts';
 import type { ExecutionChange, ExecutionOutcome, SimStateMachine } from '../../../sim/services/step-functions.ts';
+import { standInLifecycle } from '../../support/stand-ins.ts';
 
 const MACHINE = 'arn:aws:states:local-1:123456789012:stateMachine:redis-failover';
 const EXECUTIONS = 'arn:aws:states:local-1:123456789012:execution:redis-failover';
@@ -37,23 +38,14 @@ async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> 
   }
 }
 
-const started: StepFunctionsStandIn[] = [];
-const clients: SFNClient[] = [];
-afterEach(async () => {
-  for (const client of clients.splice(0)) client.destroy();
-  await Promise.all(started.splice(0).map((s) => s.stop()));
-});
+const lifecycle = standInLifecycle();
 
-async function standIn(machines: SimStateMachine[]): Promise<StepFunctionsStandIn> {
-  const s = await StepFunctionsStandIn.start({ stateMachines: machines });
-  started.push(s);
-  return s;
+function standIn(machines: SimStateMachine[]): Promise<StepFunctionsStandIn> {
+  return lifecycle.start(StepFunctionsStandIn.start({ stateMachines: machines }));
 }
 
 function client(s: StepFunctionsStandIn, accessKeyId = 'AKIDPROBE1'): SFNClient {
-  const c = new SFNClient({ endpoint: s.url, region: 'local-1', credentials: { accessKeyId, secretAccessKey: 'x' }, maxAttempts: 1 });
-  clients.push(c);
-  return c;
+  return lifecycle.client(SFNClient, s.url, accessKeyId);
 }
 
 describe('StepFunctionsStandIn', () => {
