@@ -80,12 +80,13 @@ export function handedOver(session: VoterSession, generation: number): boolean {
 
 /**
  * Until when a new invocation waits for the one it replaces to hand over. A live holder sees the
- * claim within one poll of starting to look (plus a slow table call); one that has passed its
- * Lambda deadline is gone, and one that does not answer by then is taken to be.
+ * claim within a poll or two of starting to look, then writes its snapshot: two table calls, each
+ * at worst a slow one. One that has passed its Lambda deadline is gone, and one that has not
+ * handed over by then is taken to be.
  */
 export function handoverDeadline(previous: VoterSession, now: number, intervalMs: number): number {
   if (now >= previous.deadline) return now;
   const { fromMs, everyMs } = successorPolling(intervalMs);
   const looking = Math.max(now, previous.claimedAt + fromMs);
-  return Math.min(previous.deadline, looking + 2 * everyMs + TABLE_CALL_MS);
+  return Math.min(previous.deadline, looking + 2 * everyMs + 2 * TABLE_CALL_MS);
 }

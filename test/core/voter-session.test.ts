@@ -44,11 +44,11 @@ describe('waiting for the handover', () => {
     expect(handedOver(session({ released: null }), 4)).toBe(false);
   });
 
-  it('lasts until a live holder must have seen the claim: two polls after it starts looking, plus a slow table call', () => {
+  it('lasts until a live holder must have seen the claim and saved its snapshot: two polls after it starts looking, plus two slow table calls', () => {
     // Normal cadence: the new invocation arrives a minute after the holder's.
-    expect(handoverDeadline(session(), T0 + MINUTE, MINUTE)).toBe(T0 + MINUTE + 2 * 250 + 2000);
+    expect(handoverDeadline(session(), T0 + MINUTE, MINUTE)).toBe(T0 + MINUTE + 2 * 250 + 2 * 2000);
     // An early arrival waits until the holder starts looking.
-    expect(handoverDeadline(session(), T0 + 10_000, MINUTE)).toBe(T0 + 59_000 + 500 + 2000);
+    expect(handoverDeadline(session(), T0 + 10_000, MINUTE)).toBe(T0 + 59_000 + 500 + 4000);
   });
 
   it('does not wait for a holder past its Lambda deadline: it is gone', () => {
