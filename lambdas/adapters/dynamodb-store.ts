@@ -434,6 +434,7 @@ function toVote(item: Item): Vote {
   return {
     voter: str(item, 'voter'),
     master: str(item, 'master'),
+    about: item['about'] === undefined ? null : strOrNull(item, 'about'),
     sdownSince: numOrNull(item, 'sdownSince'),
     observedAt: num(item, 'observedAt'),
     expiresAt: num(item, 'expiresAt'),

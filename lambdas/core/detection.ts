@@ -123,8 +123,27 @@ export function evaluateSdown(watch: InstanceWatch, now: number, rules: SdownRul
 /** One voter's opinion of a master as the table stores it. */
 export interface VoteView {
   readonly voter: string;
+  /** `host:port` of the master of record it judged (null: not said). */
+  readonly about?: string | null;
   readonly sdownSince: number | null;
   readonly expiresAt: number;
+}
+
+/**
+ * The votes about the master of record `about`: right after a switch, the voters' SDOWN votes
+ * about the old master are still fresh in the table, and must not count against the new one.
+ */
+export function votesAbout<V extends VoteView>(votes: readonly V[], about: string): V[] {
+  return votes.filter((vote) => vote.about === undefined || vote.about === null || vote.about === about);
+}
+
+/**
+ * The promoted replica becomes the master of record: the role it reported as a replica of the old
+ * master says nothing against it as the new one, so the reports-role:slave clock starts now (a
+ * Sentinel starts a new instance for the new master too).
+ */
+export function asNewMaster(watch: InstanceWatch, now: number): InstanceWatch {
+  return { ...watch, reportedRole: 'unknown', roleSince: now };
 }
 
 /** Votes that count now: holding SDOWN and not expired. */

@@ -51,6 +51,8 @@ export interface PromotedReplica extends Address {
 export interface Vote {
   voter: string;
   master: string;
+  /** `host:port` of the master of record the opinion is about (null in votes written before they said so). */
+  about: string | null;
   /** Since when this voter holds SDOWN, or null when it sees the master up. */
   sdownSince: number | null;
   observedAt: number;

@@ -155,6 +155,7 @@ export class MasterWatch {
     const previous = this.record;
     this.record = record;
     if (!previous || sameAddress(previous, record)) return;
+    this.instances.newMasterOfRecord(record, now);
     this.election.reset();
     this.lastRefreshAt = 0; // its replicas too, at the next tick
     await this.voting.reset(now);

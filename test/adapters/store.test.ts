@@ -1,4 +1,6 @@
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTable, DynamoDbStore } from '../../lambdas/adapters/dynamodb-store.ts';
 import { StaleEpochError } from '../../lambdas/core/store.ts';
@@ -66,8 +68,8 @@ describe('DynamoDbStore: votes', () => {
   it('puts, lists and overwrites one opinion per voter, expired ones included', async () => {
     const { name } = await freshMaster();
     const other = await freshMaster();
-    const a: Vote = { voter: 'probe-a', master: name, sdownSince: T0, observedAt: T0 + 100, expiresAt: T0 + 5_100 };
-    const b: Vote = { voter: 'probe-b', master: name, sdownSince: null, observedAt: T0, expiresAt: T0 + 5_000 };
+    const a: Vote = { voter: 'probe-a', master: name, about: '10.0.0.1:6379', sdownSince: T0, observedAt: T0 + 100, expiresAt: T0 + 5_100 };
+    const b: Vote = { voter: 'probe-b', master: name, about: '10.0.0.1:6379', sdownSince: null, observedAt: T0, expiresAt: T0 + 5_000 };
     await store.putVote(a);
     await store.putVote(b);
     await store.putVote({ ...a, master: other.name });
@@ -80,6 +82,12 @@ describe('DynamoDbStore: votes', () => {
     expect(sortBy(await store.listVotes(name), (v) => v.voter)).toEqual([a2, b]);
     expect(await store.listVotes('nobody')).toEqual([]);
   });
+
+  it('reads a vote written before votes named their master as about nothing in particular', async () => {
+    const { name } = await freshMaster();
+    await local.client.send(new PutItemCommand({ TableName: TABLE, Item: marshall({ pk: `master#${name}`, sk: 'vote#old', voter: 'old', master: name, sdownSince: T0, observedAt: T0, expiresAt: T0 + 5000 }) }));
+    expect(await store.listVotes(name)).toEqual([{ voter: 'old', master: name, about: null, sdownSince: T0, observedAt: T0, expiresAt: T0 + 5000 }]);
+  });
 });
 
 describe('DynamoDbStore: replicas', () => {
@@ -87,7 +95,7 @@ describe('DynamoDbStore: replicas', () => {
     const { name } = await freshMaster();
     await store.upsertReplicas(name, [replica(6380), replica(6381)]);
     await store.upsertReplicas(name, [{ ...replica(6381, T0 + 1_000), runId: null, offset: 42 }]);
-    await store.putVote({ voter: 'p', master: name, sdownSince: null, observedAt: T0, expiresAt: T0 }); // not a replica
+    await store.putVote({ voter: 'p', master: name, about: null, sdownSince: null, observedAt: T0, expiresAt: T0 }); // not a replica
 
     expect(sortBy(await store.listReplicas(name), (r) => r.port)).toEqual([replica(6380), { ...replica(6381, T0 + 1_000), runId: null, offset: 42 }]);
 

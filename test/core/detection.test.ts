@@ -12,6 +12,8 @@ import {
   onRunId,
   pingPeriodMs,
   resumeWatch,
+  asNewMaster,
+  votesAbout,
   type VoteView,
 } from '../../lambdas/core/detection.ts';
 
@@ -184,5 +186,31 @@ describe('a watch handed from one invocation to the next', () => {
   function master5s() {
     return { downAfterMs, expectMaster: false };
   }
+});
+
+describe('a switch of the master of record', () => {
+  it('does not hold the promoted replica down for the role:slave it reported as a replica', () => {
+    // A replica for minutes; its last INFO, just before the promotion, still said role:slave.
+    const replica = { ...newWatch(0), reportedRole: 'slave' as const, roleSince: 1000, lastAcceptableReplyAt: 600_000 };
+    const rules = { downAfterMs: 1000, expectMaster: true, infoPeriodMs: 1000 };
+    expect(evaluateSdown(replica, 600_050, rules)).toMatchObject({ event: '+sdown', reason: 'reports-slave' });
+    const promoted = asNewMaster(replica, 600_000);
+    expect(evaluateSdown(promoted, 600_050, rules).event).toBeNull();
+    // Still a replica by its INFO, down-after + 2 INFO periods from the switch: a master reporting role:slave.
+    const stillSlave = onInfoRole(promoted, 'slave', 600_100);
+    expect(evaluateSdown({ ...stillSlave, lastAcceptableReplyAt: 603_200 }, 603_200, rules)).toMatchObject({ event: '+sdown', reason: 'reports-slave' });
+  });
+
+  it('leaves the votes about the old master out of the new one\'s ODOWN', () => {
+    const votes = [
+      { voter: 'a', about: '10.0.0.1:6379', sdownSince: 100, expiresAt: 10_000 },
+      { voter: 'b', about: '10.0.0.1:6379', sdownSince: 120, expiresAt: 10_000 },
+      { voter: 'c', about: '10.0.0.2:6379', sdownSince: 900, expiresAt: 10_000 },
+      { voter: 'd', about: null, sdownSince: 950, expiresAt: 10_000 },
+    ];
+    expect(votesAbout(votes, '10.0.0.2:6379').map((v) => v.voter)).toEqual(['c', 'd']);
+    expect(evaluateOdown(votesAbout(votes, '10.0.0.2:6379'), 3, 1000, false).odown).toBe(false);
+    expect(evaluateOdown(votes, 3, 1000, false).odown).toBe(true);
+  });
 });
 

@@ -5,7 +5,7 @@
  */
 import { PollingLink, RedisAuthError, type RedisLinkOptions } from '../../adapters/redis.ts';
 import { addressKey, sameAddress } from '../../core/address.ts';
-import { evaluateSdown, newWatch, onInfoRole, onPingReply, onRunId, pingPeriodMs, shouldKillScript, type InstanceWatch } from '../../core/detection.ts';
+import { asNewMaster, evaluateSdown, newWatch, onInfoRole, onPingReply, onRunId, pingPeriodMs, shouldKillScript, type InstanceWatch } from '../../core/detection.ts';
 import { masterEvent, replicaEvent, type SentinelEvent } from '../../core/events.ts';
 import type { Address, ReplicationInfo } from '../../core/types.ts';
 import type { InstanceSnapshot } from '../../core/voter-session.ts';
@@ -71,6 +71,12 @@ export class Instances {
         this.byKey.delete(key);
       }
     }
+  }
+
+  /** The master of record moved to `address` (a switch read from the table). */
+  newMasterOfRecord(address: Address, now: number): void {
+    const instance = this.byKey.get(addressKey(address));
+    if (instance) instance.watch = asNewMaster(instance.watch, now);
   }
 
   /** Fires PING and INFO where their period has come, without waiting for the replies. */

@@ -3,7 +3,8 @@
  * written when it changes and kept fresh while it holds SDOWN; only a voter holding SDOWN reads
  * the others' votes, so a healthy master costs no vote traffic.
  */
-import { evaluateOdown, masterDownSince, VOTE_VALIDITY_MS } from '../../core/detection.ts';
+import { addressKey } from '../../core/address.ts';
+import { evaluateOdown, masterDownSince, VOTE_VALIDITY_MS, votesAbout } from '../../core/detection.ts';
 import { masterEvent, odownEvent } from '../../core/events.ts';
 import type { WatchContext } from './context.ts';
 import type { WatchSnapshot } from '../../core/voter-session.ts';
@@ -32,7 +33,8 @@ export class Voting {
     const stale = sdownSince !== null && now - this.lastVoteAt >= VOTE_REFRESH_MS;
     if (!changed && !stale) return;
     const voter = this.ctx.deps.voterId;
-    await this.ctx.deps.store.putVote({ voter, master: this.ctx.config.name, sdownSince, observedAt: now, expiresAt: now + VOTE_VALIDITY_MS });
+    const about = addressKey(this.ctx.record());
+    await this.ctx.deps.store.putVote({ voter, master: this.ctx.config.name, about, sdownSince, observedAt: now, expiresAt: now + VOTE_VALIDITY_MS });
     this.votedSdownSince = sdownSince;
     this.lastVoteAt = now;
   }
@@ -45,7 +47,7 @@ export class Voting {
     // At most every VOTES_READ_PAUSE_MS: a short down-after means a fast ping, not a table storm.
     if (now - this.lastVotesReadAt < VOTES_READ_PAUSE_MS) return null;
     this.lastVotesReadAt = now;
-    const votes = await this.ctx.deps.store.listVotes(this.ctx.config.name);
+    const votes = votesAbout(await this.ctx.deps.store.listVotes(this.ctx.config.name), addressKey(this.ctx.record()));
     const verdict = evaluateOdown(votes, this.ctx.config.quorum, now, this.odown);
     this.odown = verdict.odown;
     if (verdict.event === '+odown') await this.ctx.publish([odownEvent(this.ctx.ref(), verdict.votes, verdict.quorum)]);
