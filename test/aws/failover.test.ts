@@ -68,11 +68,12 @@ describe.each([
     }, { timeoutMs: group.downAfterMs + 10_000, what: `+sdown from ${group.quorum} voters` });
     for (const sdown of sdowns) {
       // SDOWN is judged every ping period, from the last reply, which came before the kill: at most a ping period
-      // late. It may be up to two early: the last reply before the kill can be a ping period old, and a reply
-      // arriving while an invocation hands over is not in the snapshot.
+      // late. It comes early by however old that reply was at the kill (a ping period or two, more on a loaded
+      // machine, and a reply arriving while an invocation hands over is not in the snapshot); never seconds early,
+      // as a clock taken over stale would make it.
       const period = pingPeriodMs(group.downAfterMs);
       expect(sdown.time - killedAt, String(sdown.detail.voter)).toBeLessThanOrEqual(group.downAfterMs + period + 50);
-      expect(sdown.time - killedAt, String(sdown.detail.voter)).toBeGreaterThanOrEqual(group.downAfterMs - 2 * period - 50);
+      expect(sdown.time - killedAt, String(sdown.detail.voter)).toBeGreaterThanOrEqual(group.downAfterMs - 500);
     }
     await switchedOnce(deployment, group.name);
     // Each voter said +sdown of the master once, across every handover of the outage.
