@@ -28,6 +28,13 @@ export type PingReply = 'error' | 'busy' | 'pong' | 'loading' | 'masterdown' | '
 export interface InstanceWatch {
   /** Last acceptable PING reply (PONG, -LOADING, -MASTERDOWN, a refusal); the watch's start before any. */
   readonly lastAcceptableReplyAt: number;
+  /**
+   * When the oldest PING not yet answered acceptably went out (Sentinel's act_ping_time), or null.
+   * SDOWN counts from here: a voter that stalls sends no PING, so its stall judges nobody down.
+   */
+  readonly pendingPingSince: number | null;
+  /** The connection was refused or lost (not a timeout): no PING is waiting on it, SDOWN counts from the last reply. */
+  readonly linkDown: boolean;
   /** The run_id INFO last reported: a new one means the server restarted. */
   readonly runId: string | null;
   /** Since when the master has been rebooting (a new run_id, no PONG yet), when master-reboot-down-after-period is set. */
@@ -40,13 +47,34 @@ export interface InstanceWatch {
 }
 
 export function newWatch(now: number): InstanceWatch {
-  return { lastAcceptableReplyAt: now, runId: null, rebootSince: null, reportedRole: 'unknown', roleSince: now, sdownSince: null };
+  return { lastAcceptableReplyAt: now, pendingPingSince: null, linkDown: false, runId: null, rebootSince: null, reportedRole: 'unknown', roleSince: now, sdownSince: null };
 }
 
-/** A PONG also ends a reboot: the server has loaded its dataset. */
+/** A PING went out: the oldest unanswered one is the one SDOWN is measured from. */
+export function onPingSent(watch: InstanceWatch, now: number): InstanceWatch {
+  return watch.pendingPingSince !== null ? watch : { ...watch, pendingPingSince: now };
+}
+
+/**
+ * The PING got no reply: the connection refused or reset (`timedOut` false), or no answer in time
+ * (true: hung, or packets dropped; the PING stays pending). A refused connection is a server that
+ * is gone, judged from its last reply as Sentinel judges a disconnected link, until it answers
+ * again (a timeout after that must not move the clock back).
+ */
+export function onPingFailed(watch: InstanceWatch, timedOut: boolean): InstanceWatch {
+  return timedOut || watch.linkDown ? watch : { ...watch, linkDown: true };
+}
+
+/** A PONG also ends a reboot: the server has loaded its dataset. Any reply means the link is up. */
 export function onPingReply(watch: InstanceWatch, reply: PingReply, now: number): InstanceWatch {
-  if (reply === 'error' || reply === 'busy') return watch;
-  return { ...watch, lastAcceptableReplyAt: now, rebootSince: reply === 'pong' ? null : watch.rebootSince };
+  if (reply === 'error' || reply === 'busy') return watch.linkDown ? { ...watch, linkDown: false } : watch;
+  return { ...watch, lastAcceptableReplyAt: now, pendingPingSince: null, linkDown: false, rebootSince: reply === 'pong' ? null : watch.rebootSince };
+}
+
+/** How long this voter has gone without an acceptable reply, measured as Sentinel measures it. */
+export function unansweredFor(watch: InstanceWatch, now: number): number {
+  if (watch.linkDown) return now - watch.lastAcceptableReplyAt;
+  return watch.pendingPingSince === null ? 0 : now - watch.pendingPingSince;
 }
 
 /** Sentinel's one rescue: an instance SDOWN because a script keeps it -BUSY gets one SCRIPT KILL (a script that wrote cannot be killed). */
@@ -77,9 +105,17 @@ export function onInfoRole(watch: InstanceWatch, role: InstanceWatch['reportedRo
  * down-after, and the time a role has been reported, count again from now. An SDOWN opinion held
  * stays held until a reply ends it.
  */
-export function resumeWatch(watch: InstanceWatch, gap: { readonly gapMs: number; readonly downAfterMs: number; readonly now: number }): InstanceWatch {
+export function resumeWatch(stored: InstanceWatch, gap: { readonly gapMs: number; readonly downAfterMs: number; readonly now: number }): InstanceWatch {
+  // Snapshots written before PINGs were tracked lack the two fields: nothing pending, link up.
+  const watch: InstanceWatch = { ...stored, pendingPingSince: stored.pendingPingSince ?? null, linkDown: stored.linkDown ?? false };
   if (gap.gapMs <= gap.downAfterMs / 2) return watch;
-  return { ...watch, lastAcceptableReplyAt: Math.max(watch.lastAcceptableReplyAt, gap.now), roleSince: Math.max(watch.roleSince, gap.now) };
+  return {
+    ...watch,
+    lastAcceptableReplyAt: Math.max(watch.lastAcceptableReplyAt, gap.now),
+    pendingPingSince: null,
+    linkDown: false,
+    roleSince: Math.max(watch.roleSince, gap.now),
+  };
 }
 
 export interface SdownRules {
@@ -102,14 +138,15 @@ export interface SdownVerdict {
 }
 
 /**
- * SDOWN when no acceptable reply came for longer than down-after, when the master of record
+ * SDOWN when no acceptable reply came for longer than down-after (from the oldest unanswered PING,
+ * or from the last reply once the connection is refused: {@link unansweredFor}), when the master of record
  * has reported role:slave for longer than down-after + 2 × the INFO period, or when it has been
  * rebooting (new run_id, -LOADING, no PONG) for longer than master-reboot-down-after-period.
  */
 export function evaluateSdown(watch: InstanceWatch, now: number, rules: SdownRules): SdownVerdict {
   const infoPeriod = rules.infoPeriodMs ?? INFO_PERIOD_MS;
   let reason: SdownReason | null = null;
-  if (now - watch.lastAcceptableReplyAt > rules.downAfterMs) reason = 'no-reply';
+  if (unansweredFor(watch, now) > rules.downAfterMs) reason = 'no-reply';
   else if (rules.expectMaster && watch.reportedRole === 'slave' && now - watch.roleSince > rules.downAfterMs + 2 * infoPeriod) reason = 'reports-slave';
   else if (rules.expectMaster && rules.masterRebootDownAfterMs && watch.rebootSince !== null && now - watch.rebootSince > rules.masterRebootDownAfterMs) {
     reason = 'reboot-loading';

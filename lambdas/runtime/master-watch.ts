@@ -20,7 +20,7 @@ import type { WatchContext } from './watch/context.ts';
 import { Election } from './watch/election.ts';
 import { Instances } from './watch/instances.ts';
 import { Notices } from './watch/notices.ts';
-import { repair } from './watch/repairs.ts';
+import { Repairs } from './watch/repairs.ts';
 import { Voting } from './watch/voting.ts';
 
 /** Reading the record and replicas: often while something is wrong, rarely when all is well (that is the running cost). */
@@ -35,6 +35,7 @@ export class MasterWatch {
   private readonly instances: Instances;
   private readonly voting: Voting;
   private readonly election: Election;
+  private readonly repairs: Repairs;
   private linkOptionsSet = false;
   /** A snapshot to take over at the next tick, once the record is read; `gapMs` since it was taken. */
   private pending: { readonly snapshot: WatchSnapshot; readonly takenAt: number } | null = null;
@@ -57,6 +58,7 @@ export class MasterWatch {
     this.instances = new Instances(this.ctx, this.notices);
     this.voting = new Voting(this.ctx);
     this.election = new Election(this.ctx);
+    this.repairs = new Repairs(this.ctx, this.instances);
   }
 
   get periodMs(): number {
@@ -81,7 +83,10 @@ export class MasterWatch {
     this.takeOver(now);
 
     this.instances.kick(now);
-    await this.publish(this.instances.evaluate(now));
+    // Replies that arrived while this voter was busy or stalled are read before it judges: a late
+    // tick must not take a PONG still in the socket for a PING unanswered.
+    await new Promise((resolve) => setImmediate(resolve));
+    await this.publish(this.instances.evaluate(this.deps.now()));
 
     const master = this.instances.get(record);
     if (!master) return;
@@ -94,12 +99,16 @@ export class MasterWatch {
       }
     } else await this.voting.clearOdown();
     if (record.failover === null && master.watch.sdownSince === null && master.info?.role === 'master') {
-      if ((await repair(this.ctx, this.instances, now)) === 'stale') this.lastRefreshAt = 0;
+      // In the background, each server on its own: a repair waiting on a hung server must not hold
+      // the PINGs of the others (nor the vote) for its timeout.
+      this.repairs.start(now, () => (this.lastRefreshAt = 0));
     }
   }
 
   async close(): Promise<void> {
+    // Links first: a repair waiting on one then ends at once.
     await this.instances.close();
+    await this.repairs.settle();
   }
 
   /** What this watch knows now, for the next invocation. */

@@ -7,8 +7,11 @@ import {
   masterDownSince,
   newWatch,
   onInfoRole,
+  onPingFailed,
   onPingReply,
+  onPingSent,
   shouldKillScript,
+  unansweredFor,
   onRunId,
   pingPeriodMs,
   resumeWatch,
@@ -40,18 +43,46 @@ describe('SDOWN', () => {
     expect(watch.sdownSince).toBeNull();
   });
 
-  it('declares +sdown only when no acceptable reply came for longer than down-after', () => {
-    const watch = onPingReply(newWatch(0), 'pong', 1000);
+  it('declares +sdown only when a PING went unanswered for longer than down-after', () => {
+    const watch = onPingSent(onPingReply(newWatch(0), 'pong', 1000), 1000);
     expect(evaluateSdown(watch, 2000, master).event).toBeNull();
     const down = evaluateSdown(watch, 2001, master);
     expect(down).toMatchObject({ event: '+sdown', reason: 'no-reply' });
     expect(down.watch.sdownSince).toBe(2001);
   });
 
+  it('measures from the oldest unanswered PING, as Sentinel does: later PINGs do not move the clock', () => {
+    let watch = onPingSent(onPingReply(newWatch(0), 'pong', 0), 100);
+    for (let t = 200; t <= 1100; t += 100) watch = onPingFailed(onPingSent(watch, t), true);
+    expect(watch.pendingPingSince).toBe(100);
+    expect(evaluateSdown(watch, 1100, master).event).toBeNull();
+    expect(evaluateSdown(watch, 1101, master).event).toBe('+sdown');
+  });
+
+  it('judges nobody down while this voter itself sends nothing (a stall, a slow table call): no PING, no clock', () => {
+    const watch = onPingReply(newWatch(0), 'pong', 0);
+    expect(unansweredFor(watch, 60_000)).toBe(0);
+    expect(evaluateSdown(watch, 60_000, master).event).toBeNull();
+    // The PING sent after the stall is answered as usual.
+    const answered = onPingReply(onPingSent(watch, 60_000), 'pong', 60_002);
+    expect(evaluateSdown(answered, 60_002, master).event).toBeNull();
+  });
+
+  it('counts from the last reply once the connection is refused (a dead server), and a timeout after that keeps it so', () => {
+    let watch = onPingSent(onPingReply(newWatch(0), 'pong', 0), 100);
+    watch = onPingFailed(watch, false);
+    expect(unansweredFor(watch, 1001)).toBe(1001);
+    expect(evaluateSdown(watch, 1001, master).event).toBe('+sdown');
+    watch = onPingFailed(watch, true);
+    expect(unansweredFor(watch, 1050)).toBe(1050);
+    // Any reply brings the link back up.
+    expect(onPingReply(watch, 'error', 1100).linkDown).toBe(false);
+  });
+
   it('counts an unacceptable reply (an error) as no reply', () => {
-    let watch = onPingReply(newWatch(0), 'pong', 0);
-    watch = onPingReply(watch, 'error', 900);
-    watch = onPingReply(watch, 'error', 1500);
+    let watch = onPingSent(onPingReply(newWatch(0), 'pong', 0), 0);
+    watch = onPingReply(onPingSent(watch, 900), 'error', 900);
+    watch = onPingReply(onPingSent(watch, 1500), 'error', 1500);
     expect(evaluateSdown(watch, 1001, master).event).toBe('+sdown');
   });
 
@@ -63,7 +94,7 @@ describe('SDOWN', () => {
   });
 
   it('counts -BUSY as no reply, and asks for one SCRIPT KILL once the instance is SDOWN (Sentinel)', () => {
-    const watch = onPingReply(newWatch(0), 'busy', 900);
+    const watch = onPingReply(onPingSent(newWatch(0), 0), 'busy', 900);
     expect(watch.lastAcceptableReplyAt).toBe(0);
     expect(shouldKillScript(watch, 'busy', false)).toBe(false); // not SDOWN yet
     const down = evaluateSdown(watch, 1001, master).watch;
@@ -73,7 +104,7 @@ describe('SDOWN', () => {
   });
 
   it('says +sdown once and -sdown once when replies come back', () => {
-    let verdict = evaluateSdown(newWatch(0), 1500, master);
+    let verdict = evaluateSdown(onPingSent(newWatch(0), 0), 1500, master);
     expect(verdict.event).toBe('+sdown');
     verdict = evaluateSdown(verdict.watch, 1600, master);
     expect(verdict.event).toBeNull();
@@ -128,7 +159,7 @@ describe('master reboot (master-reboot-down-after-period)', () => {
   it('ends the reboot at the first PONG, and never applies to a replica or with the period at 0', () => {
     const loaded = onPingReply(onPingReply(rebooted(true).watch, 'loading', 200), 'pong', 300);
     expect(loaded.rebootSince).toBeNull();
-    expect(evaluateSdown(loaded, 5000, rules).reason).toBe('no-reply'); // only the missing replies since
+    expect(evaluateSdown(onPingSent(loaded, 400), 5000, rules).reason).toBe('no-reply'); // only the missing replies since
     const loading = onPingReply(rebooted(true).watch, 'loading', 4000);
     expect(evaluateSdown(loading, 4000, { ...rules, expectMaster: false }).event).toBeNull();
     expect(evaluateSdown(loading, 4000, { ...rules, masterRebootDownAfterMs: 0 }).event).toBeNull();
@@ -163,19 +194,25 @@ describe('ODOWN', () => {
 
 describe('a watch handed from one invocation to the next', () => {
   const downAfterMs = 5000;
-  const held = { ...newWatch(0), lastAcceptableReplyAt: 10_000, roleSince: 2000, reportedRole: 'slave' as const, sdownSince: null };
+  const held = { ...newWatch(0), lastAcceptableReplyAt: 10_000, pendingPingSince: 10_100, roleSince: 2000, reportedRole: 'slave' as const, sdownSince: null };
 
-  it('keeps its clock across a short gap: a server dead before the handover is SDOWN at down-after after its last reply', () => {
+  it('keeps its clock across a short gap: a server dead before the handover is SDOWN at down-after after its first unanswered PING', () => {
     const resumed = resumeWatch(held, { gapMs: 200, downAfterMs, now: 10_300 });
     expect(resumed).toEqual(held);
-    expect(evaluateSdown(resumed, 15_001, master5s()).event).toBe('+sdown');
+    expect(evaluateSdown(resumed, 15_101, master5s()).event).toBe('+sdown');
   });
 
   it('after a gap of more than half of down-after counts down-after (and the reported role) again from now', () => {
-    const resumed = resumeWatch(held, { gapMs: 2600, downAfterMs, now: 12_700 });
-    expect(resumed).toMatchObject({ lastAcceptableReplyAt: 12_700, roleSince: 12_700 });
-    expect(evaluateSdown(resumed, 15_001, master5s()).event).toBeNull();
-    expect(evaluateSdown(resumed, 17_701, master5s()).event).toBe('+sdown');
+    const resumed = resumeWatch({ ...held, linkDown: true }, { gapMs: 2600, downAfterMs, now: 12_700 });
+    expect(resumed).toMatchObject({ lastAcceptableReplyAt: 12_700, pendingPingSince: null, linkDown: false, roleSince: 12_700 });
+    const pinged = onPingSent(resumed, 12_700);
+    expect(evaluateSdown(pinged, 15_001, master5s()).event).toBeNull();
+    expect(evaluateSdown(pinged, 17_701, master5s()).event).toBe('+sdown');
+  });
+
+  it('takes a watch stored before PINGs were tracked as one with nothing pending', () => {
+    const { pendingPingSince: _p, linkDown: _l, ...old } = held;
+    expect(resumeWatch(old as typeof held, { gapMs: 200, downAfterMs, now: 10_300 })).toMatchObject({ pendingPingSince: null, linkDown: false });
   });
 
   it('keeps an SDOWN opinion across any gap: only a reply ends it', () => {

@@ -5,7 +5,7 @@
  */
 import { PollingLink, RedisAuthError, type RedisLinkOptions } from '../../adapters/redis.ts';
 import { addressKey, sameAddress } from '../../core/address.ts';
-import { asNewMaster, evaluateSdown, newWatch, onInfoRole, onPingReply, onRunId, pingPeriodMs, shouldKillScript, type InstanceWatch } from '../../core/detection.ts';
+import { asNewMaster, evaluateSdown, newWatch, onInfoRole, onPingFailed, onPingReply, onPingSent, onRunId, pingPeriodMs, shouldKillScript, type InstanceWatch } from '../../core/detection.ts';
 import { masterEvent, replicaEvent, type SentinelEvent } from '../../core/events.ts';
 import type { Address, ReplicationInfo } from '../../core/types.ts';
 import type { InstanceSnapshot } from '../../core/voter-session.ts';
@@ -15,11 +15,16 @@ import type { Notices } from './notices.ts';
 /** INFO cadence: Sentinel uses 10 s, and 1 s around failovers; 1 s always costs Redis nothing. */
 export const INFO_PERIOD_MS = 1000;
 
+/** A PING that got no answer in time, as opposed to a refused or reset connection. */
+const TIMED_OUT = /timed out|ETIMEDOUT/i;
+
 export interface Instance {
   readonly address: Address;
   readonly link: PollingLink;
   watch: InstanceWatch;
   info: ReplicationInfo | null;
+  /** When `info` was read: a repair acts only on what the server said lately. */
+  infoAt: number;
   pinging: boolean;
   infoing: boolean;
   lastPingAt: number;
@@ -137,6 +142,7 @@ export class Instances {
         link: new PollingLink(address, { ...this.linkOptions, connectTimeoutMs: 1000, commandTimeoutMs: 1000 }),
         watch: newWatch(now),
         info: null,
+        infoAt: 0,
         pinging: false,
         infoing: false,
         lastPingAt: 0,
@@ -152,14 +158,19 @@ export class Instances {
 
   private kickOne(instance: Instance, now: number): void {
     const { deps } = this.ctx;
-    if (deps.faults?.unreachable?.(instance.address)) return;
+    // A server cut off (a test's fault): the PING goes out and nothing comes back, as with packets dropped.
+    if (deps.faults?.unreachable?.(instance.address)) {
+      instance.watch = onPingSent(instance.watch, now);
+      return;
+    }
     if (!instance.pinging && now - instance.lastPingAt >= this.periodMs) {
       instance.pinging = true;
       instance.lastPingAt = now;
+      instance.watch = onPingSent(instance.watch, now);
       void instance.link
         .use((l) => l.pingReply())
         .then((reply) => {
-          instance.watch = onPingReply(instance.watch, reply ?? 'error', deps.now());
+          instance.watch = reply === undefined ? onPingFailed(instance.watch, TIMED_OUT.test(instance.link.lastFailure ?? '')) : onPingReply(instance.watch, reply, deps.now());
           this.notices.linkProblem(instance.address, instance.link.lastFailure, null);
           if (instance.watch.sdownSince === null) instance.scriptKillSent = false;
           if (reply && shouldKillScript(instance.watch, reply, instance.scriptKillSent)) this.killScript(instance);
@@ -178,8 +189,9 @@ export class Instances {
         .use((l) => l.info())
         .then(async (info) => {
           if (!info) return;
-          instance.info = info;
           const now = deps.now();
+          instance.info = info;
+          instance.infoAt = now;
           const record = this.ctx.record();
           const isMaster = sameAddress(instance.address, record);
           const seen = onRunId(onInfoRole(instance.watch, info.role, now), info.runId, now, isMaster && this.ctx.config.masterRebootDownAfterMs > 0);
