@@ -13,8 +13,17 @@ import { stepDeps, stepHandler } from './runtime/aws/step.ts';
 import { failoverEventContext, type StepDeps } from './runtime/deps.ts';
 import { pollWithin } from './runtime/poll.ts';
 
+/**
+ * How long an old master the voters judged down gets to answer: a live one (cut off from the voters
+ * only) is demoted at once; a hung or unreachable one is left to the voters, which convert it when
+ * it answers again (+convert-to-slave), rather than holding +failover-end for its timeouts.
+ */
+export const QUICK_LOOK_MS = 200;
+
 export async function run(item: ReconfItem, deps: Omit<StepDeps, 'store'>): Promise<ReconfItem> {
-  const link = new PollingLink(item.target, await deps.linkOptions(item.master.name));
+  const options = await deps.linkOptions(item.master.name);
+  const judgedDown = item.target.role === 'old-master' && item.masterDownSince != null;
+  const link = new PollingLink(item.target, judgedDown ? { ...options, connectTimeoutMs: QUICK_LOOK_MS, commandTimeoutMs: QUICK_LOOK_MS } : options);
   let current = item;
   // A server answering only errors (-BUSY: a script stuck after a write) cannot be re-pointed now: it is judged
   // as one that does not answer, not as a failure of this step (which the workflow would retry).

@@ -5,12 +5,13 @@ import { PollingLink } from './adapters/redis.ts';
 import { eventsFromEnv } from './runtime/aws/events.ts';
 import { linkOptionsFromEnv } from './runtime/aws/redis.ts';
 import { stepDeps, stepHandler } from './runtime/aws/step.ts';
+import { storeFromEnv } from './runtime/aws/table.ts';
 import { failoverEventContext, type StepDeps } from './runtime/deps.ts';
 import { pollWithin } from './runtime/poll.ts';
 import { requirePromotionSent, requireSelection } from './runtime/require.ts';
 
-export async function run(state: FailoverState, deps: Omit<StepDeps, 'store'>): Promise<PromotionOutput> {
-  const { promoted } = requireSelection(state);
+export async function run(state: FailoverState, deps: StepDeps): Promise<PromotionOutput> {
+  const { promoted, promotedRunId } = requireSelection(state);
   const promotion = requirePromotionSent(state);
   const link = new PollingLink(promoted, await deps.linkOptions(state.master.name));
   const deadline = promotion.sentAt + state.settings.failoverTimeoutMs;
@@ -21,12 +22,15 @@ export async function run(state: FailoverState, deps: Omit<StepDeps, 'store'>): 
   if (outcome.kind === 'expired') return { ...promotion, timedOut: true };
   if (outcome.kind === 'again') return promotion;
 
+  const confirmedAt = deps.now();
+  // Before +promoted-slave: whoever hears it and asks for the master gets the promoted replica.
+  await deps.store?.recordPromotion(state.master.name, { epoch: state.epoch, promoted, runId: promotedRunId, confirmedAt });
   const context = failoverEventContext(state, deps);
   await deps.publisher.publish([
     replicaEvent('+promoted-slave', promoted, state.master, context),
     masterEvent('+failover-state-reconf-slaves', state.master, context),
   ]);
-  return { ...promotion, confirmed: true, confirmedAt: deps.now() };
+  return { ...promotion, confirmed: true, confirmedAt };
 }
 
-export const handler = stepHandler(run, () => stepDeps({ publisher: eventsFromEnv().publisher, linkOptions: linkOptionsFromEnv() }));
+export const handler = stepHandler(run, () => stepDeps({ publisher: eventsFromEnv().publisher, store: storeFromEnv(), linkOptions: linkOptionsFromEnv() }));

@@ -244,11 +244,12 @@ export class FailoverWorkflow extends Construct {
       ),
     );
     // The old master is demoted beside the replicas, not in their queue: a hung one must not
-    // hold a parallel-syncs slot, and a live one stops taking writes at once.
+    // hold a parallel-syncs slot, and a live one stops taking writes at once. One the voters judged
+    // down gets one quick look (lambdas/reconf-slave.ts), so it never holds +failover-end either.
     const demoteOldMaster = this.invoke(
       'DemoteOldMaster',
       'reconfSlave',
-      { payload: sfn.TaskInput.fromObject({ target: { 'host.$': '$.master.host', 'port.$': '$.master.port', role: 'old-master' }, ...item }) },
+      { payload: sfn.TaskInput.fromObject({ target: { 'host.$': '$.master.host', 'port.$': '$.master.port', role: 'old-master' }, 'masterDownSince.$': '$.masterDownSince', ...item }) },
       'afterPromotion',
     );
     const reconfigure = new sfn.Parallel(this, 'Reconfigure', {

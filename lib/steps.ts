@@ -48,7 +48,8 @@ export const STEP_ACCESS: Readonly<Record<StepKey, StepAccess>> = {
   selectSlave: { redis: true, table: ['dynamodb:GetItem', 'dynamodb:Query'] },
   // recordPromotion.
   sendSlaveofNoOne: { redis: true, table: ['dynamodb:UpdateItem', 'dynamodb:GetItem'] },
-  waitPromotion: { redis: true, table: [] },
+  // recordPromotion again, confirmed: clients are given the promoted replica from +promoted-slave on.
+  waitPromotion: { redis: true, table: ['dynamodb:UpdateItem', 'dynamodb:GetItem'] },
   reconfSlave: { redis: true, table: [] },
   failoverEnd: { redis: true, table: [] },
   // completeFailover, upsertReplicas (the old master), removeReplica (the promoted one).

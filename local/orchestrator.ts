@@ -6,6 +6,7 @@
 import { createTable, DynamoDbStore } from '../lambdas/adapters/dynamodb-store.ts';
 import { FanoutPublisher, type EventPublisher } from '../lambdas/adapters/publisher.ts';
 import type { Config } from '../lambdas/core/config.ts';
+import { masterForClients } from '../lambdas/core/store.ts';
 import type { RedisLinkOptions } from '../lambdas/adapters/redis.ts';
 import { distinctAddresses } from '../lambdas/core/address.ts';
 import type { Address, ReplicaObservation } from '../lambdas/core/types.ts';
@@ -276,5 +277,5 @@ async function observeReplicas(
 async function masterOfRecord(config: Config, store: DynamoDbStore, name: string): Promise<Address | null> {
   if (!config.masters.some((m) => m.name === name)) return null;
   const record = await store.getMaster(name);
-  return record ? { host: record.host, port: record.port } : null;
+  return record ? masterForClients(record) : null;
 }

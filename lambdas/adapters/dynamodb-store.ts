@@ -160,8 +160,8 @@ export class DynamoDbStore implements FailoverStore, VoterSessionStore {
     throw new StaleEpochError(`completeFailover ${name} epoch ${epoch}: the record is at epoch ${record.epoch} with ${holder}; master not switched`);
   }
 
-  async recordPromotion(name: string, args: { epoch: number; promoted: Address; runId: string | null }): Promise<MasterRecord> {
-    const promoted: PromotedReplica = { epoch: args.epoch, host: args.promoted.host, port: args.promoted.port, runId: args.runId };
+  async recordPromotion(name: string, args: { epoch: number; promoted: Address; runId: string | null; confirmedAt?: number }): Promise<MasterRecord> {
+    const promoted: PromotedReplica = { epoch: args.epoch, host: args.promoted.host, port: args.promoted.port, runId: args.runId, confirmedAt: args.confirmedAt ?? null };
     try {
       return await this.#updateHeldLease(name, args.epoch, {
         UpdateExpression: 'SET #promoted = :promoted',
@@ -427,7 +427,13 @@ function toLease(item: Item): FailoverLease {
 }
 
 function toPromoted(item: Item): PromotedReplica {
-  return { epoch: num(item, 'epoch'), host: str(item, 'host'), port: num(item, 'port'), runId: strOrNull(item, 'runId') };
+  return {
+    epoch: num(item, 'epoch'),
+    host: str(item, 'host'),
+    port: num(item, 'port'),
+    runId: strOrNull(item, 'runId'),
+    confirmedAt: item['confirmedAt'] === undefined ? null : numOrNull(item, 'confirmedAt'),
+  };
 }
 
 function toVote(item: Item): Vote {

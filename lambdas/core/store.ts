@@ -45,6 +45,22 @@ export interface PromotedReplica extends Address {
   epoch: number;
   /** Its run_id at selection: the same address after a restart is a different server (maybe empty). */
   runId: string | null;
+  /**
+   * When WaitPromotion saw it answer as a master (`+promoted-slave`): from then on it is the
+   * address clients are given, as Sentinel answers the promoted replica while it reconfigures.
+   */
+  confirmedAt: number | null;
+}
+
+/**
+ * The master clients are given (GET-MASTER-ADDR-BY-NAME): the promoted replica once the running
+ * failover confirmed it a master, as Sentinel answers it from +promoted-slave on; the master of
+ * record otherwise.
+ */
+export function masterForClients(record: MasterRecord): Address {
+  const { failover, promoted } = record;
+  if (failover !== null && promoted !== null && promoted.epoch === failover.epoch && promoted.confirmedAt !== null) return { host: promoted.host, port: promoted.port };
+  return { host: record.host, port: record.port };
 }
 
 /** One voter's opinion of a master. Expiry is checked in code, never by TTL. */
@@ -102,8 +118,11 @@ export interface FailoverStore {
   tryStartFailover(name: string, args: StartFailoverArgs): Promise<StartFailoverResult>;
   /** The workflow's last step: conditional on failover.epoch === epoch (or already switched to newMaster at that epoch: idempotent, returns the record): master address := newMaster, failover := null, switchedAt := now. Throws a clear error if another epoch holds the record. */
   completeFailover(name: string, args: { epoch: number; newMaster: Address; now: number }): Promise<MasterRecord>;
-  /** SendSlaveofNoOne: remember the promoted replica, conditional on failover.epoch === epoch. Idempotent. */
-  recordPromotion(name: string, args: { epoch: number; promoted: Address; runId: string | null }): Promise<MasterRecord>;
+  /**
+   * SendSlaveofNoOne: remember the promoted replica; WaitPromotion again with `confirmedAt` once it
+   * answers as a master. Conditional on failover.epoch === epoch. Idempotent.
+   */
+  recordPromotion(name: string, args: { epoch: number; promoted: Address; runId: string | null; confirmedAt?: number }): Promise<MasterRecord>;
   /** An aborted failover: conditional on failover.epoch === epoch; failover := null (lastFailoverStartedAt stays, so the 2× timeout block applies). Idempotent. */
   abortFailover(name: string, args: { epoch: number }): Promise<MasterRecord>;
 }

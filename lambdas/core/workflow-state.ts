@@ -71,6 +71,11 @@ export interface ReconfItem {
   /** Absent until REPLICAOF was sent (the Map's ItemSelector starts items without it). */
   readonly sentAt?: number | null;
   readonly unreachableSince?: number | null;
+  /**
+   * DemoteOldMaster only: since when the voters hold the old master down (FailoverInput's), null
+   * for a manual failover of a live one. A master judged down gets one quick look, not a wait.
+   */
+  readonly masterDownSince?: number | null;
 }
 
 /** `$.reconf`, written by the Reconfigure state: its two branches. */

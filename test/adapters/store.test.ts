@@ -3,7 +3,7 @@ import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTable, DynamoDbStore } from '../../lambdas/adapters/dynamodb-store.ts';
-import { StaleEpochError } from '../../lambdas/core/store.ts';
+import { masterForClients, StaleEpochError } from '../../lambdas/core/store.ts';
 import type { KnownReplica, MasterRecord, Vote } from '../../lambdas/core/store.ts';
 import type { MasterRef } from '../../lambdas/core/types.ts';
 import type { WatchSnapshot } from '../../lambdas/core/voter-session.ts';
@@ -268,11 +268,19 @@ describe('DynamoDbStore: recordPromotion', () => {
     await start(name, 0, 'a', T0);
     const promoted = { host: '10.0.0.3', port: 6379 };
     const runId = 'f'.repeat(40);
-    expect((await store.recordPromotion(name, { epoch: 1, promoted, runId })).promoted).toEqual({ epoch: 1, ...promoted, runId });
+    const recorded = await store.recordPromotion(name, { epoch: 1, promoted, runId });
+    expect(recorded.promoted).toEqual({ epoch: 1, ...promoted, runId, confirmedAt: null });
+    // Until WaitPromotion confirms it, clients are given the failed master; from then on, the promoted replica.
+    expect(masterForClients(recorded)).toEqual({ host: recorded.host, port: recorded.port });
+    const confirmed = await store.recordPromotion(name, { epoch: 1, promoted, runId, confirmedAt: T0 + 5 });
+    expect(confirmed.promoted).toEqual({ epoch: 1, ...promoted, runId, confirmedAt: T0 + 5 });
+    expect(masterForClients(confirmed)).toEqual(promoted);
     await expect(store.recordPromotion(name, { epoch: 7, promoted, runId })).rejects.toThrow(StaleEpochError);
     // The leader of epoch 1 dies; epoch 2 still sees what epoch 1 promoted, and which server it was.
     const next = await start(name, 1, 'b', T0 + BLOCK_MS + LEASE_MS);
-    expect(next.won && next.record.promoted).toEqual({ epoch: 1, ...promoted, runId });
+    expect(next.won && next.record.promoted).toEqual({ epoch: 1, ...promoted, runId, confirmedAt: T0 + 5 });
+    // A confirmation of another epoch's promotion is not this failover's: the failed master's address still.
+    expect(next.won && masterForClients(next.record)).toEqual({ host: recorded.host, port: recorded.port });
     const done = await store.completeFailover(name, { epoch: 2, newMaster: promoted, now: T0 + BLOCK_MS + LEASE_MS + 1 });
     expect(done.promoted).toBeNull();
   });
@@ -311,7 +319,7 @@ describe('DynamoDbStore: voter sessions (one voter, many Lambda invocations)', (
     {
       master,
       record: { host: '10.0.0.1', port: 6379 },
-      instances: [{ host: '10.0.0.1', port: 6379, watch: { lastAcceptableReplyAt: T0, runId: 'r1', rebootSince: null, reportedRole: 'master', roleSince: T0, sdownSince: null }, wrongMasterSince: null, lastRepairAt: 0, scriptKillSent: false }],
+      instances: [{ host: '10.0.0.1', port: 6379, watch: { lastAcceptableReplyAt: T0, pendingPingSince: null, linkDown: false, runId: 'r1', rebootSince: null, reportedRole: 'master', roleSince: T0, sdownSince: null }, wrongMasterSince: null, lastRepairAt: 0, scriptKillSent: false }],
       voting: { votedSdownSince: null, lastVoteAt: 0, odown: false },
       election: { lastAttempt: null, blockedUntil: 0 },
       notices: { fenceWarned: ['10.0.0.1:6379'], reported: [['10.0.0.9:6379', 'cannot resolve']] },

@@ -447,7 +447,7 @@ describe('with the table', () => {
       abortFailover: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
       selectSlave: ['dynamodb:GetItem', 'dynamodb:Query'],
       sendSlaveofNoOne: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
-      waitPromotion: [],
+      waitPromotion: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
       reconfSlave: [],
       failoverEnd: [],
       switchMaster: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
