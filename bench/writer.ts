@@ -53,8 +53,11 @@ export class Writer {
         this.acked.push(n);
         if (this.switched && this.target === this.switched) this.firstOnNewMasterAt ??= Date.now();
       } catch {
-        // Not acknowledged, so not counted; the connection is dropped and made again.
+        // Not acknowledged, so not counted; a new connection, after a breath: a client being closed
+        // rejects without any I/O, and a loop of those would never yield (and fill the heap).
         client.disconnect();
+        client = connect(this.target);
+        await pause(2);
       }
     }
     client.disconnect();

@@ -19,7 +19,9 @@ export function startWriter(server: RedisServer): Writer {
         await client.set(`w:${n}`, String(n));
         acked.push(n);
       } catch {
-        // not acknowledged, not counted
+        // Not acknowledged, not counted. A closed client rejects without any I/O: without a pause this
+        // loop would be all microtasks, never yield, and grow until the heap is gone.
+        await new Promise((resolve) => setTimeout(resolve, 2));
       }
     }
   })();
