@@ -6,7 +6,7 @@
 import { replicaEvent, type SentinelEvent } from './core/events.ts';
 import { advanceReconf, isFinished, reconfDeadline } from './core/reconf.ts';
 import type { ReconfItem } from './core/workflow-state.ts';
-import { PollingLink } from './adapters/redis.ts';
+import { PollingLink, type RedisLinkOptions } from './adapters/redis.ts';
 import { eventsFromEnv } from './runtime/aws/events.ts';
 import { linkOptionsFromEnv } from './runtime/aws/redis.ts';
 import { stepDeps, stepHandler } from './runtime/aws/step.ts';
@@ -18,12 +18,12 @@ import { pollWithin } from './runtime/poll.ts';
  * only) is demoted at once; a hung or unreachable one is left to the voters, which convert it when
  * it answers again (+convert-to-slave), rather than holding +failover-end for its timeouts.
  */
-export const QUICK_LOOK_MS = 200;
+export const QUICK_LOOK_MS = 100;
 
 export async function run(item: ReconfItem, deps: Omit<StepDeps, 'store'>): Promise<ReconfItem> {
   const options = await deps.linkOptions(item.master.name);
   const judgedDown = item.target.role === 'old-master' && item.masterDownSince != null;
-  const link = new PollingLink(item.target, judgedDown ? { ...options, connectTimeoutMs: QUICK_LOOK_MS, commandTimeoutMs: QUICK_LOOK_MS } : options);
+  const link = new PollingLink(item.target, judgedDown ? quickLook(options) : options);
   let current = item;
   // A server answering only errors (-BUSY: a script stuck after a write) cannot be re-pointed now: it is judged
   // as one that does not answer, not as a failure of this step (which the workflow would retry).
@@ -48,6 +48,15 @@ export async function run(item: ReconfItem, deps: Omit<StepDeps, 'store'>): Prom
   }).finally(() => link.close());
   // Past the deadline pollWithin stops before advanceReconf could say so.
   return !isFinished(current.phase) && deps.now() > reconfDeadline(item) ? { ...current, phase: 'timeout' } : current;
+}
+
+/**
+ * Half the quick look to connect, half for each command, and no credential renewal (its extra
+ * PING would wait on a hung server too): a refused password leaves it to the voters, which renew.
+ */
+function quickLook(options: RedisLinkOptions): RedisLinkOptions {
+  const { renewCredentials: _renew, ...rest } = options;
+  return { ...rest, connectTimeoutMs: QUICK_LOOK_MS / 2, commandTimeoutMs: QUICK_LOOK_MS / 2 };
 }
 
 function eventFor(type: SentinelEvent['type'], item: ReconfItem, deps: Pick<StepDeps, 'now'>): SentinelEvent {
