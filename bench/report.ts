@@ -1,5 +1,5 @@
 /** Summaries and the printed tables: pure functions over trial results. */
-import type { Chain, System, TrialResult } from './trial.ts';
+import type { Chain, Fault, System, TrialResult } from './trial.ts';
 
 export interface Stats {
   readonly median: number;
@@ -18,11 +18,16 @@ export function stats(values: readonly number[]): Stats {
 export const FIGURES = [
   ['killToSwitchMs', 'kill → +switch-master (ms)'],
   ['overheadMs', 'failover overhead beyond down-after (ms)'],
+  ['killToAddressMs', 'kill → GET-MASTER-ADDR-BY-NAME names the new master (ms)'],
   ['killToReplicasMs', 'kill → replicas following, link up (ms)'],
   ['killToFirstWriteMs', 'kill → first write on the new master (ms)'],
   ['lostWrites', 'acknowledged writes lost'],
   ['ackedWrites', 'acknowledged writes (trial)'],
+  ['wokenDemotedMs', 'old master woken (SIGCONT) → replicating from the new one (ms)'],
 ] as const;
+
+/** How the tables name each fault in place of "kill". */
+const FAULT_WORDS: Readonly<Record<Fault, string>> = { kill: 'kill', stop: 'SIGSTOP' };
 
 export type Figure = (typeof FIGURES)[number][0];
 
@@ -49,6 +54,7 @@ export interface ColdStartStats extends Stats {
 }
 
 export interface Summary {
+  readonly fault: Fault;
   readonly downAfterMs: number;
   /** Trials per system. */
   readonly trials: number;
@@ -60,6 +66,8 @@ export interface Summary {
   readonly systems: readonly System[];
   /** The same ratio for each of ours. */
   readonly overheadRatios: Partial<Record<System, number>>;
+  /** The same for GET-MASTER-ADDR-BY-NAME: median (fault → new address − down-after), ours / Sentinel's; NaN where not measured. */
+  readonly addressOverheadRatios: Partial<Record<System, number>>;
   /** aws only: +elected-leader → +switch-master, by chain. */
   readonly electedToSwitchMs?: Partial<Record<Chain, Stats>>;
   /** aws only: cold starts of each step function over the cold trials, in the order the chain first reached them. */
@@ -69,10 +77,12 @@ export interface Summary {
 export function summarize(results: readonly TrialResult[], downAfterMs: number): Summary {
   const of = (system: System): Figures => {
     const mine = results.filter((r) => r.system === system);
-    const figure = (pick: (r: TrialResult) => number) => stats(mine.map(pick));
+    const figure = (pick: (r: TrialResult) => number | null) => stats(mine.map(pick).filter((n): n is number => n !== null));
     return {
       killToSwitchMs: figure((r) => r.killToSwitchMs),
       overheadMs: figure((r) => r.killToSwitchMs - downAfterMs),
+      killToAddressMs: figure((r) => r.killToAddressMs),
+      wokenDemotedMs: figure((r) => r.wokenDemotedMs),
       killToReplicasMs: figure((r) => r.killToReplicasMs),
       killToFirstWriteMs: figure((r) => r.killToFirstWriteMs),
       lostWrites: figure((r) => r.lostWrites),
@@ -86,8 +96,12 @@ export function summarize(results: readonly TrialResult[], downAfterMs: number):
   const ours = systems.filter((s) => s !== 'sentinel');
   const overheadRatios: Partial<Record<System, number>> = {};
   for (const system of ours) overheadRatios[system] = bySystem[system]!.overheadMs.median / sentinelOverhead;
+  const addressOverhead = (system: System) => (bySystem[system]?.killToAddressMs.median ?? Number.NaN) - downAfterMs;
+  const addressOverheadRatios: Partial<Record<System, number>> = {};
+  for (const system of ours) addressOverheadRatios[system] = addressOverhead(system) / addressOverhead('sentinel');
   const trials = Math.max(0, ...systems.map((s) => results.filter((r) => r.system === s).length));
-  const summary: Summary = { downAfterMs, trials, bySystem, overheadRatio: ours[0] ? overheadRatios[ours[0]]! : Number.NaN, systems, overheadRatios };
+  const fault = results[0]?.fault ?? 'kill';
+  const summary: Summary = { fault, downAfterMs, trials, bySystem, overheadRatio: ours[0] ? overheadRatios[ours[0]]! : Number.NaN, systems, overheadRatios, addressOverheadRatios };
 
   const chains = CHAINS.filter(([, system]) => systems.includes(system));
   if (chains.length === 0) return summary;
@@ -108,7 +122,10 @@ export function summarize(results: readonly TrialResult[], downAfterMs: number):
 export function formatTable(summary: Summary): string {
   const cell = (s: Stats) => `${fmt(s.median)} (${fmt(s.min)}–${fmt(s.max)})`;
   const columns = summary.systems;
-  const rows = FIGURES.map(([key, label]) => [label, ...columns.map((system) => cell(summary.bySystem[system]![key]))]);
+  // A figure no system measured in this run (the woken master after a kill) has no row.
+  const measured = FIGURES.filter(([key]) => columns.some((system) => !Number.isNaN(summary.bySystem[system]![key].median)));
+  const word = FAULT_WORDS[summary.fault];
+  const rows = measured.map(([key, label]) => [label.replace(/^kill/, word), ...columns.map((system) => cell(summary.bySystem[system]![key]))]);
   const ratios = columns
     .filter((system) => system !== 'sentinel')
     .map((system) => {
@@ -120,7 +137,15 @@ export function formatTable(summary: Summary): string {
     ...markdownTable(['median (min–max)', ...columns.map((system) => SYSTEM_LABELS[system])], rows),
     '',
     `Failover overhead beyond down-after (${summary.downAfterMs} ms), ours / Sentinel's median: ${ratios.join(', ')}`,
+    ...addressRatioLine(summary),
   ].join('\n');
+}
+
+/** The same ratio for the address clients are given, where both sides answered it. */
+function addressRatioLine(summary: Summary): string[] {
+  const ratios = Object.entries(summary.addressOverheadRatios).filter(([, ratio]) => !Number.isNaN(ratio));
+  if (ratios.length === 0) return [];
+  return [`…until GET-MASTER-ADDR-BY-NAME names the new master: ${ratios.map(([system, ratio]) => `${ratio.toFixed(2)} (${SYSTEM_LABELS[system as System]})`).join(', ')}`];
 }
 
 /** The aws section after the table: the chain warm against cold, and each step's cold start. Empty without aws trials. */
@@ -200,5 +225,6 @@ function markdownTable(header: readonly string[], rows: ReadonlyArray<readonly s
 }
 
 function fmt(n: number): string {
+  if (Number.isNaN(n)) return '–';
   return Number.isInteger(n) ? String(n) : n.toFixed(1);
 }

@@ -73,6 +73,19 @@ export class Sentinels {
     return { subscriber, announced };
   }
 
+  /** SENTINEL GET-MASTER-ADDR-BY-NAME, asked of the first sentinel: what Sentinel-aware clients are given. */
+  async masterAddress(): Promise<Address | null> {
+    const client = new Redis({ host: '127.0.0.1', port: this.ports[0]!, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      const reply = (await client.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', 'mymaster')) as [string, string] | null;
+      return reply ? { host: reply[0], port: Number(reply[1]) } : null;
+    } finally {
+      client.disconnect();
+    }
+  }
+
   async stop(): Promise<void> {
     await Promise.all(
       this.children.map(

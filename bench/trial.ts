@@ -1,6 +1,7 @@
 /**
- * One benchmark trial: a fresh topology, one failover system, a writer, a `kill -9` of the
- * master, and the same outside observer measuring whichever system it is. The system itself
+ * One benchmark trial: a fresh topology, one failover system, a writer, a fault of the master
+ * (`kill -9`, or SIGSTOP: hung with its sockets open), and the same outside observer measuring
+ * whichever system it is. The system itself
  * comes in as a start function (TrialSystem), so every system is timed by this one observer.
  */
 import type { EventPublisher } from '../lambdas/adapters/publisher.ts';
@@ -21,7 +22,13 @@ export type System = 'sentinel' | 'redis-failover' | 'redis-failover-aws-warm' |
 /** The deployed failover chain: kept warm by the warm-up schedules, or cold as after a quiet week without them. */
 export type Chain = 'warm' | 'cold';
 
+/** What happens to the master: `kill -9`, or SIGSTOP (it hangs, the kernel still accepts connections; woken at the end). */
+export type Fault = 'kill' | 'stop';
+export const FAULTS: readonly Fault[] = ['kill', 'stop'];
+
 export interface TrialOptions {
+  /** @default 'kill' */
+  readonly fault?: Fault;
   readonly replicas: number;
   readonly downAfterMs: number;
   readonly failoverTimeoutMs: number;
@@ -54,7 +61,13 @@ export interface DeployedAccount {
 
 export interface TrialResult {
   readonly system: System;
+  readonly fault: Fault;
+  /** From the fault (the names say kill for every fault). */
   readonly killToSwitchMs: number;
+  /** Until GET-MASTER-ADDR-BY-NAME names the new master; null where the system has no such answer here. */
+  readonly killToAddressMs: number | null;
+  /** stop only: SIGCONT of the old master → it replicates from the new one; null when not within 30 s. */
+  readonly wokenDemotedMs: number | null;
   readonly killToReplicasMs: number;
   readonly killToFirstWriteMs: number;
   readonly ackedWrites: number;
@@ -73,6 +86,8 @@ export interface Announcement {
 /** Every system answers the same question: when did it announce which new master. */
 export interface Running {
   readonly announced: Promise<Announcement>;
+  /** The master as the system answers clients (GET-MASTER-ADDR-BY-NAME). */
+  masterAddress?(): Promise<Address | null>;
   /** Asked once the observer is done, before stop (the simulated deployment's own record). */
   account?(): Promise<DeployedAccount>;
   stop(): Promise<void>;
@@ -106,8 +121,11 @@ export async function runTrial(system: 'sentinel' | 'redis-failover' | TrialSyst
     writer.start();
     await waitFor(() => writer!.acked.length >= 500, { timeoutMs: 10_000, what: 'the writer to get going' });
 
+    const fault = options.fault ?? 'kill';
     const killedAt = Date.now();
-    await master.kill();
+    if (fault === 'kill') await master.kill();
+    else master.pause();
+    const addressAt = firstAnswerOtherThan(running, master.address);
     const announced = await running.announced;
     writer.follow(announced.address);
 
@@ -124,10 +142,15 @@ export async function runTrial(system: 'sentinel' | 'redis-failover' | TrialSyst
     const promoted = replicas.find((r) => sameAddress(r.address, announced.address));
     if (!promoted) throw new Error(`${target.system} announced ${announced.address.host}:${announced.address.port}, which is not one of the replicas`);
     const lost = await missing(promoted, writer.acked);
+    const answeredAt = await addressAt;
+    const wokenDemotedMs = fault === 'stop' ? await demotedOnWaking(master, announced.address) : null;
     const account = await running.account?.();
     return {
       system: target.system,
+      fault,
       killToSwitchMs: announced.at - killedAt,
+      killToAddressMs: answeredAt === null ? null : answeredAt - killedAt,
+      wokenDemotedMs,
       killToReplicasMs: replicasAt - killedAt,
       killToFirstWriteMs: firstWriteAt - killedAt,
       ackedWrites: writer.acked.length,
@@ -147,6 +170,7 @@ async function startSentinels(master: RedisServer, options: TrialOptions): Promi
   const { subscriber, announced } = await sentinels.switchMaster();
   return {
     announced,
+    masterAddress: () => sentinels.masterAddress(),
     stop: async () => {
       subscriber.disconnect();
       await sentinels.stop();
@@ -169,7 +193,7 @@ async function startOurs(master: RedisServer, options: TrialOptions): Promise<Ru
     timeoutMs: 10_000,
     what: 'the voters to discover every replica',
   });
-  return { announced, stop: () => orchestrator.stop() };
+  return { announced, masterAddress: () => orchestrator.masterAddress('mymaster'), stop: () => orchestrator.stop() };
 }
 
 function settings(options: TrialOptions) {
@@ -189,6 +213,30 @@ async function replicationFlowing(master: RedisServer, replicas: number): Promis
     if (acked < replicas) throw new Error(`only ${acked} of ${replicas} replicas acknowledged a write within 10 s`);
   } finally {
     client.disconnect();
+  }
+}
+
+/** When the system first answers clients another master than `failed` (polled every 5 ms for 60 s); null when it has no such answer. */
+async function firstAnswerOtherThan(running: Running, failed: Address): Promise<number | null> {
+  if (!running.masterAddress) return null;
+  const ask = running.masterAddress.bind(running);
+  return waitFor(
+    async () => {
+      const address = await ask().catch(() => null);
+      return address !== null && !sameAddress(address, failed) ? Date.now() : null;
+    },
+    { timeoutMs: 60_000, intervalMs: 5, what: 'the system to answer the new master' },
+  );
+}
+
+/** SIGCONT of a hung old master, then how long until it replicates from the new one (null: not within 30 s). */
+async function demotedOnWaking(old: RedisServer, newMaster: Address): Promise<number | null> {
+  const wokenAt = Date.now();
+  old.resume();
+  try {
+    return await waitFor(async () => ((await old.followsWithLinkUp(newMaster)) ? Date.now() - wokenAt : null), { timeoutMs: 30_000, intervalMs: 10, what: 'the woken old master to follow the new one' });
+  } catch {
+    return null;
   }
 }
 

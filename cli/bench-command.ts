@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import type { BenchStack } from '../bench/deployed.ts';
 import { formatChains, formatIdle, formatTable, summarize, type IdleSummary } from '../bench/report.ts';
 import { runScale } from '../bench/scale.ts';
-import { LOCAL, runTrial, SENTINEL, type Chain, type TrialResult, type TrialSystem } from '../bench/trial.ts';
+import { FAULTS, LOCAL, runTrial, SENTINEL, type Chain, type TrialResult, type TrialSystem } from '../bench/trial.ts';
 import { osFreePort } from '../local/ports.ts';
 import { LocalWorkflow } from '../local/workflow-runner.ts';
 import { EXIT, UsageError } from './errors.ts';
@@ -30,6 +30,10 @@ template's state machine, DynamoDB and EventBridge stand-ins, all on loopback, n
 sent to AWS. Each round runs Sentinel and each chosen chain in a rotating order.
 
 Options:
+  --fault <kill|stop>     What happens to the master: kill = kill -9 (the socket closes,
+                          everyone sees it at once); stop = SIGSTOP (it hangs with its
+                          sockets open, every request times out), woken with SIGCONT at
+                          the end of the trial to see it demoted (default kill)
   --trials <n>            Trials per system (default 5)
   --replicas <n>          Replicas per topology (default 2)
   --down-after <ms>       down-after for both systems (default 1000)
@@ -64,6 +68,7 @@ export async function benchCommand(argv: readonly string[]): Promise<number> {
     args: negativeNumbersAttached(argv),
     strict: true,
     options: {
+      fault: { type: 'string', default: 'kill' },
       trials: { type: 'string', default: '5' },
       replicas: { type: 'string', default: '2' },
       'down-after': { type: 'string', default: '1000' },
@@ -88,6 +93,8 @@ export async function benchCommand(argv: readonly string[]): Promise<number> {
     const given = AWS_ONLY.find((flag) => values[flag] !== undefined);
     if (given) throw new UsageError(`--${given} applies to --runtime aws only`);
   }
+  const fault = FAULTS.find((f) => f === values.fault);
+  if (!fault) throw new UsageError(`--fault must be ${FAULTS.join(' or ')} (got ${JSON.stringify(values.fault)})`);
   const trials = positive('--trials', values.trials);
   const replicas = positive('--replicas', values.replicas);
   const downAfterMs = positive('--down-after', values['down-after']);
@@ -132,7 +139,7 @@ export async function benchCommand(argv: readonly string[]): Promise<number> {
       note(`one deployment watching a healthy topology for ${idleMinutes} minutes (the probes' DynamoDB requests)…`);
       idle = await runIdle(stack, replicas, idleMinutes, probeIntervalSeconds);
     }
-    const options = { replicas, downAfterMs, failoverTimeoutMs, parallelSyncs: 1, port };
+    const options = { fault, replicas, downAfterMs, failoverTimeoutMs, parallelSyncs: 1, port };
     for (let i = 0; i < trials; i++) {
       // Rotate who goes first each round, so drift in the machine hits every system alike.
       const order = systems.map((_, k) => systems[(k + i) % systems.length]!);
@@ -150,12 +157,13 @@ export async function benchCommand(argv: readonly string[]): Promise<number> {
   const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}`;
 
   if (values.json) {
-    const settings = runtime === 'aws' ? { trials, replicas, downAfterMs, failoverTimeoutMs, chain: chainText, probeIntervalSeconds, idleMinutes } : { trials, replicas, downAfterMs, failoverTimeoutMs };
+    const settings = runtime === 'aws' ? { fault, trials, replicas, downAfterMs, failoverTimeoutMs, chain: chainText, probeIntervalSeconds, idleMinutes } : { fault, trials, replicas, downAfterMs, failoverTimeoutMs };
     const json = { machine, runtime, settings, summary, results, scale: scaleResult, ...(runtime === 'aws' && { idle }) };
     process.stdout.write(JSON.stringify(json, null, 2) + '\n');
     return EXIT.ok;
   }
-  process.stdout.write(`\nFailover, ${trials} trials per system, 1 master + ${replicas} replicas, down-after ${downAfterMs} ms, failover-timeout ${failoverTimeoutMs} ms\n`);
+  const faultText = fault === 'kill' ? 'kill -9 of the master' : 'SIGSTOP of the master (woken at the end)';
+  process.stdout.write(`\nFailover after ${faultText}, ${trials} trials per system, 1 master + ${replicas} replicas, down-after ${downAfterMs} ms, failover-timeout ${failoverTimeoutMs} ms\n`);
   if (runtime === 'aws') process.stdout.write(`Ours: the deployed stack on the simulation (sim/), probe interval ${probeIntervalSeconds} s, chain ${chains.join(' and ')}\n`);
   process.stdout.write(`Machine: ${machine}\n\n${formatTable(summary)}\n`);
   const chainSection = formatChains(summary);
@@ -179,8 +187,10 @@ function trialLine(i: number, trials: number, result: TrialResult): string {
   const steps = result.steps ?? [];
   const chain = result.electedToSwitchMs === undefined ? '' : `, elected→switch ${result.electedToSwitchMs} ms (${steps.filter((s) => s.cold).length}/${steps.length} steps cold)`;
   return (
-    `trial ${i + 1}/${trials} ${name.padEnd(14)} kill→switch ${result.killToSwitchMs} ms${chain}, replicas ${result.killToReplicasMs} ms, ` +
-    `first write ${result.killToFirstWriteMs} ms, lost ${result.lostWrites}/${result.ackedWrites}`
+    `trial ${i + 1}/${trials} ${name.padEnd(14)} ${result.fault}→switch ${result.killToSwitchMs} ms${chain}, ` +
+    (result.killToAddressMs === null ? '' : `address ${result.killToAddressMs} ms, `) +
+    `replicas ${result.killToReplicasMs} ms, first write ${result.killToFirstWriteMs} ms, lost ${result.lostWrites}/${result.ackedWrites}` +
+    (result.fault === 'stop' ? `, woken→demoted ${result.wokenDemotedMs ?? 'not within 30 s'}${result.wokenDemotedMs === null ? '' : ' ms'}` : '')
   );
 }
 

@@ -4,7 +4,10 @@ import type { StepInvocation, TrialResult } from '../../bench/trial.ts';
 
 const trial = (system: TrialResult['system'], killToSwitchMs: number, lostWrites = 0): TrialResult => ({
   system,
+  fault: 'kill',
   killToSwitchMs,
+  killToAddressMs: killToSwitchMs - 10,
+  wokenDemotedMs: null,
   killToReplicasMs: killToSwitchMs + 5,
   killToFirstWriteMs: killToSwitchMs + 2,
   ackedWrites: 1000,
@@ -15,6 +18,8 @@ const step = (name: string, coldStartMs: number | null, durationMs = 10): StepIn
 
 const aws = (chain: 'warm' | 'cold', killToSwitchMs: number, electedToSwitchMs: number, steps: StepInvocation[]): TrialResult => ({
   ...trial(chain === 'warm' ? 'redis-failover-aws-warm' : 'redis-failover-aws-cold', killToSwitchMs),
+  // The simulated deployment answers no GET-MASTER-ADDR-BY-NAME.
+  killToAddressMs: null,
   chain,
   electedToSwitchMs,
   steps,
@@ -53,24 +58,38 @@ describe('benchmark report', () => {
     // The text of the report before --runtime aws existed, for the same trials.
     expect(formatTable(summary)).toBe(
       [
-        '| median (min–max)                          | redis-failover   | redis-sentinel 7 |',
-        '|-------------------------------------------|------------------|------------------|',
-        '| kill → +switch-master (ms)                | 1080 (1060–1100) | 2500 (2000–3000) |',
-        '| failover overhead beyond down-after (ms)  | 80 (60–100)      | 1500 (1000–2000) |',
-        '| kill → replicas following, link up (ms)   | 1085 (1065–1105) | 2505 (2005–3005) |',
-        '| kill → first write on the new master (ms) | 1082 (1062–1102) | 2502 (2002–3002) |',
-        '| acknowledged writes lost                  | 1 (0–2)          | 0 (0–0)          |',
-        '| acknowledged writes (trial)               | 1000 (1000–1000) | 1000 (1000–1000) |',
+        '| median (min–max)                                         | redis-failover   | redis-sentinel 7 |',
+        '|----------------------------------------------------------|------------------|------------------|',
+        '| kill → +switch-master (ms)                               | 1080 (1060–1100) | 2500 (2000–3000) |',
+        '| failover overhead beyond down-after (ms)                 | 80 (60–100)      | 1500 (1000–2000) |',
+        '| kill → GET-MASTER-ADDR-BY-NAME names the new master (ms) | 1070 (1050–1090) | 2490 (1990–2990) |',
+        '| kill → replicas following, link up (ms)                  | 1085 (1065–1105) | 2505 (2005–3005) |',
+        '| kill → first write on the new master (ms)                | 1082 (1062–1102) | 2502 (2002–3002) |',
+        '| acknowledged writes lost                                 | 1 (0–2)          | 0 (0–0)          |',
+        '| acknowledged writes (trial)                              | 1000 (1000–1000) | 1000 (1000–1000) |',
         '',
         "Failover overhead beyond down-after (1000 ms), ours / Sentinel's median: 0.05",
+        '…until GET-MASTER-ADDR-BY-NAME names the new master: 0.05 (redis-failover)',
       ].join('\n'),
     );
     expect(formatChains(summary)).toBe('');
   });
 
+  it('names the fault in the table, and shows the woken old master only where one was woken', () => {
+    const stopped = (system: TrialResult['system'], killToSwitchMs: number, wokenDemotedMs: number | null): TrialResult => ({ ...trial(system, killToSwitchMs), fault: 'stop', wokenDemotedMs });
+    const summary = summarize([stopped('redis-failover', 1200, 150), stopped('sentinel', 2800, 900), stopped('redis-failover', 1300, 250), stopped('sentinel', 3200, null)], 1000);
+    expect(summary.fault).toBe('stop');
+    expect(summary.addressOverheadRatios['redis-failover']).toBeCloseTo(240 / 1990);
+    expect(summary.bySystem.sentinel!.wokenDemotedMs).toEqual({ median: 900, min: 900, max: 900 });
+    const table = formatTable(summary);
+    expect(table).toContain('| SIGSTOP → +switch-master (ms) ');
+    expect(table).toMatch(/\| old master woken \(SIGCONT\) → replicating from the new one \(ms\) \| 200 \(150–250\) +\| 900 \(900–900\) +\|/);
+    expect(formatTable(summarize(local, 1000))).not.toContain('woken');
+  });
+
   it('keeps today’s JSON fields for the local runtime and adds the systems and every ratio', () => {
     const json = JSON.parse(JSON.stringify(summarize(local, 1000))) as Record<string, unknown>;
-    expect(Object.keys(json)).toEqual(['downAfterMs', 'trials', 'bySystem', 'overheadRatio', 'systems', 'overheadRatios']);
+    expect(Object.keys(json)).toEqual(['fault', 'downAfterMs', 'trials', 'bySystem', 'overheadRatio', 'systems', 'overheadRatios', 'addressOverheadRatios']);
     expect(Object.keys(json.bySystem as object)).toEqual(['redis-failover', 'sentinel']);
     expect(json.systems).toEqual(['redis-failover', 'sentinel']);
     expect(json.overheadRatios).toEqual({ 'redis-failover': json.overheadRatio });
@@ -108,7 +127,7 @@ describe('benchmark report', () => {
 
   it('puts the aws figures in the JSON: elected → switch by chain, cold starts by step', () => {
     const json = JSON.parse(JSON.stringify(summarize(deployed, 1000))) as Record<string, unknown>;
-    expect(Object.keys(json)).toEqual(['downAfterMs', 'trials', 'bySystem', 'overheadRatio', 'systems', 'overheadRatios', 'electedToSwitchMs', 'coldStartMs']);
+    expect(Object.keys(json)).toEqual(['fault', 'downAfterMs', 'trials', 'bySystem', 'overheadRatio', 'systems', 'overheadRatios', 'addressOverheadRatios', 'electedToSwitchMs', 'coldStartMs']);
     expect(Object.keys(json.bySystem as object)).toEqual(['redis-failover-aws-warm', 'redis-failover-aws-cold', 'sentinel']);
     expect(Object.keys(json.overheadRatios as object)).toEqual(['redis-failover-aws-warm', 'redis-failover-aws-cold']);
     expect(Object.keys(json.electedToSwitchMs as object)).toEqual(['warm', 'cold']);
