@@ -159,6 +159,15 @@ export class RedisLink {
     await this.command('SCRIPT', 'KILL');
   }
 
+  /**
+   * `min-replicas-max-lag`, then `min-replicas-to-write`: a master with fewer replicas than that
+   * within the lag refuses writes. Two CONFIG SETs, as Redis before 7.0 takes one parameter each.
+   */
+  async fence(minReplicas: number, maxLagSeconds: number): Promise<void> {
+    await this.command('CONFIG', 'SET', 'min-replicas-max-lag', String(maxLagSeconds));
+    await this.command('CONFIG', 'SET', 'min-replicas-to-write', String(minReplicas));
+  }
+
   /** Plain `INFO` (every Redis and Valkey version answers it), parsed. */
   async info(): Promise<ReplicationInfo> {
     return parseInfo(await this.command<string>('INFO'));

@@ -40,6 +40,22 @@ export interface MasterConfig extends MasterRef, FailoverSettings {
   readonly auth: MasterAuth | undefined;
   /** Sentinel's `known-replica` lines: lets a failover proceed when the master is already dead at start. */
   readonly knownReplicas: readonly Address[];
+  /**
+   * Fencing the orchestrator manages (beyond Sentinel): the voters keep `min-replicas-to-write` and
+   * `min-replicas-max-lag` set on every server of the group, so whichever is master stops
+   * acknowledging writes within about `maxLagSeconds` once cut off from its replicas. Null: off.
+   */
+  readonly fencing: Fencing | null;
+}
+
+export interface Fencing {
+  readonly minReplicas: number;
+  readonly maxLagSeconds: number;
+}
+
+/** The lag window by default: a second more than down-after, so a replica's ACK (every second) late by one never refuses writes. */
+export function defaultMaxLagSeconds(downAfterMs: number): number {
+  return Math.ceil(downAfterMs / 1000) + 1;
 }
 
 export interface Config {
@@ -150,6 +166,11 @@ const masterSchema = z.strictObject({
   masterRebootDownAfterMs: intAtLeast(0).default(0),
   auth: authSchema.optional(),
   knownReplicas: z.array(replicaSchema).default([]),
+  fencing: z
+    .union([z.boolean(), z.strictObject({ minReplicas: intAtLeast(1).default(1), maxLagSeconds: intAtLeast(1).optional() })], {
+      error: expected('true, false or { minReplicas, maxLagSeconds }'),
+    })
+    .default(false),
 });
 
 const configSchema = z
@@ -235,8 +256,15 @@ export function parseConfig(raw: unknown, source = 'config', options: ParseOptio
       masterRebootDownAfterMs: m.masterRebootDownAfterMs,
       auth: resolveAuth(m, i, source, options),
       knownReplicas: m.knownReplicas,
+      fencing: fencingOf(m),
     })),
   };
+}
+
+function fencingOf(master: ParsedMaster): Fencing | null {
+  if (master.fencing === false) return null;
+  const given: { minReplicas?: number; maxLagSeconds?: number } = master.fencing === true ? {} : master.fencing;
+  return { minReplicas: given.minReplicas ?? 1, maxLagSeconds: given.maxLagSeconds ?? defaultMaxLagSeconds(master.downAfterMs) };
 }
 
 /** `ENOENT (no such file or directory)` from Node's `ENOENT: no such file or directory, open 'x'`. */

@@ -44,9 +44,22 @@ describe('parseConfig: accepted input', () => {
           masterRebootDownAfterMs: 0,
           auth: undefined,
           knownReplicas: [],
+          fencing: null,
         },
       ],
     });
+  });
+
+  it('turns the managed fence on with a lag window a second longer than down-after, or as given', () => {
+    const fencing = (value: unknown, downAfterMs = 1000) => parseConfig({ masters: [master({ downAfterMs, fencing: value })] }).masters[0]!.fencing;
+    expect(fencing(true)).toEqual({ minReplicas: 1, maxLagSeconds: 2 });
+    expect(fencing(true, 5500)).toEqual({ minReplicas: 1, maxLagSeconds: 7 });
+    expect(fencing({ maxLagSeconds: 10 })).toEqual({ minReplicas: 1, maxLagSeconds: 10 });
+    expect(fencing({ minReplicas: 2 })).toEqual({ minReplicas: 2, maxLagSeconds: 2 });
+    expect(fencing(false)).toBeNull();
+    expect(withMaster({ fencing: 'yes' })).toBe('cluster.json: masters[0].fencing: must be true, false or { minReplicas, maxLagSeconds }');
+    expect(withMaster({ fencing: { maxLagSeconds: 0 } })).toBe('cluster.json: masters[0].fencing.maxLagSeconds: must be a positive integer (got 0)');
+    expect(withMaster({ fencing: { lag: 1 } })).toBe('cluster.json: masters[0].fencing: unknown key "lag"');
   });
 
   it('keeps explicit values, known replicas and auth', () => {

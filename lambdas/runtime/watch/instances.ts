@@ -33,6 +33,9 @@ export interface Instance {
   lastRepairAt: number;
   /** SCRIPT KILL sent during this SDOWN (Sentinel's SRI_SCRIPT_KILL_SENT). */
   scriptKillSent: boolean;
+  /** The run_id the managed fence was set on (a restart loses CONFIG SET), or null; `fencing` while it is being set. */
+  fencedRunId: string | null;
+  fencing: boolean;
 }
 
 export class Instances {
@@ -150,6 +153,8 @@ export class Instances {
         wrongMasterSince: null,
         lastRepairAt: 0,
         scriptKillSent: false,
+        fencedRunId: null,
+        fencing: false,
       };
       this.byKey.set(key, instance);
     }
@@ -197,6 +202,7 @@ export class Instances {
           const seen = onRunId(onInfoRole(instance.watch, info.role, now), info.runId, now, isMaster && this.ctx.config.masterRebootDownAfterMs > 0);
           instance.watch = seen.watch;
           if (seen.rebooted) await this.ctx.publish([isMaster ? masterEvent('+reboot', this.ctx.ref()) : replicaEvent('+reboot', instance.address, this.ctx.ref())]);
+          if (this.ctx.config.fencing && info.runId !== instance.fencedRunId) this.fence(instance, info.runId);
           if (isMaster && info.role === 'master') await this.discover(info);
         })
         .catch((error: unknown) => {
@@ -205,6 +211,30 @@ export class Instances {
         })
         .finally(() => (instance.infoing = false));
     }
+  }
+
+  /**
+   * The managed fence, on every server (a replica's is inert until it is promoted, so the promoted
+   * one has it from its first write); set again when the server restarted.
+   */
+  private fence(instance: Instance, runId: string | null): void {
+    const fencing = this.ctx.config.fencing;
+    if (!fencing || instance.fencing) return;
+    instance.fencing = true;
+    void instance.link
+      .use(async (l) => {
+        await l.fence(fencing.minReplicas, fencing.maxLagSeconds);
+        return true;
+      })
+      .then((done) => {
+        if (!done) return;
+        if (instance.fencedRunId === null) {
+          this.ctx.deps.log?.(`${this.ctx.config.name}: fencing ${addressKey(instance.address)}: min-replicas-to-write ${fencing.minReplicas}, min-replicas-max-lag ${fencing.maxLagSeconds}`);
+        }
+        instance.fencedRunId = runId;
+      })
+      .catch((error: unknown) => this.ctx.deps.log?.(`${this.ctx.config.name}: fencing ${addressKey(instance.address)} failed: ${error instanceof Error ? error.message : String(error)}`))
+      .finally(() => (instance.fencing = false));
   }
 
   /** Fire and forget, like Sentinel: the PINGs that follow tell whether it worked. */
