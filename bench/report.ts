@@ -1,4 +1,5 @@
 /** Summaries and the printed tables: pure functions over trial results. */
+import { PARTITION_VARIANTS, type PartitionResult, type PartitionVariant } from './partition.ts';
 import type { Chain, Fault, System, TrialResult } from './trial.ts';
 
 export interface Stats {
@@ -166,6 +167,31 @@ export function formatChains(summary: Summary): string {
   }
   return lines.join('\n');
 }
+
+/** The partition benchmark's table: each variant's figures over its trials, median (min–max). */
+export function formatPartitions(results: readonly PartitionResult[]): string {
+  const variants = PARTITION_VARIANTS.filter((v) => results.some((r) => r.variant === v));
+  const cell = (variant: PartitionVariant, pick: (r: PartitionResult) => number | null) => {
+    const s = stats(results.filter((r) => r.variant === variant).map(pick).filter((n): n is number => n !== null));
+    return `${fmt(s.median)} (${fmt(s.min)}–${fmt(s.max)})`;
+  };
+  const rows: Array<[string, (r: PartitionResult) => number | null]> = [
+    ['partition (ms)', (r) => r.partitionMs],
+    ['acknowledged writes lost', (r) => r.lostWrites],
+    ['…taken over (ms, first to last lost write)', (r) => r.lostWindowMs],
+    ['acknowledged writes (trial)', (r) => r.ackedWrites],
+    ['two masters taking writes (ms)', (r) => r.twoMastersMs],
+    ['failovers', (r) => r.failovers],
+    ['heal → old master demoted (ms)', (r) => r.demotedAfterHealMs],
+  ];
+  return markdownTable(['median (min–max)', ...variants.map((v) => PARTITION_LABELS[v])], rows.map(([label, pick]) => [label, ...variants.map((v) => cell(v, pick))])).join('\n');
+}
+
+const PARTITION_LABELS: Readonly<Record<PartitionVariant, string>> = {
+  'redis-failover': 'redis-failover',
+  'redis-failover-fenced': 'redis-failover, fencing on',
+  sentinel: 'redis-sentinel 7',
+};
 
 /** One probe's DynamoDB requests per minute while nothing fails. */
 export interface IdleProbe {

@@ -17,6 +17,25 @@ export interface SentinelSettings {
   readonly parallelSyncs: number;
 }
 
+/** One sentinel's config file in `dir`, listening on `port` at each of `bind`, monitoring `master` as mymaster; its path. */
+export function writeSentinelConfig(dir: string, port: number, bind: readonly string[], master: Address, settings: SentinelSettings): string {
+  const file = path.join(dir, `sentinel-${port}.conf`);
+  writeFileSync(
+    file,
+    [
+      `port ${port}`,
+      `bind ${bind.join(' ')}`,
+      `dir ${dir}`,
+      `logfile ${path.join(dir, `sentinel-${port}.log`)}`,
+      `sentinel monitor mymaster ${master.host} ${master.port} ${settings.quorum}`,
+      `sentinel down-after-milliseconds mymaster ${settings.downAfterMs}`,
+      `sentinel failover-timeout mymaster ${settings.failoverTimeoutMs}`,
+      `sentinel parallel-syncs mymaster ${settings.parallelSyncs}`,
+    ].join('\n') + '\n',
+  );
+  return file;
+}
+
 export class Sentinels {
   private constructor(
     private readonly children: ChildProcess[],
@@ -28,20 +47,7 @@ export class Sentinels {
   static async start(master: Address, replicas: number, ports: readonly number[], settings: SentinelSettings): Promise<Sentinels> {
     const dir = mkdtempSync(path.join(tmpdir(), 'redis-failover-sentinel-'));
     const children = ports.map((port) => {
-      const file = path.join(dir, `sentinel-${port}.conf`);
-      writeFileSync(
-        file,
-        [
-          `port ${port}`,
-          'bind 127.0.0.1',
-          `dir ${dir}`,
-          `logfile ${path.join(dir, `sentinel-${port}.log`)}`,
-          `sentinel monitor mymaster ${master.host} ${master.port} ${settings.quorum}`,
-          `sentinel down-after-milliseconds mymaster ${settings.downAfterMs}`,
-          `sentinel failover-timeout mymaster ${settings.failoverTimeoutMs}`,
-          `sentinel parallel-syncs mymaster ${settings.parallelSyncs}`,
-        ].join('\n') + '\n',
-      );
+      const file = writeSentinelConfig(dir, port, ['127.0.0.1'], master, settings);
       return spawn('redis-sentinel', [file], { stdio: 'ignore' });
     });
     const sentinels = new Sentinels(children, ports, dir);

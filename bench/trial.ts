@@ -24,7 +24,6 @@ export type Chain = 'warm' | 'cold';
 
 /** What happens to the master: `kill -9`, or SIGSTOP (it hangs, the kernel still accepts connections; woken at the end). */
 export type Fault = 'kill' | 'stop';
-export const FAULTS: readonly Fault[] = ['kill', 'stop'];
 
 export interface TrialOptions {
   /** @default 'kill' */

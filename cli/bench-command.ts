@@ -7,9 +7,10 @@ import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import type { BenchStack } from '../bench/deployed.ts';
-import { formatChains, formatIdle, formatTable, summarize, type IdleSummary } from '../bench/report.ts';
+import { PARTITION_VARIANTS, type PartitionResult } from '../bench/partition.ts';
+import { formatChains, formatIdle, formatPartitions, formatTable, summarize, type IdleSummary } from '../bench/report.ts';
 import { runScale } from '../bench/scale.ts';
-import { FAULTS, LOCAL, runTrial, SENTINEL, type Chain, type TrialResult, type TrialSystem } from '../bench/trial.ts';
+import { LOCAL, runTrial, SENTINEL, type Chain, type TrialResult, type TrialSystem } from '../bench/trial.ts';
 import { osFreePort } from '../local/ports.ts';
 import { LocalWorkflow } from '../local/workflow-runner.ts';
 import { EXIT, UsageError } from './errors.ts';
@@ -30,10 +31,17 @@ template's state machine, DynamoDB and EventBridge stand-ins, all on loopback, n
 sent to AWS. Each round runs Sentinel and each chosen chain in a rotating order.
 
 Options:
-  --fault <kill|stop>     What happens to the master: kill = kill -9 (the socket closes,
+  --fault <kill|stop|partition>
+                          What happens to the master: kill = kill -9 (the socket closes,
                           everyone sees it at once); stop = SIGSTOP (it hangs with its
                           sockets open, every request times out), woken with SIGCONT at
-                          the end of the trial to see it demoted (default kill)
+                          the end of the trial to see it demoted; partition = the master
+                          and a writer cut off from the replicas and the failover system
+                          (packets dropped, in network namespaces; root on Linux, with
+                          nftables), then healed: writes lost, two masters, failovers, for
+                          ours without and with fencing (fencing: true) and Sentinel
+                          (default kill)
+  --partition <ms>        partition only: how long the cut lasts (default 9000)
   --trials <n>            Trials per system (default 5)
   --replicas <n>          Replicas per topology (default 2)
   --down-after <ms>       down-after for both systems (default 1000)
@@ -69,6 +77,7 @@ export async function benchCommand(argv: readonly string[]): Promise<number> {
     strict: true,
     options: {
       fault: { type: 'string', default: 'kill' },
+      partition: { type: 'string' },
       trials: { type: 'string', default: '5' },
       replicas: { type: 'string', default: '2' },
       'down-after': { type: 'string', default: '1000' },
@@ -93,8 +102,9 @@ export async function benchCommand(argv: readonly string[]): Promise<number> {
     const given = AWS_ONLY.find((flag) => values[flag] !== undefined);
     if (given) throw new UsageError(`--${given} applies to --runtime aws only`);
   }
-  const fault = FAULTS.find((f) => f === values.fault);
-  if (!fault) throw new UsageError(`--fault must be ${FAULTS.join(' or ')} (got ${JSON.stringify(values.fault)})`);
+  const fault = (['kill', 'stop', 'partition'] as const).find((f) => f === values.fault);
+  if (!fault) throw new UsageError(`--fault must be kill, stop or partition (got ${JSON.stringify(values.fault)})`);
+  if (values.partition !== undefined && fault !== 'partition') throw new UsageError('--partition applies to --fault partition only');
   const trials = positive('--trials', values.trials);
   const replicas = positive('--replicas', values.replicas);
   const downAfterMs = positive('--down-after', values['down-after']);
@@ -109,6 +119,11 @@ export async function benchCommand(argv: readonly string[]): Promise<number> {
   if (idleMinutes === 1) throw new UsageError('--idle must be 0 (skip) or at least 2 minutes: the first minute, with the start-up, is left out of the averages');
   for (const binary of ['redis-server', 'redis-sentinel']) {
     if (spawnSync(binary, ['--version'], { stdio: 'ignore' }).status !== 0) throw new UsageError(`${binary} is not on the PATH (Debian/Ubuntu: sudo apt-get install ${binary})`);
+  }
+  if (fault === 'partition') {
+    if (runtime !== 'local') throw new UsageError('--fault partition runs the local runtime only');
+    const partitionMs = positive('--partition', values.partition ?? '9000');
+    return benchPartitions({ trials, downAfterMs, failoverTimeoutMs, partitionMs, json: values.json ?? false });
   }
 
   const results: TrialResult[] = [];
@@ -178,6 +193,38 @@ export async function benchCommand(argv: readonly string[]): Promise<number> {
         `  memory the voter added: heap ${r.voterHeapMb.toFixed(1)} MB, RSS ${r.voterRssMb.toFixed(1)} MB; whole process RSS ${r.processRssMb.toFixed(0)} MB\n`,
     );
   }
+  return EXIT.ok;
+}
+
+/** `--fault partition`: each round runs ours, ours with fencing and Sentinel, in a rotating order. */
+async function benchPartitions(settings: { trials: number; downAfterMs: number; failoverTimeoutMs: number; partitionMs: number; json: boolean }): Promise<number> {
+  const { Network } = await import('../bench/network.ts');
+  const { runPartitionTrial } = await import('../bench/partition.ts');
+  const available = await Network.available();
+  if (!available.ok) throw new UsageError(`--fault partition needs network namespaces: ${available.reason}`);
+  const results: PartitionResult[] = [];
+  for (let i = 0; i < settings.trials; i++) {
+    const order = PARTITION_VARIANTS.map((_, k) => PARTITION_VARIANTS[(k + i) % PARTITION_VARIANTS.length]!);
+    for (const variant of order) {
+      const system = variant === 'sentinel' ? 'sentinel' : 'redis-failover';
+      const result = await runPartitionTrial(system, { ...settings, managedFencing: variant === 'redis-failover-fenced' });
+      results.push(result);
+      note(
+        `trial ${i + 1}/${settings.trials} ${variant.padEnd(21)} lost ${result.lostWrites}/${result.ackedWrites} over ${result.lostWindowMs} ms, ` +
+          `two masters ${result.twoMastersMs} ms, failovers ${result.failovers}, demoted ${result.demotedAfterHealMs ?? 'not within 30 s'}${result.demotedAfterHealMs === null ? '' : ' ms'} after the heal`,
+      );
+    }
+  }
+  const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}`;
+  if (settings.json) {
+    const { json: _json, ...rest } = settings;
+    process.stdout.write(JSON.stringify({ machine, fault: 'partition', settings: rest, results }, null, 2) + '\n');
+    return EXIT.ok;
+  }
+  process.stdout.write(
+    `\nPartition: the master and a writer cut off from the replicas and the failover system for ${settings.partitionMs} ms, then healed; ` +
+      `${settings.trials} trials per system, down-after ${settings.downAfterMs} ms, failover-timeout ${settings.failoverTimeoutMs} ms\nMachine: ${machine}\n\n${formatPartitions(results)}\n`,
+  );
   return EXIT.ok;
 }
 

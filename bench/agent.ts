@@ -1,0 +1,111 @@
+/**
+ * The benchmark's hands inside a network namespace (bench/network.ts): the controller cannot
+ * reach any address there, so it runs these and talks to them over stdin/stdout.
+ *
+ *   writer <host> <port>     SETs bench:<n>, one at a time; prints `ack <n>` per acknowledged
+ *                            write; `follow <host> <port>` on stdin moves it to another master
+ *   roles <host:port>...     prints `role <host:port> <master|refusing|slave|none>` whenever one
+ *                            changes (refusing: a master fenced by min-replicas-to-write)
+ *                            (INFO every 20 ms, 100 ms timeouts)
+ *   missing <host> <port>    reads numbers (one per line) until EOF, prints `missing <count>
+ *                            <first> <last>`: how many bench:<n> the server lacks, and which
+ */
+import { createInterface } from 'node:readline';
+import { Redis } from 'ioredis';
+
+const [mode, ...args] = process.argv.slice(2);
+
+function connect(host: string, port: number, timeoutMs: number): Redis {
+  const client = new Redis({ host, port, connectTimeout: timeoutMs, commandTimeout: timeoutMs, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+  client.on('error', () => undefined);
+  return client;
+}
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function writer(host: string, port: number): Promise<void> {
+  let target = { host, port };
+  let client = connect(host, port, 200);
+  let stopped = false;
+  const lines = createInterface({ input: process.stdin });
+  lines.on('line', (line) => {
+    const [word, h, p] = line.split(' ');
+    if (word === 'follow' && h && p) target = { host: h, port: Number(p) };
+  });
+  lines.on('close', () => (stopped = true));
+  for (let n = 0; !stopped; n++) {
+    if (client.options.host !== target.host || client.options.port !== target.port || client.status === 'end') {
+      client.disconnect();
+      client = connect(target.host, target.port, 200);
+    }
+    if (client.status !== 'ready') {
+      await pause(2);
+      continue;
+    }
+    try {
+      await client.set(`bench:${n}`, String(n));
+      process.stdout.write(`ack ${n}\n`);
+    } catch {
+      // Not acknowledged: not counted. A breath, so a closed client's instant refusals never spin.
+      client.disconnect();
+      await pause(2);
+    }
+  }
+  client.disconnect();
+}
+
+async function roles(addresses: readonly string[]): Promise<void> {
+  const last = new Map<string, string>();
+  const clients = new Map(addresses.map((a) => [a, connect(a.split(':')[0]!, Number(a.split(':')[1]), 100)]));
+  for (;;) {
+    await Promise.all(
+      addresses.map(async (address) => {
+        let client = clients.get(address)!;
+        let role = 'none';
+        if (client.status === 'end') {
+          clients.set(address, connect(address.split(':')[0]!, Number(address.split(':')[1]), 100));
+        } else if (client.status !== 'ready') {
+          return; // still connecting: a cut-off server stays so until the connect timeout ends it
+        } else {
+          try {
+            const info = String(await client.call('INFO', 'replication'));
+            role = /role:(\w+)/.exec(info)?.[1] ?? 'none';
+            // A fenced master (min-replicas-to-write, no replica within the lag) refuses writes.
+            if (role === 'master' && /min_slaves_good_slaves:0\b/.test(info)) role = 'refusing';
+          } catch {
+            client.disconnect();
+          }
+        }
+        if (last.get(address) !== role) {
+          last.set(address, role);
+          process.stdout.write(`role ${address} ${role}\n`);
+        }
+      }),
+    );
+    await pause(20);
+  }
+}
+
+async function missing(host: string, port: number): Promise<void> {
+  const numbers: string[] = [];
+  for await (const line of createInterface({ input: process.stdin })) if (line.trim()) numbers.push(line.trim());
+  const client = new Redis({ host, port, connectTimeout: 2000, maxRetriesPerRequest: 1 });
+  const lost: string[] = [];
+  for (let i = 0; i < numbers.length; i += 1000) {
+    const batch = numbers.slice(i, i + 1000);
+    const present = await client.pipeline(batch.map((n) => ['exists', `bench:${n}`])).exec();
+    batch.forEach((n, k) => {
+      if (present?.[k]?.[1] !== 1) lost.push(n);
+    });
+  }
+  process.stdout.write(`missing ${lost.length} ${lost[0] ?? '-'} ${lost.at(-1) ?? '-'}\n`);
+  client.disconnect();
+}
+
+if (mode === 'writer') await writer(args[0]!, Number(args[1]));
+else if (mode === 'roles') await roles(args);
+else if (mode === 'missing') await missing(args[0]!, Number(args[1]));
+else {
+  process.stderr.write(`bench/agent.ts: unknown mode ${JSON.stringify(mode)} (writer, roles, missing)\n`);
+  process.exit(2);
+}
