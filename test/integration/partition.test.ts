@@ -1,0 +1,30 @@
+/**
+ * A real partition (network namespaces, packets dropped): the master and a writer cut off from
+ * the replicas and the voters, then healed. With the fencing the orchestrator manages, the cut-off
+ * master stops taking writes within its lag window, however long the partition lasts.
+ */
+import { describe, expect, it } from 'vitest';
+import { defaultMaxLagSeconds } from '../../lambdas/core/config.ts';
+import { Network } from '../../bench/network.ts';
+import { runPartitionTrial } from '../../bench/partition.ts';
+
+const availability = await Network.available();
+if (!availability.ok) console.warn(`partition tests skipped: ${availability.reason}`);
+
+const DOWN_AFTER_MS = 1000;
+
+describe.skipIf(!availability.ok)('the master and a writer cut off from the replicas and the voters, fencing on', () => {
+  it('fails over once, loses only the writes of the lag window, and demotes the old master after the heal', async () => {
+    const partitionMs = 6000;
+    const result = await runPartitionTrial('redis-failover', { downAfterMs: DOWN_AFTER_MS, failoverTimeoutMs: 10_000, partitionMs, managedFencing: true });
+
+    expect(result.failovers).toBe(1);
+    // min-replicas-max-lag counts whole seconds since a replica's last ACK (sent every second).
+    const fenceBoundMs = (defaultMaxLagSeconds(DOWN_AFTER_MS) + 1) * 1000 + 500;
+    expect(result.lostWindowMs).toBeLessThanOrEqual(fenceBoundMs);
+    expect(result.twoMastersMs).toBeLessThanOrEqual(fenceBoundMs);
+    expect(result.lostWindowMs).toBeLessThan(result.partitionMs);
+    expect(result.demotedAfterHealMs).not.toBeNull();
+    expect(result.demotedAfterHealMs!).toBeLessThanOrEqual(5000);
+  }, 90_000);
+});
