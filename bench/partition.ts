@@ -40,6 +40,18 @@ export interface PartitionOptions {
    * @default false
    */
   readonly managedFencing?: boolean;
+  /**
+   * Ours only: the witness rule (`witnesses: true`).
+   * @default false
+   */
+  readonly witnesses?: boolean;
+  /**
+   * Who is cut off: `master-side`, the master and the writer from the replicas and the failover
+   * system; `voters-only`, the master from the failover system only (its replicas and its
+   * writer still reach it: a failover there is a false one).
+   * @default 'master-side'
+   */
+  readonly scenario?: 'master-side' | 'voters-only';
 }
 
 export interface PartitionResult {
@@ -54,7 +66,7 @@ export interface PartitionResult {
   /** Time during which two servers reported role:master and took writes (a fenced master refuses them). */
   readonly twoMastersMs: number;
   readonly failovers: number;
-  /** Heal → the old master reports role:slave; null when not within 30 s. */
+  /** Heal → the old master reports role:slave; null when not within 30 s, or when there was no failover. */
   readonly demotedAfterHealMs: number | null;
 }
 
@@ -101,7 +113,7 @@ export async function runPartitionTrial(system: PartitionSystem, options: Partit
       for (const port of SENTINEL_PORTS) spawn('sys', 'redis-sentinel', [writeSentinelConfig(dir, port, [net.address('sys'), '127.0.0.1'], { host: net.address('m'), port: REDIS_PORT }, settings)]);
     } else {
       const config = path.join(dir, 'config.json');
-      const master = { name: 'mymaster', host: net.address('m'), port: REDIS_PORT, ...settings, ...(options.managedFencing && { fencing: true }) };
+      const master = { name: 'mymaster', host: net.address('m'), port: REDIS_PORT, ...settings, ...(options.managedFencing && { fencing: true }), ...(options.witnesses && { witnesses: true }) };
       writeFileSync(config, JSON.stringify({ probes: 3, masters: [master] }));
       spawn('sys', process.execPath, [BIN, 'local', '--config', config, '--port', String(SENTINEL_PORTS[0]), '--no-timestamps']);
     }
@@ -120,7 +132,8 @@ export async function runPartitionTrial(system: PartitionSystem, options: Partit
     await waitFor(() => writer.acked.length >= 500, { timeoutMs: 10_000, what: 'the writer to get going' });
 
     // The observer sees both sides, as an outside eye on the servers' roles would.
-    await net.cut(['m', 'w'], ['r1', 'r2', 'sys']);
+    if ((options.scenario ?? 'master-side') === 'master-side') await net.cut(['m', 'w'], ['r1', 'r2', 'sys']);
+    else await net.cut(['m'], ['sys']);
     const cutAt = Date.now();
     // The partition's length is the scenario itself, not a wait for something to happen.
     await new Promise((resolve) => setTimeout(resolve, options.partitionMs));
@@ -130,7 +143,9 @@ export async function runPartitionTrial(system: PartitionSystem, options: Partit
     // A user's writer follows the announcement once it can hear it again.
     const switched = events.last('+switch-master');
     if (switched) writer.follow(switched.host, switched.port);
-    const demotedAt = await waitFor(() => (roles.current(at('m')) === 'slave' ? Date.now() : null), { timeoutMs: 30_000, intervalMs: 10, what: 'the old master demoted' }).catch(() => null);
+    const demotedAt = switched
+      ? await waitFor(() => (roles.current(at('m')) === 'slave' ? Date.now() : null), { timeoutMs: 30_000, intervalMs: 10, what: 'the old master demoted' }).catch(() => null)
+      : null;
     const finalMaster = switched ? `${switched.host}:${switched.port}` : at('m');
     await waitFor(() => writer.acked.length > 0 && roles.current(finalMaster) === 'master', { timeoutMs: 10_000, what: 'the final master' });
     const acked = await writer.stop();

@@ -46,6 +46,11 @@ export interface MasterConfig extends MasterRef, FailoverSettings {
    * acknowledging writes within about `maxLagSeconds` once cut off from its replicas. Null: off.
    */
   readonly fencing: Fencing | null;
+  /**
+   * The witness rule (beyond Sentinel): no automatic failover while a replica the voters reach
+   * still replicates from the master with its link up (core/detection.ts, witnessSeesMaster).
+   */
+  readonly witnesses: boolean;
 }
 
 export interface Fencing {
@@ -171,6 +176,7 @@ const masterSchema = z.strictObject({
       error: expected('true, false or { minReplicas, maxLagSeconds }'),
     })
     .default(false),
+  witnesses: z.boolean({ error: expected('true or false') }).default(false),
 });
 
 const configSchema = z
@@ -257,6 +263,7 @@ export function parseConfig(raw: unknown, source = 'config', options: ParseOptio
       auth: resolveAuth(m, i, source, options),
       knownReplicas: m.knownReplicas,
       fencing: fencingOf(m),
+      witnesses: m.witnesses,
     })),
   };
 }

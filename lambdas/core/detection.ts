@@ -1,3 +1,6 @@
+import { followsMaster } from './info.ts';
+import type { Address, ReplicationInfo } from './types.ts';
+
 /**
  * Sentinel's failure detection as pure functions: one voter's subjective opinion (SDOWN)
  * of one instance, and the objective verdict (ODOWN) from every voter's opinion.
@@ -181,6 +184,17 @@ export function votesAbout<V extends VoteView>(votes: readonly V[], about: strin
  */
 export function asNewMaster(watch: InstanceWatch, now: number): InstanceWatch {
   return { ...watch, reportedRole: 'unknown', roleSince: now };
+}
+
+/**
+ * The witness rule (beyond Sentinel, as GitHub's orchestrator judges a dead master): a replica
+ * that still replicates from the master, its link up and something heard within down-after,
+ * says the master is alive, whatever the voters see. A replica the voters cannot reach says
+ * nothing, so it counts as agreeing the master is down.
+ */
+export function witnessSeesMaster(info: ReplicationInfo, master: Address, downAfterMs: number): boolean {
+  if (!followsMaster(info, master) || !info.masterLinkUp || info.masterLastIoSeconds === null) return false;
+  return info.masterLastIoSeconds * 1000 <= downAfterMs;
 }
 
 /** Votes that count now: holding SDOWN and not expired. */

@@ -94,6 +94,7 @@ export function parseInfo(text: string): ReplicationInfo {
     masterPort: toNumber(f.get('master_port')),
     masterLinkUp,
     masterLinkDownSinceSeconds,
+    masterLastIoSeconds: role === 'slave' && masterLinkUp ? (toNumber(f.get('master_last_io_seconds_ago')) ?? null) : null,
     connectedReplicas,
     loading: f.get('loading') === '1',
     minReplicasGood: f.has('min_slaves_good_slaves') ? Number(f.get('min_slaves_good_slaves')) : null,

@@ -81,6 +81,8 @@ export interface ReplicationInfo {
   readonly masterLinkUp: boolean;
   /** `master_link_down_since_seconds`, null when the link is up or never reported. */
   readonly masterLinkDownSinceSeconds: number | null;
+  /** `master_last_io_seconds_ago` (while the link is up): how long the replica has heard nothing from its master. */
+  readonly masterLastIoSeconds: number | null;
   /** Replicas a master reports (`slaveN:ip=…,port=…,state=…,offset=…`). */
   readonly connectedReplicas: readonly ConnectedReplica[];
   /** Set while the server is loading its dataset. */

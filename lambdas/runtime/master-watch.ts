@@ -37,6 +37,8 @@ export class MasterWatch {
   private readonly election: Election;
   private readonly repairs: Repairs;
   private linkOptionsSet = false;
+  /** The witness notice was said during this outage. */
+  private witnessNoticed = false;
   /** A snapshot to take over at the next tick, once the record is read; `gapMs` since it was taken. */
   private pending: { readonly snapshot: WatchSnapshot; readonly takenAt: number } | null = null;
   /** Ticks run so far: lets tests wait for "enough observation" without sleeping. */
@@ -93,11 +95,14 @@ export class MasterWatch {
     await this.voting.vote(master.watch.sdownSince, now);
     if (master.watch.sdownSince !== null) {
       const odown = await this.voting.judge(now);
-      if (odown) {
+      if (odown && !this.witnessed(record, now)) {
         const newer = await this.election.tryFailover(odown.downSince, this.instances.knownReplicas, now);
         if (newer) await this.adopt(newer, now);
       }
-    } else await this.voting.clearOdown();
+    } else {
+      this.witnessNoticed = false;
+      await this.voting.clearOdown();
+    }
     if (record.failover === null && master.watch.sdownSince === null && master.info?.role === 'master') {
       // In the background, each server on its own: a repair waiting on a hung server must not hold
       // the PINGs of the others (nor the vote) for its timeout.
@@ -143,6 +148,19 @@ export class MasterWatch {
     this.instances.restore(snapshot.instances, now, (watch) => resumeWatch(watch, { gapMs, downAfterMs: this.config.downAfterMs, now }));
     this.voting.restore(snapshot.voting);
     this.election.restore(snapshot.election);
+  }
+
+  /** With the witness rule on, a replica still replicating from the master holds the failover back (said once per outage). */
+  private witnessed(record: MasterRecord, now: number): boolean {
+    if (!this.config.witnesses) return false;
+    const witnesses = this.instances.witnessesOf(record, now);
+    if (witnesses.length === 0) return false;
+    if (!this.witnessNoticed) {
+      this.witnessNoticed = true;
+      const names = witnesses.map((w) => `${w.host}:${w.port}`).join(', ');
+      this.ctx.notice(`${this.config.name}: ODOWN, but ${names} still replicate${witnesses.length === 1 ? 's' : ''} from ${record.host}:${record.port} with the link up (witnesses): no failover while they do`);
+    }
+    return true;
   }
 
   private ref(): MasterRef {

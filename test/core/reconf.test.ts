@@ -24,6 +24,7 @@ function replInfo(patch: Partial<ReplicationInfo> = {}): ReplicationInfo {
     masterPort: OLD_MASTER.port,
     masterLinkUp: false,
     masterLinkDownSinceSeconds: 12,
+    masterLastIoSeconds: null,
     connectedReplicas: [],
     loading: false,
     minReplicasGood: null,

@@ -1,7 +1,9 @@
 /**
- * A real partition (network namespaces, packets dropped): the master and a writer cut off from
- * the replicas and the voters, then healed. With the fencing the orchestrator manages, the cut-off
- * master stops taking writes within its lag window, however long the partition lasts.
+ * Real partitions (network namespaces, packets dropped), then healed. The master and a writer cut
+ * off from the replicas and the voters: with the fencing the orchestrator manages, the cut-off
+ * master stops taking writes within its lag window, however long the partition lasts. The
+ * master cut off from the voters only: with the witness rule, its replicas say it is alive and
+ * nothing fails over.
  */
 import { describe, expect, it } from 'vitest';
 import { defaultMaxLagSeconds } from '../../lambdas/core/config.ts';
@@ -26,5 +28,16 @@ describe.skipIf(!availability.ok)('the master and a writer cut off from the repl
     expect(result.lostWindowMs).toBeLessThan(result.partitionMs);
     expect(result.demotedAfterHealMs).not.toBeNull();
     expect(result.demotedAfterHealMs!).toBeLessThanOrEqual(5000);
+  }, 90_000);
+});
+
+describe.skipIf(!availability.ok)('the master cut off from the voters only, its replicas and writer still with it, witnesses on', () => {
+  it('fails nothing over and loses nothing: the replicas still replicating from it say it is alive', async () => {
+    const result = await runPartitionTrial('redis-failover', { downAfterMs: DOWN_AFTER_MS, failoverTimeoutMs: 10_000, partitionMs: 5000, witnesses: true, scenario: 'voters-only' });
+
+    expect(result.failovers).toBe(0);
+    expect(result.lostWrites).toBe(0);
+    expect(result.twoMastersMs).toBe(0);
+    expect(result.ackedWrites).toBeGreaterThan(500);
   }, 90_000);
 });

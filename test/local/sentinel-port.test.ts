@@ -385,6 +385,7 @@ function observed(port: number, info: Partial<ReplicationInfo> | null): ReplicaO
     masterPort: 6380,
     masterLinkUp: true,
     masterLinkDownSinceSeconds: null,
+    masterLastIoSeconds: 0,
     connectedReplicas: [],
     loading: false,
     minReplicasGood: null,

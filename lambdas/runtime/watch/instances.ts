@@ -5,7 +5,7 @@
  */
 import { PollingLink, RedisAuthError, type RedisLinkOptions } from '../../adapters/redis.ts';
 import { addressKey, sameAddress } from '../../core/address.ts';
-import { asNewMaster, evaluateSdown, newWatch, onInfoRole, onPingFailed, onPingReply, onPingSent, onRunId, pingPeriodMs, shouldKillScript, type InstanceWatch } from '../../core/detection.ts';
+import { witnessSeesMaster, asNewMaster, evaluateSdown, newWatch, onInfoRole, onPingFailed, onPingReply, onPingSent, onRunId, pingPeriodMs, shouldKillScript, type InstanceWatch } from '../../core/detection.ts';
 import { masterEvent, replicaEvent, type SentinelEvent } from '../../core/events.ts';
 import type { Address, ReplicationInfo } from '../../core/types.ts';
 import type { InstanceSnapshot } from '../../core/voter-session.ts';
@@ -90,6 +90,17 @@ export class Instances {
   /** Fires PING and INFO where their period has come, without waiting for the replies. */
   kick(now: number): void {
     for (const instance of this.byKey.values()) this.kickOne(instance, now);
+  }
+
+  /**
+   * Replicas that answer this voter, with an INFO of the last two seconds saying they still
+   * replicate from `master` (the witness rule, core/detection.ts).
+   */
+  witnessesOf(master: Address, now: number): Address[] {
+    const fresh = (i: Instance) => i.info !== null && now - i.infoAt <= 2 * INFO_PERIOD_MS && i.watch.sdownSince === null;
+    return [...this.byKey.values()]
+      .filter((i) => !sameAddress(i.address, master) && fresh(i) && witnessSeesMaster(i.info!, master, this.ctx.config.downAfterMs))
+      .map((i) => i.address);
   }
 
   /** Each server's SDOWN verdict at `now`; the events of the opinions that changed. */
