@@ -45,6 +45,7 @@ describe('parseConfig: accepted input', () => {
           auth: undefined,
           knownReplicas: [],
           fencing: null,
+          witnesses: false,
         },
       ],
     });

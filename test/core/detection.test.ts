@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseInfo } from '../../lambdas/core/info.ts';
 import {
   evaluateOdown,
   evaluateSdown,
@@ -17,6 +18,7 @@ import {
   resumeWatch,
   asNewMaster,
   votesAbout,
+  witnessSeesMaster,
   type VoteView,
 } from '../../lambdas/core/detection.ts';
 
@@ -251,3 +253,21 @@ describe('a switch of the master of record', () => {
   });
 });
 
+
+describe('replicas as witnesses', () => {
+  const master = { host: '10.0.0.1', port: 6379 };
+  const replica = parseInfo(['# Replication', 'role:slave', 'master_host:10.0.0.1', 'master_port:6379', 'master_link_status:up', 'master_last_io_seconds_ago:0', 'slave_repl_offset:100'].join('\r\n'));
+
+  it('says the master is alive while the replica replicates from it with its link up and heard from it within down-after', () => {
+    expect(replica.masterLastIoSeconds).toBe(0);
+    expect(witnessSeesMaster(replica, master, 1000)).toBe(true);
+    expect(witnessSeesMaster({ ...replica, masterLastIoSeconds: 1 }, master, 1000)).toBe(true);
+  });
+
+  it('says nothing for a master it has not heard from within down-after (hung), with its link down, or that it does not follow', () => {
+    expect(witnessSeesMaster({ ...replica, masterLastIoSeconds: 2 }, master, 1000)).toBe(false);
+    expect(witnessSeesMaster({ ...replica, masterLinkUp: false, masterLastIoSeconds: null }, master, 1000)).toBe(false);
+    expect(witnessSeesMaster(replica, { host: '10.0.0.2', port: 6379 }, 1000)).toBe(false);
+    expect(witnessSeesMaster({ ...replica, role: 'master' }, master, 1000)).toBe(false);
+  });
+});
