@@ -1,19 +1,16 @@
-/** The `redis-failover` command line: parse, dispatch, and turn known errors into one line and an exit status. */
+/**
+ * The `redis-failover` command line: parse, dispatch, and turn known errors into one line and an
+ * exit status. Each command is loaded when it runs: `--help` or a refused option needs none of
+ * the runtime (dynalite, the workflow engine, the SDK), and answers in a fraction of the time.
+ */
 import { parseArgs } from 'node:util';
-import { ConfigError } from '../lambdas/core/config.ts';
-import { HandoverAbortedError } from '../lambdas/runtime/handover.ts';
-import { FailoverRefusedError } from '../local/manual-failover.ts';
-import { SENTINEL_PORT } from '../local/orchestrator-client.ts';
-import { benchCommand } from './bench-command.ts';
-import { demoCommand } from './demo-command.ts';
+import { SENTINEL_PORT } from '../local/ports.ts';
 import { EXIT, UsageError } from './errors.ts';
-import { failoverCommand } from './failover-command.ts';
 import { HELP } from './help.ts';
-import { localCommand } from './local-command.ts';
 
 export async function main(argv: readonly string[]): Promise<number> {
   // The benchmark has options of its own.
-  if (argv[0] === 'bench') return benchCommand(argv.slice(1));
+  if (argv[0] === 'bench') return (await import('./bench-command.ts')).benchCommand(argv.slice(1));
   const { values, positionals } = parseArgs({
     args: [...argv],
     allowPositionals: true,
@@ -39,16 +36,18 @@ export async function main(argv: readonly string[]): Promise<number> {
       const [name, ...extra] = rest;
       if (!name || extra.length > 0) throw new UsageError('usage: redis-failover failover <name> --config <file>');
       if (!values.config) throw new UsageError('failover needs --config <file>');
+      const { failoverCommand } = await import('./failover-command.ts');
       return failoverCommand({ name, configPath: values.config, coordinated: values.coordinated === true, port, ...output });
     }
     case 'local': {
       if (rest.length > 0) throw new UsageError('usage: redis-failover local --config <file>');
       if (!values.config) throw new UsageError('local needs --config <file>');
+      const { localCommand } = await import('./local-command.ts');
       return localCommand({ configPath: values.config, port, ...output });
     }
     case 'demo':
       if (rest.length > 0) throw new UsageError('usage: redis-failover demo');
-      return demoCommand(output);
+      return (await import('./demo-command.ts')).demoCommand(output);
     default:
       throw new UsageError(`unknown command ${JSON.stringify(command)} (try redis-failover --help)`);
   }
@@ -59,7 +58,18 @@ export async function runCli(argv: readonly string[]): Promise<void> {
   try {
     process.exitCode = await main(argv);
   } catch (error) {
-    if (error instanceof UsageError || error instanceof ConfigError || isParseArgsError(error)) {
+    if (error instanceof UsageError || isParseArgsError(error)) {
+      process.stderr.write(`redis-failover: ${(error as Error).message}\n`);
+      process.exitCode = EXIT.usage;
+      return;
+    }
+    // Loaded only now: whichever command threw has loaded them already.
+    const [{ ConfigError }, { FailoverRefusedError }, { HandoverAbortedError }] = await Promise.all([
+      import('../lambdas/core/config.ts'),
+      import('../local/manual-failover.ts'),
+      import('../lambdas/runtime/handover.ts'),
+    ]);
+    if (error instanceof ConfigError) {
       process.stderr.write(`redis-failover: ${(error as Error).message}\n`);
       process.exitCode = EXIT.usage;
     } else if (error instanceof FailoverRefusedError) {

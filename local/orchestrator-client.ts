@@ -12,7 +12,7 @@ export interface MasterState {
 }
 
 /** The default port of `redis-failover local`: Sentinel's. */
-export const SENTINEL_PORT = 26379;
+export { SENTINEL_PORT } from './ports.ts';
 
 /** Covers the default handover (5 s of paused writes, 5 s for Redis to give up) with room to spare. */
 const HANDOVER_REPLY_TIMEOUT_MS = 20_000;

@@ -1,5 +1,8 @@
 import net from 'node:net';
 
+/** The port the orchestrator answers Sentinel's commands on, as Sentinel's own default. */
+export const SENTINEL_PORT = 26379;
+
 /** True when nothing listens on 127.0.0.1:port and we may bind it. */
 export function isPortFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
