@@ -52,6 +52,11 @@ export interface PartitionOptions {
    * @default 'master-side'
    */
   readonly scenario?: 'master-side' | 'voters-only';
+  /**
+   * A flapping link: for the whole partition, cut for `flapMs`, healed for `flapMs`, again and again.
+   * @default - cut for the whole partition
+   */
+  readonly flapMs?: number;
 }
 
 export interface PartitionResult {
@@ -66,6 +71,11 @@ export interface PartitionResult {
   /** Time during which two servers reported role:master and took writes (a fenced master refuses them). */
   readonly twoMastersMs: number;
   readonly failovers: number;
+  /**
+   * `+sdown`/`+odown` the system published of a server that was never cut off (everything but
+   * the master): a verdict about a server that answered all along.
+   */
+  readonly falseVerdicts: readonly string[];
   /** Heal → the old master reports role:slave; null when not within 30 s, or when there was no failover. */
   readonly demotedAfterHealMs: number | null;
 }
@@ -132,11 +142,21 @@ export async function runPartitionTrial(system: PartitionSystem, options: Partit
     await waitFor(() => writer.acked.length >= 500, { timeoutMs: 10_000, what: 'the writer to get going' });
 
     // The observer sees both sides, as an outside eye on the servers' roles would.
-    if ((options.scenario ?? 'master-side') === 'master-side') await net.cut(['m', 'w'], ['r1', 'r2', 'sys']);
-    else await net.cut(['m'], ['sys']);
+    const cut = () => ((options.scenario ?? 'master-side') === 'master-side' ? net.cut(['m', 'w'], ['r1', 'r2', 'sys']) : net.cut(['m'], ['sys']));
+    await cut();
     const cutAt = Date.now();
-    // The partition's length is the scenario itself, not a wait for something to happen.
-    await new Promise((resolve) => setTimeout(resolve, options.partitionMs));
+    // The partition's length (and the flapping's rhythm) is the scenario itself, not a wait for something to happen.
+    const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    if (options.flapMs === undefined) await pause(options.partitionMs);
+    else {
+      while (Date.now() - cutAt + 2 * options.flapMs <= options.partitionMs) {
+        await pause(options.flapMs);
+        await net.heal();
+        await pause(options.flapMs);
+        await cut();
+      }
+      await pause(Math.max(0, options.partitionMs - (Date.now() - cutAt)));
+    }
     await net.heal();
     const healedAt = Date.now();
 
@@ -159,6 +179,7 @@ export async function runPartitionTrial(system: PartitionSystem, options: Partit
       lostWindowMs: lost.count === 0 ? 0 : writer.ackedAt(lost.last) - writer.ackedAt(lost.first),
       twoMastersMs: roles.twoMastersMs(cutAt, Date.now()),
       failovers: events.count('+switch-master'),
+      falseVerdicts: events.verdictsAboutOtherThan(at('m')),
       demotedAfterHealMs: demotedAt === null ? null : Math.max(0, demotedAt - healedAt),
     };
   } finally {
@@ -220,6 +241,18 @@ class EventLog {
 
   count(type: string): number {
     return this.events.filter((e) => e.type === type).length;
+  }
+
+  /** `+sdown`/`+odown` about any server but `address` (host:port), as published. */
+  verdictsAboutOtherThan(address: string): string[] {
+    return this.events
+      .filter((e) => e.type === '+sdown' || e.type === '+odown')
+      .filter((e) => {
+        // `master <name> <ip> <port> …` or `slave <ip:port> <ip> <port> @ …`: the instance is fields 2 and 3.
+        const [, , host, port] = e.message.split(' ');
+        return `${host}:${port}` !== address;
+      })
+      .map((e) => `${e.type} ${e.message}`);
   }
 
   /** The new master of the last +switch-master. */

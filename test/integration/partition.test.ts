@@ -21,6 +21,7 @@ describe.skipIf(!availability.ok)('the master and a writer cut off from the repl
     const result = await runPartitionTrial('redis-failover', { downAfterMs: DOWN_AFTER_MS, failoverTimeoutMs: 10_000, partitionMs, managedFencing: true });
 
     expect(result.failovers).toBe(1);
+    expect(result.falseVerdicts).toEqual([]);
     // min-replicas-max-lag counts whole seconds since a replica's last ACK (sent every second).
     const fenceBoundMs = (defaultMaxLagSeconds(DOWN_AFTER_MS) + 1) * 1000 + 500;
     expect(result.lostWindowMs).toBeLessThanOrEqual(fenceBoundMs);
@@ -36,8 +37,19 @@ describe.skipIf(!availability.ok)('the master cut off from the voters only, its 
     const result = await runPartitionTrial('redis-failover', { downAfterMs: DOWN_AFTER_MS, failoverTimeoutMs: 10_000, partitionMs: 5000, witnesses: true, scenario: 'voters-only' });
 
     expect(result.failovers).toBe(0);
+    expect(result.falseVerdicts).toEqual([]);
     expect(result.lostWrites).toBe(0);
     expect(result.twoMastersMs).toBe(0);
     expect(result.ackedWrites).toBeGreaterThan(500);
+  }, 90_000);
+});
+
+describe.skipIf(!availability.ok)('a flapping link: the master and a writer cut off and back every 400 ms for 8 s', () => {
+  it('fails over at most once, and judges down no server but the master', async () => {
+    const result = await runPartitionTrial('redis-failover', { downAfterMs: DOWN_AFTER_MS, failoverTimeoutMs: 2000, partitionMs: 8000, flapMs: 400 });
+
+    expect(result.failovers).toBeLessThanOrEqual(1);
+    expect(result.falseVerdicts).toEqual([]);
+    expect(result.twoMastersMs).toBeLessThanOrEqual(result.partitionMs);
   }, 90_000);
 });
