@@ -10,7 +10,7 @@
  * of processes running there (bench/agent.ts, redis-cli).
  */
 import { type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -96,13 +96,16 @@ export async function runPartitionTrial(system: PartitionSystem, options: Partit
   const net = await Network.create(NODES);
   const dir = mkdtempSync(path.join(tmpdir(), 'redis-failover-partition-'));
   const children: ChildProcess[] = [];
-  const spawn = (node: string, command: string, args: readonly string[]) => {
+  /** Output nobody reads goes to a log file in the trial's folder: an unread pipe fills up and blocks its writer. */
+  const spawn = (node: string, command: string, args: readonly string[], read = false) => {
+    const out = read ? 'pipe' : openSync(path.join(dir, `${node}-${path.basename(command)}-${children.length}.log`), 'w');
     // From the project's root: `--import tsx` is resolved from the working directory.
-    const child = net.spawn(node, command, args, { stdio: ['pipe', 'pipe', 'ignore'], cwd: ROOT });
+    const child = net.spawn(node, command, args, { stdio: ['pipe', out, typeof out === 'number' ? out : 'ignore'], cwd: ROOT });
+    if (typeof out === 'number') closeSync(out);
     children.push(child);
     return child;
   };
-  const agent = (node: string, ...args: string[]) => spawn(node, process.execPath, ['--import', 'tsx', AGENT, ...args]);
+  const agent = (node: string, ...args: string[]) => spawn(node, process.execPath, ['--import', 'tsx', AGENT, ...args], true);
   const at = (node: string) => `${net.address(node)}:${REDIS_PORT}`;
   try {
     // The servers, each in its own namespace.
@@ -136,7 +139,7 @@ export async function runPartitionTrial(system: PartitionSystem, options: Partit
       { timeoutMs: 30_000, intervalMs: 200, what: `${system} to know both replicas` },
     );
     if (system === 'sentinel') await sentinelsKnowEachOther(net);
-    events.listen(spawn('sys', 'redis-cli', ['-h', '127.0.0.1', '-p', String(SENTINEL_PORTS[0]), '--csv', 'PSUBSCRIBE', '*']));
+    events.listen(spawn('sys', 'redis-cli', ['-h', '127.0.0.1', '-p', String(SENTINEL_PORTS[0]), '--csv', 'PSUBSCRIBE', '*'], true));
 
     const writer = new WriterAgent(agent('w', 'writer', net.address('m'), String(REDIS_PORT)));
     await waitFor(() => writer.acked.length >= 500, { timeoutMs: 10_000, what: 'the writer to get going' });
@@ -160,6 +163,9 @@ export async function runPartitionTrial(system: PartitionSystem, options: Partit
     await net.heal();
     const healedAt = Date.now();
 
+    // A failover under way at the heal is seen to its end (a replica ahead of the promoted one
+    // needs a full resync, which Redis starts only after repl-diskless-sync-delay, 5 s).
+    await waitFor(() => !events.failoverUnderWay(), { timeoutMs: options.failoverTimeoutMs + 10_000, intervalMs: 20, what: 'the failover under way to end' });
     // A user's writer follows the announcement once it can hear it again.
     const switched = events.last('+switch-master');
     if (switched) writer.follow(switched.host, switched.port);
@@ -185,7 +191,9 @@ export async function runPartitionTrial(system: PartitionSystem, options: Partit
   } finally {
     for (const child of children) child.kill('SIGKILL');
     await net.dispose();
-    rmSync(dir, { recursive: true, force: true });
+    // REDIS_FAILOVER_BENCH_KEEP=1 keeps the trial's folder (configs and every process's log) for a look afterwards.
+    if (process.env.REDIS_FAILOVER_BENCH_KEEP === '1') process.stderr.write(`# partition trial kept in ${dir}\n`);
+    else rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -241,6 +249,12 @@ class EventLog {
 
   count(type: string): number {
     return this.events.filter((e) => e.type === type).length;
+  }
+
+  /** An epoch tried (`+try-failover`) that has neither switched nor aborted yet. */
+  failoverUnderWay(): boolean {
+    const ended = this.events.filter((e) => e.type === '+switch-master' || e.type.startsWith('-failover-abort')).length;
+    return this.count('+try-failover') > ended;
   }
 
   /** `+sdown`/`+odown` about any server but `address` (host:port), as published. */
