@@ -15,6 +15,14 @@ import type { Notices } from './notices.ts';
 /** INFO cadence: Sentinel uses 10 s, and 1 s around failovers; 1 s always costs Redis nothing. */
 export const INFO_PERIOD_MS = 1000;
 
+/** How recent an INFO must be for a repair or a witness to act on what it says. */
+const FRESH_INFO_MS = 2 * INFO_PERIOD_MS;
+
+/** The server answers this voter (not SDOWN) and said something in INFO lately: what it says may be acted on. */
+export function answersLately(instance: Instance, now: number): instance is Instance & { info: ReplicationInfo } {
+  return instance.info !== null && now - instance.infoAt <= FRESH_INFO_MS && instance.watch.sdownSince === null;
+}
+
 /** A PING that got no answer in time, as opposed to a refused or reset connection. */
 const TIMED_OUT = /timed out|ETIMEDOUT/i;
 
@@ -97,9 +105,8 @@ export class Instances {
    * replicate from `master` (the witness rule, core/detection.ts).
    */
   witnessesOf(master: Address, now: number): Address[] {
-    const fresh = (i: Instance) => i.info !== null && now - i.infoAt <= 2 * INFO_PERIOD_MS && i.watch.sdownSince === null;
     return [...this.byKey.values()]
-      .filter((i) => !sameAddress(i.address, master) && fresh(i) && witnessSeesMaster(i.info!, master, this.ctx.config.downAfterMs))
+      .filter((i) => !sameAddress(i.address, master) && answersLately(i, now) && witnessSeesMaster(i.info, master, this.ctx.config.downAfterMs))
       .map((i) => i.address);
   }
 

@@ -9,13 +9,10 @@ import { replicaEvent, type SentinelEventName } from '../../core/events.ts';
 import { followsMaster } from '../../core/info.ts';
 import type { Address, ReplicationInfo } from '../../core/types.ts';
 import type { WatchContext } from './context.ts';
-import { INFO_PERIOD_MS, type Instance, type Instances } from './instances.ts';
+import { answersLately, type Instance, type Instances } from './instances.ts';
 
 /** Pause between two repairs of the same server. */
 const REPAIR_PAUSE_MS = 1000;
-
-/** A repair acts on what a server said within this long; an older INFO is no reason to touch it. */
-const FRESH_INFO_MS = 2 * INFO_PERIOD_MS;
 
 /**
  * The repairs of one master group, each server's on its own in the background: the tick that
@@ -56,9 +53,8 @@ export class Repairs {
  * the last moments: one that stopped answering is converted when it answers again, not waited on.
  */
 function needsLook(instance: Instance, record: Address, now: number, ctx: WatchContext): boolean {
-  if (sameAddress(instance.address, record) || !instance.info || now - instance.lastRepairAt < REPAIR_PAUSE_MS) return false;
-  if (instance.watch.sdownSince !== null || now - instance.infoAt > FRESH_INFO_MS) return false;
-  return !ctx.deps.faults?.unreachable?.(instance.address);
+  if (sameAddress(instance.address, record) || now - instance.lastRepairAt < REPAIR_PAUSE_MS) return false;
+  return answersLately(instance, now) && !ctx.deps.faults?.unreachable?.(instance.address);
 }
 
 /** Answers 'stale' when the table's record moved on: the caller reads it again before anything else. */
