@@ -121,7 +121,6 @@ export function summarize(results: readonly TrialResult[], downAfterMs: number):
 }
 
 export function formatTable(summary: Summary): string {
-  const cell = (s: Stats) => `${fmt(s.median)} (${fmt(s.min)}–${fmt(s.max)})`;
   const columns = summary.systems;
   // A figure no system measured in this run (the woken master after a kill) has no row.
   const measured = FIGURES.filter(([key]) => columns.some((system) => !Number.isNaN(summary.bySystem[system]![key].median)));
@@ -153,7 +152,6 @@ function addressRatioLine(summary: Summary): string[] {
 export function formatChains(summary: Summary): string {
   const chains = summary.electedToSwitchMs;
   if (!chains) return '';
-  const cell = (s: Stats) => `${fmt(s.median)} (${fmt(s.min)}–${fmt(s.max)})`;
   const lines = ['The failover chain on the simulated deployment, +elected-leader → +switch-master (ms), median (min–max)'];
   for (const [chain] of CHAINS) {
     const s = chains[chain];
@@ -171,10 +169,8 @@ export function formatChains(summary: Summary): string {
 /** The partition benchmark's table: each variant's figures over its trials, median (min–max). */
 export function formatPartitions(results: readonly PartitionResult[]): string {
   const variants = PARTITION_VARIANTS.filter((v) => results.some((r) => r.variant === v));
-  const cell = (variant: PartitionVariant, pick: (r: PartitionResult) => number | null) => {
-    const s = stats(results.filter((r) => r.variant === variant).map(pick).filter((n): n is number => n !== null));
-    return `${fmt(s.median)} (${fmt(s.min)}–${fmt(s.max)})`;
-  };
+  const of = (variant: PartitionVariant, pick: (r: PartitionResult) => number | null) =>
+    cell(stats(results.filter((r) => r.variant === variant).map(pick).filter((n): n is number => n !== null)));
   const rows: Array<[string, (r: PartitionResult) => number | null]> = [
     ['partition (ms)', (r) => r.partitionMs],
     ['acknowledged writes lost', (r) => r.lostWrites],
@@ -184,7 +180,7 @@ export function formatPartitions(results: readonly PartitionResult[]): string {
     ['failovers', (r) => r.failovers],
     ['heal → old master demoted (ms)', (r) => r.demotedAfterHealMs],
   ];
-  return markdownTable(['median (min–max)', ...variants.map((v) => PARTITION_LABELS[v])], rows.map(([label, pick]) => [label, ...variants.map((v) => cell(v, pick))])).join('\n');
+  return markdownTable(['median (min–max)', ...variants.map((v) => PARTITION_LABELS[v])], rows.map(([label, pick]) => [label, ...variants.map((v) => of(v, pick))])).join('\n');
 }
 
 const PARTITION_LABELS: Readonly<Record<PartitionVariant, string>> = {
@@ -248,6 +244,11 @@ function markdownTable(header: readonly string[], rows: ReadonlyArray<readonly s
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: readonly string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
   return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)];
+}
+
+/** `median (min–max)`, or `–` where nothing was measured (the deployed stack answers no GET-MASTER-ADDR-BY-NAME). */
+function cell(s: Stats): string {
+  return Number.isNaN(s.median) ? '–' : `${fmt(s.median)} (${fmt(s.min)}–${fmt(s.max)})`;
 }
 
 function fmt(n: number): string {
