@@ -12,6 +12,7 @@
  */
 import { createInterface } from 'node:readline';
 import { Redis } from 'ioredis';
+import { Writer } from './writer.ts';
 
 const [mode, ...args] = process.argv.slice(2);
 
@@ -23,35 +24,18 @@ function connect(host: string, port: number, timeoutMs: number): Redis {
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** The benchmark's own writer (bench/writer.ts), its acknowledgements on stdout, its moves from stdin. */
 async function writer(host: string, port: number): Promise<void> {
-  let target = { host, port };
-  let client = connect(host, port, 200);
-  let stopped = false;
+  const writing = new Writer({ host, port }, (n) => process.stdout.write(`ack ${n}\n`));
   const lines = createInterface({ input: process.stdin });
   lines.on('line', (line) => {
     const [word, h, p] = line.split(' ');
-    if (word === 'follow' && h && p) target = { host: h, port: Number(p) };
+    if (word === 'follow' && h && p) writing.follow({ host: h, port: Number(p) });
   });
-  lines.on('close', () => (stopped = true));
-  for (let n = 0; !stopped; n++) {
-    if (client.options.host !== target.host || client.options.port !== target.port || client.status === 'end') {
-      client.disconnect();
-      client = connect(target.host, target.port, 200);
-    }
-    if (client.status !== 'ready') {
-      await pause(2);
-      continue;
-    }
-    try {
-      await client.set(`bench:${n}`, String(n));
-      process.stdout.write(`ack ${n}\n`);
-    } catch {
-      // Not acknowledged: not counted. A breath, so a closed client's instant refusals never spin.
-      client.disconnect();
-      await pause(2);
-    }
-  }
-  client.disconnect();
+  const closed = new Promise<void>((resolve) => lines.on('close', () => resolve()));
+  writing.start();
+  await closed;
+  await writing.stop();
 }
 
 async function roles(addresses: readonly string[]): Promise<void> {

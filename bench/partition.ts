@@ -87,11 +87,6 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const AGENT = fileURLToPath(new URL('./agent.ts', import.meta.url));
 const BIN = fileURLToPath(new URL('../bin/redis-failover.mjs', import.meta.url));
 
-/** True when this machine can build namespaces; otherwise why not. */
-export async function partitionsAvailable(): Promise<{ ok: true } | { ok: false; reason: string }> {
-  return Network.available();
-}
-
 export async function runPartitionTrial(system: PartitionSystem, options: PartitionOptions): Promise<PartitionResult> {
   const net = await Network.create(NODES);
   const dir = mkdtempSync(path.join(tmpdir(), 'redis-failover-partition-'));

@@ -16,7 +16,11 @@ export class Writer {
   private switched: Address | null = null;
   private running: Promise<void> | null = null;
 
-  constructor(master: Address) {
+  /** `onAck`: told of each acknowledged write as it comes (the partition agent prints it). */
+  constructor(
+    master: Address,
+    private readonly onAck?: (n: number) => void,
+  ) {
     this.target = master;
   }
 
@@ -51,6 +55,7 @@ export class Writer {
       try {
         await client.set(`bench:${n}`, String(n));
         this.acked.push(n);
+        this.onAck?.(n);
         if (this.switched && this.target === this.switched) this.firstOnNewMasterAt ??= Date.now();
       } catch {
         // Not acknowledged, so not counted; a new connection, after a breath: a client being closed
