@@ -9,7 +9,13 @@
  *                            (INFO every 20 ms, 100 ms timeouts)
  *   missing <host> <port>    reads numbers (one per line) until EOF, prints `missing <count>
  *                            <first> <last>`: how many bench:<n> the server lacks, and which
+ *   deployed <cdk.out> <host> <replicas> <namespace>...
+ *                            runs the deployed stack on the simulation, its services on
+ *                            <host>, probe i's containers in namespace i; prints `ready`
+ *                            once it watches every replica, then `event <type> <message>`
+ *                            per event on the bus; stops the deployment when stdin closes
  */
+import { execFileSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { Redis } from 'ioredis';
 import { Writer } from './writer.ts';
@@ -86,10 +92,24 @@ async function missing(host: string, port: number): Promise<void> {
   client.disconnect();
 }
 
+async function deployed(assembly: string, host: string, replicas: number, namespaces: readonly string[]): Promise<void> {
+  const { deployAcrossNetworks } = await import('./deployed.ts');
+  // A function's environment has Lambda's PATH, without /usr/sbin: the launcher names `ip` in full.
+  const ip = execFileSync('sh', ['-c', 'command -v ip'], { encoding: 'utf8' }).trim();
+  const deployment = await deployAcrossNetworks({ assembly, host, replicas, probeLaunchers: namespaces.map((ns) => [ip, 'netns', 'exec', ns]) });
+  const seen = deployment.events.events.length;
+  for (const event of deployment.events.events.slice(0, seen)) process.stdout.write(`event ${event.detailType} ${String(event.detail.message)}\n`);
+  deployment.events.on((event) => process.stdout.write(`event ${event.detailType} ${String(event.detail.message)}\n`));
+  process.stdout.write('ready\n');
+  await new Promise<void>((resolve) => createInterface({ input: process.stdin }).on('close', () => resolve()));
+  await deployment.stop();
+}
+
 if (mode === 'writer') await writer(args[0]!, Number(args[1]));
 else if (mode === 'roles') await roles(args);
 else if (mode === 'missing') await missing(args[0]!, Number(args[1]));
+else if (mode === 'deployed') await deployed(args[0]!, args[1]!, Number(args[2]), args.slice(3));
 else {
-  process.stderr.write(`bench/agent.ts: unknown mode ${JSON.stringify(mode)} (writer, roles, missing)\n`);
+  process.stderr.write(`bench/agent.ts: unknown mode ${JSON.stringify(mode)} (writer, roles, missing, deployed)\n`);
   process.exit(2);
 }

@@ -134,14 +134,46 @@ export class BenchStack {
   }
 }
 
+export interface NetworkedDeployment {
+  /** The cloud assembly folder. */
+  readonly assembly: string;
+  /** The address every service listens on, reachable from each probe's network. */
+  readonly host: string;
+  /** The command probe i's containers start under (`ip netns exec <zone i>`), one per probe. */
+  readonly probeLaunchers: ReadonlyArray<readonly string[]>;
+  readonly replicas: number;
+}
+
+/**
+ * The deployed stack across networks (a partition trial, bench/partition.ts): the services and the
+ * step functions where this process runs, each probe function's containers in a network of its
+ * own, as the probes run in three availability zones. Resolves once the voters watch every replica.
+ */
+export async function deployAcrossNetworks(options: NetworkedDeployment): Promise<SimulatedDeployment> {
+  const assembly = readAssembly(options.assembly);
+  const probes = assembly.functions.filter(isProbe).sort((a, b) => a.logicalId.localeCompare(b.logicalId));
+  if (probes.length !== options.probeLaunchers.length) throw new Error(`the stack has ${probes.length} probes, given ${options.probeLaunchers.length} networks`);
+  const launchers = new Map(probes.map((probe, i) => [probe.name, options.probeLaunchers[i]!]));
+  const deployment = await SimulatedDeployment.start({ assembly, host: options.host, launcher: (spec) => launchers.get(spec.name) });
+  try {
+    await watching(deployment, options.replicas);
+  } catch (error) {
+    await deployment.stop();
+    throw error;
+  }
+  return deployment;
+}
+
+const isProbe = (spec: FunctionSpec) => spec.logicalId.includes('Probes');
+
 /** Probe functions: one per voter. */
 export function probeFunctions(deployment: SimulatedDeployment): FunctionSpec[] {
-  return deployment.lambda.specs.filter((spec) => spec.logicalId.includes('Probes'));
+  return deployment.lambda.specs.filter(isProbe);
 }
 
 /** The workflow's step functions: neither a probe nor the manual failover request. */
 export function stepFunctions(deployment: SimulatedDeployment): FunctionSpec[] {
-  return deployment.lambda.specs.filter((spec) => !spec.logicalId.includes('Probes') && !spec.logicalId.includes('RequestFailover'));
+  return deployment.lambda.specs.filter((spec) => !isProbe(spec) && !spec.logicalId.includes('RequestFailover'));
 }
 
 /** `FailoverSwitchMasterFunctionDA000DFE` → `FailoverSwitchMasterFunction`: CDK appends 8 hex digits of hash to each logical id. */
@@ -150,7 +182,7 @@ export function withoutHash(logicalId: string): string {
 }
 
 /** The voters hold the master: every replica stored in the table, and every probe running an invocation. */
-async function watching(deployment: SimulatedDeployment, replicas: number): Promise<void> {
+export async function watching(deployment: SimulatedDeployment, replicas: number): Promise<void> {
   const store = new DynamoDbStore({ client: deployment.table.client(), tableName: deployment.assembly.tables[0]!.name });
   const probes = probeFunctions(deployment);
   // Every function cold-starts at deploy time (probes and warm-ups at once): on two cores that takes a while.

@@ -1,5 +1,5 @@
 /** Summaries and the printed tables: pure functions over trial results. */
-import { PARTITION_VARIANTS, type PartitionResult, type PartitionVariant } from './partition.ts';
+import type { PartitionResult } from './partition.ts';
 import type { Chain, Fault, System, TrialResult } from './trial.ts';
 
 export interface Stats {
@@ -166,10 +166,10 @@ export function formatChains(summary: Summary): string {
   return lines.join('\n');
 }
 
-/** The partition benchmark's table: each variant's figures over its trials, median (min–max). */
+/** The partition benchmark's table: each variant's figures over its trials, median (min–max), columns in the order first run. */
 export function formatPartitions(results: readonly PartitionResult[]): string {
-  const variants = PARTITION_VARIANTS.filter((v) => results.some((r) => r.variant === v));
-  const of = (variant: PartitionVariant, pick: (r: PartitionResult) => number | null) =>
+  const variants = [...new Set(results.map((r) => r.variant))];
+  const of = (variant: string, pick: (r: PartitionResult) => number | null) =>
     cell(stats(results.filter((r) => r.variant === variant).map(pick).filter((n): n is number => n !== null)));
   const rows: Array<[string, (r: PartitionResult) => number | null]> = [
     ['partition (ms)', (r) => r.partitionMs],
@@ -178,16 +178,11 @@ export function formatPartitions(results: readonly PartitionResult[]): string {
     ['acknowledged writes (trial)', (r) => r.ackedWrites],
     ['two masters taking writes (ms)', (r) => r.twoMastersMs],
     ['failovers', (r) => r.failovers],
+    ['+sdown/+odown of a server never cut off', (r) => r.falseVerdicts.length],
     ['heal → old master demoted (ms)', (r) => r.demotedAfterHealMs],
   ];
-  return markdownTable(['median (min–max)', ...variants.map((v) => PARTITION_LABELS[v])], rows.map(([label, pick]) => [label, ...variants.map((v) => of(v, pick))])).join('\n');
+  return markdownTable(['median (min–max)', ...variants], rows.map(([label, pick]) => [label, ...variants.map((v) => of(v, pick))])).join('\n');
 }
-
-const PARTITION_LABELS: Readonly<Record<PartitionVariant, string>> = {
-  'redis-failover': 'redis-failover',
-  'redis-failover-fenced': 'redis-failover, fencing on',
-  sentinel: 'redis-sentinel 7',
-};
 
 /** One probe's DynamoDB requests per minute while nothing fails. */
 export interface IdleProbe {
@@ -254,4 +249,37 @@ function cell(s: Stats): string {
 function fmt(n: number): string {
   if (Number.isNaN(n)) return '–';
   return Number.isInteger(n) ? String(n) : n.toFixed(1);
+}
+
+/** `bench --fault all`: one row per fault (and partition scenario) and system, the figures a user loses by. */
+export function formatOverview(failovers: readonly Summary[], partitions: ReadonlyArray<{ readonly title: string; readonly results: readonly PartitionResult[] }>): string {
+  const median = (values: ReadonlyArray<number | null>) => {
+    const present = values.filter((n): n is number => n !== null);
+    return present.length === 0 ? '–' : fmt(stats(present).median);
+  };
+  const rows: string[][] = [];
+  for (const summary of failovers) {
+    for (const system of summary.systems) {
+      const figures = summary.bySystem[system]!;
+      const demoted = summary.fault === 'stop' ? fmt(figures.wokenDemotedMs.median) : '–';
+      rows.push([FAULT_WORDS[summary.fault] === 'kill' ? 'kill -9' : 'SIGSTOP', SYSTEM_LABELS[system], fmt(figures.killToSwitchMs.median), fmt(figures.lostWrites.median), '–', String(summary.trials), '–', demoted]);
+    }
+  }
+  for (const { title, results } of partitions) {
+    for (const variant of [...new Set(results.map((r) => r.variant))]) {
+      const mine = results.filter((r) => r.variant === variant);
+      rows.push([
+        title,
+        variant,
+        '–',
+        median(mine.map((r) => r.lostWrites)),
+        median(mine.map((r) => r.twoMastersMs)),
+        String(mine.reduce((sum, r) => sum + r.failovers, 0)),
+        String(mine.reduce((sum, r) => sum + r.falseVerdicts.length, 0)),
+        median(mine.map((r) => r.demotedAfterHealMs)),
+      ]);
+    }
+  }
+  const header = ['fault', 'system', '→ +switch-master (ms)', 'acknowledged writes lost', 'two masters (ms)', 'failovers (all trials)', 'false +sdown/+odown (all trials)', 'old master demoted after wake/heal (ms)'];
+  return markdownTable(header, rows).join('\n');
 }

@@ -7,10 +7,11 @@ import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import type { BenchStack } from '../bench/deployed.ts';
-import { PARTITION_VARIANTS, type PartitionResult } from '../bench/partition.ts';
-import { formatChains, formatIdle, formatPartitions, formatTable, summarize, type IdleSummary } from '../bench/report.ts';
+import type { PartitionOptions, PartitionResult } from '../bench/partition.ts';
+import { PARTITION_SCENARIOS, scenarioVariants, type PartitionScenario } from '../bench/partition-variants.ts';
+import { formatChains, formatIdle, formatOverview, formatPartitions, formatTable, summarize, type IdleSummary, type Summary } from '../bench/report.ts';
 import { runScale } from '../bench/scale.ts';
-import { LOCAL, runTrial, SENTINEL, type Chain, type TrialResult, type TrialSystem } from '../bench/trial.ts';
+import { LOCAL, runTrial, SENTINEL, type Chain, type Fault, type TrialResult, type TrialSystem } from '../bench/trial.ts';
 import { osFreePort } from '../local/ports.ts';
 import { LocalWorkflow } from '../local/workflow-runner.ts';
 import { EXIT, UsageError } from './errors.ts';
@@ -31,17 +32,32 @@ template's state machine, DynamoDB and EventBridge stand-ins, all on loopback, n
 sent to AWS. Each round runs Sentinel and each chosen chain in a rotating order.
 
 Options:
-  --fault <kill|stop|partition>
+  --fault <kill|stop|partition|all>
                           What happens to the master: kill = kill -9 (the socket closes,
                           everyone sees it at once); stop = SIGSTOP (it hangs with its
                           sockets open, every request times out), woken with SIGCONT at
                           the end of the trial to see it demoted; partition = the master
                           and a writer cut off from the replicas and the failover system
                           (packets dropped, in network namespaces; root on Linux, with
-                          nftables), then healed: writes lost, two masters, failovers, for
-                          ours without and with fencing (fencing: true) and Sentinel
-                          (default kill)
-  --partition <ms>        partition only: how long the cut lasts (default 9000)
+                          nftables), then healed: writes lost, two masters, failovers,
+                          false verdicts, for ours, ours with the rule meant for the
+                          scenario, and Sentinel; all = kill, stop, then every
+                          partition scenario the runtime can run and a link flapping
+                          every 400 ms, each table, then one overview table of every
+                          fault and system (--chain defaults to warm; no probe at
+                          scale unless --scale is given) (default kill)
+  --partition <ms>        partition and all: how long each cut lasts (default 9000)
+  --scenario <master-side|voters-only|minority-voter>
+                          partition only: who is cut off. master-side = the master and
+                          the writer from the replicas and the failover system (ours
+                          also with fencing: true); voters-only = the master from the
+                          failover system only, its replicas and writer still with it
+                          (ours also with witnesses: true); minority-voter = the master
+                          from one sentinel, or one probe's zone (needs --runtime aws:
+                          the local runtime's voters share one process)
+                          (default master-side)
+  --flap <ms>             partition only: the link flaps, cut and healed every <ms>, for
+                          the whole partition (default: cut throughout)
   --trials <n>            Trials per system (default 5)
   --replicas <n>          Replicas per topology (default 2)
   --down-after <ms>       down-after for both systems (default 1000)
@@ -78,6 +94,8 @@ export async function benchCommand(argv: readonly string[]): Promise<number> {
     options: {
       fault: { type: 'string', default: 'kill' },
       partition: { type: 'string' },
+      scenario: { type: 'string' },
+      flap: { type: 'string' },
       trials: { type: 'string', default: '5' },
       replicas: { type: 'string', default: '2' },
       'down-after': { type: 'string', default: '1000' },
@@ -102,30 +120,112 @@ export async function benchCommand(argv: readonly string[]): Promise<number> {
     const given = AWS_ONLY.find((flag) => values[flag] !== undefined);
     if (given) throw new UsageError(`--${given} applies to --runtime aws only`);
   }
-  const fault = (['kill', 'stop', 'partition'] as const).find((f) => f === values.fault);
-  if (!fault) throw new UsageError(`--fault must be kill, stop or partition (got ${JSON.stringify(values.fault)})`);
-  if (values.partition !== undefined && fault !== 'partition') throw new UsageError('--partition applies to --fault partition only');
+  const fault = (['kill', 'stop', 'partition', 'all'] as const).find((f) => f === values.fault);
+  if (!fault) throw new UsageError(`--fault must be kill, stop, partition or all (got ${JSON.stringify(values.fault)})`);
+  const partitionOnly = (['partition', 'scenario', 'flap'] as const).find((flag) => values[flag] !== undefined);
+  if (partitionOnly && fault !== 'partition' && !(fault === 'all' && partitionOnly === 'partition')) throw new UsageError(`--${partitionOnly} applies to --fault partition only`);
   const trials = positive('--trials', values.trials);
   const replicas = positive('--replicas', values.replicas);
   const downAfterMs = positive('--down-after', values['down-after']);
   const failoverTimeoutMs = positive('--failover-timeout', values['failover-timeout']);
-  const scale = values.scale === undefined ? (runtime === 'aws' ? 0 : 100) : positive('--scale', values.scale, true);
-  const chainText = values.chain ?? 'both';
+  const scale = values.scale === undefined ? (runtime === 'aws' || fault === 'all' ? 0 : 100) : positive('--scale', values.scale, true);
+  const chainText = values.chain ?? (fault === 'all' ? 'warm' : 'both');
   if (!Object.hasOwn(CHAIN_CHOICES, chainText)) throw new UsageError(`--chain must be warm, cold or both (got ${JSON.stringify(chainText)})`);
   const chains: readonly Chain[] = CHAIN_CHOICES[chainText as keyof typeof CHAIN_CHOICES];
   const probeIntervalSeconds = positive('--probe-interval', values['probe-interval'] ?? '60');
   const idleMinutes = positive('--idle', values.idle ?? '0', true);
   // The first minute includes every function's start-up: averages need whole minutes after it.
   if (idleMinutes === 1) throw new UsageError('--idle must be 0 (skip) or at least 2 minutes: the first minute, with the start-up, is left out of the averages');
+  const partitionMs = positive('--partition', values.partition ?? '9000');
+  const flapMs = values.flap === undefined ? undefined : positive('--flap', values.flap);
+  const scenario = PARTITION_SCENARIOS.find((s) => s === (values.scenario ?? 'master-side'));
+  if (!scenario) throw new UsageError(`--scenario must be ${PARTITION_SCENARIOS.join(', ')} (got ${JSON.stringify(values.scenario)})`);
+  if (fault === 'partition') {
+    if (scenario === 'minority-voter' && runtime === 'local') throw new UsageError('--scenario minority-voter needs --runtime aws: the local runtime runs its three voters in one process');
+    const unused = (['chain', 'idle', 'scale'] as const).find((flag) => values[flag] !== undefined);
+    if (unused) throw new UsageError(`--${unused} does not apply to --fault partition`);
+  }
   for (const binary of ['redis-server', 'redis-sentinel']) {
     if (spawnSync(binary, ['--version'], { stdio: 'ignore' }).status !== 0) throw new UsageError(`${binary} is not on the PATH (Debian/Ubuntu: sudo apt-get install ${binary})`);
   }
-  if (fault === 'partition') {
-    if (runtime !== 'local') throw new UsageError('--fault partition runs the local runtime only');
-    const partitionMs = positive('--partition', values.partition ?? '9000');
-    return benchPartitions({ trials, downAfterMs, failoverTimeoutMs, partitionMs, json: values.json ?? false });
-  }
+  const json = values.json ?? false;
+  const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}`;
+  const partitionTrial = { downAfterMs, failoverTimeoutMs, partitionMs, replicas, ...(runtime === 'aws' && { probeIntervalSeconds }) };
 
+  if (fault === 'partition') {
+    const bench = { runtime, trials, trial: { ...partitionTrial, scenario, ...(flapMs !== undefined && { flapMs }) } };
+    const results = await benchPartitions(bench);
+    if (json) process.stdout.write(JSON.stringify({ machine, fault, runtime, settings: { trials, ...bench.trial }, results }, null, 2) + '\n');
+    else process.stdout.write(`\n${partitionCaption(bench)}\nMachine: ${machine}\n\n${formatPartitions(results)}\n`);
+    return EXIT.ok;
+  }
+  const failoverSettings = { runtime, trials, replicas, downAfterMs, failoverTimeoutMs, chains, probeIntervalSeconds };
+  if (fault === 'all') {
+    await requireNamespaces();
+    const failovers: FailoverBench[] = [];
+    for (const one of ['kill', 'stop'] as const) failovers.push(await benchFailovers({ ...failoverSettings, fault: one, idleMinutes: 0 }));
+    const partitions: Array<{ readonly bench: PartitionBench; readonly results: PartitionResult[] }> = [];
+    for (const bench of allPartitionBenches(runtime, trials, partitionTrial)) {
+      note(`partition: ${partitionTitle(bench.trial)}`);
+      partitions.push({ bench, results: await benchPartitions(bench) });
+    }
+    if (json) {
+      const partitionJson = partitions.map(({ bench, results }) => ({ scenario: bench.trial.scenario, settings: bench.trial, results }));
+      process.stdout.write(JSON.stringify({ machine, fault, runtime, settings: { trials, replicas, downAfterMs, failoverTimeoutMs }, failovers: failovers.map(failoverJson), partitions: partitionJson }, null, 2) + '\n');
+      return EXIT.ok;
+    }
+    for (const run of failovers) process.stdout.write(formatFailovers(run, machine));
+    for (const { bench, results } of partitions) process.stdout.write(`\n${partitionCaption(bench)}\n\n${formatPartitions(results)}\n`);
+    const overview = formatOverview(
+      failovers.map((run) => run.summary),
+      partitions.map(({ bench, results }) => ({ title: partitionTitle(bench.trial), results })),
+    );
+    process.stdout.write(`\nEvery fault and system, medians over ${trials} trials (Machine: ${machine})\n\n${overview}\n`);
+    return EXIT.ok;
+  }
+  const run = await benchFailovers({ ...failoverSettings, fault, idleMinutes });
+  const scaleResult = scale > 0 ? await runScale(scale, run.port, downAfterMs) : null;
+  if (json) {
+    process.stdout.write(JSON.stringify({ machine, ...failoverJson(run), scale: scaleResult }, null, 2) + '\n');
+    return EXIT.ok;
+  }
+  process.stdout.write(formatFailovers(run, machine));
+  if (scaleResult) {
+    const r = scaleResult;
+    process.stdout.write(
+      `\nProbe at scale: one voter, ${r.masters} masters, ping period ${r.pingPeriodMs} ms\n` +
+        `  one PING round over all masters: median ${r.pingRoundMs.median.toFixed(1)} ms (min ${r.pingRoundMs.min.toFixed(1)}, max ${r.pingRoundMs.max.toFixed(1)})\n` +
+        `  ticks per master per second: ${r.ticksPerSecond.toFixed(1)} (expected ${(1000 / r.pingPeriodMs).toFixed(1)})\n` +
+        `  memory the voter added: heap ${r.voterHeapMb.toFixed(1)} MB, RSS ${r.voterRssMb.toFixed(1)} MB; whole process RSS ${r.processRssMb.toFixed(0)} MB\n`,
+    );
+  }
+  return EXIT.ok;
+}
+
+interface FailoverSettings {
+  readonly runtime: Runtime;
+  readonly fault: Fault;
+  readonly trials: number;
+  readonly replicas: number;
+  readonly downAfterMs: number;
+  readonly failoverTimeoutMs: number;
+  readonly chains: readonly Chain[];
+  readonly probeIntervalSeconds: number;
+  readonly idleMinutes: number;
+}
+
+interface FailoverBench {
+  readonly settings: FailoverSettings;
+  readonly results: readonly TrialResult[];
+  readonly summary: Summary;
+  readonly idle: IdleSummary | null;
+  /** Free ports that the topology of the aws stack does not use (for the probe at scale after). */
+  readonly port: () => Promise<number>;
+}
+
+/** `--fault kill|stop`: each round fails over ours and Sentinel, in a rotating order. */
+async function benchFailovers(settings: FailoverSettings): Promise<FailoverBench> {
+  const { runtime, fault, trials, replicas, downAfterMs, failoverTimeoutMs, chains, probeIntervalSeconds, idleMinutes } = settings;
   const results: TrialResult[] = [];
   let idle: IdleSummary | null = null;
   let port: () => Promise<number> = osFreePort;
@@ -167,65 +267,84 @@ export async function benchCommand(argv: readonly string[]): Promise<number> {
   } finally {
     stack?.remove();
   }
-  const summary = summarize(results, downAfterMs);
-  const scaleResult = scale > 0 ? await runScale(scale, port, downAfterMs) : null;
-  const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}`;
-
-  if (values.json) {
-    const settings = runtime === 'aws' ? { fault, trials, replicas, downAfterMs, failoverTimeoutMs, chain: chainText, probeIntervalSeconds, idleMinutes } : { fault, trials, replicas, downAfterMs, failoverTimeoutMs };
-    const json = { machine, runtime, settings, summary, results, scale: scaleResult, ...(runtime === 'aws' && { idle }) };
-    process.stdout.write(JSON.stringify(json, null, 2) + '\n');
-    return EXIT.ok;
-  }
-  const faultText = fault === 'kill' ? 'kill -9 of the master' : 'SIGSTOP of the master (woken at the end)';
-  process.stdout.write(`\nFailover after ${faultText}, ${trials} trials per system, 1 master + ${replicas} replicas, down-after ${downAfterMs} ms, failover-timeout ${failoverTimeoutMs} ms\n`);
-  if (runtime === 'aws') process.stdout.write(`Ours: the deployed stack on the simulation (sim/), probe interval ${probeIntervalSeconds} s, chain ${chains.join(' and ')}\n`);
-  process.stdout.write(`Machine: ${machine}\n\n${formatTable(summary)}\n`);
-  const chainSection = formatChains(summary);
-  if (chainSection) process.stdout.write(`\n${chainSection}\n`);
-  if (idle) process.stdout.write(`\n${formatIdle(idle)}\n`);
-  if (scaleResult) {
-    const r = scaleResult;
-    process.stdout.write(
-      `\nProbe at scale: one voter, ${r.masters} masters, ping period ${r.pingPeriodMs} ms\n` +
-        `  one PING round over all masters: median ${r.pingRoundMs.median.toFixed(1)} ms (min ${r.pingRoundMs.min.toFixed(1)}, max ${r.pingRoundMs.max.toFixed(1)})\n` +
-        `  ticks per master per second: ${r.ticksPerSecond.toFixed(1)} (expected ${(1000 / r.pingPeriodMs).toFixed(1)})\n` +
-        `  memory the voter added: heap ${r.voterHeapMb.toFixed(1)} MB, RSS ${r.voterRssMb.toFixed(1)} MB; whole process RSS ${r.processRssMb.toFixed(0)} MB\n`,
-    );
-  }
-  return EXIT.ok;
+  return { settings, results, summary: summarize(results, downAfterMs), idle, port };
 }
 
-/** `--fault partition`: each round runs ours, ours with fencing and Sentinel, in a rotating order. */
-async function benchPartitions(settings: { trials: number; downAfterMs: number; failoverTimeoutMs: number; partitionMs: number; json: boolean }): Promise<number> {
+function failoverJson(run: FailoverBench): Record<string, unknown> {
+  const { runtime, fault, trials, replicas, downAfterMs, failoverTimeoutMs, chains, probeIntervalSeconds, idleMinutes } = run.settings;
+  const settings = runtime === 'aws' ? { fault, trials, replicas, downAfterMs, failoverTimeoutMs, chain: chains.join(','), probeIntervalSeconds, idleMinutes } : { fault, trials, replicas, downAfterMs, failoverTimeoutMs };
+  return { runtime, settings, summary: run.summary, results: run.results, ...(runtime === 'aws' && { idle: run.idle }) };
+}
+
+function formatFailovers(run: FailoverBench, machine: string): string {
+  const { runtime, fault, trials, replicas, downAfterMs, failoverTimeoutMs, chains, probeIntervalSeconds } = run.settings;
+  const faultText = fault === 'kill' ? 'kill -9 of the master' : 'SIGSTOP of the master (woken at the end)';
+  const lines = [`\nFailover after ${faultText}, ${trials} trials per system, 1 master + ${replicas} replicas, down-after ${downAfterMs} ms, failover-timeout ${failoverTimeoutMs} ms`];
+  if (runtime === 'aws') lines.push(`Ours: the deployed stack on the simulation (sim/), probe interval ${probeIntervalSeconds} s, chain ${chains.join(' and ')}`);
+  lines.push(`Machine: ${machine}`, '', formatTable(run.summary));
+  const chainSection = formatChains(run.summary);
+  if (chainSection) lines.push('', chainSection);
+  if (run.idle) lines.push('', formatIdle(run.idle));
+  return lines.join('\n') + '\n';
+}
+
+interface PartitionBench {
+  readonly runtime: Runtime;
+  readonly trials: number;
+  readonly trial: Omit<PartitionOptions, 'managedFencing' | 'witnesses'> & { readonly scenario: PartitionScenario; readonly partitionMs: number };
+}
+
+/** `--fault all`: every scenario the runtime can run, and a flapping link. */
+function allPartitionBenches(runtime: Runtime, trials: number, trial: Omit<PartitionBench['trial'], 'scenario'>): PartitionBench[] {
+  const scenarios = PARTITION_SCENARIOS.filter((s) => s !== 'minority-voter' || runtime === 'aws');
+  return [...scenarios.map((scenario) => ({ runtime, trials, trial: { ...trial, scenario } })), { runtime, trials, trial: { ...trial, scenario: 'master-side' as const, flapMs: FLAP_MS } }];
+}
+
+/** The flapping link of `--fault all`: cut and back every 400 ms (about half of down-after by default). */
+const FLAP_MS = 400;
+
+async function requireNamespaces(): Promise<void> {
   const { Network } = await import('../bench/network.ts');
-  const { runPartitionTrial } = await import('../bench/partition.ts');
   const available = await Network.available();
   if (!available.ok) throw new UsageError(`--fault partition needs network namespaces: ${available.reason}`);
+}
+
+/** Each round runs the scenario's variants (partition-variants.ts) in a rotating order. */
+async function benchPartitions(settings: PartitionBench): Promise<PartitionResult[]> {
+  await requireNamespaces();
+  const { runPartitionTrial } = await import('../bench/partition.ts');
+  const variants = scenarioVariants(settings.trial.scenario, settings.runtime);
   const results: PartitionResult[] = [];
   for (let i = 0; i < settings.trials; i++) {
-    const order = PARTITION_VARIANTS.map((_, k) => PARTITION_VARIANTS[(k + i) % PARTITION_VARIANTS.length]!);
-    for (const variant of order) {
-      const system = variant === 'sentinel' ? 'sentinel' : 'redis-failover';
-      const result = await runPartitionTrial(system, { ...settings, managedFencing: variant === 'redis-failover-fenced' });
+    const order = variants.map((_, k) => variants[(k + i) % variants.length]!);
+    for (const { system, ...rules } of order) {
+      const result = await runPartitionTrial(system, { ...settings.trial, ...rules });
       results.push(result);
       note(
-        `trial ${i + 1}/${settings.trials} ${variant.padEnd(21)} lost ${result.lostWrites}/${result.ackedWrites} over ${result.lostWindowMs} ms, ` +
-          `two masters ${result.twoMastersMs} ms, failovers ${result.failovers}, demoted ${result.demotedAfterHealMs ?? 'not within 30 s'}${result.demotedAfterHealMs === null ? '' : ' ms'} after the heal`,
+        `trial ${i + 1}/${settings.trials} ${result.variant.padEnd(36)} lost ${result.lostWrites}/${result.ackedWrites} over ${result.lostWindowMs} ms, ` +
+          `two masters ${result.twoMastersMs} ms, failovers ${result.failovers}, false verdicts ${result.falseVerdicts.length}, ` +
+          `demoted ${result.demotedAfterHealMs ?? (result.failovers === 0 ? '-' : 'not within 30 s')}${result.demotedAfterHealMs === null ? '' : ' ms'} after the heal`,
       );
     }
   }
-  const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}`;
-  if (settings.json) {
-    const { json: _json, ...rest } = settings;
-    process.stdout.write(JSON.stringify({ machine, fault: 'partition', settings: rest, results }, null, 2) + '\n');
-    return EXIT.ok;
-  }
-  process.stdout.write(
-    `\nPartition: the master and a writer cut off from the replicas and the failover system for ${settings.partitionMs} ms, then healed; ` +
-      `${settings.trials} trials per system, down-after ${settings.downAfterMs} ms, failover-timeout ${settings.failoverTimeoutMs} ms\nMachine: ${machine}\n\n${formatPartitions(results)}\n`,
+  return results;
+}
+
+/** `master-side, 9000 ms` or `master-side, flapping every 400 ms`: a row of the overview. */
+function partitionTitle(trial: PartitionBench['trial']): string {
+  return `partition ${trial.scenario}${trial.flapMs === undefined ? '' : `, flapping every ${trial.flapMs} ms`}`;
+}
+
+function partitionCaption({ trial, trials }: PartitionBench): string {
+  const who = {
+    'master-side': 'the master and a writer cut off from the replicas and the failover system',
+    'voters-only': 'the master cut off from the failover system only',
+    'minority-voter': 'the master cut off from one voter (one sentinel, one probe’s zone)',
+  }[trial.scenario];
+  return (
+    `Partition (${trial.scenario}): ${who} for ${trial.partitionMs} ms${trial.flapMs === undefined ? '' : `, the link flapping every ${trial.flapMs} ms`}, then healed; ` +
+    `${trials} trials per column, down-after ${trial.downAfterMs} ms, failover-timeout ${trial.failoverTimeoutMs} ms`
   );
-  return EXIT.ok;
 }
 
 /** One progress line per trial; the aws ones add the deployment's own account of the chain. */

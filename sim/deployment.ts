@@ -39,6 +39,13 @@ export interface DeploymentOptions {
   readonly log?: (fn: FunctionSpec, line: string) => void;
   /** See LambdaServiceOptions.idleMs. @default Infinity */
   readonly idleMs?: number;
+  /**
+   * The address every service listens on: one that each function's network reaches (with
+   * `launcher`, functions may run in network namespaces of their own). @default '127.0.0.1'
+   */
+  readonly host?: string;
+  /** See LambdaServiceOptions.launcher. @default - none */
+  readonly launcher?: (spec: FunctionSpec) => readonly string[] | undefined;
 }
 
 export class SimulatedDeployment {
@@ -62,13 +69,14 @@ export class SimulatedDeployment {
     const started: Array<{ stop(): Promise<void> | void }> = [];
     const taskRoot = mkdtempSync(path.join(tmpdir(), 'redis-failover-sim-'));
     try {
-      const table = await TableStandIn.start({ tables: assembly.tables.map((t) => ({ name: t.name, keySchema: t.keySchema, attributeDefinitions: t.attributeDefinitions })) });
+      const host = options.host && { host: options.host };
+      const table = await TableStandIn.start({ tables: assembly.tables.map((t) => ({ name: t.name, keySchema: t.keySchema, attributeDefinitions: t.attributeDefinitions })), ...host });
       started.push(table);
-      const events = await EventBridgeStandIn.start({ buses: [...assembly.buses], rules: assembly.rules.map((r) => ({ ...r })) });
+      const events = await EventBridgeStandIn.start({ buses: [...assembly.buses], rules: assembly.rules.map((r) => ({ ...r })), ...host });
       started.push(events);
-      const secrets = await SecretsManagerStandIn.start({ secrets: { ...options.secrets } });
+      const secrets = await SecretsManagerStandIn.start({ secrets: { ...options.secrets }, ...host });
       started.push(secrets);
-      const catchAll = await startCatchAllServer();
+      const catchAll = await startCatchAllServer(options.host);
       started.push(catchAll);
 
       const functions = assembly.functions.map((spec) => ({ ...spec, codeDir: stage(spec.codeDir, taskRoot) }));
@@ -79,10 +87,11 @@ export class SimulatedDeployment {
         environment: (spec) => ({ ...spec.environment, ...lambdaEnvironment(spec, sdk), ...endpoints }),
         ...(options.log && { log: options.log }),
         ...(options.idleMs !== undefined && { idleMs: options.idleMs }),
+        ...(options.launcher && { launcher: options.launcher }),
       });
       started.push(lambda);
       const stateMachines = assembly.stateMachines.map((spec) => simulatedStateMachine(spec, lambda));
-      const stepFunctions = await StepFunctionsStandIn.start({ stateMachines });
+      const stepFunctions = await StepFunctionsStandIn.start({ stateMachines, ...host });
       started.push(stepFunctions);
       endpoints = {
         AWS_ENDPOINT_URL: catchAll.url,

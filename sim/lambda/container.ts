@@ -24,6 +24,13 @@ export interface ContainerOptions {
   readonly env: Readonly<Record<string, string>>;
   /** Each line the function writes (stdout and stderr), as CloudWatch Logs would get it. */
   readonly log: (line: string) => void;
+  /**
+   * A command the process is started under, e.g. `ip netns exec <namespace>` to put it in a network
+   * of its own (its availability zone, in a partition trial). It must exec the process in place, so
+   * that the pid it gets is the function's own (freezing and killing go by pid).
+   * @default - none
+   */
+  readonly launcher?: readonly string[];
 }
 
 interface Pending {
@@ -62,7 +69,8 @@ export class Container {
   /** Starts the process and runs the init phase; rejects with Lambda's init error when it fails. */
   static async start(spec: FunctionSpec, options: ContainerOptions): Promise<Container> {
     const startedAt = Date.now();
-    const child = spawn(options.node, [BOOTSTRAP], {
+    const [command = options.node, ...args] = [...(options.launcher ?? []), options.node, BOOTSTRAP];
+    const child = spawn(command, args, {
       cwd: spec.codeDir,
       env: { ...options.env },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],

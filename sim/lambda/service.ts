@@ -72,6 +72,8 @@ export interface LambdaServiceOptions {
   readonly idleMs?: number;
   /** @default 1000, an account's default concurrency */
   readonly unreservedConcurrency?: number;
+  /** The command each of a function's containers starts under (ContainerOptions.launcher). @default - none */
+  readonly launcher?: (spec: FunctionSpec) => readonly string[] | undefined;
 }
 
 interface QueuedEvent {
@@ -248,7 +250,8 @@ export class LambdaService {
     try {
       const node = runtimeNode(fn.spec.runtime);
       const env = { ...this.options.environment(fn.spec), AWS_LAMBDA_INITIALIZATION_TYPE: initType };
-      const container = await Container.start(fn.spec, { node: node.path, env, log: (line) => this.log(fn.spec, line) });
+      const launcher = this.options.launcher?.(fn.spec);
+      const container = await Container.start(fn.spec, { node: node.path, env, log: (line) => this.log(fn.spec, line), ...(launcher && { launcher }) });
       fn.containers.push(container);
       return container;
     } finally {

@@ -42,11 +42,13 @@ export interface AwsJsonServerOptions {
   /** The part of `X-Amz-Target` before the dot, e.g. 'AWSEvents'. */
   readonly targetPrefix: string;
   readonly operations: Readonly<Record<string, AwsOperation>>;
+  /** The address to listen on. @default '127.0.0.1' */
+  readonly host?: string;
 }
 
 export interface AwsJsonServer {
   readonly name: string;
-  /** `http://127.0.0.1:<port>` */
+  /** `http://<host>:<port>` */
   readonly url: string;
   /** Every request, known operation or not, in arrival order. */
   readonly calls: readonly AwsCallRecord[];
@@ -157,7 +159,7 @@ export async function startAwsJsonServer(options: AwsJsonServerOptions): Promise
   };
 
   const server = createServer((req, res) => void handle(req, res));
-  const listener = await listenOnLoopback(server);
+  const listener = await listenOnLoopback(server, options.host);
   return { name: options.name, url: listener.url, calls: log.calls, onCall: log.onCall, stop: listener.stop };
 }
 
@@ -181,7 +183,7 @@ export interface CatchAllServer {
  * The endpoint for the global `AWS_ENDPOINT_URL`: any SDK call not routed to a stand-in lands
  * here and is refused, so a simulated function can never reach real AWS by accident.
  */
-export async function startCatchAllServer(): Promise<CatchAllServer> {
+export async function startCatchAllServer(host?: string): Promise<CatchAllServer> {
   const log = callLog<CatchAllRecord>();
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const target = header(req, 'x-amz-target') ?? null;
@@ -203,6 +205,6 @@ export async function startCatchAllServer(): Promise<CatchAllServer> {
     if (!res.destroyed) sendError(res, jsonContentType(req), answer);
   };
   const server = createServer((req, res) => void handle(req, res));
-  const listener = await listenOnLoopback(server);
+  const listener = await listenOnLoopback(server, host);
   return { url: listener.url, calls: log.calls, onCall: log.onCall, stop: listener.stop };
 }

@@ -22,6 +22,8 @@ export interface SimTable {
 
 export interface TableStandInOptions {
   readonly tables: readonly SimTable[];
+  /** The address to listen on. @default '127.0.0.1' */
+  readonly host?: string;
 }
 
 /**
@@ -145,7 +147,7 @@ export const TableStandIn = {
       }
     };
     const proxyServer = createServer((req, res) => void handle(req, res).catch(() => res.destroy()));
-    const proxy = await listenOnLoopback(proxyServer);
+    const proxy = await listenOnLoopback(proxyServer, options.host);
 
     let stopped: Promise<void> | undefined;
     const stop = (): Promise<void> => {

@@ -36,6 +36,8 @@ export interface EventBridgeStandInOptions {
   /** The envelope's `account` and `region`, for rules that match on them. */
   readonly account?: string;
   readonly region?: string;
+  /** The address to listen on. @default '127.0.0.1' */
+  readonly host?: string;
 }
 
 export interface EventBridgeStandIn {
@@ -154,7 +156,7 @@ export const EventBridgeStandIn = {
       return { FailedEntryCount: results.filter((r) => 'ErrorCode' in r).length, Entries: results };
     };
 
-    const server = await startAwsJsonServer({ name: 'eventbridge', targetPrefix: 'AWSEvents', operations: { PutEvents: putEvents } });
+    const server = await startAwsJsonServer({ name: 'eventbridge', targetPrefix: 'AWSEvents', operations: { PutEvents: putEvents }, ...(options.host && { host: options.host }) });
     return {
       url: server.url,
       calls: server.calls,

@@ -10,6 +10,8 @@ import type { AwsCallRecord } from './aws-json-server.ts';
 export interface SecretsManagerStandInOptions {
   /** Full secret ARN (`arn:aws:secretsmanager:<region>:<account>:secret:<name>-XXXXXX`) → SecretString. */
   readonly secrets: Readonly<Record<string, string>>;
+  /** The address to listen on. @default '127.0.0.1' */
+  readonly host?: string;
 }
 
 export interface SecretsManagerStandIn {
@@ -92,7 +94,7 @@ export const SecretsManagerStandIn = {
       };
     };
 
-    const server = await startAwsJsonServer({ name: 'secrets-manager', targetPrefix: 'secretsmanager', operations: { GetSecretValue: getSecretValue } });
+    const server = await startAwsJsonServer({ name: 'secrets-manager', targetPrefix: 'secretsmanager', operations: { GetSecretValue: getSecretValue }, ...(options.host && { host: options.host }) });
     const known = (arn: string): Secret => {
       const secret = byArn.get(arn);
       if (!secret) throw new Error(`no secret ${arn}`);

@@ -45,6 +45,8 @@ export interface ExecutionChange {
 
 export interface StepFunctionsStandInOptions {
   readonly stateMachines: readonly SimStateMachine[];
+  /** The address to listen on. @default '127.0.0.1' */
+  readonly host?: string;
 }
 
 export interface StepFunctionsStandIn {
@@ -185,6 +187,7 @@ export const StepFunctionsStandIn = {
         DescribeExecution: describeExecution,
         ListExecutions: listExecutions,
       },
+      ...(options.host && { host: options.host }),
     });
     return {
       url: server.url,

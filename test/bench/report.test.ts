@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { formatChains, formatIdle, formatTable, idleRates, stats, summarize } from '../../bench/report.ts';
+import type { PartitionResult } from '../../bench/partition.ts';
+import { scenarioVariants, variantName } from '../../bench/partition-variants.ts';
+import { formatChains, formatIdle, formatOverview, formatPartitions, formatTable, idleRates, stats, summarize } from '../../bench/report.ts';
 import type { StepInvocation, TrialResult } from '../../bench/trial.ts';
 
 const trial = (system: TrialResult['system'], killToSwitchMs: number, lostWrites = 0): TrialResult => ({
@@ -166,5 +168,47 @@ describe('benchmark report', () => {
     expect(text).toMatch(/\| probe +\| GetItem \| Query \| UpdateItem \| total \|/);
     expect(text).toMatch(/\| FailoverProbesProbe1 \| 45 +\| 0 +\| 0\.5 +\| 45\.5 +\|/);
     expect(text).toMatch(/\| FailoverProbesProbe2 \| 0 +\| 0\.5 +\| 0 +\| 0\.5 +\|/);
+  });
+});
+
+const partition = (variant: string, lostWrites: number, failovers: number, falseVerdicts: string[] = []): PartitionResult => ({
+  system: variant.startsWith('redis-sentinel') ? 'sentinel' : 'redis-failover-aws',
+  variant,
+  scenario: 'minority-voter',
+  partitionMs: 5000,
+  ackedWrites: 40_000,
+  lostWrites,
+  lostWindowMs: lostWrites === 0 ? 0 : 900,
+  twoMastersMs: failovers === 0 ? 0 : 4000,
+  failovers,
+  falseVerdicts,
+  masterVerdicts: [],
+  demotedAfterHealMs: failovers === 0 ? null : 800,
+});
+
+describe('partition report', () => {
+  it('names each column after the system and the rules it ran with, and sets out the columns each scenario compares', () => {
+    expect(scenarioVariants('master-side', 'local').map(variantName)).toEqual(['redis-failover', 'redis-failover, fencing on', 'redis-sentinel 7']);
+    expect(scenarioVariants('voters-only', 'aws').map(variantName)).toEqual(['redis-failover (aws)', 'redis-failover (aws), witnesses on', 'redis-sentinel 7']);
+    expect(scenarioVariants('minority-voter', 'aws').map(variantName)).toEqual(['redis-failover (aws)', 'redis-sentinel 7']);
+  });
+
+  it('has a column per variant in the order first run, and counts verdicts about servers never cut off', () => {
+    const table = formatPartitions([partition('redis-failover (aws)', 0, 0), partition('redis-sentinel 7', 10, 1, ['+sdown slave …']), partition('redis-failover (aws)', 0, 0)]).split('\n');
+    expect(table[0]).toMatch(/^\| median \(min–max\) +\| redis-failover \(aws\) +\| redis-sentinel 7 +\|$/);
+    expect(table.find((line) => line.startsWith('| failovers '))).toMatch(/\| 0 \(0–0\) +\| 1 \(1–1\) +\|$/);
+    expect(table.find((line) => line.startsWith('| +sdown/+odown of a server never cut off'))).toMatch(/\| 0 \(0–0\) +\| 1 \(1–1\) +\|$/);
+    // No failover, no demotion to time.
+    expect(table.find((line) => line.startsWith('| heal → old master demoted'))).toMatch(/\| – +\| 800 \(800–800\) +\|$/);
+  });
+
+  it('puts every fault and system in one overview: failovers summed over the trials, medians of the rest', () => {
+    const overview = formatOverview(
+      [summarize(local, 1000)],
+      [{ title: 'partition minority-voter', results: [partition('redis-failover (aws)', 0, 0), partition('redis-sentinel 7', 10, 1), partition('redis-sentinel 7', 30, 1)] }],
+    ).split('\n');
+    expect(overview).toHaveLength(2 + 4);
+    expect(overview[2]).toMatch(/^\| kill -9 +\| redis-failover +\| 1080 +\| 1 +\| – +\| 2 +\| – +\| – +\|$/);
+    expect(overview[5]).toMatch(/^\| partition minority-voter \| redis-sentinel 7 +\| – +\| 20 +\| 4000 +\| 2 +\| 0 +\| 800 +\|$/);
   });
 });

@@ -79,6 +79,18 @@ describe('command line', () => {
     expect(run.stdout).toBe('');
   });
 
+  it.each([
+    [['--fault', 'partition', '--scenario', 'minority-voter'], '--scenario minority-voter needs --runtime aws'],
+    [['--fault', 'kill', '--flap', '400'], '--flap applies to --fault partition only'],
+    [['--fault', 'partition', '--scenario', 'sideways'], '--scenario must be master-side, voters-only, minority-voter (got "sideways")'],
+    [['--fault', 'meteor'], '--fault must be kill, stop, partition or all (got "meteor")'],
+  ])('bench %j is refused with one line and status 2, before anything starts', async (args, message) => {
+    const run = await cli('bench', ...args);
+    expect(run.code).toBe(2);
+    expect(run.stderr.trim().split('\n')).toEqual([expect.stringContaining(message)]);
+    expect(run.stdout).toBe('');
+  });
+
   it('refuses an unreadable config file and an unknown master name', async () => {
     const missing = await cli('failover', 'mymaster', '--config', path.join(dir, 'nope.json'));
     expect(missing.code).toBe(2);

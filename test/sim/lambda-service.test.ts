@@ -12,7 +12,7 @@ import { LAMBDA_RUNTIME } from '../../lib/function-defaults.ts';
 import type { FunctionSpec } from '../../sim/lambda/function-spec.ts';
 import { runtimeNode } from '../../sim/lambda/runtime-node.ts';
 import { runtimeSdkPath } from '../../sim/lambda/runtime-sdk.ts';
-import { LambdaService, LambdaServiceError } from '../../sim/lambda/service.ts';
+import { LambdaService, LambdaServiceError, type LambdaServiceOptions } from '../../sim/lambda/service.ts';
 
 /** A handler that does what the event says; counts its invocations per container. */
 const HANDLER = `
@@ -26,7 +26,7 @@ exports.handler = async (event, context) => {
   if (event.exit) process.exit(3);
   if (event.reject) { Promise.reject(new Error('nobody waits for me')); await new Promise((r) => setTimeout(r, 50)); }
   if (event.require) { require(event.require); }
-  return { calls, ticks, remaining: context.getRemainingTimeInMillis(), requestId: context.awsRequestId, node: process.version, env: Object.keys(process.env).sort() };
+  return { calls, ticks, remaining: context.getRemainingTimeInMillis(), requestId: context.awsRequestId, node: process.version, pid: process.pid, env: Object.keys(process.env).sort() };
 };
 `;
 
@@ -52,7 +52,12 @@ function spec(over: Partial<FunctionSpec> = {}): FunctionSpec {
 }
 
 function start(...specs: FunctionSpec[]): LambdaService {
+  return startWith({}, ...specs);
+}
+
+function startWith(options: Partial<LambdaServiceOptions>, ...specs: FunctionSpec[]): LambdaService {
   service = new LambdaService(specs.length ? specs : [spec()], {
+    ...options,
     environment: (s) => ({ ...s.environment, _HANDLER: s.handler, LAMBDA_TASK_ROOT: s.codeDir, NODE_PATH: runtimeSdkPath(), PATH: '/usr/bin:/bin' }),
   });
   return service;
@@ -101,6 +106,16 @@ describe('execution environments', () => {
     expect(second.record).toMatchObject({ cold: false, coldStartMs: null });
     expect((second.payload as { calls: number }).calls).toBe(2);
     expect(lambda.containers('fn')).toHaveLength(1);
+  });
+
+  it('starts a function’s environments under its launcher (as `ip netns exec` puts them in a zone’s network), the pid still the function’s own', async () => {
+    const lambda = startWith({ launcher: (s) => (s.name === 'fn' ? ['/usr/bin/env', 'LAUNCHED=yes'] : undefined) }, spec(), spec({ name: 'other', arn: 'arn:aws:lambda:local-1:000000000000:function:other' }));
+    const launched = (await lambda.invoke('fn', {})).payload as { env: string[]; pid: number };
+    const plain = (await lambda.invoke('other', {})).payload as { env: string[] };
+    expect(launched.env).toContain('LAUNCHED');
+    expect(plain.env).not.toContain('LAUNCHED');
+    // Freezing and the timeout's kill go by pid: the launcher must have exec'd in place.
+    expect(lambda.containers('fn')[0]!.pid).toBe(launched.pid);
   });
 
   it('freezes the environment between invocations: its timers do not run', async () => {

@@ -51,6 +51,16 @@ describe('startAwsJsonServer', () => {
     expect(seen).toEqual([{ body: { maxResults: 5 }, call: { operation: 'ListStateMachines', caller: 'AKIDPROBE1' } }]);
   });
 
+  it('listens on the address it is given, for functions in other networks (a partition trial’s zones)', async () => {
+    // 127.0.0.0/8 is all loopback: another address of it stands for a namespace's own.
+    const server = await startAwsJsonServer({ name: 'elsewhere', targetPrefix: 'AWSStepFunctions', host: '127.0.0.2', operations: { ListStateMachines: () => ({ stateMachines: [] }) } });
+    stops.push(server.stop);
+    expect(server.url).toMatch(/^http:\/\/127\.0\.0\.2:\d+$/);
+    expect((await sfn(server.url).send(new ListStateMachinesCommand({}))).stateMachines).toEqual([]);
+    const port = Number(new URL(server.url).port);
+    expect(await isPortFree(port)).toBe(true); // nothing on 127.0.0.1 at that port
+  });
+
   it('turns an AwsServiceError into the SDK error of that name, with its message and status', async () => {
     const { server } = await sfnLikeServer();
     await expect(sfn(server.url).send(new DescribeStateMachineCommand({ stateMachineArn: 'arn:x' }))).rejects.toMatchObject({
