@@ -262,7 +262,7 @@ export function formatOverview(failovers: readonly Summary[], partitions: Readon
     for (const system of summary.systems) {
       const figures = summary.bySystem[system]!;
       const demoted = summary.fault === 'stop' ? fmt(figures.wokenDemotedMs.median) : '–';
-      rows.push([FAULT_WORDS[summary.fault] === 'kill' ? 'kill -9' : 'SIGSTOP', SYSTEM_LABELS[system], fmt(figures.killToSwitchMs.median), fmt(figures.lostWrites.median), '–', String(summary.trials), '–', demoted]);
+      rows.push([FAULT_WORDS[summary.fault] === 'kill' ? 'kill -9' : 'SIGSTOP', SYSTEM_LABELS[system], fmt(figures.killToSwitchMs.median), fmt(figures.lostWrites.median), '–', '–', String(summary.trials), '–', demoted]);
     }
   }
   for (const { title, results } of partitions) {
@@ -273,6 +273,7 @@ export function formatOverview(failovers: readonly Summary[], partitions: Readon
         variant,
         '–',
         median(mine.map((r) => r.lostWrites)),
+        median(mine.map((r) => r.lostWindowMs)),
         median(mine.map((r) => r.twoMastersMs)),
         String(mine.reduce((sum, r) => sum + r.failovers, 0)),
         String(mine.reduce((sum, r) => sum + r.falseVerdicts.length, 0)),
@@ -280,6 +281,7 @@ export function formatOverview(failovers: readonly Summary[], partitions: Readon
       ]);
     }
   }
-  const header = ['fault', 'system', '→ +switch-master (ms)', 'acknowledged writes lost', 'two masters (ms)', 'failovers (all trials)', 'false +sdown/+odown (all trials)', 'old master demoted after wake/heal (ms)'];
+  // The lost writes' count depends on the writer's pace; the time over which they were taken does not.
+  const header = ['fault', 'system', '→ +switch-master (ms)', 'acknowledged writes lost', '…taken over (ms)', 'two masters (ms)', 'failovers (all trials)', 'false +sdown/+odown (all trials)', 'old master demoted after wake/heal (ms)'];
   return markdownTable(header, rows).join('\n');
 }

@@ -19,6 +19,8 @@ export interface FailoverCommandOptions {
   readonly coordinated: boolean;
   /** Where a running `redis-failover local` would answer. */
   readonly port: number;
+  /** That port's password (`--password-env`). @default - none */
+  readonly password?: string;
 }
 
 export async function failoverCommand(options: FailoverCommandOptions): Promise<number> {
@@ -28,7 +30,9 @@ export async function failoverCommand(options: FailoverCommandOptions): Promise<
     throw new UsageError(`no master named ${JSON.stringify(options.name)} in ${options.configPath} (it has: ${config.masters.map((m) => m.name).join(', ')})`);
   }
   // With an orchestrator running, a failover behind its back would race its voters: ask it instead.
-  const orchestrator = await OrchestratorClient.find(options.port);
+  const orchestrator = await OrchestratorClient.find(options.port, options.password).catch((error: unknown) => {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  });
   if (orchestrator) {
     try {
       return await throughOrchestrator(orchestrator, master, options.coordinated);

@@ -49,6 +49,9 @@ Options:
       --coordinated           failover only: a zero-loss switchover of a live master.
   -p, --port <port>           local: answer Sentinel's commands here; failover: ask the
                               orchestrator there, if one answers. Default 26379.
+      --password-env <VAR>    local: the port asks clients for the password in environment
+                              variable VAR (AUTH, or HELLO 3 AUTH default <password>), as
+                              Sentinel's requirepass; failover: the password to give it.
   -h, --help                  Show this text.
 
 Output:

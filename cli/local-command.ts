@@ -8,6 +8,8 @@ export interface LocalCommandOptions {
   readonly configPath: string;
   /** Sentinel's commands are answered here (loopback). */
   readonly port: number;
+  /** The port's own password (clients AUTH with it). @default - none */
+  readonly password?: string;
   readonly eventsFile?: string;
   readonly timestamps: boolean;
 }
@@ -19,6 +21,7 @@ export async function localCommand(options: LocalCommandOptions): Promise<number
   const orchestrator = await LocalOrchestrator.start({
     config,
     sentinelPort: options.port,
+    ...(options.password && { sentinelPassword: options.password }),
     publisher: new LocalPublisher({ jsonLinesFile: options.eventsFile, timestamps: options.timestamps }),
     log: note,
     // A password changed at run time: edit the file; it is read again at the first refusal.

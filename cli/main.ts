@@ -21,6 +21,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       'no-timestamps': { type: 'boolean' },
       coordinated: { type: 'boolean' },
       port: { type: 'string', short: 'p' },
+      'password-env': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -31,19 +32,20 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   const output = { eventsFile: values['events-file'], timestamps: !values['no-timestamps'] };
   const port = portOption(values.port);
+  const password = passwordFrom(values['password-env']);
   switch (command) {
     case 'failover': {
       const [name, ...extra] = rest;
       if (!name || extra.length > 0) throw new UsageError('usage: redis-failover failover <name> --config <file>');
       if (!values.config) throw new UsageError('failover needs --config <file>');
       const { failoverCommand } = await import('./failover-command.ts');
-      return failoverCommand({ name, configPath: values.config, coordinated: values.coordinated === true, port, ...output });
+      return failoverCommand({ name, configPath: values.config, coordinated: values.coordinated === true, port, ...(password && { password }), ...output });
     }
     case 'local': {
       if (rest.length > 0) throw new UsageError('usage: redis-failover local --config <file>');
       if (!values.config) throw new UsageError('local needs --config <file>');
       const { localCommand } = await import('./local-command.ts');
-      return localCommand({ configPath: values.config, port, ...output });
+      return localCommand({ configPath: values.config, port, ...(password && { password }), ...output });
     }
     case 'demo':
       if (rest.length > 0) throw new UsageError('usage: redis-failover demo');
@@ -82,6 +84,14 @@ export async function runCli(argv: readonly string[]): Promise<void> {
       throw error;
     }
   }
+}
+
+/** The port's password, from the environment variable named (never the command line, which `ps` shows). */
+function passwordFrom(variable: string | undefined): string | undefined {
+  if (variable === undefined) return undefined;
+  const value = process.env[variable];
+  if (value === undefined || value === '') throw new UsageError(`--password-env: environment variable ${JSON.stringify(variable)} is not set or empty`);
+  return value;
 }
 
 function portOption(value: string | undefined): number {

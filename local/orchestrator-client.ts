@@ -22,23 +22,35 @@ export class OrchestratorClient {
   private constructor(
     private readonly client: Redis,
     readonly port: number,
+    private readonly password: string | undefined,
   ) {}
 
   /**
    * The orchestrator answering on this loopback port, or null when nothing listens there or
-   * something else does (a real Sentinel does not say `redis_failover:1` in its INFO).
+   * something else does (a real Sentinel does not say `redis_failover:1` in its INFO). Rejects
+   * when something answers there but wants a password this client was not given, or refuses it:
+   * going on alone would race whatever watches there.
    */
-  static async find(port: number): Promise<OrchestratorClient | null> {
-    const client = new Redis({ host: '127.0.0.1', port, lazyConnect: true, connectTimeout: 500, commandTimeout: 2000, enableReadyCheck: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    client.on('error', () => undefined);
+  static async find(port: number, password?: string): Promise<OrchestratorClient | null> {
+    const auth = password === undefined ? {} : { password };
+    const client = new Redis({ host: '127.0.0.1', port, lazyConnect: true, connectTimeout: 500, commandTimeout: 2000, enableReadyCheck: false, maxRetriesPerRequest: 0, retryStrategy: () => null, ...auth });
+    // A refused AUTH at connect arrives as an error event, and the connection then closes.
+    const errors: string[] = [];
+    client.on('error', (error: Error) => errors.push(error.message));
     try {
       await client.connect();
       const info = String(await client.call('INFO'));
-      if (/^redis_failover:1\r?$/m.test(info)) return new OrchestratorClient(client, port);
-    } catch {
-      // nothing there, or not us
+      if (/^redis_failover:1\r?$/m.test(info)) return new OrchestratorClient(client, port, password);
+    } catch (error) {
+      errors.push(error instanceof Error ? error.message : String(error));
     }
+    const refusal = errors.some((m) => m.startsWith('WRONGPASS'))
+      ? 'refused the password given with --password-env'
+      : errors.some((m) => m.startsWith('NOAUTH'))
+        ? 'wants a password: give it with --password-env <VAR>'
+        : null; // else: nothing there, or not us
     client.disconnect();
+    if (refusal) throw new Error(`something answers on 127.0.0.1:${port} and ${refusal}`);
     return null;
   }
 
@@ -52,7 +64,7 @@ export class OrchestratorClient {
       await this.client.call('SENTINEL', 'FAILOVER', name);
       return;
     }
-    const patient = new Redis({ ...PATIENT, port: this.port });
+    const patient = new Redis({ ...PATIENT, port: this.port, ...(this.password !== undefined && { password: this.password }) });
     patient.on('error', () => undefined);
     try {
       await patient.call('SENTINEL', 'FAILOVER', name, 'COORDINATED');

@@ -6,10 +6,9 @@
 import { createTable, DynamoDbStore } from '../lambdas/adapters/dynamodb-store.ts';
 import { FanoutPublisher, type EventPublisher } from '../lambdas/adapters/publisher.ts';
 import type { Config } from '../lambdas/core/config.ts';
-import { masterForClients } from '../lambdas/core/store.ts';
-import type { RedisLinkOptions } from '../lambdas/adapters/redis.ts';
+import { masterForClients, type MasterRecord } from '../lambdas/core/store.ts';
 import { distinctAddresses } from '../lambdas/core/address.ts';
-import type { Address, ReplicaObservation } from '../lambdas/core/types.ts';
+import type { Address } from '../lambdas/core/types.ts';
 import { monitorEvent } from '../lambdas/core/events.ts';
 import type { FailoverInput } from '../lambdas/core/types.ts';
 import { executionName } from '../lambdas/core/workflow-state.ts';
@@ -17,12 +16,12 @@ import type { VoterFaults } from '../lambdas/runtime/voter-deps.ts';
 import type { ExecutionStatus, FailoverStarter } from '../lambdas/runtime/starter.ts';
 import { FailoverRefused, requestFailover, type FailoverRequestOptions, type FailoverStarted, type RefusalCode } from '../lambdas/runtime/failover-request.ts';
 import { HandoverAbortedError } from '../lambdas/runtime/handover.ts';
-import { observeReplica } from '../lambdas/runtime/observe.ts';
 import { masterRecord, seedKnownReplicas } from '../lambdas/runtime/seed.ts';
 import { Voter } from '../lambdas/runtime/voter.ts';
 import { startDynalite, type LocalDynamo } from './dynalite.ts';
 import { unreachableWhen } from './faults.ts';
-import { SentinelPort, type FailoverAnswer, type Fields, type SentinelPortHandlers } from './sentinel-port.ts';
+import type { MasterView } from './sentinel-fields.ts';
+import { SentinelPort, type FailoverAnswer, type SentinelPortHandlers } from './sentinel-port.ts';
 import { localStepDeps } from './step-deps.ts';
 import { LocalWorkflow, type LocalExecution, type StepHooks } from './workflow-runner.ts';
 
@@ -49,6 +48,8 @@ export interface OrchestratorOptions {
    * CKQUORUM…; see sentinel-port.ts) on this loopback port; 0 picks a free one. @default - no port
    */
   readonly sentinelPort?: number;
+  /** The port's own password, as Sentinel's `requirepass`. @default - none */
+  readonly sentinelPassword?: string;
 }
 
 type FailoverRequest = (name: string, options: FailoverRequestOptions) => Promise<FailoverStarted>;
@@ -122,15 +123,13 @@ export class LocalOrchestrator {
       let request: FailoverRequest = async () => {
         throw new FailoverRefused('INPROG', 'the orchestrator is starting');
       };
-      let linkOptions: PortDeps['linkOptions'] = async () => {
-        throw new Error('the orchestrator is starting');
-      };
-      const late: PortDeps = { request: (name, options) => request(name, options), linkOptions: (name) => linkOptions(name) };
-      port = options.sentinelPort === undefined ? null : await SentinelPort.listen({ port: options.sentinelPort, handlers: sentinelHandlers(config, store, late) });
+      const late: PortDeps = { request: (name, options) => request(name, options) };
+      let voters: Voter[] = [];
+      port = options.sentinelPort === undefined ? null : await SentinelPort.listen({ port: options.sentinelPort, handlers: sentinelHandlers(config, store, late, () => voters), ...(options.sentinelPassword && { password: options.sentinelPassword }) });
       // Every event also goes to the port's subscribers, on the channel of its name, as Sentinel publishes them.
       const publisher = port ? new FanoutPublisher([options.publisher, portPublisher(port)]) : options.publisher;
       const stepDeps = localStepDeps(config.masters, publisher, { store }, options.reloadConfig);
-      linkOptions = stepDeps.linkOptions;
+      const { linkOptions } = stepDeps;
       for (const master of config.masters) {
         const record = await masterRecord(master, { store, linkOptions, log });
         await publisher.publish([monitorEvent(record, master.quorum)]);
@@ -139,14 +138,14 @@ export class LocalOrchestrator {
       // The voters share this process and this output: a note every voter finds is said once (again after a quiet spell).
       const notice = sayOnceWithin(log, NOTICE_REPEAT_MS);
       const starter = new LocalStarter((input) => workflow.run(input, stepDeps, options.workflowHooks?.(input)), log);
-      const voters = Array.from({ length: config.probes }, (_, i) => {
+      voters = Array.from({ length: config.probes }, (_, i) => {
         const voterId = `voter-${i + 1}`;
         return new Voter(config.masters, {
           voterId,
           store: options.tableDown ? unreachableWhen(store, options.tableDown) : store,
           publisher,
           starter,
-          linkOptions: stepDeps.linkOptions,
+          linkOptions,
           now: () => Date.now(),
           faults: options.faults?.[voterId],
           log,
@@ -154,7 +153,7 @@ export class LocalOrchestrator {
         });
       });
       request = (name, options) =>
-        requestFailover(name, { masters: config.masters, store, starter, publisher, linkOptions: stepDeps.linkOptions, now: () => Date.now() }, options);
+        requestFailover(name, { masters: config.masters, store, starter, publisher, linkOptions, now: () => Date.now() }, options);
       const running = Promise.all(voters.map((voter) => voter.run()));
       return new LocalOrchestrator(voters, store, starter, dynamo, running, request, config, port);
     } catch (error) {
@@ -196,19 +195,54 @@ function portPublisher(port: SentinelPort): EventPublisher {
   };
 }
 
-/** What the port's handlers need besides the config and the table, bound once the orchestrator has them. */
+/** What the port's handlers need besides the config and the table, bound once the orchestrator has it. */
 interface PortDeps {
   readonly request: FailoverRequest;
-  readonly linkOptions: (masterName: string) => Promise<RedisLinkOptions>;
 }
 
-/** Sentinel's commands answered from the config, the table and the servers themselves, as Sentinel would. */
-function sentinelHandlers(config: Config, store: DynamoDbStore, deps: PortDeps): SentinelPortHandlers {
+/**
+ * Sentinel's commands answered from the config, the table and what a voter sees, as a Sentinel
+ * answers from its own view: the first voter still running that has read the master of record.
+ */
+function sentinelHandlers(config: Config, store: DynamoDbStore, deps: PortDeps, voters: () => readonly Voter[]): SentinelPortHandlers {
+  const watchOf = (name: string) =>
+    voters()
+      .filter((voter) => voter.crashed === null)
+      .map((voter) => voter.watches.find((watch) => watch.config.name === name)?.view() ?? null)
+      .find((view) => view !== null) ?? null;
   return {
     masters: () => config.masters.map((m) => m.name),
     masterAddress: (name) => masterOfRecord(config, store, name),
-    master: (name) => masterFields(config, store, name),
-    replicas: (name) => observeReplicas(config, store, name, deps.linkOptions),
+    master: async (name) => {
+      const master = config.masters.find((m) => m.name === name);
+      if (!master) return null;
+      const seen = watchOf(name);
+      // Before any voter has read the record (at start-up), the table's word, with nothing observed yet.
+      const record = seen?.record ?? (await store.getMaster(name));
+      if (!record) return null;
+      const replicas = seen ? seen.replicas.length : distinctAddresses(await store.listReplicas(name), [record]).length;
+      const view: MasterView = {
+        ...(seen?.master ?? { address: { host: record.host, port: record.port }, watch: null, info: null, infoAt: null }),
+        name,
+        epoch: record.epoch,
+        quorum: master.quorum,
+        downAfterMs: master.downAfterMs,
+        failoverTimeoutMs: master.failoverTimeoutMs,
+        parallelSyncs: master.parallelSyncs,
+        replicas,
+        odownSince: seen?.odownSince ?? null,
+        failoverState: failoverState(record),
+      };
+      return view;
+    },
+    replicas: async (name) => {
+      if (!config.masters.some((m) => m.name === name)) return null;
+      const seen = watchOf(name);
+      if (seen) return seen.replicas;
+      const record = await store.getMaster(name);
+      if (!record) return null;
+      return distinctAddresses(await store.listReplicas(name), [record]).map((address) => ({ address, watch: null, info: null, infoAt: null }));
+    },
     quorum: (name) => {
       const master = config.masters.find((m) => m.name === name);
       // Every voter runs in this process: all `probes` of them can vote.
@@ -229,49 +263,16 @@ function sentinelHandlers(config: Config, store: DynamoDbStore, deps: PortDeps):
   };
 }
 
+/** Sentinel's failover-state for the phase the record shows: promoted and confirmed, sent, or not yet. */
+function failoverState(record: MasterRecord): string | null {
+  if (!record.failover) return null;
+  const promoted = record.promoted?.epoch === record.epoch ? record.promoted : null;
+  return promoted?.confirmedAt != null ? 'reconf_slaves' : promoted ? 'wait_promotion' : 'select_slave';
+}
+
 /** Sentinel's codes pass as they are; ours (UNKNOWN, UNREACHABLE…) are plain errors to a Sentinel client. */
 function sentinelCode(code: RefusalCode): 'INPROG' | 'NOGOODSLAVE' | 'ERR' {
   return code === 'INPROG' || code === 'NOGOODSLAVE' ? code : 'ERR';
-}
-
-/** SENTINEL MASTER: the master of record and its settings, null for a name not monitored. */
-async function masterFields(config: Config, store: DynamoDbStore, name: string): Promise<Fields | null> {
-  const master = config.masters.find((m) => m.name === name);
-  const record = master ? await store.getMaster(name) : null;
-  if (!master || !record) return null;
-  const replicas = await store.listReplicas(name);
-  return [
-    ['name', name],
-    ['ip', record.host],
-    ['port', String(record.port)],
-    // Sentinel's flags: failover_in_progress while a failover holds the lease.
-    ['flags', record.failover ? 'master,failover_in_progress' : 'master'],
-    ['config-epoch', String(record.epoch)],
-    ['num-slaves', String(replicas.length)],
-    ['quorum', String(master.quorum)],
-    ['down-after-milliseconds', String(master.downAfterMs)],
-    ['failover-timeout', String(master.failoverTimeoutMs)],
-    ['parallel-syncs', String(master.parallelSyncs)],
-  ];
-}
-
-/**
- * SENTINEL REPLICAS: every replica the table knows, observed now and all at once, so the answer
- * says which ones a client can use (Sentinel answers from its last PING/INFO; we keep no such cache
- * outside the voters). The master of record is left out: the switch makes it master before it
- * removes it from the replicas, and a client asking in between must not be sent to it.
- */
-async function observeReplicas(
-  config: Config,
-  store: DynamoDbStore,
-  name: string,
-  linkOptions: (masterName: string) => Promise<RedisLinkOptions>,
-): Promise<ReplicaObservation[] | null> {
-  const record = config.masters.some((m) => m.name === name) ? await store.getMaster(name) : null;
-  if (!record) return null;
-  const replicas = distinctAddresses(await store.listReplicas(name), [record]);
-  const options = await linkOptions(name);
-  return Promise.all(replicas.map((address) => observeReplica(address, options)));
 }
 
 async function masterOfRecord(config: Config, store: DynamoDbStore, name: string): Promise<Address | null> {

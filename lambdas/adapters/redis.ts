@@ -192,6 +192,17 @@ export class RedisLink {
     await this.command('FAILOVER', 'TO', target.host, String(target.port), 'TIMEOUT', String(timeoutMs));
   }
 
+  /**
+   * CLIENT KILL TYPE normal and pubsub (this link skipped), as Sentinel does after each role
+   * change: clients still on a server whose role changed reconnect and find the topology anew.
+   * Answers how many were closed; a user whose ACL lacks CLIENT makes it answer 0.
+   */
+  async dropClients(): Promise<number> {
+    let dropped = 0;
+    for (const type of ['normal', 'pubsub']) dropped += Number(await this.command('CLIENT', 'KILL', 'TYPE', type).catch(() => 0));
+    return dropped;
+  }
+
   async close(): Promise<void> {
     this.client.disconnect();
   }

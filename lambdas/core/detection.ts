@@ -49,6 +49,15 @@ export interface InstanceWatch {
   readonly sdownSince: number | null;
 }
 
+/** One server as one voter sees it now; nulls where that voter has not (yet) watched or read it. */
+export interface InstanceView {
+  readonly address: Address;
+  readonly watch: InstanceWatch | null;
+  readonly info: ReplicationInfo | null;
+  /** When `info` was read (ms since the epoch), or null. */
+  readonly infoAt: number | null;
+}
+
 export function newWatch(now: number): InstanceWatch {
   return { lastAcceptableReplyAt: now, pendingPingSince: null, linkDown: false, runId: null, rebootSince: null, reportedRole: 'unknown', roleSince: now, sdownSince: null };
 }

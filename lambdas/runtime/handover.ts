@@ -50,6 +50,11 @@ export async function handOver({ master, target, linkOptions, timeoutMs = DEFAUL
   if (outcome === 'aborted') {
     throw new HandoverAbortedError(`${master.name}: coordinated failover to ${addressKey(target)} aborted (aborted); ${addressKey(master)} is still the master`);
   }
+  if (outcome === 'swapped') {
+    // Redis' FAILOVER drops only blocked clients: the others would stay on the new replica, their writes refused (-READONLY).
+    await withRedis(master, linkOptions, (link) => link.dropClients()).catch(() => undefined);
+    return target;
+  }
   if (outcome === 'timeout') {
     // Neither swapped nor back: we cannot tell what the servers did, so we say so rather than guess.
     throw new HandoverAbortedError(`${master.name}: coordinated failover to ${addressKey(target)} did not end within ${(timeoutMs + ABORT_GRACE_MS) / 1000} s; check the role of ${addressKey(master)} and ${addressKey(target)}`);

@@ -9,10 +9,10 @@
  */
 import { sameAddress } from '../core/address.ts';
 import type { MasterConfig } from '../core/config.ts';
-import { resumeWatch } from '../core/detection.ts';
+import { resumeWatch, type InstanceView } from '../core/detection.ts';
 import type { SentinelEvent } from '../core/events.ts';
 import type { MasterRecord } from '../core/store.ts';
-import type { MasterRef } from '../core/types.ts';
+import type { Address, MasterRef } from '../core/types.ts';
 import type { WatchSnapshot } from '../core/voter-session.ts';
 import { masterRecord } from './seed.ts';
 import type { VoterDeps } from './voter-deps.ts';
@@ -26,6 +26,15 @@ import { Voting } from './watch/voting.ts';
 /** Reading the record and replicas: often while something is wrong, rarely when all is well (that is the running cost). */
 const RECORD_REFRESH_HEALTHY_MS = 5000;
 const RECORD_REFRESH_ALERT_MS = 250;
+
+/** What one voter sees of a master group: the master of record, its replicas, and its verdict. */
+export interface WatchView {
+  readonly record: MasterRecord;
+  readonly master: InstanceView;
+  readonly replicas: readonly InstanceView[];
+  /** Since when this voter holds the master objectively down (the quorum reached), or null. */
+  readonly odownSince: number | null;
+}
 
 export class MasterWatch {
   private record: MasterRecord | null = null;
@@ -114,6 +123,25 @@ export class MasterWatch {
     // Links first: a repair waiting on one then ends at once.
     await this.instances.close();
     await this.repairs.settle();
+  }
+
+  /**
+   * What this voter sees of the master group now (the Sentinel port answers SENTINEL MASTER and
+   * REPLICAS from it, as a Sentinel answers from its own view); null before the record is read.
+   */
+  view(): WatchView | null {
+    const record = this.record;
+    if (!record) return null;
+    const seen = (address: Address): InstanceView => {
+      const instance = this.instances.get(address);
+      return { address, watch: instance?.watch ?? null, info: instance?.info ?? null, infoAt: instance?.info ? instance.infoAt : null };
+    };
+    return {
+      record,
+      master: seen(record),
+      replicas: this.instances.knownReplicas.filter((r) => !sameAddress(r, record)).map(seen),
+      odownSince: this.voting.odownSince,
+    };
   }
 
   /** What this watch knows now, for the next invocation. */

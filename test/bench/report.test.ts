@@ -208,7 +208,7 @@ describe('partition report', () => {
       [{ title: 'partition minority-voter', results: [partition('redis-failover (aws)', 0, 0), partition('redis-sentinel 7', 10, 1), partition('redis-sentinel 7', 30, 1)] }],
     ).split('\n');
     expect(overview).toHaveLength(2 + 4);
-    expect(overview[2]).toMatch(/^\| kill -9 +\| redis-failover +\| 1080 +\| 1 +\| – +\| 2 +\| – +\| – +\|$/);
-    expect(overview[5]).toMatch(/^\| partition minority-voter \| redis-sentinel 7 +\| – +\| 20 +\| 4000 +\| 2 +\| 0 +\| 800 +\|$/);
+    expect(overview[2]).toMatch(/^\| kill -9 +\| redis-failover +\| 1080 +\| 1 +\| – +\| – +\| 2 +\| – +\| – +\|$/);
+    expect(overview[5]).toMatch(/^\| partition minority-voter \| redis-sentinel 7 +\| – +\| 20 +\| 900 +\| 4000 +\| 2 +\| 0 +\| 800 +\|$/);
   });
 });

@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Redis } from 'ioredis';
 import { describe, expect, it, vi } from 'vitest';
 import { failoverCommand } from '../../cli/failover-command.ts';
 import { waitFor } from '../../lambdas/core/wait.ts';
@@ -26,9 +27,15 @@ describe('SENTINEL FAILOVER COORDINATED through the orchestrator', () => {
     const running = await orchestrate(topology, {});
     const writes = startWriter(topology.master);
     await waitFor(() => writes.acked.length > 200, { timeoutMs: 5000, what: 'the writer to get going' });
+    // An application connection that never subscribes: it learns of the swap only by being closed.
+    const app = new Redis({ ...topology.master.address, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+    app.on('error', () => undefined);
+    const appClosed = new Promise<void>((resolve) => app.once('end', () => resolve()));
+    expect(await app.ping()).toBe('PONG');
 
     const started = await running.orchestrator.failover('mymaster', { coordinated: true });
     await writes.stop();
+    await appClosed;
 
     expect(started).toEqual({ master: 'mymaster', epoch: 1, execution: 'mymaster-1', from: topology.master.address, candidate: promoted.address, handedOver: true });
     // The request returns once the roles have swapped; the workflow then re-points the other replica.

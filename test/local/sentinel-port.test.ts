@@ -1,24 +1,37 @@
 import net from 'node:net';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
+import { OrchestratorClient } from '../../local/orchestrator-client.ts';
 import { isPortFree } from '../../local/ports.ts';
 import { RedisServers, redisServerAvailable } from '../../local/redis-servers.ts';
-import {
-  failoverOptions,
-  globMatches,
-  parseCommand,
-  quorumReply,
-  replicaFields,
-  SentinelPort,
-  type FailoverOptions,
-  type SentinelPortHandlers,
-} from '../../local/sentinel-port.ts';
-import type { ReplicaObservation, ReplicationInfo } from '../../lambdas/core/types.ts';
+import { parseCommand } from '../../local/resp-parser.ts';
+import { encode } from '../../local/resp.ts';
+import { masterFields, replicaFields, type InstanceView, type MasterView } from '../../local/sentinel-fields.ts';
+import { failoverOptions, globMatches, quorumReply, SentinelPort, type FailoverOptions, type SentinelPortHandlers } from '../../local/sentinel-port.ts';
+import type { ReplicationInfo } from '../../lambdas/core/types.ts';
 import { waitFor } from '../../lambdas/core/wait.ts';
 import { testPorts } from '../support/ports.ts';
+import { RespClient } from '../support/resp-client.ts';
 
-const UNKNOWN =
-  'this orchestrator answers PING, INFO, SENTINEL MASTERS|MASTER|REPLICAS|SLAVES|SENTINELS|GET-MASTER-ADDR-BY-NAME|CKQUORUM|FAILOVER, (P)SUBSCRIBE, (P)UNSUBSCRIBE';
+/** A master as a voter sees it, healthy unless told otherwise. */
+function masterView(name: string, port: number, over: Partial<MasterView> = {}): MasterView {
+  return {
+    address: { host: '127.0.0.1', port },
+    watch: null,
+    info: null,
+    infoAt: null,
+    name,
+    epoch: 0,
+    quorum: 2,
+    downAfterMs: 1000,
+    failoverTimeoutMs: 10_000,
+    parallelSyncs: 1,
+    replicas: 0,
+    odownSince: null,
+    failoverState: null,
+    ...over,
+  };
+}
 
 /** Everything a test opened, closed after it in reverse order (clients before the port). */
 const cleanups: Array<() => Promise<unknown> | void> = [];
@@ -31,7 +44,7 @@ function handlers(overrides: Partial<SentinelPortHandlers> = {}): SentinelPortHa
     failover: () => Promise.resolve({ ok: true }),
     masterAddress: (name) => Promise.resolve(name === 'mymaster' ? { host: '127.0.0.1', port: 6380 } : null),
     masters: () => ['mymaster', 'other'],
-    master: (name) => Promise.resolve(name === 'mymaster' ? [['name', 'mymaster'], ['ip', '127.0.0.1'], ['port', '6380'], ['flags', 'master']] : null),
+    master: (name) => Promise.resolve(name === 'mymaster' ? masterView('mymaster', 6380) : null),
     replicas: (name) => Promise.resolve(name === 'mymaster' ? [] : null),
     quorum: (name) => (name === 'mymaster' ? { voters: 3, quorum: 2 } : null),
     ...overrides,
@@ -187,9 +200,13 @@ describe('SentinelPort through ioredis', () => {
     const redis = await ioredis(sentinel);
     expect(await redis.ping()).toBe('PONG');
     expect(await redis.call('ping', 'hello')).toBe('hello');
-    expect(await redis.info('server')).toBe(
-      '# Server\r\nredis_mode:sentinel\r\nredis_failover:1\r\n\r\n# Sentinel\r\nsentinel_masters:2\r\n',
-    );
+    const server = await redis.info('server');
+    expect(server).toMatch(/^# Server\r\nredis_version:7\.0\.0\r\nredis_mode:sentinel\r\nredis_failover:1\r\n/);
+    expect(server).toContain(`\r\ntcp_port:${sentinel.port}\r\n`);
+    expect(server).not.toContain('# Sentinel');
+    const sentinelSection = await redis.info('sentinel');
+    expect(sentinelSection).toMatch(/^# Sentinel\r\nsentinel_masters:2\r\n/);
+    expect(sentinelSection).toContain('\r\nmaster0:name=mymaster,status=ok,address=127.0.0.1:6380,slaves=0,sentinels=1\r\n');
   });
 
   it('passes SENTINEL FAILOVER to the handler and maps its refusals onto Sentinel error codes', async () => {
@@ -229,18 +246,23 @@ describe('SentinelPort through ioredis', () => {
     expect(await redis.call('SENTINEL', 'REPLICAS', 'mymaster')).toEqual([]);
     expect(await redis.call('SENTINEL', 'SLAVES', 'mymaster')).toEqual([]);
     expect(await redis.call('CLIENT', 'SETNAME', 'tool')).toBe('OK');
-    expect(await redis.call('SELECT', '0')).toBe('OK');
-    await expect(redis.call('SELECT', '1')).rejects.toMatchObject({ message: 'ERR DB index is out of range' });
-    expect(await redis.call('COMMAND', 'DOCS')).toEqual([]);
-    await expect(redis.call('HELLO', '3')).rejects.toMatchObject({ message: 'NOPROTO unsupported protocol version' });
+    expect(await redis.call('CLIENT', 'GETNAME')).toBe('tool');
+    expect(await redis.call('CLIENT', 'SETINFO', 'LIB-NAME', 'ioredis')).toBe('OK');
+    expect(typeof (await redis.call('CLIENT', 'ID'))).toBe('number');
+    expect(await redis.call('ROLE')).toEqual(['sentinel', ['mymaster', 'other']]);
+    expect(await redis.call('COMMAND', 'COUNT')).toBeGreaterThan(5);
+    expect(String(await redis.call('SENTINEL', 'MYID'))).toMatch(/^[0-9a-f]{40}$/);
+    // As Sentinel: a Sentinel has no databases to select.
+    await expect(redis.call('SELECT', '0')).rejects.toMatchObject({ message: expect.stringMatching(/^ERR unknown command 'SELECT', with args beginning with: '0'/) });
+    await expect(redis.call('HELLO', '4')).rejects.toMatchObject({ message: 'NOPROTO unsupported protocol version' });
+    expect(await redis.call('HELLO', '2')).toEqual(['server', 'redis', 'version', '7.0.0', 'proto', 2, 'id', expect.any(Number), 'mode', 'sentinel', 'modules', []]);
   });
 
-  it('refuses unknown commands and wrong arities, saying what it answers', async () => {
+  it('refuses unknown commands and wrong arities as Sentinel does', async () => {
     const redis = await ioredis(await listen());
-    await expect(redis.call('GET', 'key')).rejects.toMatchObject({ message: `ERR unknown command 'GET', ${UNKNOWN}` });
-    await expect(redis.call('SENTINEL', 'is-master-down-by-addr', '127.0.0.1', '6379', '0', '*')).rejects.toMatchObject({
-      message: `ERR unknown command 'SENTINEL is-master-down-by-addr', ${UNKNOWN}`,
-    });
+    await expect(redis.call('GET', 'key')).rejects.toMatchObject({ message: "ERR unknown command 'GET', with args beginning with: 'key' " });
+    await expect(redis.call('SENTINEL', 'bogus')).rejects.toMatchObject({ message: "ERR unknown subcommand 'bogus'. Try SENTINEL HELP." });
+    await expect(redis.call('CLIENT', 'bogus')).rejects.toMatchObject({ message: "ERR unknown subcommand 'bogus'. Try CLIENT HELP." });
     await expect(redis.call('SENTINEL', 'MASTERS', 'mymaster')).rejects.toMatchObject({
       message: "ERR wrong number of arguments for 'sentinel|masters' command",
     });
@@ -303,7 +325,7 @@ describe('SentinelPort over a raw socket', () => {
     await client.expectReply('+PONG\r\n');
     await client.expectReply('*2\r\n$9\r\n127.0.0.1\r\n$4\r\n6380\r\n');
     await client.expectReply('+OK\r\n');
-    await client.expectReply(`-ERR unknown command 'nope', ${UNKNOWN}\r\n`);
+    await client.expectReply("-ERR unknown command 'nope', with args beginning with: \r\n");
   });
 
   it('reassembles commands split across packets, byte by byte', async () => {
@@ -367,15 +389,15 @@ describe('SentinelPort over a raw socket', () => {
 describe('SENTINEL MASTER', () => {
   it("answers the handler's fields as Sentinel's flat field/value list, and an error for an unknown master", async () => {
     const redis = await ioredis(await listen());
-    expect(await redis.call('SENTINEL', 'MASTER', 'mymaster')).toEqual(['name', 'mymaster', 'ip', '127.0.0.1', 'port', '6380', 'flags', 'master']);
+    expect(await redis.call('SENTINEL', 'MASTER', 'mymaster')).toEqual(masterFields(masterView('mymaster', 6380), Date.now()).flat());
     await expect(redis.call('SENTINEL', 'MASTER', 'nope')).rejects.toThrow('ERR No such master with that name');
   });
 });
 
-/** What observeReplica returns for a replica of 127.0.0.1:6380 on `port`: `info` null when it did not answer. */
-function observed(port: number, info: Partial<ReplicationInfo> | null): ReplicaObservation {
+/** A replica of 127.0.0.1:6380 on `port` as a voter sees it: `info` null when it never answered. */
+function seen(port: number, info: Partial<ReplicationInfo> | null): InstanceView {
   const address = { host: '127.0.0.1', port };
-  if (info === null) return { address, reachable: false, pingAgeMs: Infinity, infoAgeMs: Infinity, info: null };
+  if (info === null) return { address, watch: null, info: null, infoAt: null };
   const full: ReplicationInfo = {
     role: 'slave',
     runId: `run-${port}`,
@@ -392,63 +414,25 @@ function observed(port: number, info: Partial<ReplicationInfo> | null): ReplicaO
     failoverState: null,
     ...info,
   };
-  return { address, reachable: true, pingAgeMs: 0, infoAgeMs: 0, info: full };
+  return { address, watch: null, info: full, infoAt: Date.now() };
 }
 
 describe('SENTINEL REPLICAS and SLAVES', () => {
-  it("names a replica's state in Sentinel's fields: a live replica, one that says role:master, one that does not answer", () => {
-    expect(replicaFields(observed(6381, { replicaPriority: 10, replOffset: 1234 }))).toEqual([
-      ['name', '127.0.0.1:6381'],
-      ['ip', '127.0.0.1'],
-      ['port', '6381'],
-      ['runid', 'run-6381'],
-      ['flags', 'slave'],
-      ['role-reported', 'slave'],
-      ['master-link-status', 'ok'],
-      ['master-host', '127.0.0.1'],
-      ['master-port', '6380'],
-      ['slave-priority', '10'],
-      ['slave-repl-offset', '1234'],
-    ]);
-    const promoted = new Map(replicaFields(observed(6382, { role: 'master', masterHost: null, masterPort: null, masterLinkUp: false, replOffset: 99 })));
-    expect(Object.fromEntries(promoted)).toMatchObject({
-      flags: 'slave',
-      'role-reported': 'master',
-      'master-link-status': 'err',
-      'master-host': '?',
-      'master-port': '0',
-      'slave-repl-offset': '99',
-    });
-    // Sentinel's defaults for what it never heard, and the flags that make clients skip it.
-    expect(replicaFields(observed(6383, null))).toEqual([
-      ['name', '127.0.0.1:6383'],
-      ['ip', '127.0.0.1'],
-      ['port', '6383'],
-      ['runid', ''],
-      ['flags', 'slave,s_down,disconnected'],
-      ['role-reported', 'slave'],
-      ['master-link-status', 'err'],
-      ['master-host', '?'],
-      ['master-port', '0'],
-      ['slave-priority', '100'],
-      ['slave-repl-offset', '0'],
-    ]);
-  });
-
   it('answers one flat field list per observed replica, under both names, and an error for an unknown master', async () => {
     const asked: string[] = [];
     const redis = await ioredis(
       await listen({
         replicas: (name) => {
           asked.push(name);
-          return Promise.resolve(name === 'mymaster' ? [observed(6381, { replOffset: 7 }), observed(6382, null)] : null);
+          return Promise.resolve(name === 'mymaster' ? [seen(6381, { replOffset: 7 }), seen(6382, null)] : null);
         },
       }),
     );
     const replicas = (await redis.call('SENTINEL', 'REPLICAS', 'mymaster')) as string[][];
     expect(replicas).toHaveLength(2);
-    expect(replicas[0]).toEqual(replicaFields(observed(6381, { replOffset: 7 })).flat());
-    expect(replicas[1]?.slice(0, 10)).toEqual(['name', '127.0.0.1:6382', 'ip', '127.0.0.1', 'port', '6382', 'runid', '', 'flags', 'slave,s_down,disconnected']);
+    expect(replicas[0]?.filter((_, i) => i % 2 === 0)).toEqual(replicaFields(seen(6381, { replOffset: 7 }), 1000, Date.now()).map(([field]) => field));
+    expect(replicas[0]?.slice(0, 10)).toEqual(['name', '127.0.0.1:6381', 'ip', '127.0.0.1', 'port', '6381', 'runid', 'run-6381', 'flags', 'slave']);
+    expect(replicas[1]?.slice(0, 10)).toEqual(['name', '127.0.0.1:6382', 'ip', '127.0.0.1', 'port', '6382', 'runid', '', 'flags', 'slave']);
     expect(await redis.call('sentinel', 'slaves', 'mymaster')).toEqual(replicas);
     await expect(redis.call('SENTINEL', 'REPLICAS', 'nope')).rejects.toThrow('ERR No such master with that name');
     await expect(redis.call('SENTINEL', 'SLAVES', 'nope')).rejects.toThrow('ERR No such master with that name');
@@ -458,14 +442,17 @@ describe('SENTINEL REPLICAS and SLAVES', () => {
 
 describe('SENTINEL MASTERS', () => {
   it("answers SENTINEL MASTER's list for each monitored master, in config order, leaving out one not in the table", async () => {
-    const fields = (name: string, port: number) => [['name', name], ['ip', '127.0.0.1'], ['port', String(port)], ['flags', 'master']] as const;
     const redis = await ioredis(
       await listen({
         masters: () => ['b', 'a', 'absent'],
-        master: (name) => Promise.resolve(name === 'a' ? fields('a', 6380) : name === 'b' ? fields('b', 7380) : null),
+        master: (name) => Promise.resolve(name === 'a' ? masterView('a', 6380) : name === 'b' ? masterView('b', 7380) : null),
       }),
     );
-    expect(await redis.call('SENTINEL', 'MASTERS')).toEqual([fields('b', 7380).flat(), fields('a', 6380).flat()]);
+    const masters = (await redis.call('SENTINEL', 'MASTERS')) as string[][];
+    expect(masters.map((fields) => fields.slice(0, 6))).toEqual([
+      ['name', 'b', 'ip', '127.0.0.1', 'port', '7380'],
+      ['name', 'a', 'ip', '127.0.0.1', 'port', '6380'],
+    ]);
   });
 
   it('answers an empty array when no master is monitored', async () => {
@@ -477,9 +464,9 @@ describe('SENTINEL MASTERS', () => {
 
 describe('SENTINEL CKQUORUM', () => {
   it('says whether the voters reach the quorum, in the shape of Sentinel\'s answer', () => {
-    expect(quorumReply({ voters: 3, quorum: 2 })).toBe('+OK 3 usable voters. Quorum 2 and the failover lease can be reached\r\n');
-    expect(quorumReply({ voters: 2, quorum: 2 })).toBe('+OK 2 usable voters. Quorum 2 and the failover lease can be reached\r\n');
-    expect(quorumReply({ voters: 1, quorum: 2 })).toBe('-NOQUORUM 1 usable voters, quorum is 2\r\n');
+    expect(encode(quorumReply({ voters: 3, quorum: 2 }), 2)).toBe('+OK 3 usable voters. Quorum 2 and the failover lease can be reached\r\n');
+    expect(encode(quorumReply({ voters: 2, quorum: 2 }), 2)).toBe('+OK 2 usable voters. Quorum 2 and the failover lease can be reached\r\n');
+    expect(encode(quorumReply({ voters: 1, quorum: 2 }), 2)).toBe('-NOQUORUM 1 usable voters, quorum is 2\r\n');
   });
 
   it('answers through the port, and an error for an unknown master', async () => {
@@ -661,5 +648,77 @@ describe.skipIf(!redisServerAvailable())('SentinelPort as the sentinel of an ior
     const direct = master.client();
     cleanups.push(() => direct.disconnect());
     expect(await direct.get('through-sentinel')).toBe('yes');
+  });
+});
+
+describe('the protocol beyond ioredis: RESP3, AUTH, CLIENT, RESET, Valkey names', () => {
+  async function client(port: number): Promise<RespClient> {
+    const c = await RespClient.connect(port);
+    cleanups.push(() => c.close());
+    return c;
+  }
+
+  it('delivers events as RESP3 pushes after HELLO 3, and as arrays to a RESP2 subscriber', async () => {
+    const sentinel = await listen();
+    const [three, two] = [await client(sentinel.port), await client(sentinel.port)];
+    expect(await three.one('HELLO', '3', 'SETNAME', 'app')).toMatchObject({ type: 'map' });
+    expect(await three.one('CLIENT', 'GETNAME')).toEqual({ type: 'bulk', text: 'app' });
+    expect(await three.one('SUBSCRIBE', '+switch-master')).toMatchObject({ type: 'push' });
+    expect(await two.one('PSUBSCRIBE', '+*')).toMatchObject({ type: 'array' });
+    sentinel.publish('+switch-master', 'mymaster 127.0.0.1 6380 127.0.0.1 6381');
+    const message = [{ type: 'bulk', text: '+switch-master' }, { type: 'bulk', text: 'mymaster 127.0.0.1 6380 127.0.0.1 6381' }];
+    expect(await three.read()).toEqual({ type: 'push', items: [{ type: 'bulk', text: 'message' }, ...message] });
+    expect(await two.read()).toEqual({ type: 'array', items: [{ type: 'bulk', text: 'pmessage' }, { type: 'bulk', text: '+*' }, ...message] });
+  });
+
+  it('with a password of its own, answers nothing but AUTH, HELLO and QUIT before it is given', async () => {
+    const sentinel = await SentinelPort.listen({ port: 0, handlers: handlers(), password: 's3cret' });
+    cleanups.push(() => sentinel.close());
+    const c = await client(sentinel.port);
+    expect(await c.one('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', 'mymaster')).toEqual({ type: 'error', text: 'NOAUTH Authentication required.' });
+    expect(await c.one('SUBSCRIBE', '+sdown')).toEqual({ type: 'error', text: 'NOAUTH Authentication required.' });
+    expect(await c.one('AUTH', 'wrong')).toEqual({ type: 'error', text: 'WRONGPASS invalid username-password pair or user is disabled.' });
+    expect(await c.one('HELLO', '3', 'AUTH', 'default', 'wrong')).toMatchObject({ type: 'error', text: expect.stringMatching(/^WRONGPASS/) });
+    expect(await c.one('HELLO', '3', 'AUTH', 'default', 's3cret')).toMatchObject({ type: 'map' });
+    expect(await c.one('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', 'mymaster')).toMatchObject({ type: 'array' });
+    const other = await client(sentinel.port);
+    expect(await other.one('AUTH', 's3cret')).toEqual({ type: 'simple', text: 'OK' });
+    expect(await other.one('RESET')).toEqual({ type: 'simple', text: 'RESET' });
+    expect(await other.one('PING')).toEqual({ type: 'error', text: 'NOAUTH Authentication required.' });
+  });
+
+  it('lets `redis-failover failover` find a password-protected orchestrator only with the password, and says so without it', async () => {
+    const sentinel = await SentinelPort.listen({ port: 0, handlers: { ...handlers(), masters: () => ['mymaster'] }, password: 's3cret' });
+    cleanups.push(() => sentinel.close());
+    await expect(OrchestratorClient.find(sentinel.port)).rejects.toThrow(`something answers on 127.0.0.1:${sentinel.port} and wants a password: give it with --password-env <VAR>`);
+    await expect(OrchestratorClient.find(sentinel.port, 'wrong')).rejects.toThrow('refused the password');
+    const found = await OrchestratorClient.find(sentinel.port, 's3cret');
+    cleanups.push(() => found?.close());
+    expect(await found?.masterAddress('mymaster')).toEqual({ host: '127.0.0.1', port: 6380 });
+  });
+
+  it('CLIENT KILL closes the connections it names, and says how many', async () => {
+    const sentinel = await listen();
+    const [admin, subscriber, plain] = [await client(sentinel.port), await client(sentinel.port), await client(sentinel.port)];
+    await subscriber.one('SUBSCRIBE', '+switch-master');
+    const plainId = await plain.one('CLIENT', 'ID');
+    expect(await admin.one('CLIENT', 'KILL', 'TYPE', 'pubsub')).toEqual({ type: 'integer', value: 1 });
+    await subscriber.closed;
+    expect(await admin.one('CLIENT', 'KILL', 'ID', String((plainId as { value: number }).value))).toEqual({ type: 'integer', value: 1 });
+    await plain.closed;
+    // SKIPME yes by default: the caller stays.
+    expect(await admin.one('CLIENT', 'KILL', 'TYPE', 'normal')).toEqual({ type: 'integer', value: 0 });
+    expect(await admin.one('PING')).toEqual({ type: 'simple', text: 'PONG' });
+  });
+
+  it('answers Valkey’s PRIMARY names like the MASTER ones, and COMMAND INFO with a nil for what it does not know', async () => {
+    const c = await client((await listen()).port);
+    expect(await c.one('SENTINEL', 'GET-PRIMARY-ADDR-BY-NAME', 'mymaster')).toEqual(await c.one('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', 'mymaster'));
+    expect(await c.one('SENTINEL', 'PRIMARY', 'mymaster')).toEqual(await c.one('SENTINEL', 'MASTER', 'mymaster'));
+    expect((await c.one('SENTINEL', 'PRIMARIES')).type).toBe('array');
+    const info = (await c.one('COMMAND', 'INFO', 'ping', 'get')) as { type: string; items: Array<{ type: string; items?: unknown[] }> };
+    expect(info.items).toHaveLength(2);
+    expect(info.items[0]!.items!.slice(0, 2)).toEqual([{ type: 'bulk', text: 'ping' }, { type: 'integer', value: -1 }]);
+    expect(info.items[1]).toEqual({ type: 'null' });
   });
 });

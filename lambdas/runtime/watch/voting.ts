@@ -18,6 +18,8 @@ export class Voting {
   private votedSdownSince: number | null = null;
   private lastVoteAt = 0;
   private odown = false;
+  /** When this voter last saw the quorum reached (SENTINEL MASTER's o-down-time), while it holds. */
+  private odownAt: number | null = null;
   private lastVotesReadAt = 0;
 
   constructor(private readonly ctx: WatchContext) {}
@@ -25,6 +27,11 @@ export class Voting {
   /** Something is wrong: the table is read often while this holds. */
   get alert(): boolean {
     return this.odown || this.votedSdownSince !== null;
+  }
+
+  /** Since when this voter holds the master objectively down, or null. */
+  get odownSince(): number | null {
+    return this.odown ? (this.odownAt ?? this.ctx.deps.now()) : null;
   }
 
   /** Writes this voter's opinion when it changes, and keeps an SDOWN opinion fresh. */
@@ -50,6 +57,7 @@ export class Voting {
     const votes = votesAbout(await this.ctx.deps.store.listVotes(this.ctx.config.name), addressKey(this.ctx.record()));
     const verdict = evaluateOdown(votes, this.ctx.config.quorum, now, this.odown);
     this.odown = verdict.odown;
+    if (verdict.event === '+odown') this.odownAt = now;
     if (verdict.event === '+odown') await this.ctx.publish([odownEvent(this.ctx.ref(), verdict.votes, verdict.quorum)]);
     if (verdict.event === '-odown') await this.ctx.publish([masterEvent('-odown', this.ctx.ref())]);
     return verdict.odown ? { downSince: masterDownSince(votes, now) } : null;
