@@ -9,6 +9,7 @@ import type { Config } from '../lambdas/core/config.ts';
 import { masterForClients, type MasterRecord } from '../lambdas/core/store.ts';
 import { distinctAddresses } from '../lambdas/core/address.ts';
 import type { Address } from '../lambdas/core/types.ts';
+import { unseenInstance } from '../lambdas/core/detection.ts';
 import { monitorEvent } from '../lambdas/core/events.ts';
 import type { FailoverInput } from '../lambdas/core/types.ts';
 import { executionName } from '../lambdas/core/workflow-state.ts';
@@ -222,7 +223,7 @@ function sentinelHandlers(config: Config, store: DynamoDbStore, deps: PortDeps, 
       if (!record) return null;
       const replicas = seen ? seen.replicas.length : distinctAddresses(await store.listReplicas(name), [record]).length;
       const view: MasterView = {
-        ...(seen?.master ?? { address: { host: record.host, port: record.port }, watch: null, info: null, infoAt: null }),
+        ...(seen?.master ?? unseenInstance({ host: record.host, port: record.port })),
         name,
         epoch: record.epoch,
         quorum: master.quorum,
@@ -241,7 +242,7 @@ function sentinelHandlers(config: Config, store: DynamoDbStore, deps: PortDeps, 
       if (seen) return seen.replicas;
       const record = await store.getMaster(name);
       if (!record) return null;
-      return distinctAddresses(await store.listReplicas(name), [record]).map((address) => ({ address, watch: null, info: null, infoAt: null }));
+      return distinctAddresses(await store.listReplicas(name), [record]).map(unseenInstance);
     },
     quorum: (name) => {
       const master = config.masters.find((m) => m.name === name);

@@ -30,7 +30,7 @@ export function flags(role: 'master' | 'slave', view: InstanceView, failoverInPr
     watch?.sdownSince != null && 's_down',
     odown && 'o_down',
     role,
-    watch?.linkDown && 'disconnected',
+    view.disconnected && 'disconnected',
     failoverInProgress && 'failover_in_progress',
   ]
     .filter(Boolean)

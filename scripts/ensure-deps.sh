@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs what the demo and the tests need, only when it is missing:
-# redis-server (Debian/Ubuntu package) and the npm dependencies (npm ci).
+# Installs what the demo and the tests need, only when it is missing: redis-server,
+# redis-sentinel, nftables and python3-redis (Debian/Ubuntu packages), and the npm dependencies (npm ci).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,6 +10,8 @@ command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v redis-sentinel >/dev/null 2>&1 || missing+=(redis-sentinel)
 # nft builds the benchmark's real network partitions (bench/network.ts), inside namespaces only.
 command -v nft >/dev/null 2>&1 || missing+=(nftables)
+# redis-py, a real Sentinel client the tests follow failovers with (Debian's, for Debian's python3).
+/usr/bin/python3 -c 'import redis' >/dev/null 2>&1 || missing+=(python3-redis)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "# installing ${missing[*]} with apt-get" >&2
   sudo=""

@@ -173,6 +173,11 @@ export class RedisLink {
     return parseInfo(await this.command<string>('INFO'));
   }
 
+  /** The connection is up (ioredis has not seen it close). */
+  get connected(): boolean {
+    return this.client.status === 'ready' || this.client.status === 'connect';
+  }
+
   /** `REPLICAOF NO ONE`, sent as Sentinel sends it. */
   promote(): Promise<RoleChangeResult> {
     return this.changeRole(['NO', 'ONE']);
@@ -280,6 +285,8 @@ export class PollingLink {
   private closed = false;
   /** Why the last attempt found the server unreachable (for a person, e.g. an unresolvable name). */
   lastFailure: string | null = null;
+  /** The link once open, to tell at once when its connection is gone. */
+  private open: RedisLink | null = null;
 
   constructor(
     readonly address: Address,
@@ -291,6 +298,7 @@ export class PollingLink {
     const opening = (this.link ??= RedisLink.open(this.address, this.options));
     try {
       const link = await opening;
+      this.open = link;
       // Closed while connecting: a late connection must not outlive its owner.
       if (this.closed) {
         await link.close();
@@ -312,6 +320,15 @@ export class PollingLink {
     }
   }
 
+  /**
+   * The connection is gone now (closed by the server, refused at the last attempt), without
+   * waiting for a command to fail: what Sentinel shows as `disconnected`, which clients such as
+   * node-redis read to leave a dead master at once.
+   */
+  get disconnected(): boolean {
+    return this.open ? !this.open.connected : this.lastFailure !== null;
+  }
+
   /** Closes the link for good: later `use` calls answer undefined. */
   async close(): Promise<void> {
     this.closed = true;
@@ -321,6 +338,7 @@ export class PollingLink {
   private async drop(): Promise<void> {
     const opening = this.link;
     this.link = null;
+    this.open = null;
     await opening?.then((link) => link.close(), () => undefined);
   }
 }

@@ -56,6 +56,13 @@ export interface InstanceView {
   readonly info: ReplicationInfo | null;
   /** When `info` was read (ms since the epoch), or null. */
   readonly infoAt: number | null;
+  /** The voter's connection to it is down now (Sentinel's `disconnected`). */
+  readonly disconnected: boolean;
+}
+
+/** A server no voter has watched yet: known only by its address (the table's word). */
+export function unseenInstance(address: Address): InstanceView {
+  return { address, watch: null, info: null, infoAt: null, disconnected: false };
 }
 
 export function newWatch(now: number): InstanceWatch {

@@ -134,7 +134,13 @@ export class MasterWatch {
     if (!record) return null;
     const seen = (address: Address): InstanceView => {
       const instance = this.instances.get(address);
-      return { address, watch: instance?.watch ?? null, info: instance?.info ?? null, infoAt: instance?.info ? instance.infoAt : null };
+      return {
+        address,
+        watch: instance?.watch ?? null,
+        info: instance?.info ?? null,
+        infoAt: instance?.info ? instance.infoAt : null,
+        disconnected: instance ? instance.watch.linkDown || instance.link.disconnected : false,
+      };
     };
     return {
       record,

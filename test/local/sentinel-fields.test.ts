@@ -11,6 +11,7 @@ function master(watch: Partial<InstanceWatch> | null, over: Partial<MasterView> 
     watch: watch && { ...newWatch(NOW - 5000), ...watch },
     info: null,
     infoAt: null,
+    disconnected: watch?.linkDown ?? false,
     name: 'mymaster',
     epoch: 3,
     quorum: 2,
@@ -51,9 +52,10 @@ describe('SENTINEL MASTER fields', () => {
     ]);
   });
 
-  it('flags a refused link disconnected, as Sentinel does after kill -9', () => {
+  it('flags a lost connection disconnected, as Sentinel does at once after kill -9', () => {
     expect(flags('master', master({ linkDown: true }))).toBe('master,disconnected');
     expect(flags('master', master({ linkDown: true, sdownSince: NOW }))).toBe('s_down,master,disconnected');
+    expect(flags('master', { ...master({}), disconnected: true })).toBe('master,disconnected');
   });
 });
 
@@ -65,6 +67,7 @@ describe('SENTINEL REPLICAS fields', () => {
         watch: newWatch(NOW - 1000),
         info: { role: 'slave', runId: 'r2', replicaPriority: 10, replOffset: 1234, masterHost: '10.0.0.1', masterPort: 6379, masterLinkUp: true, masterLinkDownSinceSeconds: null, masterLastIoSeconds: 0, connectedReplicas: [], loading: false, minReplicasGood: null, failoverState: null },
         infoAt: NOW - 100,
+        disconnected: false,
       },
       1000,
       NOW,
@@ -75,7 +78,7 @@ describe('SENTINEL REPLICAS fields', () => {
       'master-port', 'slave-priority', 'slave-repl-offset', 'replica-announced',
     ]);
     expect(Object.fromEntries(live)).toMatchObject({ name: '10.0.0.2:6379', runid: 'r2', flags: 'slave', 'master-link-status': 'ok', 'slave-priority': '10', 'slave-repl-offset': '1234' });
-    const never = Object.fromEntries(replicaFields({ address: { host: '10.0.0.3', port: 6379 }, watch: null, info: null, infoAt: null }, 1000, NOW));
+    const never = Object.fromEntries(replicaFields({ address: { host: '10.0.0.3', port: 6379 }, watch: null, info: null, infoAt: null, disconnected: false }, 1000, NOW));
     expect(never).toMatchObject({ runid: '', flags: 'slave', 'role-reported': 'slave', 'master-link-status': 'err', 'master-host': '?', 'master-port': '0', 'slave-priority': '100' });
   });
 
@@ -87,6 +90,7 @@ describe('SENTINEL REPLICAS fields', () => {
           watch: { ...newWatch(NOW), sdownSince: NOW - 10, linkDown: true },
           info: { role: 'master', runId: 'r2', replicaPriority: 100, replOffset: 99, masterHost: null, masterPort: null, masterLinkUp: false, masterLinkDownSinceSeconds: 3, masterLastIoSeconds: null, connectedReplicas: [], loading: false, minReplicasGood: null, failoverState: null },
           infoAt: NOW - 2000,
+          disconnected: true,
         },
         1000,
         NOW,

@@ -20,6 +20,7 @@ function masterView(name: string, port: number, over: Partial<MasterView> = {}):
     watch: null,
     info: null,
     infoAt: null,
+    disconnected: false,
     name,
     epoch: 0,
     quorum: 2,
@@ -397,7 +398,7 @@ describe('SENTINEL MASTER', () => {
 /** A replica of 127.0.0.1:6380 on `port` as a voter sees it: `info` null when it never answered. */
 function seen(port: number, info: Partial<ReplicationInfo> | null): InstanceView {
   const address = { host: '127.0.0.1', port };
-  if (info === null) return { address, watch: null, info: null, infoAt: null };
+  if (info === null) return { address, watch: null, info: null, infoAt: null, disconnected: true };
   const full: ReplicationInfo = {
     role: 'slave',
     runId: `run-${port}`,
@@ -414,7 +415,7 @@ function seen(port: number, info: Partial<ReplicationInfo> | null): InstanceView
     failoverState: null,
     ...info,
   };
-  return { address, watch: null, info: full, infoAt: Date.now() };
+  return { address, watch: null, info: full, infoAt: Date.now(), disconnected: false };
 }
 
 describe('SENTINEL REPLICAS and SLAVES', () => {
@@ -432,7 +433,7 @@ describe('SENTINEL REPLICAS and SLAVES', () => {
     expect(replicas).toHaveLength(2);
     expect(replicas[0]?.filter((_, i) => i % 2 === 0)).toEqual(replicaFields(seen(6381, { replOffset: 7 }), 1000, Date.now()).map(([field]) => field));
     expect(replicas[0]?.slice(0, 10)).toEqual(['name', '127.0.0.1:6381', 'ip', '127.0.0.1', 'port', '6381', 'runid', 'run-6381', 'flags', 'slave']);
-    expect(replicas[1]?.slice(0, 10)).toEqual(['name', '127.0.0.1:6382', 'ip', '127.0.0.1', 'port', '6382', 'runid', '', 'flags', 'slave']);
+    expect(replicas[1]?.slice(0, 10)).toEqual(['name', '127.0.0.1:6382', 'ip', '127.0.0.1', 'port', '6382', 'runid', '', 'flags', 'slave,disconnected']);
     expect(await redis.call('sentinel', 'slaves', 'mymaster')).toEqual(replicas);
     await expect(redis.call('SENTINEL', 'REPLICAS', 'nope')).rejects.toThrow('ERR No such master with that name');
     await expect(redis.call('SENTINEL', 'SLAVES', 'nope')).rejects.toThrow('ERR No such master with that name');
