@@ -1,4 +1,6 @@
 /** Summaries and the printed tables: pure functions over trial results. */
+import { CLIENT_LABELS } from './client-libraries.ts';
+import type { ClientTrialResult } from './clients.ts';
 import type { PartitionResult } from './partition.ts';
 import type { Chain, Fault, System, TrialResult } from './trial.ts';
 
@@ -284,4 +286,17 @@ export function formatOverview(failovers: readonly Summary[], partitions: Readon
   // The lost writes' count depends on the writer's pace; the time over which they were taken does not.
   const header = ['fault', 'system', '→ +switch-master (ms)', 'acknowledged writes lost', '…taken over (ms)', 'two masters (ms)', 'failovers (all trials)', 'false +sdown/+odown (all trials)', 'old master demoted after wake/heal (ms)'];
   return markdownTable(header, rows).join('\n');
+}
+
+/** `bench --clients`: per client library, fault → its own first acknowledged write after the fault, through each system. */
+export function formatClients(results: readonly ClientTrialResult[]): string {
+  const libraries = [...new Set(results.map((r) => r.library))];
+  const of = (library: ClientTrialResult['library'], system: ClientTrialResult['system']) => {
+    const mine = results.filter((r) => r.library === library && r.system === system);
+    const missed = mine.filter((r) => r.faultToFirstWriteMs === null).length;
+    const figure = cell(stats(mine.map((r) => r.faultToFirstWriteMs).filter((n): n is number => n !== null)));
+    return missed === 0 ? figure : `${figure}, ${missed} never within 30 s`;
+  };
+  const rows = libraries.map((library) => [CLIENT_LABELS[library], of(library, 'redis-failover'), of(library, 'sentinel')]);
+  return markdownTable(['fault → first write after it, median (min–max) ms', 'through redis-failover local', 'through redis-sentinel 7'], rows).join('\n');
 }

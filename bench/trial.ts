@@ -87,6 +87,8 @@ export interface Running {
   readonly announced: Promise<Announcement>;
   /** The master as the system answers clients (GET-MASTER-ADDR-BY-NAME). */
   masterAddress?(): Promise<Address | null>;
+  /** Where Sentinel-aware clients ask (a sentinel, or our Sentinel port); none for the simulated deployment. */
+  readonly sentinelPort?: number;
   /** Asked once the observer is done, before stop (the simulated deployment's own record). */
   account?(): Promise<DeployedAccount>;
   stop(): Promise<void>;
@@ -170,6 +172,7 @@ async function startSentinels(master: RedisServer, options: TrialOptions): Promi
   return {
     announced,
     masterAddress: () => sentinels.masterAddress(),
+    sentinelPort: ports[0]!,
     stop: async () => {
       subscriber.disconnect();
       await sentinels.stop();
@@ -187,12 +190,13 @@ async function startOurs(master: RedisServer, options: TrialOptions): Promise<Ru
     },
   };
   const config = parseConfig({ probes: VOTERS, masters: [{ name: 'mymaster', ...master.address, quorum: QUORUM, ...settings(options) }] });
-  const orchestrator = await LocalOrchestrator.start({ config, publisher });
+  const sentinelPort = await options.port();
+  const orchestrator = await LocalOrchestrator.start({ config, publisher, sentinelPort });
   await waitFor(async () => (await orchestrator.store.listReplicas('mymaster')).length >= options.replicas, {
     timeoutMs: 10_000,
     what: 'the voters to discover every replica',
   });
-  return { announced, masterAddress: () => orchestrator.masterAddress('mymaster'), stop: () => orchestrator.stop() };
+  return { announced, masterAddress: () => orchestrator.masterAddress('mymaster'), sentinelPort, stop: () => orchestrator.stop() };
 }
 
 function settings(options: TrialOptions) {
@@ -204,7 +208,7 @@ function settings(options: TrialOptions) {
  * writes to it only after its first REPLCONF ACK, up to a second later: a kill in that second
  * loses writes no failover could keep. Start measuring once a write is acknowledged by all.
  */
-async function replicationFlowing(master: RedisServer, replicas: number): Promise<void> {
+export async function replicationFlowing(master: RedisServer, replicas: number): Promise<void> {
   const client = master.client();
   try {
     await client.set('bench:ready', '1');

@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import type { BenchStack } from '../bench/deployed.ts';
+import type { ClientTrialResult } from '../bench/clients.ts';
 import type { PartitionOptions, PartitionResult } from '../bench/partition.ts';
 import { PARTITION_SCENARIOS, scenarioVariants, type PartitionScenario } from '../bench/partition-variants.ts';
 import { formatChains, formatIdle, formatOverview, formatPartitions, formatTable, summarize, type IdleSummary, type Summary } from '../bench/report.ts';
@@ -46,6 +47,12 @@ Options:
                           every 400 ms, each table, then one overview table of every
                           fault and system (--chain defaults to warm; no probe at
                           scale unless --scale is given) (default kill)
+  --clients               Instead of the trials above: real Sentinel client libraries
+                          (ioredis, node-redis 5 and 6, redis-py), each an application
+                          in its own process writing through the master its system names,
+                          through ours and through redis-sentinel; per library, from the
+                          fault (--fault kill or stop) to the client's own first
+                          acknowledged write after it. Local runtime only
   --partition <ms>        partition and all: how long each cut lasts (default 9000)
   --scenario <master-side|voters-only|minority-voter>
                           partition only: who is cut off. master-side = the master and
@@ -94,6 +101,7 @@ export async function benchCommand(argv: readonly string[]): Promise<number> {
     options: {
       fault: { type: 'string', default: 'kill' },
       partition: { type: 'string' },
+      clients: { type: 'boolean', default: false },
       scenario: { type: 'string' },
       flap: { type: 'string' },
       trials: { type: 'string', default: '5' },
@@ -149,7 +157,20 @@ export async function benchCommand(argv: readonly string[]): Promise<number> {
     if (spawnSync(binary, ['--version'], { stdio: 'ignore' }).status !== 0) throw new UsageError(`${binary} is not on the PATH (Debian/Ubuntu: sudo apt-get install ${binary})`);
   }
   const json = values.json ?? false;
-  const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}`;
+  if (values.clients) {
+    if (fault !== 'kill' && fault !== 'stop') throw new UsageError('--clients measures --fault kill or stop');
+    if (runtime !== 'local') throw new UsageError('--clients runs the local runtime only: the simulated deployment answers no Sentinel protocol');
+    const results = await benchClients({ fault, trials, replicas, downAfterMs, failoverTimeoutMs });
+    if (json) process.stdout.write(JSON.stringify({ machine: machineText(), fault, settings: { trials, replicas, downAfterMs, failoverTimeoutMs }, results }, null, 2) + '\n');
+    else {
+      const { formatClients } = await import('../bench/report.ts');
+      process.stdout.write(
+        `\nClients after ${fault === 'kill' ? 'kill -9' : 'SIGSTOP'} of the master, ${trials} trials per client and system, 1 master + ${replicas} replicas, down-after ${downAfterMs} ms\nMachine: ${machineText()}\n\n${formatClients(results)}\n`,
+      );
+    }
+    return EXIT.ok;
+  }
+  const machine = machineText();
   const partitionTrial = { downAfterMs, failoverTimeoutMs, partitionMs, replicas, ...(runtime === 'aws' && { probeIntervalSeconds }) };
 
   if (fault === 'partition') {
@@ -200,6 +221,33 @@ export async function benchCommand(argv: readonly string[]): Promise<number> {
     );
   }
   return EXIT.ok;
+}
+
+function machineText(): string {
+  return `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}`;
+}
+
+/** `--clients`: for each library this machine can run, rounds of ours and Sentinel in a rotating order. */
+async function benchClients(settings: { fault: Fault; trials: number; replicas: number; downAfterMs: number; failoverTimeoutMs: number }): Promise<ClientTrialResult[]> {
+  const { CLIENT_LIBRARIES, clientCommand, runClientTrial } = await import('../bench/clients.ts');
+  await LocalWorkflow.load();
+  const results: ClientTrialResult[] = [];
+  const systems = ['redis-failover', 'sentinel'] as const;
+  for (const library of CLIENT_LIBRARIES) {
+    const how = clientCommand(library);
+    if (how.command === null) {
+      note(`${library}: skipped, ${how.reason}`);
+      continue;
+    }
+    for (let i = 0; i < settings.trials; i++) {
+      for (const system of i % 2 === 0 ? systems : [...systems].reverse()) {
+        const result = await runClientTrial(system, library, { ...settings, parallelSyncs: 1, port: osFreePort });
+        results.push(result);
+        note(`${library} trial ${i + 1}/${settings.trials} ${system.padEnd(14)} ${settings.fault}→switch ${result.faultToSwitchMs} ms, →first write ${result.faultToFirstWriteMs ?? 'none within 30 s'}${result.faultToFirstWriteMs === null ? '' : ' ms'}`);
+      }
+    }
+  }
+  return results;
 }
 
 interface FailoverSettings {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PartitionResult } from '../../bench/partition.ts';
 import { scenarioVariants, variantName } from '../../bench/partition-variants.ts';
-import { formatChains, formatIdle, formatOverview, formatPartitions, formatTable, idleRates, stats, summarize } from '../../bench/report.ts';
+import { formatChains, formatClients, formatIdle, formatOverview, formatPartitions, formatTable, idleRates, stats, summarize } from '../../bench/report.ts';
 import type { StepInvocation, TrialResult } from '../../bench/trial.ts';
 
 const trial = (system: TrialResult['system'], killToSwitchMs: number, lostWrites = 0): TrialResult => ({
@@ -210,5 +210,14 @@ describe('partition report', () => {
     expect(overview).toHaveLength(2 + 4);
     expect(overview[2]).toMatch(/^\| kill -9 +\| redis-failover +\| 1080 +\| 1 +\| – +\| – +\| 2 +\| – +\| – +\|$/);
     expect(overview[5]).toMatch(/^\| partition minority-voter \| redis-sentinel 7 +\| – +\| 20 +\| 900 +\| 4000 +\| 2 +\| 0 +\| 800 +\|$/);
+  });
+});
+
+describe('client report', () => {
+  it('gives each library a row, ours beside Sentinel, and says how many trials never wrote again', () => {
+    const result = (system: 'redis-failover' | 'sentinel', library: 'ioredis' | 'node-redis-5', faultToFirstWriteMs: number | null) => ({ system, library, fault: 'stop' as const, faultToSwitchMs: 1000, faultToFirstWriteMs, failuresReported: 3 });
+    const table = formatClients([result('redis-failover', 'ioredis', 1200), result('sentinel', 'ioredis', 2300), result('redis-failover', 'node-redis-5', 2200), result('sentinel', 'node-redis-5', null), result('sentinel', 'node-redis-5', 4100)]).split('\n');
+    expect(table[2]).toMatch(/^\| ioredis 5 +\| 1200 \(1200–1200\) +\| 2300 \(2300–2300\) +\|$/);
+    expect(table[3]).toMatch(/^\| node-redis 5 +\| 2200 \(2200–2200\) +\| 4100 \(4100–4100\), 1 never within 30 s \|$/);
   });
 });

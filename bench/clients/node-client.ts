@@ -1,6 +1,6 @@
 /**
  * A Node.js application using a Sentinel-aware client library as its documentation says, for the
- * client tests (test/integration/sentinel-clients.test.ts). Run in its own process, so a client's
+ * client tests (test/integration/sentinel-clients.test.ts) and the benchmark (bench/clients.ts). Run in its own process, so a client's
  * timers and reconnects cannot disturb the test, and spoken to over stdout:
  *
  *   node-client.ts <ioredis|node-redis-5|node-redis-6> <sentinel-port> write

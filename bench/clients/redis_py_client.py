@@ -1,4 +1,4 @@
-"""redis-py through Sentinel, configured as its documentation says, for the client tests.
+"""redis-py through Sentinel, configured as its documentation says, for the client tests and the benchmark (bench/clients.ts).
 
     redis_py_client.py <sentinel-port> write   SET client:<n> one at a time through master_for;
                                                 prints `ack <n>` per acknowledged write
