@@ -1,4 +1,5 @@
 import { configDefaults, defineConfig } from 'vitest/config';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 /**
  * The deployed stack on the simulation (dozens of function processes at each deployment) runs on
@@ -7,6 +8,23 @@ import { configDefaults, defineConfig } from 'vitest/config';
  */
 const DEPLOYED = ['test/aws/**/*.test.ts', 'test/bench/deployed.test.ts'];
 
+/**
+ * The files that take longest (a 90 s partition, the command line's processes, real clients) start
+ * first, so the two workers end together instead of one running a long file alone at the end.
+ */
+const LONGEST_FIRST = ['test/integration/partition.test.ts', 'test/integration/cli.test.ts', 'test/integration/sentinel-clients.test.ts', 'test/integration/fault-matrix.test.ts', 'test/integration/scenarios.test.ts'];
+
+class LongestFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const rank = (file: TestSpecification) => {
+      const i = LONGEST_FIRST.findIndex((name) => file.moduleId.endsWith(name));
+      return i === -1 ? LONGEST_FIRST.length : i;
+    };
+    const sorted = await super.sort(files);
+    return [...sorted].sort((a, b) => rank(a) - rank(b));
+  }
+}
+
 export default defineConfig({
   test: {
     // Integration tests start real redis-server processes; give them room but keep the suite short.
@@ -14,6 +32,7 @@ export default defineConfig({
     hookTimeout: 30_000,
     // Two cores: more workers only make real-Redis timing noisier.
     maxWorkers: 2,
+    sequence: { sequencer: LongestFirst },
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     projects: [
       { extends: true, test: { name: 'suite', include: ['test/**/*.test.ts'], exclude: [...configDefaults.exclude, ...DEPLOYED], sequence: { groupOrder: 0 } } },

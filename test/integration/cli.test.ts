@@ -61,7 +61,8 @@ describe('command line', () => {
     expect(unknownOption.stderr.trim().split('\n')).toHaveLength(1);
   });
 
-  it.each([
+  // Each is a process of its own that starts nothing: they run at once.
+  it.concurrent.each([
     ['unknown key', { probes: 3, masters: [{ ...master, colour: 'red' }] }, 'masters[0]'],
     ['quorum above probes', { probes: 3, masters: [{ ...master, quorum: 4 }] }, 'masters[0].quorum'],
     ['non-positive time', { probes: 3, masters: [{ ...master, downAfterMs: 0 }] }, 'masters[0].downAfterMs'],
@@ -79,7 +80,7 @@ describe('command line', () => {
     expect(run.stdout).toBe('');
   });
 
-  it.each([
+  it.concurrent.each([
     [['--fault', 'partition', '--scenario', 'minority-voter'], '--scenario minority-voter needs --runtime aws'],
     [['--fault', 'kill', '--flap', '400'], '--flap applies to --fault partition only'],
     [['--fault', 'partition', '--scenario', 'sideways'], '--scenario must be master-side, voters-only, minority-voter (got "sideways")'],
