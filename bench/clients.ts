@@ -5,10 +5,10 @@
  * a real redis-sentinel. The figure is the client's own: from the fault to its first
  * acknowledged write after it, which only the new master can give (the old one is dead or hung).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { waitFor } from '../lambdas/core/wait.ts';
+import { AppProcess } from './app-process.ts';
 import type { ClientLibrary } from './client-libraries.ts';
 import { RedisServers } from '../local/redis-servers.ts';
 import { startTopology } from './topology.ts';
@@ -29,70 +29,10 @@ export function clientCommand(library: ClientLibrary): { readonly command: reado
   return { command: [PYTHON, PY_CLIENT] };
 }
 
-/** One client application and what it printed, with when each line arrived. */
-export class ClientApp {
-  readonly acks: Array<{ readonly n: number; readonly at: number }> = [];
-  /** Read mode: the replica(s) it reads from, `6381` or `6381,6382`, each time that changes. */
-  readonly replicas: Array<{ readonly port: string; readonly at: number }> = [];
-  readonly failures: string[] = [];
-  private readonly exited: Promise<void>;
-
-  private constructor(private readonly child: ChildProcess) {
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      const space = line.indexOf(' ');
-      const [word, rest] = [line.slice(0, space), line.slice(space + 1)];
-      if (word === 'ack') this.acks.push({ n: Number(rest), at: Date.now() });
-      else if (word === 'replica') this.replicas.push({ port: rest, at: Date.now() });
-      else if (word === 'fail') this.failures.push(rest);
-    });
-    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
-  }
-
-  static start(command: readonly string[], sentinelPort: number, mode: 'write' | 'read'): ClientApp {
-    const [program, ...args] = command as [string, ...string[]];
-    return new ClientApp(spawn(program, [...args, String(sentinelPort), mode], { cwd: ROOT, stdio: ['pipe', 'pipe', 'ignore'] }));
-  }
-
-  /**
-   * The first write only a new master can have acknowledged: two past the last acknowledged when
-   * the old master was gone (the client writes one key at a time, so at most one, in flight at
-   * the fault, may still be acknowledged by the old one).
-   */
-  firstAfter(lastBefore: number): { readonly n: number; readonly at: number } | undefined {
-    return this.acks.find((ack) => ack.n >= lastBefore + 2);
-  }
-
-  /** The number of the last acknowledged write so far (-1 before any). */
-  get lastAcked(): number {
-    return this.acks.at(-1)?.n ?? -1;
-  }
-
-  /**
-   * The last acknowledged write once no more arrive (the old master gone): lines still in the pipe
-   * from the client are read first, so none is taken for a write the new master acknowledged.
-   */
-  async settled(): Promise<number> {
-    let seen = this.acks.length;
-    let quiet = 0;
-    await waitFor(
-      () => {
-        quiet = this.acks.length === seen ? quiet + 1 : 0;
-        seen = this.acks.length;
-        return quiet >= 3;
-      },
-      { timeoutMs: 5000, intervalMs: 10, what: 'the client to stop hearing from the old master' },
-    );
-    return this.lastAcked;
-  }
-
-  /** Ends it (stdin closed), killed if it has not exited within 3 s. */
-  async stop(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 3000);
-    this.child.stdin!.end();
-    await this.exited;
-    clearTimeout(timer);
-  }
+/** A client library's application: `write` or `read` mode, given the Sentinel port to ask. */
+export function startClientApp(command: readonly string[], sentinelPort: number, mode: 'write' | 'read'): AppProcess {
+  const [program, ...args] = command as [string, ...string[]];
+  return new AppProcess(spawn(program, [...args, String(sentinelPort), mode], { cwd: ROOT, stdio: ['pipe', 'pipe', 'ignore'] }));
 }
 
 export interface ClientTrialResult {
@@ -114,14 +54,14 @@ export async function runClientTrial(system: 'redis-failover' | 'sentinel', libr
   const fault = options.fault ?? 'kill';
   const servers = new RedisServers();
   let running: Running | undefined;
-  let app: ClientApp | undefined;
+  let app: AppProcess | undefined;
   let paused: { resume(): void } | undefined;
   try {
     const { master, replicas } = await startTopology(servers, options.replicas, options.port);
     await replicationFlowing(master, replicas.length);
     running = await (system === 'sentinel' ? SENTINEL : LOCAL).start({ master, replicas }, options);
     if (running.sentinelPort === undefined) throw new Error(`${system} answers Sentinel's protocol nowhere`);
-    app = ClientApp.start(how.command, running.sentinelPort, 'write');
+    app = startClientApp(how.command, running.sentinelPort, 'write');
     const writing = app;
     await waitFor(() => writing.acks.length >= 200, { timeoutMs: 30_000, what: `${library} to write through the master` });
     const faultAt = Date.now();

@@ -19,6 +19,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { waitFor } from '../lambdas/core/wait.ts';
 import type { DeployConfig } from '../lib/config-file.ts';
+import { AppProcess } from './app-process.ts';
 import { Network } from './network.ts';
 import { variantName, type PartitionScenario, type PartitionSystem } from './partition-variants.ts';
 import { writeSentinelConfig } from './sentinels.ts';
@@ -155,8 +156,8 @@ export async function runPartitionTrial(system: PartitionSystem, options: Partit
       if (!events.ready) throw new Error(`the simulated deployment ended before it was ready (exit ${running.exitCode})`);
     }
 
-    const writer = new WriterAgent(agent('w', 'writer', net.address('m'), String(REDIS_PORT)));
-    await waitFor(() => writer.acked.length >= 500, { timeoutMs: 10_000, what: 'the writer to get going' });
+    const writer = new AppProcess(agent('w', 'writer', net.address('m'), String(REDIS_PORT)));
+    await waitFor(() => writer.acks.length >= 500, { timeoutMs: 10_000, what: 'the writer to get going' });
 
     // The observer sees both sides, as an outside eye on the servers' roles would.
     const voters = system === 'redis-failover' ? ['sys'] : system === 'sentinel' ? [...ZONES] : ['sys', ...ZONES];
@@ -189,8 +190,10 @@ export async function runPartitionTrial(system: PartitionSystem, options: Partit
       ? await waitFor(() => (roles.current(at('m')) === 'slave' ? Date.now() : null), { timeoutMs: 30_000, intervalMs: 10, what: 'the old master demoted' }).catch(() => null)
       : null;
     const finalMaster = switched ? `${switched.host}:${switched.port}` : at('m');
-    await waitFor(() => writer.acked.length > 0 && roles.current(finalMaster) === 'master', { timeoutMs: 10_000, what: 'the final master' });
-    const acked = await writer.stop();
+    await waitFor(() => writer.acks.length > 0 && roles.current(finalMaster) === 'master', { timeoutMs: 10_000, what: 'the final master' });
+    // The writer ends on its own once stdin closes: no deadline to kill it by.
+    await writer.stop(Number.POSITIVE_INFINITY);
+    const acked = writer.acks.map((ack) => ack.n);
     const lost = await missingOn(net, finalMaster, acked);
     return {
       system,
@@ -310,38 +313,6 @@ class EventLog {
     if (!event) return null;
     const [, , , host, port] = event.message.split(' ');
     return { host: host!, port: Number(port) };
-  }
-}
-
-class WriterAgent {
-  readonly acked: number[] = [];
-  private readonly at = new Map<number, number>();
-  private readonly exited: Promise<void>;
-
-  constructor(private readonly child: ChildProcess) {
-    lines(child, (line) => {
-      if (!line.startsWith('ack ')) return;
-      const n = Number(line.slice(4));
-      this.acked.push(n);
-      this.at.set(n, Date.now());
-    });
-    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
-  }
-
-  /** When write `n` was acknowledged (as its line arrived). */
-  ackedAt(n: number): number {
-    return this.at.get(n) ?? Number.NaN;
-  }
-
-  follow(host: string, port: number): void {
-    this.child.stdin!.write(`follow ${host} ${port}\n`);
-  }
-
-  /** Ends the writer (stdin closed) and answers every acknowledged write. */
-  async stop(): Promise<number[]> {
-    this.child.stdin!.end();
-    await this.exited;
-    return this.acked;
   }
 }
 

@@ -6,7 +6,8 @@
  * (bench/clients/), writing one key at a time and printing each acknowledgement.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { CLIENT_LABELS, CLIENT_LIBRARIES, ClientApp, clientCommand } from '../../bench/clients.ts';
+import type { AppProcess } from '../../bench/app-process.ts';
+import { CLIENT_LABELS, CLIENT_LIBRARIES, clientCommand, startClientApp } from '../../bench/clients.ts';
 import { waitFor } from '../../lambdas/core/wait.ts';
 import type { RedisServer } from '../../local/redis-servers.ts';
 import { integrationLifecycle } from '../support/lifecycle.ts';
@@ -17,13 +18,13 @@ const { ports, servers: freshServers } = integrationLifecycle();
 const CLIENTS = CLIENT_LIBRARIES.map((library) => ({ name: CLIENT_LABELS[library], how: clientCommand(library) }));
 for (const client of CLIENTS) if (client.how.command === null) console.warn(`${client.name} tests skipped: ${client.how.reason}`);
 
-const running: ClientApp[] = [];
+const running: AppProcess[] = [];
 afterEach(async () => {
   for (const app of running.splice(0)) await app.stop();
 });
 
-function startClient(command: readonly string[], sentinelPort: number, mode: 'write' | 'read'): ClientApp {
-  const app = ClientApp.start(command, sentinelPort, mode);
+function startClient(command: readonly string[], sentinelPort: number, mode: 'write' | 'read'): AppProcess {
+  const app = startClientApp(command, sentinelPort, mode);
   running.push(app);
   return app;
 }
