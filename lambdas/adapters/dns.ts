@@ -5,7 +5,8 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 
-async function addressesOf(host: string): Promise<string[]> {
+/** The addresses a host resolves to now (itself for an address); none when it does not resolve. */
+export async function addressesOf(host: string): Promise<string[]> {
   if (isIP(host)) return [host];
   try {
     return (await lookup(host, { all: true })).map((a) => a.address);

@@ -109,7 +109,7 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /** Calls kept in order, and listeners told of each: what every stand-in offers its tests. */
-function callLog<T>(): { calls: T[]; record(call: T): void; onCall(listener: (call: T) => void): () => void } {
+export function callLog<T>(): { calls: T[]; record(call: T): void; onCall(listener: (call: T) => void): () => void } {
   const calls: T[] = [];
   const listeners = new Set<(call: T) => void>();
   return {
