@@ -5,7 +5,9 @@ import { PollingLink } from './adapters/redis.ts';
 import { eventsFromEnv } from './runtime/aws/events.ts';
 import { linkOptionsFromEnv } from './runtime/aws/redis.ts';
 import { stepDeps, stepHandler } from './runtime/aws/step.ts';
+import { endpointFromEnv } from './runtime/aws/endpoint.ts';
 import { storeFromEnv } from './runtime/aws/table.ts';
+import { movePrimary } from './runtime/endpoint.ts';
 import { failoverEventContext, type StepDeps } from './runtime/deps.ts';
 import { pollWithin } from './runtime/poll.ts';
 import { requirePromotionSent, requireSelection } from './runtime/require.ts';
@@ -26,11 +28,18 @@ export async function run(state: FailoverState, deps: StepDeps): Promise<Promoti
   // Before +promoted-slave: whoever hears it and asks for the master gets the promoted replica.
   await deps.store?.recordPromotion(state.master.name, { epoch: state.epoch, promoted, runId: promotedRunId, confirmedAt });
   const context = failoverEventContext(state, deps);
+  // Applications that find the master by name reach the promoted replica from here on. Not worth
+  // holding the failover for: SwitchMaster tries again, and the voters repair it later.
+  const moved = await movePrimary(deps.endpoint, state, promoted, context).catch((error: unknown) => {
+    console.error(`${state.master.name}: the primary DNS record was not updated at the promotion: ${error instanceof Error ? error.message : String(error)}`);
+    return false as const;
+  });
   await deps.publisher.publish([
+    ...(moved ? [moved] : []),
     replicaEvent('+promoted-slave', promoted, state.master, context),
     masterEvent('+failover-state-reconf-slaves', state.master, context),
   ]);
-  return { ...promotion, confirmed: true, confirmedAt };
+  return { ...promotion, confirmed: true, confirmedAt, dnsUpdated: moved !== false && moved !== null };
 }
 
-export const handler = stepHandler(run, () => stepDeps({ publisher: eventsFromEnv().publisher, store: storeFromEnv(), linkOptions: linkOptionsFromEnv() }));
+export const handler = stepHandler(run, () => stepDeps({ publisher: eventsFromEnv().publisher, store: storeFromEnv(), linkOptions: linkOptionsFromEnv(), endpoint: endpointFromEnv() }));

@@ -3,6 +3,7 @@
  * Sentinel's pub/sub channels (reference/sentinel.md), plus structured fields for
  * EventBridge rules. Pure: no I/O.
  */
+import type { RecordSet } from './endpoints.ts';
 import type { Address, MasterRef } from './types.ts';
 
 /** Every event name this project publishes, in failover order (Sentinel's own names). */
@@ -37,6 +38,9 @@ export const SENTINEL_EVENTS = [
   '+reboot',
   '+slave',
   '+monitor',
+  // This project's own, beyond Sentinel: the DNS endpoints (core/endpoints.ts).
+  '+dns-update',
+  '+fix-dns-record',
 ] as const;
 
 export type SentinelEventName = (typeof SENTINEL_EVENTS)[number];
@@ -66,6 +70,8 @@ export interface EventDetail {
   readonly voter?: string;
   /** Why, in words (aborts, timeouts). */
   readonly reason?: string;
+  /** `+dns-update` and `+fix-dns-record`: the record as written. */
+  readonly record?: RecordSet;
 }
 
 export interface SentinelEvent {
@@ -148,6 +154,15 @@ export function newEpochEvent(master: MasterRef, epoch: number, ctx: EventContex
 /** `+monitor master mymaster 10.0.0.1 6379 quorum 2`. */
 export function monitorEvent(master: MasterRef, quorum: number, ctx: EventContext = {}): SentinelEvent {
   return build('+monitor', master, `${masterText(master)} quorum ${quorum}`, { ...masterFields(master), quorum: { quorum } }, ctx);
+}
+
+/**
+ * `+dns-update mymaster.redis.internal A 10.0.0.2 @ mymaster 10.0.0.1 6379`: a record written,
+ * by the workflow at the promotion or (`+fix-dns-record`) by a voter putting back what disagreed.
+ */
+export function recordEvent(type: '+dns-update' | '+fix-dns-record', master: MasterRef, record: RecordSet, ctx: EventContext = {}): SentinelEvent {
+  const message = `${record.name} ${record.type} ${record.values.join(',')} @ ${master.name} ${master.host} ${master.port}`;
+  return build(type, master, message, { masterAddress: addr(master), record: { ...record, values: [...record.values] } }, ctx);
 }
 
 /** One line as Sentinel logs it: `[time] +switch-master mymaster 127.0.0.1 6379 127.0.0.1 6380`. */

@@ -40,6 +40,11 @@ export interface PromotionOutput {
   readonly confirmed: boolean;
   readonly confirmedAt: number | null;
   readonly timedOut: boolean;
+  /**
+   * WaitPromotion pointed the primary DNS record at the promoted replica. When it could not (or
+   * there is none to keep), SwitchMaster tries before `+switch-master` and fails the step if it cannot.
+   */
+  readonly dnsUpdated?: boolean;
 }
 
 /** Sentinel's per-replica reconfiguration states, plus how a replica can leave the loop early. */

@@ -2,6 +2,7 @@ import type { EventPublisher } from '../adapters/publisher.ts';
 import { executionName } from '../core/workflow-state.ts';
 import type { RedisLinkOptions } from '../adapters/redis.ts';
 import type { FailoverStore } from '../core/store.ts';
+import type { MasterEndpoint } from './endpoint.ts';
 
 /**
  * What a workflow step needs from the world. The Lambda entry points build it from
@@ -24,6 +25,8 @@ export interface StepDeps {
    * master there and the abort states release the lease. A one-shot manual failover has none.
    */
   readonly store?: FailoverStore;
+  /** The group's DNS records, when the stack keeps them: moved at the promotion, before `+switch-master`. */
+  readonly endpoint?: MasterEndpoint;
 }
 
 /** Polling defaults: Sentinel checks every 100 ms during a failover; 50 ms costs nothing on a local network. */
