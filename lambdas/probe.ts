@@ -5,6 +5,7 @@
  */
 import type { Config } from './core/config.ts';
 import type { VoterSessionStore } from './core/store.ts';
+import { ENDPOINT_ENV_KEYS, endpointCheckMsFromEnv, endpointFromEnv } from './runtime/aws/endpoint.ts';
 import { ORCHESTRATOR_ENV_KEYS, orchestratorFromEnv } from './runtime/aws/orchestrator.ts';
 import { required, type Env } from './runtime/env.ts';
 import { runProbeSession, type SessionOutcome } from './runtime/probe-session.ts';
@@ -46,11 +47,11 @@ export interface Probe {
 }
 
 /** Environment variables the probe (and the SDK's table client) reads; a change rebuilds the cached probe (only tests ever change them). */
-const ENV_KEYS = ['VOTER_ID', 'PROBE_INTERVAL_MS', 'AWS_ENDPOINT_URL_DYNAMODB', ...ORCHESTRATOR_ENV_KEYS] as const;
+const ENV_KEYS = ['VOTER_ID', 'PROBE_INTERVAL_MS', 'AWS_ENDPOINT_URL_DYNAMODB', ...ORCHESTRATOR_ENV_KEYS, ...ENDPOINT_ENV_KEYS] as const;
 
 /**
  * Builds the voter's dependencies from the environment: VOTER_ID, PROBE_INTERVAL_MS (optional,
- * 60000) and the orchestrator's variables (runtime/aws.ts). Throws a one-line Error naming the
+ * 60000), the orchestrator's variables (runtime/aws/orchestrator.ts) and the DNS endpoints' (runtime/aws/endpoint.ts). Throws a one-line Error naming the
  * variable at fault.
  */
 export function probeDepsFromEnv(env: Env = process.env): Probe {
@@ -58,7 +59,8 @@ export function probeDepsFromEnv(env: Env = process.env): Probe {
   const intervalMs = intervalFromEnv(env);
   const { config, destroy, sessions, ...parts } = orchestratorFromEnv(env);
   // Voter notes hold names, addresses and error messages, never credentials.
-  const deps: VoterDeps = { ...parts, voterId, log: (line) => console.log(`${voterId}: ${line}`) };
+  const endpoint = endpointFromEnv(env);
+  const deps: VoterDeps = { ...parts, voterId, log: (line) => console.log(`${voterId}: ${line}`), ...(endpoint && { endpoint, endpointCheckMs: endpointCheckMsFromEnv(env) }) };
   return { config, deps, sessions, intervalMs, destroy };
 }
 

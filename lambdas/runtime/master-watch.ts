@@ -18,6 +18,7 @@ import { masterRecord } from './seed.ts';
 import type { VoterDeps } from './voter-deps.ts';
 import type { WatchContext } from './watch/context.ts';
 import { Election } from './watch/election.ts';
+import { EndpointCheck } from './watch/endpoint-check.ts';
 import { Instances } from './watch/instances.ts';
 import { Notices } from './watch/notices.ts';
 import { Repairs } from './watch/repairs.ts';
@@ -45,6 +46,7 @@ export class MasterWatch {
   private readonly voting: Voting;
   private readonly election: Election;
   private readonly repairs: Repairs;
+  private readonly endpointCheck: EndpointCheck;
   private linkOptionsSet = false;
   /** The witness notice was said during this outage. */
   private witnessNoticed = false;
@@ -70,6 +72,7 @@ export class MasterWatch {
     this.voting = new Voting(this.ctx);
     this.election = new Election(this.ctx);
     this.repairs = new Repairs(this.ctx, this.instances);
+    this.endpointCheck = new EndpointCheck(this.ctx, this.instances);
   }
 
   get periodMs(): number {
@@ -116,13 +119,14 @@ export class MasterWatch {
       // In the background, each server on its own: a repair waiting on a hung server must not hold
       // the PINGs of the others (nor the vote) for its timeout.
       this.repairs.start(now, () => (this.lastRefreshAt = 0));
+      this.endpointCheck.start(now);
     }
   }
 
   async close(): Promise<void> {
     // Links first: a repair waiting on one then ends at once.
     await this.instances.close();
-    await this.repairs.settle();
+    await Promise.all([this.repairs.settle(), this.endpointCheck.settle()]);
   }
 
   /**
@@ -218,6 +222,7 @@ export class MasterWatch {
     if (!previous || sameAddress(previous, record)) return;
     this.instances.newMasterOfRecord(record, now);
     this.election.reset();
+    this.endpointCheck.reset();
     this.lastRefreshAt = 0; // its replicas too, at the next tick
     await this.voting.reset(now);
   }

@@ -1,5 +1,6 @@
 /** What a voter is given: the leader's dependencies, its id, faults to simulate, where its notes go. */
 import type { Address } from '../core/types.ts';
+import type { MasterEndpoint } from './endpoint.ts';
 import type { LeaderDeps } from './leadership.ts';
 
 /** Fault injection, the equivalent of `SENTINEL SIMULATE-FAILURE`. */
@@ -22,6 +23,10 @@ export interface VoterDeps extends LeaderDeps {
    * @default log
    */
   readonly notice?: (line: string) => void;
+  /** The groups' DNS records, when the stack keeps them: the voters repair what disagrees with the table. */
+  readonly endpoint?: MasterEndpoint;
+  /** The pause between two looks at the records. @default 30000 */
+  readonly endpointCheckMs?: number;
 }
 
 /** Thrown out of a tick when a fault asks the voter to die. */

@@ -1,0 +1,63 @@
+/**
+ * A voter's look at the group's DNS records while all is well: every so often (Route 53 allows
+ * five API requests a second per account), and soon after the replicas that serve change, it
+ * compares them with the table and puts back what disagrees (`+fix-dns-record`). In the
+ * background, like the repairs: a slow API call never holds a PING.
+ */
+import { addressKey, sameAddress } from '../../core/address.ts';
+import { recordEvent } from '../../core/events.ts';
+import type { Address } from '../../core/types.ts';
+import type { WatchContext } from './context.ts';
+import type { Instances } from './instances.ts';
+
+/** The default pause between two looks (ENDPOINT_CHECK_SECONDS on AWS). */
+export const ENDPOINT_CHECK_MS = 30_000;
+/** The least pause when only the serving replicas changed: a flapping replica costs one look per this. */
+const CHANGE_PAUSE_MS = 2000;
+
+export class EndpointCheck {
+  private running: Promise<void> | null = null;
+  private lastAt = Number.NEGATIVE_INFINITY;
+  private lastServing: string | null = null;
+
+  constructor(
+    private readonly ctx: WatchContext,
+    private readonly instances: Instances,
+  ) {}
+
+  /** Starts a look if one is due; never waits for it. */
+  start(now: number): void {
+    const endpoint = this.ctx.deps.endpoint;
+    if (!endpoint || this.running) return;
+    const record = this.ctx.record();
+    const serving = this.instances.witnessesOf(record, now);
+    const key = [addressKey(record), ...serving.map(addressKey).sort()].join(' ');
+    const due = now - this.lastAt >= (this.ctx.deps.endpointCheckMs ?? ENDPOINT_CHECK_MS) || (key !== this.lastServing && now - this.lastAt >= CHANGE_PAUSE_MS);
+    if (!due) return;
+    this.lastAt = now;
+    this.lastServing = key;
+    this.running = this.look(record, serving)
+      .catch((error: unknown) => this.ctx.deps.log?.(`${this.ctx.config.name}: DNS records not checked: ${error instanceof Error ? error.message : String(error)}`))
+      .finally(() => (this.running = null));
+  }
+
+  /** Waits for a look under way (at the end of an invocation). */
+  async settle(): Promise<void> {
+    await this.running;
+  }
+
+  /** Soon after a new master of record: its replicas change, and the reader record with them. */
+  reset(): void {
+    this.lastAt = Number.NEGATIVE_INFINITY;
+  }
+
+  private async look(record: Address, serving: readonly Address[]): Promise<void> {
+    const name = this.ctx.config.name;
+    // Never on a stale record: right after a switch this voter may not have read it yet, and
+    // would point the name back at the old master.
+    const fresh = await this.ctx.deps.store.getMaster(name);
+    if (!fresh || !sameAddress(fresh, record) || fresh.failover !== null) return;
+    const rewritten = await this.ctx.deps.endpoint!.repair(name, record, serving);
+    if (rewritten.length > 0) await this.ctx.publish(rewritten.map((r) => recordEvent('+fix-dns-record', this.ctx.ref(), r)));
+  }
+}
