@@ -6,7 +6,9 @@ import path from 'node:path';
 import { readDeployConfig } from './config-file.ts';
 import { EXAMPLE_CONFIG_PATH } from './config-file.ts';
 import type { RedisFailoverStackProps } from './failover-stack.ts';
+import { Duration } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type { DnsEndpointsProps } from './dns-endpoints.ts';
 
 /** A bad `-c` value: one line naming the key. */
 export class ContextError extends Error {
@@ -25,6 +27,9 @@ export const CONTEXT_KEYS = {
   interfaceEndpoints: 'with vpcId: true to add Step Functions, EventBridge and Secrets Manager interface endpoints',
   dynamoDbEndpoint: 'with vpcId: true to add a DynamoDB gateway endpoint (needs routeTableIds)',
   tls: 'true: TLS to Redis',
+  dnsZone: 'a private hosted zone name (e.g. redis.internal): primary and reader DNS records per master group',
+  dnsZoneId: 'with dnsZone: an existing private hosted zone of that name, by id (Z…), instead of a new one',
+  dnsTtl: 'with dnsZone: the records\' TTL in seconds (default 5)',
 } as const;
 
 type Key = keyof typeof CONTEXT_KEYS;
@@ -61,6 +66,24 @@ function pattern(key: Key, value: string, re: RegExp, what: string): string {
   return value;
 }
 
+/** `-c dnsZone=redis.internal [-c dnsZoneId=Z…] [-c dnsTtl=5]`: the construct's dnsEndpoints. */
+function dnsFromContext(source: ContextSource): DnsEndpointsProps | undefined {
+  const zoneName = text(source, 'dnsZone');
+  const zoneId = text(source, 'dnsZoneId');
+  const ttl = text(source, 'dnsTtl');
+  if (zoneName === undefined) {
+    const stray = zoneId !== undefined ? 'dnsZoneId' : ttl !== undefined ? 'dnsTtl' : undefined;
+    if (stray) throw new ContextError(`-c ${stray}: only applies with -c dnsZone (the zone's name)`);
+    return undefined;
+  }
+  const seconds = ttl === undefined ? undefined : Number(pattern('dnsTtl', ttl, /^\d{1,5}$/, 'a whole number of seconds'));
+  return {
+    zoneName,
+    ...(zoneId !== undefined && { zoneId: pattern('dnsZoneId', zoneId, /^Z[0-9A-Z]{1,31}$/, 'a hosted zone id (Z…)') }),
+    ...(seconds !== undefined && { ttl: Duration.seconds(seconds) }),
+  };
+}
+
 const CIDR = /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/;
 
 /** The stack's props from the context; `cwd` resolves a relative config path. */
@@ -76,9 +99,11 @@ export function stackPropsFromContext(source: ContextSource, cwd: string = proce
   }
   const redisCidr = text(source, 'redisCidr');
   const tls = flag(source, 'tls');
+  const dnsEndpoints = dnsFromContext(source);
   const failover = {
     ...(redisCidr !== undefined && { redisPeer: ec2.Peer.ipv4(pattern('redisCidr', redisCidr, CIDR, 'an IPv4 CIDR block')) }),
     ...(tls !== undefined && { tls }),
+    ...(dnsEndpoints && { dnsEndpoints }),
   };
   if (vpcId === undefined) return { config, failover };
 

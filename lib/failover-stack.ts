@@ -85,6 +85,13 @@ export class RedisFailoverStack extends Stack {
     new CfnOutput(this, 'EventBusName', { value: this.eventBus.eventBusName, description: 'Every Sentinel event; detail-type is the event name' });
     new CfnOutput(this, 'TableName', { value: this.failover.table.tableName, description: 'Votes, known replicas, the master of record, epochs' });
     new CfnOutput(this, 'SwitchMasterTopicArn', { value: this.failover.switchMasterTopic.topicArn, description: 'Subscribe here to hear about +switch-master' });
+    const dns = this.failover.dnsEndpoints;
+    if (dns) {
+      new CfnOutput(this, 'HostedZoneId', { value: dns.zone.hostedZoneId, description: 'The private hosted zone of the DNS endpoints' });
+      const list = (names: Readonly<Record<string, string>>) => Object.entries(names).map(([master, name]) => `${master}=${name}`).join(' ');
+      new CfnOutput(this, 'PrimaryEndpoints', { value: list(dns.primaryNames), description: `Each master group's primary endpoint (TTL ${dns.ttl.toSeconds()} s): always the master of record` });
+      if (Object.keys(dns.readerNames).length > 0) new CfnOutput(this, 'ReaderEndpoints', { value: list(dns.readerNames), description: "Each master group's reader endpoint: its replicas that serve (the master when none does)" });
+    }
     new CfnOutput(this, 'SecurityGroupId', { value: this.failover.securityGroup.securityGroupId, description: "The functions' security group: allow it in on the Redis ports" });
   }
 

@@ -12,6 +12,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { TABLE_KEY_SCHEMA } from '../lambdas/adapters/dynamodb-store.ts';
 import { SECRET_ARN_PATTERN, type Config } from '../lambdas/core/config.ts';
+import { DnsEndpoints, type DnsEndpointsProps } from './dns-endpoints.ts';
 import { EventDelivery } from './event-delivery.ts';
 import { FailoverWorkflow } from './failover-workflow.ts';
 import { redisPortsOf, secretArnsOf, validateDeployedConfig, type RedisMasterProps } from './masters.ts';
@@ -138,6 +139,14 @@ export interface RedisFailoverProps {
    * @default - none: the alarms show in the console and on the dashboard
    */
   readonly alarmActions?: readonly cloudwatch.IAlarmAction[];
+  /**
+   * DNS names that follow the master, as ElastiCache's primary and reader endpoints do: per master
+   * group `<name>.<zone>` (the master of record, moved at the promotion, before `+switch-master`)
+   * and `<name>-ro.<zone>` (its replicas), in a private hosted zone. The functions that write them
+   * (WaitPromotion, SwitchMaster, the probes) call the Route 53 API: their subnets need a route to it.
+   * @default - none: applications follow `+switch-master` (or ask the table)
+   */
+  readonly dnsEndpoints?: DnsEndpointsProps;
 }
 
 const DEFAULT_PROBE_MEMORY = 256;
@@ -196,6 +205,8 @@ export class RedisFailover extends Construct {
   readonly dashboard: cloudwatch.Dashboard;
   /** The config every function receives, validated (defaults filled). */
   readonly config: Config;
+  /** The private hosted zone and the record names, with `dnsEndpoints`. */
+  readonly dnsEndpoints: DnsEndpoints | undefined;
 
   constructor(scope: Construct, id: string, props: RedisFailoverProps) {
     super(scope, id);
@@ -315,6 +326,11 @@ export class RedisFailover extends Construct {
           })
         : undefined;
 
+    this.dnsEndpoints = props.dnsEndpoints && new DnsEndpoints(this, 'Dns', { ...props.dnsEndpoints, vpc: props.vpc, masters: config.masters.map((m) => m.name), invalid: (prop, problem) => this.invalid(prop, problem) });
+    if (this.dnsEndpoints) {
+      for (const fn of [...this.probeFunctions, ...STEP_KEYS.filter((step) => STEP_ACCESS[step].dns).map((step) => this.stepFunctions[step])]) this.dnsEndpoints.grantTo(fn);
+    }
+
     const secretArns = secretArnsOf(this.config);
     const readsRedis = [...leaders, ...STEP_KEYS.filter((step) => STEP_ACCESS[step].redis).map((step) => this.stepFunctions[step])];
     if (secretArns.length > 0) {
@@ -337,10 +353,12 @@ export class RedisFailover extends Construct {
   }
 
   /** Every prop checked (a one-line error naming the prop), defaults filled. */
+  private invalid(prop: string, problem: string): never {
+    throw new RedisFailoverPropsError(`RedisFailover ${this.node.path}: ${prop}: ${problem}`);
+  }
+
   private resolve(props: RedisFailoverProps): ResolvedProps {
-    const invalid = (prop: string, problem: string): never => {
-      throw new RedisFailoverPropsError(`RedisFailover ${this.node.path}: ${prop}: ${problem}`);
-    };
+    const invalid = (prop: string, problem: string): never => this.invalid(prop, problem);
 
     const selection = props.vpcSubnets ?? {};
     let subnets: ec2.ISubnet[] = [];

@@ -34,6 +34,8 @@ export interface StepAccess {
   readonly redis: boolean;
   /** What it does to the table; empty: it never touches it (and gets no TABLE_NAME). */
   readonly table: readonly TableAction[];
+  /** Writes the DNS endpoints' records, when the stack keeps them (lib/dns-endpoints.ts). */
+  readonly dns: boolean;
 }
 
 /**
@@ -41,19 +43,19 @@ export interface StepAccess {
  * use of `deps.linkOptions` and `deps.store` (a test checks the handlers against it).
  */
 export const STEP_ACCESS: Readonly<Record<StepKey, StepAccess>> = {
-  announce: { redis: false, table: [] },
+  announce: { redis: false, table: [], dns: false },
   // abortFailover: lease release (UpdateItem guarded by the epoch, GetItem when refused).
-  abortFailover: { redis: false, table: ['dynamodb:UpdateItem', 'dynamodb:GetItem'] },
+  abortFailover: { redis: false, table: ['dynamodb:UpdateItem', 'dynamodb:GetItem'], dns: false },
   // The input checked against the table: the master of record (GetItem), its known replicas (Query).
-  selectSlave: { redis: true, table: ['dynamodb:GetItem', 'dynamodb:Query'] },
+  selectSlave: { redis: true, table: ['dynamodb:GetItem', 'dynamodb:Query'], dns: false },
   // recordPromotion.
-  sendSlaveofNoOne: { redis: true, table: ['dynamodb:UpdateItem', 'dynamodb:GetItem'] },
-  // recordPromotion again, confirmed: clients are given the promoted replica from +promoted-slave on.
-  waitPromotion: { redis: true, table: ['dynamodb:UpdateItem', 'dynamodb:GetItem'] },
-  reconfSlave: { redis: true, table: [] },
-  failoverEnd: { redis: true, table: [] },
-  // completeFailover, upsertReplicas (the old master), removeReplica (the promoted one).
-  switchMaster: { redis: false, table: ['dynamodb:UpdateItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'] },
+  sendSlaveofNoOne: { redis: true, table: ['dynamodb:UpdateItem', 'dynamodb:GetItem'], dns: false },
+  // recordPromotion again, confirmed: clients are given the promoted replica from +promoted-slave on (the primary DNS record too).
+  waitPromotion: { redis: true, table: ['dynamodb:UpdateItem', 'dynamodb:GetItem'], dns: true },
+  reconfSlave: { redis: true, table: [], dns: false },
+  failoverEnd: { redis: true, table: [], dns: false },
+  // completeFailover, upsertReplicas (the old master), removeReplica (the promoted one); the primary record if WaitPromotion could not.
+  switchMaster: { redis: false, table: ['dynamodb:UpdateItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'], dns: true },
 };
 
 /**

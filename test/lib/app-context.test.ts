@@ -27,6 +27,16 @@ function refusal(values: Record<string, unknown>): string {
 }
 
 describe('stackPropsFromContext', () => {
+  it('turns the DNS endpoints on from -c dnsZone, in a new zone or an existing one by id, with a TTL', () => {
+    expect(stackPropsFromContext(context({ dnsZone: 'redis.internal' }), dir).failover).toEqual({ dnsEndpoints: { zoneName: 'redis.internal' } });
+    const props = stackPropsFromContext(context({ dnsZone: 'redis.internal', dnsZoneId: 'Z0123456789ABC', dnsTtl: '2' }), dir);
+    expect(props.failover?.dnsEndpoints).toMatchObject({ zoneName: 'redis.internal', zoneId: 'Z0123456789ABC' });
+    expect(props.failover?.dnsEndpoints?.ttl?.toSeconds()).toBe(2);
+    expect(refusal({ dnsTtl: '2' })).toBe("-c dnsTtl: only applies with -c dnsZone (the zone's name)");
+    expect(refusal({ dnsZone: 'redis.internal', dnsZoneId: 'zone-1' })).toBe('-c dnsZoneId: "zone-1" is not a hosted zone id (Z…)');
+    expect(refusal({ dnsZone: 'redis.internal', dnsTtl: '1.5' })).toBe('-c dnsTtl: "1.5" is not a whole number of seconds');
+  });
+
   it('with nothing: the example config and the demo VPC', () => {
     const props = stackPropsFromContext(context({}), dir);
     expect(props.existingVpc).toBeUndefined();

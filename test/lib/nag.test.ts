@@ -24,6 +24,7 @@ const variants: Record<string, () => RedisFailoverStackProps> = {
   'the default stack (demo VPC, example config, endpoints)': () => ({}),
   'an existing VPC, no endpoints, TLS, no secret': () => ({ existingVpc, config: { masters: [masters[0]!] }, failover: { tls: true } }),
   'provisioned concurrency instead of warm-up schedules': () => ({ existingVpc, config: { masters }, failover: { keepWarm: 'provisioned' } }),
+  'DNS endpoints in a new private hosted zone': () => ({ existingVpc, config: { masters }, failover: { dnsEndpoints: {} } }),
   'an existing VPC with every option': () => ({
     existingVpc,
     config: { masters },

@@ -31,11 +31,12 @@ describe('STEP_ACCESS', () => {
       const source = readFileSync(stepEntry(step), 'utf8');
       expect(STEP_ACCESS[step].redis).toBe(source.includes('deps.linkOptions('));
       expect([...STEP_ACCESS[step].table].sort()).toEqual(actionsFor(storeCalls(source)));
+      expect(STEP_ACCESS[step].dns).toBe(source.includes('endpointFromEnv()'));
     });
   }
 
   it('matches what the probe does (the voter loop and the seeding of known replicas)', () => {
-    const sources = ['runtime/master-watch.ts', 'runtime/watch/instances.ts', 'runtime/watch/voting.ts', 'runtime/watch/election.ts', 'runtime/watch/repairs.ts', 'runtime/probe-session.ts', 'runtime/leadership.ts', 'runtime/seed.ts'].map((f) => readFileSync(`${LAMBDAS_DIR}${f}`, 'utf8')).join('\n');
+    const sources = ['runtime/master-watch.ts', 'runtime/watch/instances.ts', 'runtime/watch/voting.ts', 'runtime/watch/election.ts', 'runtime/watch/repairs.ts', 'runtime/watch/endpoint-check.ts', 'runtime/probe-session.ts', 'runtime/leadership.ts', 'runtime/seed.ts'].map((f) => readFileSync(`${LAMBDAS_DIR}${f}`, 'utf8')).join('\n');
     expect([...PROBE_TABLE_ACTIONS].sort()).toEqual(actionsFor(storeCalls(sources)));
   });
 
