@@ -10,6 +10,11 @@ import { waitFor } from '../lambdas/core/wait.ts';
 /** Options for one `redis-server` started on loopback. */
 export interface RedisServerOptions {
   readonly port: number;
+  /**
+   * The loopback address it binds and announces (any of 127.0.0.0/8): servers of one group on one
+   * port at several addresses, as DNS endpoints need them. @default '127.0.0.1'
+   */
+  readonly host?: string;
   /** Start as a replica of this address. */
   readonly replicaOf?: Address;
   /** `replica-priority` (Redis' default is 100). */
@@ -25,7 +30,7 @@ export interface RedisServerOptions {
   readonly extra?: ReadonlyArray<readonly [string, string]>;
 }
 
-/** A running `redis-server` child process on 127.0.0.1. */
+/** A running `redis-server` child process on a loopback address (127.0.0.1 unless told). */
 export class RedisServer {
   private exited: Promise<void>;
 
@@ -38,7 +43,7 @@ export class RedisServer {
   }
 
   get address(): Address {
-    return { host: '127.0.0.1', port: this.options.port };
+    return { host: this.options.host ?? '127.0.0.1', port: this.options.port };
   }
 
   get pid(): number | undefined {
@@ -52,7 +57,7 @@ export class RedisServer {
   /** A plain client for tests and the demo (not the failover code path). */
   client(): Redis {
     return new Redis({
-      host: '127.0.0.1',
+      host: this.address.host,
       port: this.options.port,
       password: this.options.password,
       lazyConnect: false,
@@ -183,7 +188,7 @@ function processKill(server: RedisServer): void {
 function directives(options: RedisServerOptions, dir: string): Array<[string, string]> {
   const list: Array<[string, string]> = [
     ['port', String(options.port)],
-    ['bind', '127.0.0.1'],
+    ['bind', options.host ?? '127.0.0.1'],
     ['dir', dir],
     ['save', '""'],
     ['appendonly', 'no'],
@@ -196,6 +201,8 @@ function directives(options: RedisServerOptions, dir: string): Array<[string, st
     list.push(['requirepass', options.password], ['masterauth', options.password]);
   }
   if (options.replicaOf) list.push(['replicaof', `${options.replicaOf.host} ${options.replicaOf.port}`]);
+  // Its connection to the master leaves from 127.0.0.1 whatever it binds: the master would list it there.
+  if (options.host) list.push(['replica-announce-ip', options.host]);
   for (const [name, value] of options.extra ?? []) list.push([name, value]);
   return list;
 }
@@ -215,7 +222,7 @@ function launch(options: RedisServerOptions, dir: string): ChildProcess {
 
 async function waitUntilReady(server: RedisServer, loadingIsReady = false): Promise<void> {
   const client = new Redis({
-    host: '127.0.0.1',
+    host: server.address.host,
     port: server.options.port,
     password: server.options.password,
     lazyConnect: true,

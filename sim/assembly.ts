@@ -5,6 +5,7 @@
  * simulated account's (`LOCAL_REGION`, `LOCAL_ACCOUNT`), and every intrinsic is resolved
  * against them, so what runs is the template as written, not the sources behind it.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { LOCAL_ACCOUNT, LOCAL_REGION, resolveIntrinsics, TemplateError, type CloudFormationTemplate, type ResourceNames, type TemplateResource } from '../local/cloudformation.ts';
@@ -44,6 +45,14 @@ export interface RuleSpec {
   readonly targets: string[];
 }
 
+export interface HostedZoneSpec {
+  readonly logicalId: string;
+  /** The id Route 53 gives it (`Z…`): what Ref answers. */
+  readonly id: string;
+  /** Without the trailing dot. */
+  readonly name: string;
+}
+
 export interface Assembly {
   readonly dir: string;
   readonly stackName: string;
@@ -56,6 +65,7 @@ export interface Assembly {
   readonly tables: readonly TableSpec[];
   readonly buses: readonly string[];
   readonly rules: readonly RuleSpec[];
+  readonly hostedZones: readonly HostedZoneSpec[];
 }
 
 interface Manifest {
@@ -161,7 +171,13 @@ export function readAssembly(dir: string, stackName?: string): Assembly {
     };
   });
 
-  return { dir, stackName: name, templatePath, template, functions, stateMachines, schedules, tables, buses, rules };
+  const hostedZones = of('AWS::Route53::HostedZone').map(([id, resource]): HostedZoneSpec => ({
+    logicalId: id,
+    id: names.ref(id)!,
+    name: String(resolve(resource.Properties?.Name, `${id}.Name`)).replace(/\.$/, ''),
+  }));
+
+  return { dir, stackName: name, templatePath, template, functions, stateMachines, schedules, tables, buses, rules, hostedZones };
 }
 
 /** `rate(1 minute)`, `rate(5 minutes)`, and the simulation's `rate(3 seconds)` (see lib/probes.ts). */
@@ -226,6 +242,11 @@ function physicalNames(stackName: string, template: CloudFormationTemplate): Res
       case 'AWS::IAM::Role': {
         const name = named(resource, 'RoleName', id);
         return { ref: name, attributes: { Arn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/${name}`, RoleId: `AROA${id.slice(0, 16).toUpperCase()}` } };
+      }
+      case 'AWS::Route53::HostedZone': {
+        // Route 53's ids: Z and 20 upper-case letters and digits.
+        const zoneId = `Z${createHash('sha256').update(`${stackName}/${id}`).digest('hex').slice(0, 20).toUpperCase()}`;
+        return { ref: zoneId, attributes: { Id: zoneId, NameServers: '' } };
       }
       case 'AWS::Logs::LogGroup': {
         const name = named(resource, 'LogGroupName', id);

@@ -2,7 +2,8 @@
  * The deployed stack, run on this machine: the composition root of the simulation. From a cloud
  * assembly (`cdk.out`) it "deploys" every Lambda function (its bundle, copied out of the
  * assembly as Lambda unpacks it into /var/task), the state machine, the table, the bus and its
- * rules, Secrets Manager, and the schedules, all on loopback. Each function gets exactly the
+ * rules, Secrets Manager, the hosted zones (Route 53's API and the VPC resolver), and the
+ * schedules, all on loopback. Each function gets exactly the
  * environment the template gives it, plus what Lambda itself sets (region, credentials of its
  * role, task root, handler) and the loopback endpoints the SDK finds through
  * AWS_ENDPOINT_URL_<SERVICE>; AWS_ENDPOINT_URL catches anything else, so nothing leaves the machine.
@@ -20,7 +21,9 @@ import { LambdaService } from './lambda/service.ts';
 import { Scheduler } from './scheduler.ts';
 import { startCatchAllServer, type CatchAllServer } from './services/aws-json-server.ts';
 import { TableStandIn } from './services/dynamodb.ts';
+import { startDnsServer, type DnsServer } from './services/dns-server.ts';
 import { EventBridgeStandIn } from './services/eventbridge.ts';
+import { Route53StandIn, type HostedZoneSpec } from './services/route53.ts';
 import { SecretsManagerStandIn } from './services/secrets-manager.ts';
 import { StepFunctionsStandIn } from './services/step-functions.ts';
 import { simulatedStateMachine, type SimulatedStateMachine } from './workflow.ts';
@@ -46,6 +49,10 @@ export interface DeploymentOptions {
   readonly host?: string;
   /** See LambdaServiceOptions.launcher. @default - none */
   readonly launcher?: (spec: FunctionSpec) => readonly string[] | undefined;
+  /** Hosted zones that exist beside the stack's own (one the stack imports by id). @default - none */
+  readonly hostedZones?: readonly HostedZoneSpec[];
+  /** Route 53 API requests per second (the account's limit). @default 5 */
+  readonly route53Rate?: number;
 }
 
 export class SimulatedDeployment {
@@ -56,6 +63,10 @@ export class SimulatedDeployment {
     readonly events: EventBridgeStandIn,
     readonly stepFunctions: StepFunctionsStandIn,
     readonly secrets: SecretsManagerStandIn,
+    /** The hosted zones' records, through the API the functions call. */
+    readonly route53: Route53StandIn,
+    /** The VPC resolver over those zones (answers cached for their TTL), for clients to resolve the endpoints. */
+    readonly dns: DnsServer,
     readonly scheduler: Scheduler,
     readonly stateMachines: readonly SimulatedStateMachine[],
     private readonly catchAll: CatchAllServer,
@@ -78,6 +89,11 @@ export class SimulatedDeployment {
       started.push(secrets);
       const catchAll = await startCatchAllServer(options.host);
       started.push(catchAll);
+      const zones = [...assembly.hostedZones.map((z) => ({ id: z.id, name: z.name })), ...(options.hostedZones ?? [])];
+      const route53 = await Route53StandIn.start({ zones, ...host, ...(options.route53Rate !== undefined && { ratePerSecond: options.route53Rate }) });
+      started.push(route53);
+      const dns = await startDnsServer({ route53, ...host });
+      started.push(dns);
 
       const functions = assembly.functions.map((spec) => ({ ...spec, codeDir: stage(spec.codeDir, taskRoot) }));
       const callers = new Map(functions.map((spec) => [accessKeyOf(spec), spec.name]));
@@ -99,12 +115,13 @@ export class SimulatedDeployment {
         AWS_ENDPOINT_URL_EVENTBRIDGE: events.url,
         AWS_ENDPOINT_URL_SFN: stepFunctions.url,
         AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.url,
+        AWS_ENDPOINT_URL_ROUTE_53: route53.url,
       };
       await lambda.provision();
       const scheduler = new Scheduler(assembly.schedules, lambda);
       started.push(scheduler);
       if (options.schedules ?? true) scheduler.start();
-      return new SimulatedDeployment(assembly, lambda, table, events, stepFunctions, secrets, scheduler, stateMachines, catchAll, taskRoot, callers);
+      return new SimulatedDeployment(assembly, lambda, table, events, stepFunctions, secrets, route53, dns, scheduler, stateMachines, catchAll, taskRoot, callers);
     } catch (error) {
       for (const part of started.reverse()) await part.stop();
       rmSync(taskRoot, { recursive: true, force: true });
@@ -135,7 +152,7 @@ export class SimulatedDeployment {
     for (const machine of this.stateMachines) machine.abortAll();
     await this.lambda.stop();
     await this.stepFunctions.stop();
-    await Promise.all([this.events.stop(), this.secrets.stop(), this.catchAll.stop()]);
+    await Promise.all([this.events.stop(), this.secrets.stop(), this.catchAll.stop(), this.route53.stop(), this.dns.stop()]);
     await this.table.stop();
     rmSync(this.taskRoot, { recursive: true, force: true });
   }

@@ -1,0 +1,120 @@
+/**
+ * The DNS endpoints of the deployed stack (sim/): the stack synthesized with `dnsEndpoints`, its
+ * private hosted zone in the Route 53 stand-in, the names resolved through the VPC resolver's
+ * stand-in (answers cached for their TTL), real redis-server processes of one group on one port
+ * at three loopback addresses, as servers on three hosts are.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { Resolver } from 'node:dns/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Duration } from 'aws-cdk-lib';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../../lambdas/core/wait.ts';
+import { RedisServers, type RedisServer } from '../../local/redis-servers.ts';
+import { SimulatedDeployment } from '../../sim/deployment.ts';
+import { synthesizeStack } from '../../sim/synth.ts';
+import { eventsOf, nextEvent, PROBE_INTERVAL_MS } from '../support/simulation.ts';
+import { testPorts } from '../support/ports.ts';
+
+const GROUP = 'dns';
+const PRIMARY = 'dns.redis.internal';
+const READER = 'dns-ro.redis.internal';
+const HOSTS = ['127.0.0.2', '127.0.0.3', '127.0.0.4'] as const;
+const TTL_SECONDS = 1;
+
+let outdir: string | undefined;
+let port = 0;
+let servers = new RedisServers();
+let deployment: SimulatedDeployment | undefined;
+
+beforeAll(() => {
+  return (async () => {
+    port = await testPorts().take();
+    outdir = mkdtempSync(path.join(tmpdir(), 'redis-failover-cdk-out-'));
+    synthesizeStack({
+      config: { probes: 3, masters: [{ name: GROUP, host: HOSTS[0], port, quorum: 2, downAfterMs: 1500, failoverTimeoutMs: 10_000 }] },
+      outdir,
+      failover: { probeInterval: Duration.millis(PROBE_INTERVAL_MS), dnsEndpoints: { zoneName: 'redis.internal', ttl: Duration.seconds(TTL_SECONDS), checkInterval: Duration.seconds(2) } },
+    });
+  })();
+}, 180_000);
+
+afterEach(async () => {
+  await deployment?.stop();
+  deployment = undefined;
+  await servers.stopAll();
+  servers = new RedisServers();
+});
+
+afterAll(() => {
+  if (outdir) rmSync(outdir, { recursive: true, force: true });
+});
+
+async function topology(): Promise<{ master: RedisServer; replicas: RedisServer[] }> {
+  const master = await servers.start({ port, host: HOSTS[0] });
+  const replicas = [await servers.start({ port, host: HOSTS[1], replicaOf: master.address }), await servers.start({ port, host: HOSTS[2], replicaOf: master.address })];
+  await waitFor(async () => (await master.info()).connectedReplicas.filter((r) => r.state === 'online').length === 2, { timeoutMs: 10_000, what: 'both replicas online' });
+  return { master, replicas };
+}
+
+/** What a client in the VPC gets for `name` now (through the resolver's cache). */
+async function resolve(resolver: Resolver, name: string): Promise<string[]> {
+  try {
+    return (await resolver.resolve4(name)).sort();
+  } catch {
+    return [];
+  }
+}
+
+describe('the DNS endpoints of a master group', () => {
+  it('name the master and its replicas, follow a kill -9 failover before +switch-master, and are repaired when changed by hand', async () => {
+    const { master, replicas } = await topology();
+    deployment = await SimulatedDeployment.start({ assembly: outdir! });
+    const resolver = new Resolver({ timeout: 500, tries: 2 });
+    resolver.setServers([deployment.dns.address]);
+
+    // The voters create the records from the table (nothing else does) once they know the replicas.
+    await waitFor(async () => (await resolve(resolver, PRIMARY)).join() === HOSTS[0], { timeoutMs: 60_000, what: `${PRIMARY} naming the master` });
+    await waitFor(async () => (await resolve(resolver, READER)).join() === [HOSTS[1], HOSTS[2]].join(), { timeoutMs: 30_000, what: `${READER} naming both replicas` });
+    expect(deployment.route53.lookup(PRIMARY, 'A')).toMatchObject({ ttlSeconds: TTL_SECONDS, values: [HOSTS[0]] });
+
+    // Someone points the name elsewhere in the console: a voter puts it back.
+    const brokenAt = Date.now();
+    deployment.route53.put({ name: PRIMARY, type: 'A', ttlSeconds: 300, values: ['10.9.9.9'] });
+    const fix = await nextEvent(deployment, GROUP, '+fix-dns-record', { since: brokenAt, timeoutMs: 30_000 });
+    expect(fix.detail.message).toBe(`${PRIMARY} A ${HOSTS[0]} @ ${GROUP} ${HOSTS[0]} ${port}`);
+    expect(deployment.route53.lookup(PRIMARY, 'A')).toMatchObject({ ttlSeconds: TTL_SECONDS, values: [HOSTS[0]] });
+
+    // kill -9: the record moves at the promotion, before +switch-master.
+    let movedAt: number | null = null;
+    const promotedHosts: string[] = [HOSTS[1], HOSTS[2]];
+    deployment.route53.onChange(() => {
+      const values = deployment?.route53.lookup(PRIMARY, 'A')?.values ?? [];
+      if (movedAt === null && values.length === 1 && promotedHosts.includes(values[0]!)) movedAt = Date.now();
+    });
+    const killedAt = Date.now();
+    await master.kill();
+    const switched = await nextEvent(deployment, GROUP, '+switch-master', { since: killedAt, timeoutMs: 45_000 });
+    const promoted = (switched.detail.newMaster as { host: string }).host;
+    expect(movedAt, 'the record moved').not.toBeNull();
+    expect(movedAt!).toBeLessThanOrEqual(switched.receivedAt);
+    expect(deployment.route53.lookup(PRIMARY, 'A')?.values).toEqual([promoted]);
+    const updates = eventsOf(deployment, GROUP, '+dns-update');
+    expect(updates.map((e) => e.detail.message)).toEqual([`${PRIMARY} A ${promoted} @ ${GROUP} ${HOSTS[0]} ${port}`]);
+    expect(updates[0]!.receivedAt).toBeLessThanOrEqual(switched.receivedAt);
+    // A client resolving through the VPC resolver gets the new master at most a TTL after the move.
+    await waitFor(async () => (await resolve(resolver, PRIMARY)).join() === promoted, { timeoutMs: TTL_SECONDS * 1000 + 2000, intervalMs: 20, what: `${PRIMARY} resolving to ${promoted}` });
+    const resolvedAt = Date.now();
+    console.log(`kill -9 → record moved ${movedAt! - killedAt} ms, +switch-master ${switched.receivedAt - killedAt} ms, resolved by a client ${resolvedAt - killedAt} ms (TTL ${TTL_SECONDS} s)`);
+
+    // The reader record follows: the replica left, not the promoted one nor the dead old master.
+    const left = replicas.map((r) => r.address.host).filter((h) => h !== promoted);
+    await waitFor(async () => (await resolve(resolver, READER)).join() === left.join(), { timeoutMs: 30_000, what: `${READER} naming ${left.join()}` });
+    await deployment.stepFunctions.settled();
+    expect(deployment.stepFunctions.executions().map((e) => e.status)).toEqual(['SUCCEEDED']);
+    // Every Route 53 call reached the stand-in, signed by a function's own role; nothing went elsewhere.
+    expect(deployment.route53.calls.length).toBeGreaterThan(0);
+    expect(deployment.strayCalls).toEqual([]);
+  });
+});
