@@ -19,6 +19,8 @@ export { CLIENT_LABELS, CLIENT_LIBRARIES, type ClientLibrary } from './client-li
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const NODE_CLIENT = fileURLToPath(new URL('./clients/node-client.ts', import.meta.url));
 const PY_CLIENT = fileURLToPath(new URL('./clients/redis_py_client.py', import.meta.url));
+const NODE_DNS_CLIENT = fileURLToPath(new URL('./clients/dns-client.ts', import.meta.url));
+const PY_DNS_CLIENT = fileURLToPath(new URL('./clients/redis_py_dns_client.py', import.meta.url));
 /** Debian's python3-redis is for Debian's Python (scripts/ensure-deps.sh installs it). */
 const PYTHON = '/usr/bin/python3';
 
@@ -27,6 +29,27 @@ export function clientCommand(library: ClientLibrary): { readonly command: reado
   if (library !== 'redis-py') return { command: [process.execPath, '--import', 'tsx', NODE_CLIENT, library] };
   if (spawnSync(PYTHON, ['-c', 'import redis'], { stdio: 'ignore' }).status !== 0) return { command: null, reason: `${PYTHON} cannot import redis (apt-get install python3-redis)` };
   return { command: [PYTHON, PY_CLIENT] };
+}
+
+/**
+ * How to run the library's application that knows the master only by a DNS name (bench/clients/
+ * dns-client.ts, redis_py_dns_client.py), its system resolver reading `resolvConf` instead of
+ * /etc/resolv.conf: bind-mounted over it in a mount namespace of the process's own (root only),
+ * so nothing of this machine's own resolving changes. Null, with the reason, when it cannot run here.
+ */
+export function dnsClientCommand(library: ClientLibrary, resolvConf: string): { readonly command: readonly string[] } | { readonly command: null; readonly reason: string } {
+  if (process.getuid?.() !== 0) return { command: null, reason: 'a resolver of its own needs a mount namespace: run as root' };
+  if (spawnSync('unshare', ['--mount', 'true'], { stdio: 'ignore' }).status !== 0) return { command: null, reason: 'unshare --mount fails here' };
+  const base = clientCommand(library);
+  if (base.command === null) return base;
+  const app = library === 'redis-py' ? [PYTHON, PY_DNS_CLIENT] : [process.execPath, '--import', 'tsx', NODE_DNS_CLIENT, library];
+  return { command: ['unshare', '--mount', '--', 'sh', '-c', 'mount --bind "$0" /etc/resolv.conf && exec "$@"', resolvConf, ...app] };
+}
+
+/** An application that knows the master as `host:port` only (see dnsClientCommand). */
+export function startDnsClientApp(command: readonly string[], host: string, port: number): AppProcess {
+  const [program, ...args] = command as [string, ...string[]];
+  return new AppProcess(spawn(program, [...args, host, String(port)], { cwd: ROOT, stdio: ['pipe', 'pipe', 'ignore'] }));
 }
 
 /** A client library's application: `write` or `read` mode, given the Sentinel port to ask. */

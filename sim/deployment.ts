@@ -53,6 +53,8 @@ export interface DeploymentOptions {
   readonly hostedZones?: readonly HostedZoneSpec[];
   /** Route 53 API requests per second (the account's limit). @default 5 */
   readonly route53Rate?: number;
+  /** Where the VPC resolver's stand-in listens (port 53 for a system resolver). @default - `host`, a port the OS picks */
+  readonly dns?: { readonly host?: string; readonly port?: number };
 }
 
 export class SimulatedDeployment {
@@ -92,7 +94,7 @@ export class SimulatedDeployment {
       const zones = [...assembly.hostedZones.map((z) => ({ id: z.id, name: z.name })), ...(options.hostedZones ?? [])];
       const route53 = await Route53StandIn.start({ zones, ...host, ...(options.route53Rate !== undefined && { ratePerSecond: options.route53Rate }) });
       started.push(route53);
-      const dns = await startDnsServer({ route53, ...host });
+      const dns = await startDnsServer({ route53, ...host, ...options.dns });
       started.push(dns);
 
       const functions = assembly.functions.map((spec) => ({ ...spec, codeDir: stage(spec.codeDir, taskRoot) }));

@@ -19,6 +19,8 @@ export interface DnsServerOptions {
   readonly cache?: boolean;
   /** @default '127.0.0.1' */
   readonly host?: string;
+  /** 53 where a system resolver must reach it (resolv.conf names no port). @default - one the OS picks */
+  readonly port?: number;
 }
 
 export interface DnsServer {
@@ -98,7 +100,7 @@ export async function startDnsServer(options: DnsServerOptions): Promise<DnsServ
 
   await new Promise<void>((resolve, reject) => {
     socket.once('error', reject);
-    socket.bind(0, options.host ?? '127.0.0.1', () => {
+    socket.bind(options.port ?? 0, options.host ?? '127.0.0.1', () => {
       socket.off('error', reject);
       resolve();
     });

@@ -4,7 +4,8 @@
  * stand-in (answers cached for their TTL), real redis-server processes of one group on one port
  * at three loopback addresses, as servers on three hosts are.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createSocket } from 'node:dgram';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Resolver } from 'node:dns/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -14,6 +15,8 @@ import { waitFor } from '../../lambdas/core/wait.ts';
 import { RedisServers, type RedisServer } from '../../local/redis-servers.ts';
 import { SimulatedDeployment } from '../../sim/deployment.ts';
 import { synthesizeStack } from '../../sim/synth.ts';
+import { CLIENT_LABELS, dnsClientCommand, startDnsClientApp, type ClientLibrary } from '../../bench/clients.ts';
+import type { AppProcess } from '../../bench/app-process.ts';
 import { eventsOf, nextEvent, PROBE_INTERVAL_MS } from '../support/simulation.ts';
 import { testPorts } from '../support/ports.ts';
 
@@ -22,11 +25,15 @@ const PRIMARY = 'dns.redis.internal';
 const READER = 'dns-ro.redis.internal';
 const HOSTS = ['127.0.0.2', '127.0.0.3', '127.0.0.4'] as const;
 const TTL_SECONDS = 1;
+/** The VPC resolver's stand-in, where real clients' system resolver (resolv.conf: port 53 only) reaches it. */
+const RESOLVER = '127.0.0.153';
+const CLIENTS: readonly ClientLibrary[] = ['ioredis', 'node-redis-6', 'redis-py'];
 
 let outdir: string | undefined;
 let port = 0;
 let servers = new RedisServers();
 let deployment: SimulatedDeployment | undefined;
+let apps: AppProcess[] = [];
 
 beforeAll(() => {
   return (async () => {
@@ -41,6 +48,8 @@ beforeAll(() => {
 }, 180_000);
 
 afterEach(async () => {
+  for (const app of apps) await app.stop();
+  apps = [];
   await deployment?.stop();
   deployment = undefined;
   await servers.stopAll();
@@ -58,6 +67,41 @@ async function topology(): Promise<{ master: RedisServer; replicas: RedisServer[
   return { master, replicas };
 }
 
+/** Whether port 53 of RESOLVER can be bound here (root, nothing there already). */
+async function resolverPortFree(): Promise<boolean> {
+  const socket = createSocket('udp4');
+  try {
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind(53, RESOLVER, () => resolve());
+    });
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await new Promise<void>((resolve) => {
+      try {
+        socket.close(() => resolve());
+      } catch {
+        resolve();
+      }
+    });
+  }
+}
+
+/** Each client library's application that knows the master only by the primary endpoint, resolving through the stand-in; null with the reason when this machine cannot run them. */
+function dnsClients(): { commands: Array<[ClientLibrary, readonly string[]]> } | { reason: string } {
+  const resolvConf = path.join(outdir!, 'resolv.conf');
+  writeFileSync(resolvConf, `nameserver ${RESOLVER}\noptions timeout:1 attempts:2\n`);
+  const commands: Array<[ClientLibrary, readonly string[]]> = [];
+  for (const library of CLIENTS) {
+    const how = dnsClientCommand(library, resolvConf);
+    if (how.command === null) return { reason: `${library}: ${how.reason}` };
+    commands.push([library, how.command]);
+  }
+  return { commands };
+}
+
 /** What a client in the VPC gets for `name` now (through the resolver's cache). */
 async function resolve(resolver: Resolver, name: string): Promise<string[]> {
   try {
@@ -70,7 +114,9 @@ async function resolve(resolver: Resolver, name: string): Promise<string[]> {
 describe('the DNS endpoints of a master group', () => {
   it('name the master and its replicas, follow a kill -9 failover before +switch-master, and are repaired when changed by hand', async () => {
     const { master, replicas } = await topology();
-    deployment = await SimulatedDeployment.start({ assembly: outdir! });
+    const clients = (await resolverPortFree()) ? dnsClients() : { reason: `port 53 of ${RESOLVER} cannot be bound (root, and nothing there already)` };
+    if ('reason' in clients) console.log(`real clients through DNS skipped: ${clients.reason}`);
+    deployment = await SimulatedDeployment.start({ assembly: outdir!, ...('commands' in clients && { dns: { host: RESOLVER, port: 53 } }) });
     const resolver = new Resolver({ timeout: 500, tries: 2 });
     resolver.setServers([deployment.dns.address]);
 
@@ -86,6 +132,11 @@ describe('the DNS endpoints of a master group', () => {
     expect(fix.detail.message).toBe(`${PRIMARY} A ${HOSTS[0]} @ ${GROUP} ${HOSTS[0]} ${port}`);
     expect(deployment.route53.lookup(PRIMARY, 'A')).toMatchObject({ ttlSeconds: TTL_SECONDS, values: [HOSTS[0]] });
 
+    // Applications that know only the name, each in a process of its own, resolving through the system resolver.
+    const writers = 'commands' in clients ? clients.commands.map(([library, command]) => [library, startDnsClientApp(command, PRIMARY, port)] as const) : [];
+    apps = writers.map(([, app]) => app);
+    for (const [library, app] of writers) await waitFor(() => app.acks.length >= 50, { timeoutMs: 30_000, what: `${library} writing through ${PRIMARY}` });
+
     // kill -9: the record moves at the promotion, before +switch-master.
     let movedAt: number | null = null;
     const promotedHosts: string[] = [HOSTS[1], HOSTS[2]];
@@ -95,6 +146,8 @@ describe('the DNS endpoints of a master group', () => {
     });
     const killedAt = Date.now();
     await master.kill();
+    // The last write each got from the old master, once no more arrive from it.
+    const lastBefore = await Promise.all(writers.map(([, app]) => app.settled()));
     const switched = await nextEvent(deployment, GROUP, '+switch-master', { since: killedAt, timeoutMs: 45_000 });
     const promoted = (switched.detail.newMaster as { host: string }).host;
     expect(movedAt, 'the record moved').not.toBeNull();
@@ -106,7 +159,23 @@ describe('the DNS endpoints of a master group', () => {
     // A client resolving through the VPC resolver gets the new master at most a TTL after the move.
     await waitFor(async () => (await resolve(resolver, PRIMARY)).join() === promoted, { timeoutMs: TTL_SECONDS * 1000 + 2000, intervalMs: 20, what: `${PRIMARY} resolving to ${promoted}` });
     const resolvedAt = Date.now();
-    console.log(`kill -9 → record moved ${movedAt! - killedAt} ms, +switch-master ${switched.receivedAt - killedAt} ms, resolved by a client ${resolvedAt - killedAt} ms (TTL ${TTL_SECONDS} s)`);
+    // Each application writes again, on the new master (the old one is dead), by itself.
+    const firsts: string[] = [];
+    for (const [i, [library, app]] of writers.entries()) {
+      const first = await waitFor(() => app.firstAfter(lastBefore[i]!), { timeoutMs: 20_000, intervalMs: 5, what: `${library} writing again through ${PRIMARY}` });
+      firsts.push(`${CLIENT_LABELS[library]} ${first.at - killedAt} ms`);
+    }
+    const onPromoted = replicas.find((server) => server.address.host === promoted)!;
+    const written = onPromoted.client();
+    try {
+      for (const [library, app] of writers) {
+        const n = app.lastAcked;
+        expect(await written.get(`client:${n}`), library).toBe(String(n));
+      }
+    } finally {
+      written.disconnect();
+    }
+    console.log(`kill -9 → record moved ${movedAt! - killedAt} ms, +switch-master ${switched.receivedAt - killedAt} ms, resolved ${resolvedAt - killedAt} ms (TTL ${TTL_SECONDS} s); first write through the name: ${firsts.join(', ') || 'no client run'}`);
 
     // The reader record follows: the replica left, not the promoted one nor the dead old master.
     const left = replicas.map((r) => r.address.host).filter((h) => h !== promoted);
