@@ -34,6 +34,9 @@ export class EndpointCheck {
     const key = [addressKey(record), ...serving.map(addressKey).sort()].join(' ');
     const due = now - this.lastAt >= (this.ctx.deps.endpointCheckMs ?? ENDPOINT_CHECK_MS) || (key !== this.lastServing && now - this.lastAt >= CHANGE_PAUSE_MS);
     if (!due) return;
+    // A name carries no port: a client given it uses the master's (said at each look, every 30 s).
+    const otherPort = serving.find((r) => r.port !== record.port);
+    if (otherPort) this.ctx.notice(`${this.ctx.config.name}: replica ${addressKey(otherPort)} listens on another port than the master (${record.port}): a client finding it by DNS name would use the wrong port`);
     this.lastAt = now;
     this.lastServing = key;
     this.running = this.look(record, serving)
