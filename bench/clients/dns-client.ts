@@ -10,19 +10,10 @@
  * Reconnects every 100 ms instead of the libraries' growing back-off (ioredis goes up to 2 s),
  * as an application that must follow a failover would set it.
  */
-import { createInterface } from 'node:readline';
+import { writeLoop } from './app-io.ts';
 
 const [library, host, portText] = process.argv.slice(2) as [string, string, string];
 const port = Number(portText);
-let stopped = false;
-createInterface({ input: process.stdin }).on('close', () => (stopped = true));
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-let lastFail = 0;
-const fail = (error: unknown) => {
-  if (Date.now() - lastFail < 100) return;
-  lastFail = Date.now();
-  process.stdout.write(`fail ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`.slice(0, 160).replace(/\n/g, ' ') + '\n');
-};
 
 async function client(): Promise<{ set(n: number): Promise<void>; close(): void }> {
   if (library === 'ioredis') {
@@ -39,16 +30,6 @@ async function client(): Promise<{ set(n: number): Promise<void>; close(): void 
 }
 
 const app = await client();
-let n = 0;
-while (!stopped) {
-  try {
-    await Promise.race([app.set(n), pause(500).then(() => Promise.reject(new Error('no answer within 500 ms')))]);
-    process.stdout.write(`ack ${n}\n`);
-    n++;
-  } catch (error) {
-    fail(error);
-    await pause(2);
-  }
-}
+await writeLoop((n) => app.set(n));
 app.close();
 process.exit(0);

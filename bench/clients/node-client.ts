@@ -11,19 +11,10 @@
  *
  * Prints `fail <error>` (at most every 100 ms) while requests fail; stops when stdin closes.
  */
-import { createInterface } from 'node:readline';
+import { fail, isStopped, pause, within, writeLoop } from './app-io.ts';
 
 const [library, portText, mode] = process.argv.slice(2) as [string, string, 'write' | 'read'];
 const port = Number(portText);
-let stopped = false;
-createInterface({ input: process.stdin }).on('close', () => (stopped = true));
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-let lastFail = 0;
-const fail = (error: unknown) => {
-  if (Date.now() - lastFail < 100) return;
-  lastFail = Date.now();
-  process.stdout.write(`fail ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`.slice(0, 160).replace(/\n/g, ' ') + '\n');
-};
 
 /** What each library gives the loop: one write, one read answering the replica's port. */
 interface App {
@@ -81,20 +72,13 @@ async function nodeRedisApp(packageName: 'redis5' | 'redis6'): Promise<App> {
 }
 
 const app = library === 'ioredis' ? await ioredisApp() : await nodeRedisApp(library === 'node-redis-5' ? 'redis5' : 'redis6');
-let n = 0;
+if (mode === 'write') await writeLoop((n) => app.set(n));
 let last: string | null = null;
-while (!stopped) {
+while (mode === 'read' && !isStopped()) {
   try {
-    if (mode === 'write') {
-      // A write that hangs past the client's timeout is a failure the loop reports and retries.
-      await Promise.race([app.set(n), pause(500).then(() => Promise.reject(new Error('no answer within 500 ms')))]);
-      process.stdout.write(`ack ${n}\n`);
-      n++;
-    } else {
-      const seen = await Promise.race([app.readReplica(), pause(500).then(() => Promise.reject(new Error('no answer within 500 ms')))]);
-      if (seen !== last) process.stdout.write(`replica ${(last = seen)}\n`);
-      await pause(50);
-    }
+    const seen = await within(app.readReplica());
+    if (seen !== last) process.stdout.write(`replica ${(last = seen)}\n`);
+    await pause(50);
   } catch (error) {
     fail(error);
     await pause(2);

@@ -8,45 +8,18 @@ Prints `fail <error>` (at most every 100 ms) while requests fail; stops when std
 """
 import os
 import sys
-import threading
 import time
 
 from redis.sentinel import Sentinel
 
+from client_io import fail, stopped, write_loop
+
 port, mode = int(sys.argv[1]), sys.argv[2]
-stopped = threading.Event()
-
-
-def watch_stdin():
-    for _ in sys.stdin:
-        pass
-    stopped.set()
-
-
-threading.Thread(target=watch_stdin, daemon=True).start()
 password = os.environ.get('SENTINEL_PASSWORD')
 sentinel = Sentinel([('127.0.0.1', port)], socket_timeout=0.2, sentinel_kwargs={'password': password} if password else {})
-last_fail = 0.0
-
-
-def fail(error):
-    global last_fail
-    if time.monotonic() - last_fail >= 0.1:
-        last_fail = time.monotonic()
-        print(f'fail {type(error).__name__}: {str(error)[:120]}', flush=True)
-
 
 if mode == 'write':
-    master = sentinel.master_for('mymaster', socket_timeout=0.2, socket_connect_timeout=0.2)
-    n = 0
-    while not stopped.is_set():
-        try:
-            master.set(f'client:{n}', n)
-            print(f'ack {n}', flush=True)
-            n += 1
-        except Exception as error:  # every failure is reported, then retried: that is what an application does
-            fail(error)
-            time.sleep(0.002)
+    write_loop(sentinel.master_for('mymaster', socket_timeout=0.2, socket_connect_timeout=0.2))
 else:
     replica = sentinel.slave_for('mymaster', socket_timeout=0.2, socket_connect_timeout=0.2)
     last = None
