@@ -24,10 +24,11 @@ export class MasterEndpoint {
   /**
    * Reads the group's records and rewrites each that disagrees with `master` (the master of
    * record) and `replicas` (those that answer and replicate from it). Answers what it rewrote.
+   * `reader: false` leaves the reader record alone (the caller does not know every replica's state yet).
    */
-  async repair(master: string, address: Address, replicas: readonly Address[]): Promise<RecordSet[]> {
+  async repair(master: string, address: Address, replicas: readonly Address[], options: { readonly reader?: boolean } = {}): Promise<RecordSet[]> {
     const wanted: RecordSet[] = [primaryRecord(master, address, this.settings)];
-    if (this.settings.reader) {
+    if (this.settings.reader && (options.reader ?? true)) {
       const [replicaAddresses, masterAddresses] = await Promise.all([Promise.all(replicas.map((r) => addressesOf(r.host))).then((l) => l.flat()), addressesOf(address.host)]);
       const reader = readerRecord(master, replicaAddresses, masterAddresses, this.settings);
       if (reader) wanted.push(reader);

@@ -39,7 +39,12 @@ export class EndpointCheck {
     if (otherPort) this.ctx.notice(`${this.ctx.config.name}: replica ${addressKey(otherPort)} listens on another port than the master (${record.port}): a client finding it by DNS name would use the wrong port`);
     this.lastAt = now;
     this.lastServing = key;
-    this.running = this.look(record, serving)
+    // A replica this invocation has not heard from yet is not known to be out: the reader record waits for it.
+    const readerKnown = this.instances.knownReplicas.every((address) => {
+      const instance = this.instances.get(address);
+      return instance !== undefined && (instance.info !== null || instance.watch.sdownSince !== null);
+    });
+    this.running = this.look(record, serving, readerKnown)
       .catch((error: unknown) => this.ctx.deps.log?.(`${this.ctx.config.name}: DNS records not checked: ${error instanceof Error ? error.message : String(error)}`))
       .finally(() => (this.running = null));
   }
@@ -54,13 +59,13 @@ export class EndpointCheck {
     this.lastAt = Number.NEGATIVE_INFINITY;
   }
 
-  private async look(record: Address, serving: readonly Address[]): Promise<void> {
+  private async look(record: Address, serving: readonly Address[], readerKnown: boolean): Promise<void> {
     const name = this.ctx.config.name;
     // Never on a stale record: right after a switch this voter may not have read it yet, and
     // would point the name back at the old master.
     const fresh = await this.ctx.deps.store.getMaster(name);
     if (!fresh || !sameAddress(fresh, record) || fresh.failover !== null) return;
-    const rewritten = await this.ctx.deps.endpoint!.repair(name, record, serving);
+    const rewritten = await this.ctx.deps.endpoint!.repair(name, record, serving, { reader: readerKnown });
     if (rewritten.length > 0) await this.ctx.publish(rewritten.map((r) => recordEvent('+fix-dns-record', this.ctx.ref(), r)));
   }
 }
