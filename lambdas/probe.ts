@@ -7,6 +7,7 @@ import type { Config } from './core/config.ts';
 import type { VoterSessionStore } from './core/store.ts';
 import { ENDPOINT_ENV_KEYS, endpointCheckMsFromEnv, endpointFromEnv } from './runtime/aws/endpoint.ts';
 import { ORCHESTRATOR_ENV_KEYS, orchestratorFromEnv } from './runtime/aws/orchestrator.ts';
+import { awsLogger } from './runtime/aws/log.ts';
 import { required, type Env } from './runtime/env.ts';
 import { runProbeSession, type SessionOutcome } from './runtime/probe-session.ts';
 import { seedKnownReplicas } from './runtime/seed.ts';
@@ -60,7 +61,8 @@ export function probeDepsFromEnv(env: Env = process.env): Probe {
   const { config, destroy, sessions, ...parts } = orchestratorFromEnv(env);
   // Voter notes hold names, addresses and error messages, never credentials.
   const endpoint = endpointFromEnv(env);
-  const deps: VoterDeps = { ...parts, voterId, log: (line) => console.log(`${voterId}: ${line}`), ...(endpoint && { endpoint, endpointCheckMs: endpointCheckMsFromEnv(env) }) };
+  const logger = awsLogger.with({ voter: voterId });
+  const deps: VoterDeps = { ...parts, voterId, log: (line) => logger.info(line), ...(endpoint && { endpoint, endpointCheckMs: endpointCheckMsFromEnv(env) }) };
   return { config, deps, sessions, intervalMs, destroy };
 }
 

@@ -7,6 +7,7 @@
 import { orchestratorFromEnv, type Orchestrator } from './runtime/aws/orchestrator.ts';
 import { isWarmUp } from './runtime/aws/step.ts';
 import { FailoverRefused, requestFailover, type FailoverStarted } from './runtime/failover-request.ts';
+import { awsLogger } from './runtime/aws/log.ts';
 
 export interface FailoverRequest {
   readonly master: string;
@@ -33,6 +34,6 @@ export const handler = async (event: unknown): Promise<FailoverStarted | { warm:
   const started = await requestFailover(request.master, { ...cached, masters: cached.config.masters }, { coordinated: request.coordinated });
   // The log line an operator looks for; names and addresses only.
   const how = started.handedOver ? 'handed over to' : 'candidate';
-  console.log(`failover of ${started.master} requested: ${started.execution}, ${how} ${started.candidate.host}:${started.candidate.port}`);
+  awsLogger.info(`failover of ${started.master} requested: ${started.execution}, ${how} ${started.candidate.host}:${started.candidate.port}`, { master: started.master, epoch: started.epoch, execution: started.execution });
   return started;
 };

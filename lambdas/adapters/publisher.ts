@@ -1,5 +1,6 @@
 /** Where events go: EventBridge on AWS, stdout and a JSON lines file locally, memory in tests. */
 import type { SentinelEvent } from '../core/events.ts';
+import { errorText, eventFields, type Logger } from './log.ts';
 
 export interface EventPublisher {
   /** Publishes the events in order; rejects when any could not be published. */
@@ -27,5 +28,23 @@ export class FanoutPublisher implements EventPublisher {
     const results = await Promise.allSettled(this.#targets.map((t) => t.publish(events)));
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
+  }
+}
+
+/** Publishes through `inner` and logs each event, one JSON line with its Sentinel message; a failed publish is logged too, then thrown. */
+export class LoggedPublisher implements EventPublisher {
+  constructor(
+    private readonly inner: EventPublisher,
+    private readonly logger: Logger,
+  ) {}
+
+  async publish(events: readonly SentinelEvent[]): Promise<void> {
+    try {
+      await this.inner.publish(events);
+    } catch (error) {
+      for (const event of events) this.logger.error('event not published', { ...eventFields(event), error: errorText(error) });
+      throw error;
+    }
+    for (const event of events) this.logger.info('event published', eventFields(event));
   }
 }

@@ -124,12 +124,18 @@ describe('the DNS endpoints of a master group', () => {
     await waitFor(async () => (await resolve(resolver, PRIMARY)).join() === HOSTS[0], { timeoutMs: 60_000, what: `${PRIMARY} naming the master` });
     await waitFor(async () => (await resolve(resolver, READER)).join() === [HOSTS[1], HOSTS[2]].join(), { timeoutMs: 30_000, what: `${READER} naming both replicas` });
     expect(deployment.route53.lookup(PRIMARY, 'A')).toMatchObject({ ttlSeconds: TTL_SECONDS, values: [HOSTS[0]] });
+    const readerSettledAt = Date.now();
 
     // Someone points the name elsewhere in the console: a voter puts it back.
     const brokenAt = Date.now();
     deployment.route53.put({ name: PRIMARY, type: 'A', ttlSeconds: 300, values: ['10.9.9.9'] });
-    const fix = await nextEvent(deployment, GROUP, '+fix-dns-record', { since: brokenAt, timeoutMs: 30_000 });
+    const fix = await waitFor(() => eventsOf(deployment!, GROUP, '+fix-dns-record').find((e) => e.receivedAt >= brokenAt && String(e.detail.message).startsWith(`${PRIMARY} `)), {
+      timeoutMs: 30_000,
+      what: `+fix-dns-record of ${PRIMARY}`,
+    });
     expect(fix.detail.message).toBe(`${PRIMARY} A ${HOSTS[0]} @ ${GROUP} ${HOSTS[0]} ${port}`);
+    // Nothing else was rewritten meanwhile: a new probe invocation that has not heard from the replicas yet leaves the reader record alone.
+    expect(eventsOf(deployment, GROUP, '+fix-dns-record').filter((e) => e.receivedAt >= readerSettledAt).map((e) => e.detail.message)).toEqual([fix.detail.message]);
     expect(deployment.route53.lookup(PRIMARY, 'A')).toMatchObject({ ttlSeconds: TTL_SECONDS, values: [HOSTS[0]] });
 
     // Applications that know only the name, each in a process of its own, resolving through the system resolver.
@@ -182,6 +188,17 @@ describe('the DNS endpoints of a master group', () => {
     await waitFor(async () => (await resolve(resolver, READER)).join() === left.join(), { timeoutMs: 30_000, what: `${READER} naming ${left.join()}` });
     await deployment.stepFunctions.settled();
     expect(deployment.stepFunctions.executions().map((e) => e.status)).toEqual(['SUCCEEDED']);
+    // Every function logs JSON lines only, and each event it published is a line with its Sentinel message.
+    const lines = deployment.lambda.specs.flatMap((spec) => deployment!.lambda.logLines(spec.name).map((line) => [spec.logicalId, line] as const));
+    const parsed = lines.map(([fn, line]) => {
+      try {
+        return JSON.parse(line) as { level: string; event?: string; sentinel?: string };
+      } catch {
+        throw new Error(`${fn} wrote a line that is not JSON: ${line}`);
+      }
+    });
+    const logged = new Set(parsed.filter((l) => l.level === 'INFO' && l.event).map((l) => l.sentinel));
+    for (const event of deployment.events.events) expect(logged, `${event.detailType} logged`).toContain(`${event.detailType} ${String(event.detail.message)}`);
     // Every Route 53 call reached the stand-in, signed by a function's own role; nothing went elsewhere.
     expect(deployment.route53.calls.length).toBeGreaterThan(0);
     expect(deployment.strayCalls).toEqual([]);
