@@ -52,6 +52,9 @@ Options:
       --password-env <VAR>    local: the port asks clients for the password in environment
                               variable VAR (AUTH, or HELLO 3 AUTH default <password>), as
                               Sentinel's requirepass; failover: the password to give it.
+      --log-format <text|json>  local: json prints every event and note as one JSON line on
+                              stdout ({"time","level","message","event","sentinel",…}),
+                              as the deployed functions log them. Default text.
   -h, --help                  Show this text.
 
 Output:

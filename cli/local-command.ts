@@ -1,8 +1,10 @@
 import { LocalPublisher } from '../lambdas/adapters/local-publisher.ts';
+import { jsonLogger } from '../lambdas/adapters/log.ts';
+import { LoggedPublisher, type EventPublisher } from '../lambdas/adapters/publisher.ts';
 import { loadConfig } from '../lambdas/core/config.ts';
 import { LocalOrchestrator } from '../local/orchestrator.ts';
 import { EXIT, UsageError } from './errors.ts';
-import { note } from './notes.ts';
+import { note as textNote } from './notes.ts';
 
 export interface LocalCommandOptions {
   readonly configPath: string;
@@ -12,17 +14,20 @@ export interface LocalCommandOptions {
   readonly password?: string;
   readonly eventsFile?: string;
   readonly timestamps: boolean;
+  /** `json`: every event and note as a JSON line on stdout, the deployed functions' format. @default 'text' */
+  readonly logFormat?: 'text' | 'json';
 }
 
 /** `redis-failover local`: the orchestrator in the foreground until SIGINT or SIGTERM. */
 export async function localCommand(options: LocalCommandOptions): Promise<number> {
   const config = loadConfig(options.configPath);
+  const { publisher, note } = output(options);
   note(`starting ${config.probes} voters for ${config.masters.map((m) => m.name).join(', ')} (table in dynalite, workflow run locally); Ctrl-C stops`);
   const orchestrator = await LocalOrchestrator.start({
     config,
     sentinelPort: options.port,
     ...(options.password && { sentinelPassword: options.password }),
-    publisher: new LocalPublisher({ jsonLinesFile: options.eventsFile, timestamps: options.timestamps }),
+    publisher,
     log: note,
     // A password changed at run time: edit the file; it is read again at the first refusal.
     reloadConfig: () => loadConfig(options.configPath),
@@ -41,4 +46,11 @@ export async function localCommand(options: LocalCommandOptions): Promise<number
   await orchestrator.stop();
   note('stopped');
   return EXIT.ok;
+}
+
+/** Text: Sentinel's event lines on stdout, notes on stderr. JSON: both as the functions' JSON lines on stdout. */
+function output(options: LocalCommandOptions): { publisher: EventPublisher; note: (line: string) => void } {
+  if (options.logFormat !== 'json') return { publisher: new LocalPublisher({ jsonLinesFile: options.eventsFile, timestamps: options.timestamps }), note: textNote };
+  const logger = jsonLogger();
+  return { publisher: new LoggedPublisher(new LocalPublisher({ out: null, jsonLinesFile: options.eventsFile }), logger), note: (line) => logger.info(line) };
 }

@@ -22,6 +22,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       coordinated: { type: 'boolean' },
       port: { type: 'string', short: 'p' },
       'password-env': { type: 'string' },
+      'log-format': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -45,7 +46,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       if (rest.length > 0) throw new UsageError('usage: redis-failover local --config <file>');
       if (!values.config) throw new UsageError('local needs --config <file>');
       const { localCommand } = await import('./local-command.ts');
-      return localCommand({ configPath: values.config, port, ...(password && { password }), ...output });
+      return localCommand({ configPath: values.config, port, ...(password && { password }), ...output, logFormat: logFormatOption(values['log-format']) });
     }
     case 'demo':
       if (rest.length > 0) throw new UsageError('usage: redis-failover demo');
@@ -53,6 +54,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     default:
       throw new UsageError(`unknown command ${JSON.stringify(command)} (try redis-failover --help)`);
   }
+}
+
+function logFormatOption(value: string | undefined): 'text' | 'json' {
+  if (value === undefined || value === 'text' || value === 'json') return value ?? 'text';
+  throw new UsageError(`--log-format must be text or json (got ${JSON.stringify(value)})`);
 }
 
 /** Errors a user can fix get one line and exit 2; anything else is a bug and keeps its stack. */

@@ -6,8 +6,8 @@ import type { SentinelEvent } from '../core/events.ts';
 import type { EventPublisher } from './publisher.ts';
 
 export interface LocalPublisherOptions {
-  /** Defaults to process.stdout. */
-  readonly out?: NodeJS.WritableStream;
+  /** Defaults to process.stdout; null writes no line (the events go to the file, or to a LoggedPublisher's log). */
+  readonly out?: NodeJS.WritableStream | null;
   /** Appended with one JSON object per event (`{time,type,master,message,detail}`). */
   readonly jsonLinesFile?: string;
   /** Prefix each line with `[ISO time]`; default true. */
@@ -15,21 +15,21 @@ export interface LocalPublisherOptions {
 }
 
 export class LocalPublisher implements EventPublisher {
-  readonly #out: NodeJS.WritableStream;
+  readonly #out: NodeJS.WritableStream | null;
   readonly #file: string | undefined;
   readonly #timestamps: boolean;
   /** File appends, one after the other: concurrent publishers (the Parallel and Map branches) keep stdout's order in the file. */
   #appending: Promise<void> = Promise.resolve();
 
   constructor(options: LocalPublisherOptions = {}) {
-    this.#out = options.out ?? process.stdout;
+    this.#out = options.out === undefined ? process.stdout : options.out;
     this.#file = options.jsonLinesFile;
     this.#timestamps = options.timestamps ?? true;
   }
 
   async publish(events: readonly SentinelEvent[]): Promise<void> {
     if (events.length === 0) return;
-    this.#out.write(events.map((e) => `${formatEventLine(e, this.#timestamps)}\n`).join(''));
+    this.#out?.write(events.map((e) => `${formatEventLine(e, this.#timestamps)}\n`).join(''));
     const file = this.#file;
     if (file === undefined) return;
     const lines = events.map(({ time, type, master, message, detail }) => `${JSON.stringify({ time, type, master, message, detail })}\n`);
