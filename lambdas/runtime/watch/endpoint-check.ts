@@ -8,7 +8,7 @@ import { addressKey, sameAddress } from '../../core/address.ts';
 import { recordEvent } from '../../core/events.ts';
 import type { Address } from '../../core/types.ts';
 import type { WatchContext } from './context.ts';
-import type { Instances } from './instances.ts';
+import { answersLately, type Instances } from './instances.ts';
 
 /** The default pause between two looks (ENDPOINT_CHECK_SECONDS on AWS). */
 export const ENDPOINT_CHECK_MS = 30_000;
@@ -30,7 +30,7 @@ export class EndpointCheck {
     const endpoint = this.ctx.deps.endpoint;
     if (!endpoint || this.running) return;
     const record = this.ctx.record();
-    const serving = this.instances.witnessesOf(record, now);
+    const serving = this.instances.servingReplicasOf(record, now);
     const key = [addressKey(record), ...serving.map(addressKey).sort()].join(' ');
     const due = now - this.lastAt >= (this.ctx.deps.endpointCheckMs ?? ENDPOINT_CHECK_MS) || (key !== this.lastServing && now - this.lastAt >= CHANGE_PAUSE_MS);
     if (!due) return;
@@ -39,10 +39,11 @@ export class EndpointCheck {
     if (otherPort) this.ctx.notice(`${this.ctx.config.name}: replica ${addressKey(otherPort)} listens on another port than the master (${record.port}): a client finding it by DNS name would use the wrong port`);
     this.lastAt = now;
     this.lastServing = key;
-    // A replica this invocation has not heard from yet is not known to be out: the reader record waits for it.
+    // A replica this invocation has no fresh INFO of (none yet, or only the one handed over) is not
+    // known to be out: the reader record waits until each answers lately or is held down.
     const readerKnown = this.instances.knownReplicas.every((address) => {
       const instance = this.instances.get(address);
-      return instance !== undefined && (instance.info !== null || instance.watch.sdownSince !== null);
+      return instance !== undefined && (answersLately(instance, now) || instance.watch.sdownSince !== null);
     });
     this.running = this.look(record, serving, readerKnown)
       .catch((error: unknown) => this.ctx.deps.log?.(`${this.ctx.config.name}: DNS records not checked: ${error instanceof Error ? error.message : String(error)}`))

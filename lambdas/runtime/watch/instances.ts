@@ -7,6 +7,7 @@ import { PollingLink, RedisAuthError, type RedisLinkOptions } from '../../adapte
 import { addressKey, sameAddress } from '../../core/address.ts';
 import { witnessSeesMaster, asNewMaster, evaluateSdown, newWatch, onInfoRole, onPingFailed, onPingReply, onPingSent, onRunId, pingPeriodMs, shouldKillScript, type InstanceWatch } from '../../core/detection.ts';
 import { masterEvent, replicaEvent, type SentinelEvent } from '../../core/events.ts';
+import { followsMaster } from '../../core/info.ts';
 import type { Address, ReplicationInfo } from '../../core/types.ts';
 import type { InstanceSnapshot } from '../../core/voter-session.ts';
 import type { WatchContext } from './context.ts';
@@ -104,6 +105,16 @@ export class Instances {
    * Replicas that answer this voter, with an INFO of the last two seconds saying they still
    * replicate from `master` (the witness rule, core/detection.ts).
    */
+  /**
+   * The replicas a reader may use: answering lately, following `master` with the link up. Looser
+   * than a witness (an idle master talks to its replicas only every repl-ping-replica-period).
+   */
+  servingReplicasOf(master: Address, now: number): Address[] {
+    return [...this.byKey.values()]
+      .filter((i) => !sameAddress(i.address, master) && answersLately(i, now) && followsMaster(i.info, master) && i.info.masterLinkUp)
+      .map((i) => i.address);
+  }
+
   witnessesOf(master: Address, now: number): Address[] {
     return [...this.byKey.values()]
       .filter((i) => !sameAddress(i.address, master) && answersLately(i, now) && witnessSeesMaster(i.info, master, this.ctx.config.downAfterMs))
