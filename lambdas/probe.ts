@@ -7,6 +7,7 @@ import type { Config } from './core/config.ts';
 import type { VoterSessionStore } from './core/store.ts';
 import { ENDPOINT_ENV_KEYS, endpointCheckMsFromEnv, endpointFromEnv } from './runtime/aws/endpoint.ts';
 import { ORCHESTRATOR_ENV_KEYS, orchestratorFromEnv } from './runtime/aws/orchestrator.ts';
+import { EmfMetrics } from './adapters/metrics.ts';
 import { awsLogger } from './runtime/aws/log.ts';
 import { required, type Env } from './runtime/env.ts';
 import { runProbeSession, type SessionOutcome } from './runtime/probe-session.ts';
@@ -22,6 +23,7 @@ export function stopBeforeTimeoutMs(remainingMs: number): number {
   return Math.min(SAFETY_MS, remainingMs / 10);
 }
 const DEFAULT_INTERVAL_MS = 60_000;
+const METRICS_FLUSH_MS = 10_000;
 
 export interface LambdaContext {
   getRemainingTimeInMillis(): number;
@@ -62,7 +64,7 @@ export function probeDepsFromEnv(env: Env = process.env): Probe {
   // Voter notes hold names, addresses and error messages, never credentials.
   const endpoint = endpointFromEnv(env);
   const logger = awsLogger.with({ voter: voterId });
-  const deps: VoterDeps = { ...parts, voterId, log: (line) => logger.info(line), ...(endpoint && { endpoint, endpointCheckMs: endpointCheckMsFromEnv(env) }) };
+  const deps: VoterDeps = { ...parts, voterId, log: (line) => logger.info(line), metrics: new EmfMetrics(), ...(endpoint && { endpoint, endpointCheckMs: endpointCheckMsFromEnv(env) }) };
   return { config, deps, sessions, intervalMs, destroy };
 }
 
@@ -109,6 +111,11 @@ export const handler = async (_event: unknown, context: LambdaContext): Promise<
   const voter = new Voter(config.masters, deps);
   const deadline = started + remaining - stopBeforeTimeoutMs(remaining);
   const holder = context.awsRequestId ?? `${deps.voterId}-${process.pid}-${++invocations}`;
-  const session = await runProbeSession(voter, { store: sessions, now: deps.now, log: deps.log }, { holder, deadline, intervalMs });
+  // Metrics leave every 10 s (a heartbeat the alarms watch) and at the end of the invocation.
+  const flushing = setInterval(() => deps.metrics?.flush(), METRICS_FLUSH_MS);
+  const session = await runProbeSession(voter, { store: sessions, now: deps.now, log: deps.log }, { holder, deadline, intervalMs }).finally(() => {
+    clearInterval(flushing);
+    deps.metrics?.flush();
+  });
   return { voter: voter.id, ticks: voter.watches.reduce((sum, watch) => sum + watch.ticks, 0), crashed: voter.crashed, session };
 };

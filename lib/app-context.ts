@@ -30,6 +30,8 @@ export const CONTEXT_KEYS = {
   dnsZone: 'a private hosted zone name (e.g. redis.internal): primary and reader DNS records per master group',
   dnsZoneId: 'with dnsZone: an existing private hosted zone of that name, by id (Z…), instead of a new one',
   dnsTtl: 'with dnsZone: the records\' TTL in seconds (default 5)',
+  alarmTopicArn: 'an existing SNS topic every alarm notifies',
+  alarmEmail: 'an e-mail address every alarm notifies (through a topic the stack creates)',
 } as const;
 
 type Key = keyof typeof CONTEXT_KEYS;
@@ -105,7 +107,12 @@ export function stackPropsFromContext(source: ContextSource, cwd: string = proce
     ...(tls !== undefined && { tls }),
     ...(dnsEndpoints && { dnsEndpoints }),
   };
-  if (vpcId === undefined) return { config, failover };
+  const alarmTopicArn = text(source, 'alarmTopicArn');
+  if (alarmTopicArn !== undefined) pattern('alarmTopicArn', alarmTopicArn, /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, 'an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>)');
+  const alarmEmail = text(source, 'alarmEmail');
+  if (alarmEmail !== undefined) pattern('alarmEmail', alarmEmail, /^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'an e-mail address');
+  const alarms = { ...(alarmTopicArn !== undefined && { alarmTopicArn }), ...(alarmEmail !== undefined && { alarmEmail }) };
+  if (vpcId === undefined) return { config, failover, ...alarms };
 
   pattern('vpcId', vpcId, /^vpc-[0-9a-f]+$/, 'a VPC id (vpc-…)');
   const subnetIds = list(source, 'subnetIds');
@@ -121,6 +128,7 @@ export function stackPropsFromContext(source: ContextSource, cwd: string = proce
   if (dynamoDbEndpoint && !routeTableIds) throw new ContextError('-c dynamoDbEndpoint: needs -c routeTableIds (the route table of each subnet)');
   return {
     config,
+    ...alarms,
     existingVpc: {
       vpcId,
       ...(vpcCidr !== undefined && { vpcCidrBlock: pattern('vpcCidr', vpcCidr, CIDR, 'an IPv4 CIDR block') }),

@@ -1,5 +1,8 @@
 import { CfnOutput, Fn, Stack, type StackProps } from 'aws-cdk-lib';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as events from 'aws-cdk-lib/aws-events';
 import type { Construct } from 'constructs';
 import { EXAMPLE_CONFIG_PATH, readDeployConfig, type DeployConfig } from './config-file.ts';
@@ -46,6 +49,16 @@ export interface RedisFailoverStackProps extends StackProps {
    * @default - the construct's defaults; endpoints on with the demo VPC
    */
   readonly failover?: Omit<Partial<RedisFailoverProps>, 'vpc' | 'masters' | 'eventBusName'>;
+  /**
+   * An existing SNS topic every alarm notifies (`-c alarmTopicArn`).
+   * @default - none (or the topic of `alarmEmail`)
+   */
+  readonly alarmTopicArn?: string;
+  /**
+   * An address every alarm e-mails, through a topic the stack creates (`-c alarmEmail`; confirm the subscription).
+   * @default - none
+   */
+  readonly alarmEmail?: string;
 }
 
 const DEFAULT_PROBES = 3;
@@ -67,9 +80,11 @@ export class RedisFailoverStack extends Stack {
     const existing = props.existingVpc;
     this.vpc = existing ? this.importVpc(existing, config) : this.demoVpc(config.probes ?? DEFAULT_PROBES);
 
+    const alarmActions = [...(props.failover?.alarmActions ?? []), ...this.alarmTopics(props).map((topic) => new cloudwatchActions.SnsAction(topic))];
     this.failover = new RedisFailover(this, FAILOVER_CONSTRUCT_ID, {
       ...(existing ? {} : { interfaceEndpoints: true, dynamoDbGatewayEndpoint: true }),
       ...props.failover,
+      ...(alarmActions.length > 0 && { alarmActions }),
       vpc: this.vpc,
       masters: config.masters,
       ...(props.eventBusName !== undefined && { eventBusName: props.eventBusName }),
@@ -93,6 +108,18 @@ export class RedisFailoverStack extends Stack {
       if (Object.keys(dns.readerNames).length > 0) new CfnOutput(this, 'ReaderEndpoints', { value: list(dns.readerNames), description: "Each master group's reader endpoint: its replicas that serve (the master when none does)" });
     }
     new CfnOutput(this, 'SecurityGroupId', { value: this.failover.securityGroup.securityGroupId, description: "The functions' security group: allow it in on the Redis ports" });
+  }
+
+  /** The topics the alarms notify: the one named, and one created for the e-mail address. */
+  private alarmTopics(props: RedisFailoverStackProps): sns.ITopic[] {
+    const topics: sns.ITopic[] = [];
+    if (props.alarmTopicArn !== undefined) topics.push(sns.Topic.fromTopicArn(this, 'AlarmTopicImported', props.alarmTopicArn));
+    if (props.alarmEmail !== undefined) {
+      const topic = new sns.Topic(this, 'AlarmTopic', { displayName: 'redis-failover alarms', enforceSSL: true });
+      topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
+      topics.push(topic);
+    }
+    return topics;
   }
 
   private importVpc(existing: ExistingVpcProps, config: DeployConfig): ec2.IVpc {

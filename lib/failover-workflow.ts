@@ -16,6 +16,11 @@ export interface FailoverWorkflowProps {
   /** The bus every phase event is published to. */
   readonly eventBus: events.IEventBus;
   /**
+   * The longest an execution may run before Step Functions stops it (ExecutionsTimedOut).
+   * @default - none: an execution may run a year
+   */
+  readonly timeout?: Duration;
+  /**
    * The voters' table. The steps that use it (input check, lease release, promotion record, the switch) get
    * TABLE_NAME and exactly the actions they call (`STEP_ACCESS` in steps.ts); the others neither.
    * @default - no table: a one-shot failover with nothing to record
@@ -114,6 +119,7 @@ export class FailoverWorkflow extends Construct {
       definitionBody: sfn.DefinitionBody.fromChainable(this.definition()),
       logs: props.logs,
       tracingEnabled: props.tracingEnabled,
+      ...(props.timeout && { timeout: props.timeout }),
       comment: 'Redis Sentinel failover: one state per phase, events named as Sentinel names them',
     });
     for (const fn of Object.values(this.functions)) {

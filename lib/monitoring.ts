@@ -1,9 +1,11 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as events from 'aws-cdk-lib/aws-events';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { METRICS_NAMESPACE } from '../lambdas/adapters/metrics.ts';
 
 export interface FailoverMonitoringProps {
   readonly stateMachine: sfn.IStateMachine;
@@ -11,6 +13,8 @@ export interface FailoverMonitoringProps {
   readonly voterIds: readonly string[];
   readonly steps: readonly lambda.IFunction[];
   readonly table: dynamodb.ITable;
+  /** The rule that delivers `+switch-master` to its topic. */
+  readonly switchMasterRule: events.IRule;
   readonly alarmActions: readonly cloudwatch.IAlarmAction[];
 }
 
@@ -22,6 +26,14 @@ export interface FailoverAlarms {
   readonly failoverStarted: cloudwatch.Alarm;
   /** A probe invocation failed (cannot reach the table, a bad config, a crash): a voter is missing. */
   readonly probeErrors: cloudwatch.Alarm;
+  /** A voter ticked less than once in two minutes (schedule disabled, throttled, failing to start): missing data breaches. One per voter. */
+  readonly probeHeartbeats: readonly cloudwatch.Alarm[];
+  /** A voter's tick failed: it could not reach the table or the bus, so it decides nothing. */
+  readonly probeTickErrors: cloudwatch.Alarm;
+  /** A probe invocation was throttled: two already run (the handover), or the account is out of concurrency. */
+  readonly probeThrottles: cloudwatch.Alarm;
+  /** The `+switch-master` rule could not deliver to its topic. */
+  readonly switchMasterDeliveryFailed: cloudwatch.Alarm;
 }
 
 const MINUTE = Duration.minutes(1);
@@ -52,11 +64,35 @@ export class FailoverMonitoring extends Construct {
       usingMetrics: Object.fromEntries(props.probes.map((fn, i) => [`p${i}`, fn.metricErrors({ period: MINUTE, statistic: 'Sum' })])),
       period: MINUTE,
     });
+    const sumOf = (label: string, metrics: readonly cloudwatch.IMetric[]) =>
+      new cloudwatch.MathExpression({ label, expression: metrics.map((_, i) => `m${i}`).join(' + '), usingMetrics: Object.fromEntries(metrics.map((m, i) => [`m${i}`, m])), period: MINUTE });
+    const voterMetric = (name: string, voter: string) => new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName: name, dimensionsMap: { Voter: voter }, period: MINUTE, statistic: 'Sum' });
+    const probeHeartbeats = props.voterIds.map((voter, i) => {
+      const alarm = new cloudwatch.Alarm(this, `ProbeHeartbeat${i + 1}Alarm`, {
+        metric: voterMetric('Ticks', voter),
+        threshold: 1,
+        evaluationPeriods: 2,
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        // No data is the failure itself: a probe that never runs sends none.
+        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+        alarmDescription: `redis-failover: voter ${voter} has not watched for two minutes (its probe is not running): the quorum is short of it`,
+      });
+      alarm.addAlarmAction(...props.alarmActions);
+      return alarm;
+    });
     this.alarms = {
+      probeHeartbeats,
+      probeTickErrors: atLeastOnce('ProbeTickErrorsAlarm', sumOf('Failed ticks', props.voterIds.map((voter) => voterMetric('TickErrors', voter))), 'redis-failover: a voter could not reach the table or the bus: it takes no decision until it can'),
+      probeThrottles: atLeastOnce('ProbeThrottlesAlarm', sumOf('Probe throttles', props.probes.map((fn) => fn.metricThrottles({ period: MINUTE, statistic: 'Sum' }))), 'redis-failover: a probe invocation was throttled (out of concurrency?)'),
+      switchMasterDeliveryFailed: atLeastOnce(
+        'SwitchMasterDeliveryFailedAlarm',
+        new cloudwatch.Metric({ namespace: 'AWS/Events', metricName: 'FailedInvocations', dimensionsMap: { RuleName: props.switchMasterRule.ruleName }, period: MINUTE, statistic: 'Sum' }),
+        'redis-failover: +switch-master could not be delivered to its SNS topic',
+      ),
       executionsFailed: atLeastOnce('ExecutionsFailedAlarm', machine.metricFailed({ period: MINUTE, statistic: 'Sum' }), 'redis-failover: a failover execution failed (aborted, or a step kept failing): see the Step Functions console'),
       executionsTimedOut: atLeastOnce('ExecutionsTimedOutAlarm', machine.metricTimedOut({ period: MINUTE, statistic: 'Sum' }), 'redis-failover: a failover execution timed out'),
       failoverStarted: atLeastOnce('FailoverStartedAlarm', machine.metricStarted({ period: MINUTE, statistic: 'Sum' }), 'redis-failover: a failover started (the voters reached ODOWN, or a manual failover)'),
-      probeErrors: atLeastOnce('ProbeErrorsAlarm', probeErrors, 'redis-failover: a probe invocation failed; that voter is not voting'),
+      probeErrors: atLeastOnce('ProbeErrorsAlarm', probeErrors, 'redis-failover: a probe invocation failed (a bad config, a crash, no session in the table): that voter is not voting'),
     };
 
     const perProbe = (metric: (fn: lambda.IFunction) => cloudwatch.Metric): cloudwatch.Metric[] => props.probes.map(metric);
@@ -64,7 +100,7 @@ export class FailoverMonitoring extends Construct {
       defaultInterval: Duration.hours(3),
       widgets: [
         [
-          new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: Object.values(this.alarms), width: 6, height: 6 }),
+          new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: Object.values(this.alarms).flat(), width: 6, height: 6 }),
           new cloudwatch.GraphWidget({
             title: 'Failovers (executions)',
             width: 9,

@@ -12,6 +12,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { TABLE_KEY_SCHEMA } from '../lambdas/adapters/dynamodb-store.ts';
 import { SECRET_ARN_PATTERN, type Config } from '../lambdas/core/config.ts';
+import { leaseMs } from '../lambdas/runtime/leadership.ts';
 import { DnsEndpoints, type DnsEndpointsProps } from './dns-endpoints.ts';
 import { EventDelivery } from './event-delivery.ts';
 import { FailoverWorkflow } from './failover-workflow.ts';
@@ -247,6 +248,7 @@ export class RedisFailover extends Construct {
     const warmCounts = warmConcurrency(config);
     this.workflow = new FailoverWorkflow(this, 'Default', {
       ...(keepWarm === 'provisioned' && { provisionedConcurrency: warmCounts }),
+      timeout: executionTimeout(config),
       eventBus: this.eventBus,
       table: this.table,
       stateMachineName: props.stateMachineName,
@@ -346,6 +348,7 @@ export class RedisFailover extends Construct {
       voterIds: this.voterIds,
       steps: STEP_KEYS.map((step) => this.stepFunctions[step]),
       table: this.table,
+      switchMasterRule: this.switchMasterRule,
       alarmActions: props.alarmActions ?? [],
     });
     this.alarms = monitoring.alarms;
@@ -431,6 +434,15 @@ export class RedisFailover extends Construct {
     return { config, subnets, probeSubnets, configJson, redisPorts, redisPeer: redisPeer!, probeMemorySize, probeInterval, eventBusName, archiveRetention, logRetention };
   }
 
+}
+
+/**
+ * The longest legitimate failover is the voters' lease (each phase bounded by failover-timeout,
+ * lambdas/runtime/leadership.ts); a minute more covers the steps' retries. Past it the execution
+ * is stopped and ExecutionsTimedOut fires.
+ */
+function executionTimeout(config: Config): Duration {
+  return Duration.seconds(Math.ceil(Math.max(...config.masters.map((m) => leaseMs(m))) / 1000) + 60);
 }
 
 /**

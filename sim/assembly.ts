@@ -66,6 +66,8 @@ export interface Assembly {
   readonly buses: readonly string[];
   readonly rules: readonly RuleSpec[];
   readonly hostedZones: readonly HostedZoneSpec[];
+  /** An AWS::CloudWatch::Alarm with its properties resolved (sim/cloudwatch.ts evaluates it). */
+  alarm(logicalIdPrefix: string): TemplateResource;
 }
 
 interface Manifest {
@@ -177,7 +179,16 @@ export function readAssembly(dir: string, stackName?: string): Assembly {
     name: String(resolve(resource.Properties?.Name, `${id}.Name`)).replace(/\.$/, ''),
   }));
 
-  return { dir, stackName: name, templatePath, template, functions, stateMachines, schedules, tables, buses, rules, hostedZones };
+  // Resolved when asked: alarm actions may name topics of other stacks, which nothing here runs.
+  const alarm = (prefix: string): TemplateResource => {
+    const found = of('AWS::CloudWatch::Alarm').filter(([id]) => id.startsWith(prefix));
+    if (found.length !== 1) throw new TemplateError(`${found.length} alarms have a logical id starting with ${prefix}`);
+    const [id, resource] = found[0]!;
+    const { AlarmActions: _actions, OKActions: _ok, ...properties } = resource.Properties ?? {};
+    return { Type: resource.Type, Properties: resolve(properties, id) as Record<string, unknown> };
+  };
+
+  return { dir, stackName: name, templatePath, template, functions, stateMachines, schedules, tables, buses, rules, hostedZones, alarm };
 }
 
 /** `rate(1 minute)`, `rate(5 minutes)`, and the simulation's `rate(3 seconds)` (see lib/probes.ts). */

@@ -28,6 +28,9 @@ import { Voting } from './watch/voting.ts';
 const RECORD_REFRESH_HEALTHY_MS = 5000;
 const RECORD_REFRESH_ALERT_MS = 250;
 
+/** The events a voter counts as metrics (of the master itself). */
+const EVENT_METRICS: Partial<Record<SentinelEvent['type'], string>> = { '+sdown': 'MasterSdown', '+odown': 'MasterOdown', '+elected-leader': 'LeadershipWins' };
+
 /** What one voter sees of a master group: the master of record, its replicas, and its verdict. */
 export interface WatchView {
   readonly record: MasterRecord;
@@ -230,6 +233,10 @@ export class MasterWatch {
   private async publish(events: readonly SentinelEvent[]): Promise<void> {
     if (events.length === 0) return;
     const voter = this.deps.voterId;
+    for (const event of events) {
+      const metric = EVENT_METRICS[event.type];
+      if (metric && (event.type === '+elected-leader' || event.detail.instance?.type === 'master')) this.deps.metrics?.count(metric, { Voter: voter, Master: this.config.name });
+    }
     // Which voter said it: Sentinels publish their own view, and so do voters.
     await this.deps.publisher.publish(events.map((e) => ({ ...e, detail: { ...e.detail, voter } })));
   }

@@ -1,5 +1,6 @@
 /** What a voter is given: the leader's dependencies, its id, faults to simulate, where its notes go. */
 import type { Address } from '../core/types.ts';
+import type { Metrics } from '../adapters/metrics.ts';
 import type { MasterEndpoint } from './endpoint.ts';
 import type { LeaderDeps } from './leadership.ts';
 
@@ -27,6 +28,8 @@ export interface VoterDeps extends LeaderDeps {
   readonly endpoint?: MasterEndpoint;
   /** The pause between two looks at the records. @default 30000 */
   readonly endpointCheckMs?: number;
+  /** Ticks, failed ticks, SDOWN/ODOWN of the master, leadership won (per voter and master group). @default - none */
+  readonly metrics?: Metrics;
 }
 
 /** Thrown out of a tick when a fault asks the voter to die. */

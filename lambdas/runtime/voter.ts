@@ -52,8 +52,10 @@ export class Voter {
   private async loop(watch: MasterWatch, until: number): Promise<void> {
     while (!this.stopped && this.deps.now() < until) {
       const started = this.deps.now();
+      const dimensions = { Voter: this.id, Master: watch.config.name };
       try {
         await watch.tick();
+        this.deps.metrics?.count('Ticks', dimensions);
       } catch (error) {
         if (error instanceof VoterCrash) {
           this.crashed = error.message;
@@ -62,6 +64,9 @@ export class Voter {
           return;
         }
         // The table or the bus failing must not kill the watch: no decision is taken on missing information.
+        // Said at once (the alarm on it must not wait for the next flush).
+        this.deps.metrics?.count('TickErrors', dimensions);
+        this.deps.metrics?.flush();
         this.deps.log?.(`${watch.config.name}: ${this.id} tick failed: ${error instanceof Error ? error.message : String(error)}`);
       }
       await sleep(Math.max(0, watch.periodMs - (this.deps.now() - started)));

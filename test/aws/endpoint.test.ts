@@ -13,6 +13,7 @@ import { Duration } from 'aws-cdk-lib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../lambdas/core/wait.ts';
 import { RedisServers, type RedisServer } from '../../local/redis-servers.ts';
+import { dataPoints, evaluateAlarm, type DataPoint } from '../../sim/cloudwatch.ts';
 import { SimulatedDeployment } from '../../sim/deployment.ts';
 import { synthesizeStack } from '../../sim/synth.ts';
 import { CLIENT_LABELS, dnsClientCommand, startDnsClientApp, type ClientLibrary } from '../../bench/clients.ts';
@@ -202,5 +203,37 @@ describe('the DNS endpoints of a master group', () => {
     // Every Route 53 call reached the stand-in, signed by a function's own role; nothing went elsewhere.
     expect(deployment.route53.calls.length).toBeGreaterThan(0);
     expect(deployment.strayCalls).toEqual([]);
+  });
+});
+
+/** What CloudWatch Logs extracts from the probes' log lines (their embedded metric format). */
+function probePoints(deployment: SimulatedDeployment, name: string): DataPoint[] {
+  return deployment.lambda.specs.filter((spec) => spec.logicalId.includes('Probe')).flatMap((spec) => dataPoints(deployment.lambda.logLines(spec.name))).filter((p) => p.name === name);
+}
+
+describe("the probes' metrics and the alarms on them", () => {
+  it('tick as a heartbeat whose absence alarms, and report a tick that cannot reach the table at once, which alarms', async () => {
+    await topology();
+    deployment = await SimulatedDeployment.start({ assembly: outdir! });
+    const voters = deployment.lambda.specs.filter((spec) => spec.logicalId.includes('Probe')).map((spec) => spec.environment.VOTER_ID!).sort();
+    expect(voters).toHaveLength(3);
+    // Each voter's ticks, under its own dimension (what the heartbeat alarm watches) and per master group.
+    await waitFor(() => voters.every((voter) => probePoints(deployment!, 'Ticks').some((p) => p.dimensions.Voter === voter && p.dimensions.Master === undefined)), { timeoutMs: 60_000, what: 'Ticks from every voter' });
+    expect(probePoints(deployment, 'Ticks').some((p) => p.dimensions.Master === GROUP)).toBe(true);
+    const heartbeat = deployment.assembly.alarm('FailoverMonitoringProbeHeartbeat1Alarm');
+    const voter1 = (heartbeat.Properties!.Dimensions as Array<{ Name: string; Value: string }>)[0]!.Value;
+    expect(voters).toContain(voter1);
+    expect(evaluateAlarm(heartbeat, probePoints(deployment, 'Ticks'), Date.now())).toBe('OK');
+    // Two minutes later with no tick since (a probe that stopped running): missing data breaches.
+    expect(evaluateAlarm(heartbeat, probePoints(deployment, 'Ticks'), Date.now() + 3 * 60_000)).toBe('ALARM');
+
+    const tickErrors = deployment.assembly.alarm('FailoverMonitoringProbeTickErrorsAlarm');
+    expect(evaluateAlarm(tickErrors, probePoints(deployment, 'TickErrors'), Date.now())).toBe('OK');
+    const refusedAt = Date.now();
+    deployment.table.fail('refuse');
+    const first = await waitFor(() => probePoints(deployment!, 'TickErrors').find((p) => p.timestamp >= refusedAt), { timeoutMs: 20_000, what: 'a TickErrors data point' });
+    deployment.table.fail('none');
+    console.log(`table refused → TickErrors written ${first.timestamp - refusedAt} ms later by ${first.dimensions.Voter}`);
+    expect(evaluateAlarm(tickErrors, probePoints(deployment, 'TickErrors'), Date.now())).toBe('ALARM');
   });
 });

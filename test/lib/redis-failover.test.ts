@@ -476,8 +476,8 @@ describe('operations', () => {
     const topic = new sns.Topic(stack, 'Pager');
     const paged = new RedisFailover(stack, 'Failover', { ...minimalProps(stack), alarmActions: [new cloudwatchActions.SnsAction(topic)] });
     const p = new Synthesized(stack);
-    for (const alarm of Object.values(paged.alarms)) expect(p.props(p.idOf(alarm)).AlarmActions).toEqual([{ Ref: p.idOf(topic) }]);
-    for (const alarm of Object.values(f.alarms)) expect(alarmOf(alarm).AlarmActions).toBeUndefined();
+    for (const alarm of Object.values(paged.alarms).flat()) expect(p.props(p.idOf(alarm)).AlarmActions).toEqual([{ Ref: p.idOf(topic) }]);
+    for (const alarm of Object.values(f.alarms).flat()) expect(alarmOf(alarm).AlarmActions).toBeUndefined();
   });
 
   it('has a dashboard of executions, probes, steps and the table', () => {

@@ -120,3 +120,12 @@ export function runNag(build: (app: App) => void): NagResult {
     rmSync(outdir, { recursive: true, force: true });
   }
 }
+
+/**
+ * A state machine definition (resolved, or the unresolved DefinitionString) without its top-level
+ * TimeoutSeconds: the deployed stack derives it from the config's failover-timeouts, the local
+ * runner synthesizes the workflow without a config and needs none (the lease bounds a failover).
+ */
+export function withoutExecutionTimeout<T>(definition: T): T {
+  return JSON.parse(JSON.stringify(definition).replace(/,\\"TimeoutSeconds\\":\d+(?=,\\"Comment\\")|,"TimeoutSeconds":\d+(?=,"Comment")/g, '')) as T;
+}
