@@ -16,7 +16,7 @@ import { isWarmUp } from '../../lambdas/runtime/aws/step.ts';
 import type { CloudFormationTemplate } from '../../local/cloudformation.ts';
 import { readAssembly } from '../../sim/assembly.ts';
 import type { SimulatedDeployment } from '../../sim/deployment.ts';
-import { eventsOf, nextEvent, PROBE_INTERVAL_MS, secretArnOf, simulatedSuite, watching } from '../support/simulation.ts';
+import { eventsOf, nextEvent, PROBE_INTERVAL_MS, secretArnOf, simulatedSuite, watching, type SharedUse } from '../support/simulation.ts';
 
 const SHORT = { name: 'short', quorum: 2, downAfterMs: 1500 };
 // Longer than one probe invocation's interval, and every voter's vote needed.
@@ -46,138 +46,17 @@ async function switchedOnce(deployment: SimulatedDeployment, master: string): Pr
   expect(switches.map((e) => [e.detail.master, e.detail.epoch])).toEqual([[master, 1]]);
 }
 
-/** Both groups' servers (the probes watch both), and the deployment watching them. */
-async function deployed(): Promise<{ deployment: SimulatedDeployment; topologies: Record<string, Awaited<ReturnType<typeof suite.topology>>> }> {
-  const topologies = { [SHORT.name]: await suite.topology(SHORT.name), [LONG.name]: await suite.topology(LONG.name), [SECURED.name]: await suite.topology(SECURED.name) };
-  const deployment = await suite.deploy();
-  for (const group of [SHORT, LONG, SECURED]) await watching(deployment, group.name);
-  return { deployment, topologies };
+/**
+ * Every group's servers (the probes watch them all), and the deployment watching them: the one
+ * the tests before used when this test can run on it (`use`), which saves seconds of start-up per
+ * test. Each test kills the master of a group not yet failed over on it, and filters what it
+ * checks by its group; those that read the whole deployment's history run first on a new one.
+ */
+function deployed(use: SharedUse): ReturnType<typeof suite.shared> {
+  return suite.shared(use);
 }
 
-describe.each([
-  ['shorter', SHORT],
-  ['longer', LONG],
-])('kill -9 of the master, down-after %s than one probe interval, near the end of an invocation', (_, group) => {
-  it('is SDOWN at down-after (+ one ping period) whatever the invocation boundaries, then fails over once', async () => {
-    const { deployment, topologies } = await deployed();
-    const killedAt = await killNearInvocationEnd(deployment, () => topologies[group.name]!.master.kill());
-
-    const sdowns = await waitFor(() => {
-      const seen = eventsOf(deployment, group.name, '+sdown').filter((e) => (e.detail.instance as { type?: string } | undefined)?.type === 'master');
-      return seen.length >= group.quorum && seen;
-    }, { timeoutMs: group.downAfterMs + 10_000, what: `+sdown from ${group.quorum} voters` });
-    for (const sdown of sdowns) {
-      // SDOWN is judged every ping period, from the last reply, which came before the kill: at most a ping period
-      // late. It comes early by however old that reply was at the kill (a ping period or two, more on a loaded
-      // machine, and a reply arriving while an invocation hands over is not in the snapshot); never seconds early,
-      // as a clock taken over stale would make it.
-      const period = pingPeriodMs(group.downAfterMs);
-      expect(sdown.time - killedAt, String(sdown.detail.voter)).toBeLessThanOrEqual(group.downAfterMs + period + 50);
-      expect(sdown.time - killedAt, String(sdown.detail.voter)).toBeGreaterThanOrEqual(group.downAfterMs - 500);
-    }
-    await switchedOnce(deployment, group.name);
-    // Each voter said +sdown of the master once, across every handover of the outage.
-    const voters = eventsOf(deployment, group.name, '+sdown').filter((e) => (e.detail.instance as { type?: string } | undefined)?.type === 'master').map((e) => e.detail.voter);
-    expect(new Set(voters).size).toBe(voters.length);
-    expect(deployment.strayCalls).toEqual([]);
-  });
-});
-
-describe('a master group whose password is in Secrets Manager', () => {
-  it('is watched and failed over with the secret: read once per container, never logged or published', async () => {
-    const { deployment, topologies } = await deployed();
-    await topologies[SECURED.name]!.master.kill();
-    await switchedOnce(deployment, SECURED.name);
-    expect(deployment.secrets.reads(secretArnOf(SECURED.name))).toBeGreaterThan(0);
-    for (const spec of deployment.lambda.specs) {
-      expect(deployment.lambda.logLines(spec.name).filter((line) => line.includes(SECURED.password)), spec.logicalId).toEqual([]);
-    }
-    expect(JSON.stringify(deployment.events.events)).not.toContain(SECURED.password);
-  });
-});
-
-describe('a table unreachable for a moment after +promoted-slave', () => {
-  it('still ends SUCCEEDED with +switch-master and the table switched: the failed step runs again', async () => {
-    const { deployment, topologies } = await deployed();
-    const { master, replicas } = topologies[SHORT.name]!;
-    const switchMaster = deployment.fn('FailoverSwitchMasterFunction');
-    const switchAttempts = () => deployment.lambda.invocations.filter((i) => i.function === switchMaster.name && !isWarmUp(i.event));
-    // +failover-end comes right before SwitchMaster, the step that writes the table: refused from
-    // then until SwitchMaster has failed on it once, however long that takes on a busy machine.
-    const off = deployment.events.on((event) => {
-      if (event.detailType === '+failover-end' && event.detail.master === SHORT.name) deployment.table.fail('refuse');
-    });
-    await master.kill();
-    await waitFor(() => switchAttempts().some((a) => a.outcome === 'error'), { timeoutMs: 30_000, what: 'SwitchMaster failing on the refused table' });
-    deployment.table.fail('none');
-    off();
-    await switchedOnce(deployment, SHORT.name);
-
-    const attempts = switchAttempts();
-    expect(attempts.length).toBeGreaterThan(1);
-    expect(attempts[0]).toMatchObject({ outcome: 'error' });
-    expect(attempts.at(-1)).toMatchObject({ outcome: 'ok' });
-    const newMaster = eventsOf(deployment, SHORT.name, '+switch-master')[0]!.detail.newMaster as { port: number };
-    expect(replicas.map((r) => r.options.port)).toContain(newMaster.port);
-    const record = await storeOf(deployment).getMaster(SHORT.name);
-    expect(record).toMatchObject({ port: newMaster.port, epoch: 1, failover: null });
-  });
-});
-
-describe('a probe container killed mid-invocation, as Lambda does at the timeout', () => {
-  it('loses no vote and makes no second leader: the next invocation carries on from the last checkpoint', async () => {
-    const { deployment, topologies } = await deployed();
-    const probe = deployment.fn('FailoverProbesProbe1');
-    const voter = probe.environment.VOTER_ID!;
-    await topologies[LONG.name]!.master.kill();
-    await waitFor(() => eventsOf(deployment, LONG.name, '+sdown').some((e) => e.detail.voter === voter), { timeoutMs: 15_000, what: `${voter} holding SDOWN` });
-    // Once the opinion is checkpointed, the container dies with nothing saved after it.
-    await waitFor(async () => (await storeOf(deployment).getSession(voter))?.snapshot?.some((w) => w.master === LONG.name && w.voting.votedSdownSince !== null), {
-      timeoutMs: 5000,
-      what: `${voter}'s SDOWN checkpointed`,
-    });
-    expect(deployment.lambda.crash(probe.name)).toBeGreaterThan(0);
-    const generation = (await storeOf(deployment).getSession(voter))!.generation;
-
-    // The next start takes the voter over from the checkpoint (the dead one never hands over).
-    await waitFor(async () => (await storeOf(deployment).getSession(voter))!.generation > generation, { timeoutMs: PROBE_INTERVAL_MS * 3, what: `${voter} taken over` });
-    // Quorum 3: the crashed voter's vote still counts (it is valid for 5 s), then its next invocation's.
-    await switchedOnce(deployment, LONG.name);
-    expect(deployment.lambda.invocations.filter((i) => i.function === probe.name && i.outcome === 'crash').length).toBeGreaterThan(0);
-    // It held SDOWN across the crash: said once, never taken back.
-    const said = eventsOf(deployment, LONG.name).filter((e) => e.detail.voter === voter && ['+sdown', '-sdown'].includes(e.detailType) && (e.detail.instance as { type?: string } | undefined)?.type === 'master');
-    expect(said.map((e) => e.detailType)).toEqual(['+sdown']);
-  });
-});
-
-describe('the probe schedule', () => {
-  it('starts the next invocation before the previous one stops, and a second start of a held voter does nothing', async () => {
-    const { deployment } = await deployed();
-    const probe = deployment.fn('FailoverProbesProbe1');
-    const schedule = deployment.assembly.schedules.find((s) => s.targetArn === probe.arn)!;
-    // The scheduler delivers at least once: the same start twice.
-    deployment.scheduler.fireNow((s) => s === schedule);
-    const since = Date.now();
-    await waitFor(() => deployment.lambda.invocations.filter((i) => i.function === probe.name && i.receivedAt >= since).length >= 3, {
-      timeoutMs: PROBE_INTERVAL_MS * 5,
-      what: 'three more invocations of the probe',
-    });
-    const runs = deployment.lambda.invocations.filter((i) => i.function === probe.name);
-    const sessions = runs.map((r) => (r.payload as { session: { kind: string } }).session.kind);
-    expect(sessions).toContain('duplicate');
-    const holders = runs.filter((r) => (r.payload as { session: { kind: string } }).session.kind !== 'duplicate').sort((a, b) => a.startedAt - b.startedAt);
-    for (let i = 1; i < holders.length; i++) {
-      // No second of the interval unwatched: the next one was running before the previous one ended.
-      expect(holders[i]!.startedAt, `invocation ${i}`).toBeLessThan(holders[i - 1]!.endedAt);
-    }
-    expect(holders.map((r) => r.outcome)).toEqual(holders.map(() => 'ok'));
-  });
-});
-
-function storeOf(deployment: SimulatedDeployment): DynamoDbStore {
-  return new DynamoDbStore({ client: deployment.table.client(), tableName: deployment.assembly.tables[0]!.name });
-}
-
+// First: its deployment of a tampered copy has the groups' ports to itself, none shared is running yet.
 describe('what the simulation runs', () => {
   it('is the bundles and the state machine definition in cdk.out, under the Lambda runtime’s Node.js, not the sources', async () => {
     // A copy of the assembly with a marker in one bundle and a state added to the definition.
@@ -218,6 +97,132 @@ describe('what the simulation runs', () => {
   });
 });
 
+describe.each([
+  ['shorter', SHORT],
+  ['longer', LONG],
+])('kill -9 of the master, down-after %s than one probe interval, near the end of an invocation', (_, group) => {
+  it('is SDOWN at down-after (+ one ping period) whatever the invocation boundaries, then fails over once', async () => {
+    const { deployment, topologies } = await deployed({ failsOver: [group.name] });
+    const killedAt = await killNearInvocationEnd(deployment, () => topologies[group.name]!.master.kill());
+
+    const sdowns = await waitFor(() => {
+      const seen = eventsOf(deployment, group.name, '+sdown').filter((e) => (e.detail.instance as { type?: string } | undefined)?.type === 'master');
+      return seen.length >= group.quorum && seen;
+    }, { timeoutMs: group.downAfterMs + 10_000, what: `+sdown from ${group.quorum} voters` });
+    for (const sdown of sdowns) {
+      // SDOWN is judged every ping period, from the last reply, which came before the kill: at most a ping period
+      // late. It comes early by however old that reply was at the kill (a ping period or two, more on a loaded
+      // machine, and a reply arriving while an invocation hands over is not in the snapshot); never seconds early,
+      // as a clock taken over stale would make it.
+      const period = pingPeriodMs(group.downAfterMs);
+      expect(sdown.time - killedAt, String(sdown.detail.voter)).toBeLessThanOrEqual(group.downAfterMs + period + 50);
+      expect(sdown.time - killedAt, String(sdown.detail.voter)).toBeGreaterThanOrEqual(group.downAfterMs - 500);
+    }
+    await switchedOnce(deployment, group.name);
+    // Each voter said +sdown of the master once, across every handover of the outage.
+    const voters = eventsOf(deployment, group.name, '+sdown').filter((e) => (e.detail.instance as { type?: string } | undefined)?.type === 'master').map((e) => e.detail.voter);
+    expect(new Set(voters).size).toBe(voters.length);
+    expect(deployment.strayCalls).toEqual([]);
+  });
+});
+
+describe('a master group whose password is in Secrets Manager', () => {
+  it('is watched and failed over with the secret: read once per container, never logged or published', async () => {
+    const { deployment, topologies } = await deployed({ failsOver: [SECURED.name] });
+    await topologies[SECURED.name]!.master.kill();
+    await switchedOnce(deployment, SECURED.name);
+    expect(deployment.secrets.reads(secretArnOf(SECURED.name))).toBeGreaterThan(0);
+    for (const spec of deployment.lambda.specs) {
+      expect(deployment.lambda.logLines(spec.name).filter((line) => line.includes(SECURED.password)), spec.logicalId).toEqual([]);
+    }
+    expect(JSON.stringify(deployment.events.events)).not.toContain(SECURED.password);
+  });
+});
+
+describe('a table unreachable for a moment after +promoted-slave', () => {
+  it('still ends SUCCEEDED with +switch-master and the table switched: the failed step runs again', async () => {
+    // Every SwitchMaster attempt counts: none of an earlier failover may be among them.
+    const { deployment, topologies } = await deployed({ failsOver: [SHORT.name], firstOnIt: true, faults: true });
+    const { master, replicas } = topologies[SHORT.name]!;
+    const switchMaster = deployment.fn('FailoverSwitchMasterFunction');
+    const switchAttempts = () => deployment.lambda.invocations.filter((i) => i.function === switchMaster.name && !isWarmUp(i.event));
+    // +failover-end comes right before SwitchMaster, the step that writes the table: refused from
+    // then until SwitchMaster has failed on it once, however long that takes on a busy machine.
+    const off = deployment.events.on((event) => {
+      if (event.detailType === '+failover-end' && event.detail.master === SHORT.name) deployment.table.fail('refuse');
+    });
+    await master.kill();
+    await waitFor(() => switchAttempts().some((a) => a.outcome === 'error'), { timeoutMs: 30_000, what: 'SwitchMaster failing on the refused table' });
+    deployment.table.fail('none');
+    off();
+    await switchedOnce(deployment, SHORT.name);
+
+    const attempts = switchAttempts();
+    expect(attempts.length).toBeGreaterThan(1);
+    expect(attempts[0]).toMatchObject({ outcome: 'error' });
+    expect(attempts.at(-1)).toMatchObject({ outcome: 'ok' });
+    const newMaster = eventsOf(deployment, SHORT.name, '+switch-master')[0]!.detail.newMaster as { port: number };
+    expect(replicas.map((r) => r.options.port)).toContain(newMaster.port);
+    const record = await storeOf(deployment).getMaster(SHORT.name);
+    expect(record).toMatchObject({ port: newMaster.port, epoch: 1, failover: null });
+  });
+});
+
+describe('a probe container killed mid-invocation, as Lambda does at the timeout', () => {
+  it('loses no vote and makes no second leader: the next invocation carries on from the last checkpoint', async () => {
+    const { deployment, topologies } = await deployed({ failsOver: [LONG.name], faults: true });
+    const probe = deployment.fn('FailoverProbesProbe1');
+    const voter = probe.environment.VOTER_ID!;
+    await topologies[LONG.name]!.master.kill();
+    await waitFor(() => eventsOf(deployment, LONG.name, '+sdown').some((e) => e.detail.voter === voter), { timeoutMs: 15_000, what: `${voter} holding SDOWN` });
+    // Once the opinion is checkpointed, the container dies with nothing saved after it.
+    await waitFor(async () => (await storeOf(deployment).getSession(voter))?.snapshot?.some((w) => w.master === LONG.name && w.voting.votedSdownSince !== null), {
+      timeoutMs: 5000,
+      what: `${voter}'s SDOWN checkpointed`,
+    });
+    expect(deployment.lambda.crash(probe.name)).toBeGreaterThan(0);
+    const generation = (await storeOf(deployment).getSession(voter))!.generation;
+
+    // The next start takes the voter over from the checkpoint (the dead one never hands over).
+    await waitFor(async () => (await storeOf(deployment).getSession(voter))!.generation > generation, { timeoutMs: PROBE_INTERVAL_MS * 3, what: `${voter} taken over` });
+    // Quorum 3: the crashed voter's vote still counts (it is valid for 5 s), then its next invocation's.
+    await switchedOnce(deployment, LONG.name);
+    expect(deployment.lambda.invocations.filter((i) => i.function === probe.name && i.outcome === 'crash').length).toBeGreaterThan(0);
+    // It held SDOWN across the crash: said once, never taken back.
+    const said = eventsOf(deployment, LONG.name).filter((e) => e.detail.voter === voter && ['+sdown', '-sdown'].includes(e.detailType) && (e.detail.instance as { type?: string } | undefined)?.type === 'master');
+    expect(said.map((e) => e.detailType)).toEqual(['+sdown']);
+  });
+});
+
+describe('the probe schedule', () => {
+  it('starts the next invocation before the previous one stops, and a second start of a held voter does nothing', async () => {
+    // Every invocation of the probe since the deployment counts. The second start is no fault: doing nothing is what is proven.
+    const { deployment } = await deployed({ failsOver: [], firstOnIt: true });
+    const probe = deployment.fn('FailoverProbesProbe1');
+    const schedule = deployment.assembly.schedules.find((s) => s.targetArn === probe.arn)!;
+    // The scheduler delivers at least once: the same start twice.
+    deployment.scheduler.fireNow((s) => s === schedule);
+    const since = Date.now();
+    await waitFor(() => deployment.lambda.invocations.filter((i) => i.function === probe.name && i.receivedAt >= since).length >= 3, {
+      timeoutMs: PROBE_INTERVAL_MS * 5,
+      what: 'three more invocations of the probe',
+    });
+    const runs = deployment.lambda.invocations.filter((i) => i.function === probe.name);
+    const sessions = runs.map((r) => (r.payload as { session: { kind: string } }).session.kind);
+    expect(sessions).toContain('duplicate');
+    const holders = runs.filter((r) => (r.payload as { session: { kind: string } }).session.kind !== 'duplicate').sort((a, b) => a.startedAt - b.startedAt);
+    for (let i = 1; i < holders.length; i++) {
+      // No second of the interval unwatched: the next one was running before the previous one ended.
+      expect(holders[i]!.startedAt, `invocation ${i}`).toBeLessThan(holders[i - 1]!.endedAt);
+    }
+    expect(holders.map((r) => r.outcome)).toEqual(holders.map(() => 'ok'));
+  });
+});
+
+function storeOf(deployment: SimulatedDeployment): DynamoDbStore {
+  return new DynamoDbStore({ client: deployment.table.client(), tableName: deployment.assembly.tables[0]!.name });
+}
+
 describe('the failover chain', () => {
   const isStep = (logicalId: string) => !logicalId.includes('Probes') && !logicalId.includes('RequestFailover');
 
@@ -231,7 +236,7 @@ describe('the failover chain', () => {
   }
 
   it('is warm by default: the warm-up schedules have started every step function before the first failover', async () => {
-    const { deployment, topologies } = await deployed();
+    const { deployment, topologies } = await deployed({ failsOver: [SHORT.name], firstOnIt: true });
     const warmUps = deployment.assembly.schedules.filter((s) => s.logicalId.includes('WarmUp'));
     expect(warmUps.length).toBeGreaterThan(0);
     await waitFor(() => warmUps.every((s) => deployment.lambda.invocations.some((i) => i.requestId === deployment.scheduler.firings.find((f) => f.schedule === s.logicalId)?.requestId)), {
@@ -244,7 +249,8 @@ describe('the failover chain', () => {
   });
 
   it('is cold after a quiet spell without warm-ups: every step starts a new environment', async () => {
-    const { deployment, topologies } = await deployed();
+    // Warm-ups paused for good, step containers recycled.
+    const { deployment, topologies } = await deployed({ failsOver: [SHORT.name], faults: true });
     deployment.scheduler.pause((s) => s.logicalId.includes('WarmUp'));
     await waitFor(() => deployment.lambda.specs.filter((f) => isStep(f.logicalId)).every((f) => deployment.lambda.containers(f.name).every((c) => !c.busy)), {
       timeoutMs: 10_000,

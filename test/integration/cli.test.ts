@@ -4,7 +4,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, type TestContext } from 'vitest';
+import { runCli } from '../../cli/main.ts';
 import { waitFor } from '../../lambdas/core/wait.ts';
 import { RedisServers } from '../../local/redis-servers.ts';
 import { testPorts } from '../support/ports.ts';
@@ -13,13 +14,15 @@ import { infoOf, startTopology } from '../support/topology.ts';
 const BIN = fileURLToPath(new URL('../../bin/redis-failover.mjs', import.meta.url));
 const dir = mkdtempSync(path.join(tmpdir(), 'redis-failover-cli-'));
 const ports = testPorts();
-let servers: RedisServers | undefined;
 
-afterEach(async () => {
-  await servers?.stopAll();
-  servers = undefined;
-});
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Servers for one test, stopped when it ends: the tests that start some run at once, each with its own. */
+function serversFor(context: TestContext): RedisServers {
+  const servers = new RedisServers();
+  context.onTestFinished(() => servers.stopAll());
+  return servers;
+}
 
 interface Run {
   readonly code: number;
@@ -36,6 +39,41 @@ function cli(...args: string[]): Promise<Run> {
   });
 }
 
+/** In-process runs one at a time: each borrows process.stdout, process.stderr and process.exitCode. */
+let inProcessTurn: Promise<unknown> = Promise.resolve();
+
+/**
+ * The command line's entry point (what bin/redis-failover.mjs runs) in this process, its output and
+ * exit status captured: for refusals that start nothing, without a Node.js start per case.
+ */
+function inProcess(...args: string[]): Promise<Run> {
+  const run = inProcessTurn.then(() => captured(args));
+  inProcessTurn = run.catch(() => undefined);
+  return run;
+}
+
+async function captured(args: readonly string[]): Promise<Run> {
+  const output = { stdout: '', stderr: '' };
+  const writes = { stdout: process.stdout.write, stderr: process.stderr.write };
+  const exitCode = process.exitCode;
+  const into = (stream: 'stdout' | 'stderr') =>
+    ((chunk: string | Uint8Array) => {
+      output[stream] += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+      return true;
+    }) as typeof process.stdout.write;
+  process.stdout.write = into('stdout');
+  process.stderr.write = into('stderr');
+  try {
+    process.exitCode = undefined;
+    await runCli(args);
+    return { code: Number(process.exitCode ?? 0), ...output };
+  } finally {
+    process.stdout.write = writes.stdout;
+    process.stderr.write = writes.stderr;
+    process.exitCode = exitCode;
+  }
+}
+
 function configFile(name: string, content: unknown): string {
   const file = path.join(dir, name);
   writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content));
@@ -44,14 +82,17 @@ function configFile(name: string, content: unknown): string {
 
 const master = { name: 'mymaster', host: '127.0.0.1', port: 6379, quorum: 2 };
 
-describe('command line', () => {
-  it('explains every command and option with --help', async () => {
+// Two lanes side by side: this describe and the next run at once (`.concurrent`), the tests of each
+// one after another (`.sequential`), so at most a few processes start at a time. Each test has
+// its own files, ports and servers.
+describe.concurrent('command line', () => {
+  it.sequential('explains every command and option with --help', async () => {
     const run = await cli('--help');
     expect(run.code).toBe(0);
     for (const word of ['demo', 'failover <name>', '--config', '--events-file', '--no-timestamps', 'Exit status']) expect(run.stdout).toContain(word);
   });
 
-  it('refuses an unknown command or option with one line and status 2', async () => {
+  it.sequential('refuses an unknown command or option with one line and status 2', async () => {
     const unknownCommand = await cli('frobnicate');
     expect(unknownCommand.code).toBe(2);
     expect(unknownCommand.stderr.trim()).toBe('redis-failover: unknown command "frobnicate" (try redis-failover --help)');
@@ -61,17 +102,20 @@ describe('command line', () => {
     expect(unknownOption.stderr.trim().split('\n')).toHaveLength(1);
   });
 
-  // Each is a process of its own that starts nothing: they run at once.
+  // Refusals start nothing, so they run at once. The first of each table is a process of its own,
+  // which must add nothing to the entry point's one line (no warning, no stack); the rest vary only
+  // the text, and run the entry point in this process (a Node.js start and the command's modules
+  // loaded per case cost seconds of CPU each).
   it.concurrent.each([
-    ['unknown key', { probes: 3, masters: [{ ...master, colour: 'red' }] }, 'masters[0]'],
-    ['quorum above probes', { probes: 3, masters: [{ ...master, quorum: 4 }] }, 'masters[0].quorum'],
-    ['non-positive time', { probes: 3, masters: [{ ...master, downAfterMs: 0 }] }, 'masters[0].downAfterMs'],
-    ['bad name', { probes: 3, masters: [{ ...master, name: 'my master' }] }, 'masters[0].name'],
-    ['wrong type', { probes: '3', masters: [master] }, 'probes'],
-    ['invalid JSON', '{ "probes": 3, ', 'invalid JSON'],
-  ])('refuses a config with %s, naming it, with status 2 and no stack', async (label, content, named) => {
+    ['unknown key', { probes: 3, masters: [{ ...master, colour: 'red' }] }, 'masters[0]', cli],
+    ['quorum above probes', { probes: 3, masters: [{ ...master, quorum: 4 }] }, 'masters[0].quorum', inProcess],
+    ['non-positive time', { probes: 3, masters: [{ ...master, downAfterMs: 0 }] }, 'masters[0].downAfterMs', inProcess],
+    ['bad name', { probes: 3, masters: [{ ...master, name: 'my master' }] }, 'masters[0].name', inProcess],
+    ['wrong type', { probes: '3', masters: [master] }, 'probes', inProcess],
+    ['invalid JSON', '{ "probes": 3, ', 'invalid JSON', inProcess],
+  ])('refuses a config with %s, naming it, with status 2 and no stack', async (label, content, named, via) => {
     const file = configFile(`${label.replace(/ /g, '-')}.json`, content);
-    const run = await cli('failover', 'mymaster', '--config', file);
+    const run = await via('failover', 'mymaster', '--config', file);
     expect(run.code).toBe(2);
     const lines = run.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
@@ -81,18 +125,18 @@ describe('command line', () => {
   });
 
   it.concurrent.each([
-    [['--fault', 'partition', '--scenario', 'minority-voter'], '--scenario minority-voter needs --runtime aws'],
-    [['--fault', 'kill', '--flap', '400'], '--flap applies to --fault partition only'],
-    [['--fault', 'partition', '--scenario', 'sideways'], '--scenario must be master-side, voters-only, minority-voter (got "sideways")'],
-    [['--fault', 'meteor'], '--fault must be kill, stop, partition or all (got "meteor")'],
-  ])('bench %j is refused with one line and status 2, before anything starts', async (args, message) => {
-    const run = await cli('bench', ...args);
+    [['--fault', 'partition', '--scenario', 'minority-voter'], '--scenario minority-voter needs --runtime aws', cli],
+    [['--fault', 'kill', '--flap', '400'], '--flap applies to --fault partition only', inProcess],
+    [['--fault', 'partition', '--scenario', 'sideways'], '--scenario must be master-side, voters-only, minority-voter (got "sideways")', inProcess],
+    [['--fault', 'meteor'], '--fault must be kill, stop, partition or all (got "meteor")', inProcess],
+  ])('bench %j is refused with one line and status 2, before anything starts', async (args, message, via) => {
+    const run = await via('bench', ...args);
     expect(run.code).toBe(2);
     expect(run.stderr.trim().split('\n')).toEqual([expect.stringContaining(message)]);
     expect(run.stdout).toBe('');
   });
 
-  it('refuses an unreadable config file and an unknown master name', async () => {
+  it.sequential('refuses an unreadable config file and an unknown master name', async () => {
     const missing = await cli('failover', 'mymaster', '--config', path.join(dir, 'nope.json'));
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('cannot read config file');
@@ -102,9 +146,8 @@ describe('command line', () => {
     expect(unknown.stderr.trim()).toBe(`redis-failover: no master named "other" in ${file} (it has: mymaster)`);
   });
 
-  it('fails over, prints one line per event, writes JSON lines, exits 0', async () => {
-    servers = new RedisServers();
-    const topology = await startTopology(servers, ports, { replicas: [{ replicaPriority: 10 }, { replicaPriority: 20 }] });
+  it.sequential('fails over, prints one line per event, writes JSON lines, exits 0', async (context) => {
+    const topology = await startTopology(serversFor(context), ports, { replicas: [{ replicaPriority: 10 }, { replicaPriority: 20 }] });
     const file = configFile('live.json', { probes: 1, masters: [{ ...master, port: topology.master.options.port, quorum: 1, failoverTimeoutMs: 10_000 }] });
     const eventsFile = path.join(dir, 'events', 'live.jsonl');
 
@@ -120,9 +163,8 @@ describe('command line', () => {
     expect((await infoOf(topology.replicas[0]!)).role).toBe('master');
   });
 
-  it('exits 1 with the reason when the failover aborts', async () => {
-    servers = new RedisServers();
-    const topology = await startTopology(servers, ports, { replicas: [{ replicaPriority: 0 }] });
+  it.sequential('exits 1 with the reason when the failover aborts', async (context) => {
+    const topology = await startTopology(serversFor(context), ports, { replicas: [{ replicaPriority: 0 }] });
     const file = configFile('nogood.json', { probes: 1, masters: [{ ...master, port: topology.master.options.port, quorum: 1 }] });
 
     const run = await cli('failover', 'mymaster', '--config', file);
@@ -133,8 +175,8 @@ describe('command line', () => {
   });
 });
 
-describe('local and demo', () => {
-  it('refuses a bad config for local, naming the field, before starting anything', async () => {
+describe.concurrent('local and demo', () => {
+  it.sequential('refuses a bad config for local, naming the field, before starting anything', async () => {
     const file = configFile('local-bad.json', { probes: 2, masters: [{ ...master, quorum: 3 }] });
     const run = await cli('local', '--config', file);
     expect(run.code).toBe(2);
@@ -142,9 +184,8 @@ describe('local and demo', () => {
     expect(run.stdout).toBe('');
   });
 
-  it('local runs until SIGTERM: +monitor, +slave, answers failover from another process through its port, stops cleanly with status 0', async () => {
-    servers = new RedisServers();
-    const topology = await startTopology(servers, ports, { replicas: [{}] });
+  it.sequential('local runs until SIGTERM: +monitor, +slave, answers failover from another process through its port, stops cleanly with status 0', async (context) => {
+    const topology = await startTopology(serversFor(context), ports, { replicas: [{}] });
     const file = configFile('local.json', { probes: 2, masters: [{ ...master, port: topology.master.options.port, quorum: 2 }] });
     const sentinelPort = String(await ports.take());
     const child = spawn(process.execPath, [BIN, 'local', '--config', file, '--no-timestamps', '--port', sentinelPort], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -179,7 +220,7 @@ describe('local and demo', () => {
     expect(taken.stderr.trim().split('\n').at(-1)).toBe(`redis-failover: port ${sentinelPort} is in use (a Sentinel, or another redis-failover local?): choose another with --port`);
   });
 
-  it('demo exits 0 and its timeline shows every phase', async () => {
+  it.sequential('demo exits 0 and its timeline shows every phase', async () => {
     const run = await cli('demo');
     expect(run.code).toBe(0);
     const timeline = run.stdout.slice(run.stdout.indexOf('Timeline'));

@@ -16,7 +16,12 @@ if (!availability.ok) console.warn(`partition tests skipped: ${availability.reas
 
 const DOWN_AFTER_MS = 1000;
 
-describe.skipIf(!availability.ok)('the master and a writer cut off from the replicas and the voters for 90 s, fencing on', () => {
+// The short trials run beside the long one (`.concurrent`), one after the other, inside its 90 s
+// cut instead of after it: each trial builds a network of its own (namespaces, subnet, temporary
+// folder), so none sees another's servers, cuts or ports; two at a time at most, so their
+// processes do not starve one another's voters.
+const shortTrials = oneAtATime();
+describe.skipIf(!availability.ok).concurrent('the master and a writer cut off from the replicas and the voters for 90 s, fencing on', () => {
   it('fails over once, judges no answering server down, loses only the writes of the lag window, and demotes the old master after the heal', async () => {
     const partitionMs = 90_000;
     const result = await runPartitionTrial('redis-failover', { downAfterMs: DOWN_AFTER_MS, failoverTimeoutMs: 10_000, partitionMs, managedFencing: true });
@@ -33,9 +38,9 @@ describe.skipIf(!availability.ok)('the master and a writer cut off from the repl
   }, 180_000);
 });
 
-describe.skipIf(!availability.ok)('the master cut off from the voters only, its replicas and writer still with it, witnesses on', () => {
+describe.skipIf(!availability.ok).concurrent('the master cut off from the voters only, its replicas and writer still with it, witnesses on', () => {
   it('fails nothing over and loses nothing: the replicas still replicating from it say it is alive', async () => {
-    const result = await runPartitionTrial('redis-failover', { downAfterMs: DOWN_AFTER_MS, failoverTimeoutMs: 10_000, partitionMs: 5000, witnesses: true, scenario: 'voters-only' });
+    const result = await shortTrials(() => runPartitionTrial('redis-failover', { downAfterMs: DOWN_AFTER_MS, failoverTimeoutMs: 10_000, partitionMs: 5000, witnesses: true, scenario: 'voters-only' }));
 
     expect(result.failovers).toBe(0);
     expect(result.falseVerdicts).toEqual([]);
@@ -45,12 +50,23 @@ describe.skipIf(!availability.ok)('the master cut off from the voters only, its 
   }, 90_000);
 });
 
-describe.skipIf(!availability.ok)('a flapping link: the master and a writer cut off and back every 400 ms for 8 s', () => {
+describe.skipIf(!availability.ok).concurrent('a flapping link: the master and a writer cut off and back every 400 ms for 8 s', () => {
   it('fails over at most once, and judges down no server but the master', async () => {
-    const result = await runPartitionTrial('redis-failover', { downAfterMs: DOWN_AFTER_MS, failoverTimeoutMs: 2000, partitionMs: 8000, flapMs: 400 });
+    const result = await shortTrials(() => runPartitionTrial('redis-failover', { downAfterMs: DOWN_AFTER_MS, failoverTimeoutMs: 2000, partitionMs: 8000, flapMs: 400 }));
 
     expect(result.failovers).toBeLessThanOrEqual(1);
     expect(result.falseVerdicts).toEqual([]);
     expect(result.twoMastersMs).toBeLessThanOrEqual(result.partitionMs);
-  }, 90_000);
+    // Its turn, after the trial before it, counts too.
+  }, 180_000);
 });
+
+/** Runs the tasks given to it one at a time, in the order given. */
+function oneAtATime(): <T>(task: () => Promise<T>) => Promise<T> {
+  let last: Promise<unknown> = Promise.resolve();
+  return (task) => {
+    const run = last.then(task);
+    last = run.catch(() => undefined);
+    return run;
+  };
+}

@@ -2,13 +2,14 @@
  * The deployed stack on this machine, for the test files that prove what only exists on AWS:
  * the stack synthesized once per file (bundles and all) for a config naming this worker's
  * loopback ports, then for each test a fresh deployment of that assembly over fresh redis-server
- * processes, everything stopped when the test ends.
+ * processes, everything stopped when the test ends; or one deployment shared by consecutive
+ * tests that can each cope with what the ones before left (`shared`).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Duration } from 'aws-cdk-lib';
-import { afterAll, afterEach, beforeAll } from 'vitest';
+import { afterAll, afterEach, beforeAll, onTestFailed } from 'vitest';
 import { waitFor } from '../../lambdas/core/wait.ts';
 import type { DeployConfig } from '../../lib/config-file.ts';
 import type { RedisFailoverStackProps } from '../../lib/failover-stack.ts';
@@ -43,7 +44,39 @@ export interface SimulatedSuite {
   /** A fresh deployment of the assembly (or of another folder); stopped after the test. */
   deploy(options?: Partial<DeploymentOptions>): Promise<SimulatedDeployment>;
   /** Each group's master and two replicas, started for this test; stopped after it. */
-  topology(group: string): Promise<{ master: RedisServer; replicas: readonly RedisServer[] }>;
+  topology(group: string): Promise<GroupServers>;
+  /**
+   * Every group's servers and a deployment watching them all, kept from one test to the next
+   * while each test's `use` allows it (a deployment takes seconds to start and watch); else a
+   * new one, the last stopped first. Stopped before any per-test `deploy`/`topology`, and after the file.
+   */
+  shared(use: SharedUse): Promise<{ deployment: SimulatedDeployment; topologies: Readonly<Record<string, GroupServers>> }>;
+}
+
+export interface GroupServers {
+  readonly master: RedisServer;
+  readonly replicas: readonly RedisServer[];
+}
+
+/** What a test does with a shared deployment: whether it can run on one that earlier tests used. */
+export interface SharedUse {
+  /** The groups whose masters the test kills: a group fails over once per deployment (epoch 1, execution `<group>-1`). */
+  readonly failsOver: readonly string[];
+  /** It reads the deployment's whole history (every invocation, every attempt): no failover or fault may come before it. */
+  readonly firstOnIt?: boolean;
+  /** It injects a fault besides its kills (a crashed container, a refused table, paused warm-ups). */
+  readonly faults?: boolean;
+}
+
+interface Shared {
+  readonly deployment: SimulatedDeployment;
+  readonly servers: RedisServers;
+  readonly topologies: Readonly<Record<string, GroupServers>>;
+  readonly failedOver: Set<string>;
+  /** A group failed over or a fault was injected. */
+  disturbed: boolean;
+  /** A test on it failed: whatever it left (a refused table, say) is not for the next test. */
+  spoiled: boolean;
 }
 
 /**
@@ -59,6 +92,37 @@ export function simulatedSuite(
   let outdir: string | undefined;
   let deployments: SimulatedDeployment[] = [];
   let servers = new RedisServers();
+  let shared: Shared | undefined;
+
+  async function releaseShared(): Promise<void> {
+    const last = shared;
+    shared = undefined;
+    await last?.deployment.stop();
+    await last?.servers.stopAll();
+  }
+
+  function startDeployment(options: Partial<DeploymentOptions>): Promise<SimulatedDeployment> {
+    // Each password in its secret, as the operator stores it before deploying.
+    const secrets = Object.fromEntries(Object.values(groups).flatMap((g) => (g.password === undefined ? [] : [[secretArnOf(g.name), g.password]])));
+    return SimulatedDeployment.start({ assembly: outdir!, secrets, ...options });
+  }
+
+  async function startGroup(on: RedisServers, name: string): Promise<GroupServers> {
+    const { ports: [masterPort, ...replicaPorts], password } = groups[name]!;
+    const master = await on.start({ port: masterPort, password });
+    const replicas = [];
+    for (const port of replicaPorts) replicas.push(await on.start({ port, replicaOf: master.address, password }));
+    await waitFor(async () => (await master.info()).connectedReplicas.filter((r) => r.state === 'online').length === replicas.length, {
+      timeoutMs: 10_000,
+      what: `the replicas of ${name} online`,
+    });
+    return { master, replicas };
+  }
+
+  /** The shared deployment can take a test that does `use`. */
+  function takes(current: Shared, use: SharedUse): boolean {
+    return !current.spoiled && !(use.firstOnIt && current.disturbed) && use.failsOver.every((group) => !current.failedOver.has(group));
+  }
 
   beforeAll(async () => {
     for (const master of masters) {
@@ -87,7 +151,8 @@ export function simulatedSuite(
     servers = new RedisServers();
   });
 
-  afterAll(() => {
+  afterAll(async () => {
+    await releaseShared();
     if (outdir) rmSync(outdir, { recursive: true, force: true });
   });
 
@@ -98,22 +163,40 @@ export function simulatedSuite(
     },
     assembly: () => readAssembly(outdir!),
     async deploy(options = {}) {
-      // Each password in its secret, as the operator stores it before deploying.
-      const secrets = Object.fromEntries(Object.values(groups).flatMap((g) => (g.password === undefined ? [] : [[secretArnOf(g.name), g.password]])));
-      const deployment = await SimulatedDeployment.start({ assembly: outdir!, secrets, ...options });
+      // One simulation at a time, and the shared one's servers hold the groups' ports.
+      await releaseShared();
+      const deployment = await startDeployment(options);
       deployments.push(deployment);
       return deployment;
     },
     async topology(name) {
-      const { ports: [masterPort, ...replicaPorts], password } = groups[name]!;
-      const master = await servers.start({ port: masterPort, password });
-      const replicas = [];
-      for (const port of replicaPorts) replicas.push(await servers.start({ port, replicaOf: master.address, password }));
-      await waitFor(async () => (await master.info()).connectedReplicas.filter((r) => r.state === 'online').length === replicas.length, {
-        timeoutMs: 10_000,
-        what: `the replicas of ${name} online`,
+      await releaseShared();
+      return startGroup(servers, name);
+    },
+    async shared(use) {
+      if (!shared || !takes(shared, use)) {
+        await releaseShared();
+        const on = new RedisServers();
+        const topologies: Record<string, GroupServers> = {};
+        let deployment: SimulatedDeployment | undefined;
+        try {
+          for (const name of Object.keys(groups)) topologies[name] = await startGroup(on, name);
+          deployment = await startDeployment({});
+        } catch (error) {
+          await deployment?.stop();
+          await on.stopAll();
+          throw error;
+        }
+        shared = { deployment, servers: on, topologies, failedOver: new Set(), disturbed: false, spoiled: false };
+      }
+      const current = shared;
+      onTestFailed(() => {
+        current.spoiled = true;
       });
-      return { master, replicas };
+      for (const group of use.failsOver) current.failedOver.add(group);
+      if (use.failsOver.length > 0 || use.faults) current.disturbed = true;
+      for (const name of Object.keys(groups)) await watching(current.deployment, name);
+      return { deployment: current.deployment, topologies: current.topologies };
     },
   };
 }
