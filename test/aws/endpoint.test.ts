@@ -135,8 +135,10 @@ describe('the DNS endpoints of a master group', () => {
       what: `+fix-dns-record of ${PRIMARY}`,
     });
     expect(fix.detail.message).toBe(`${PRIMARY} A ${HOSTS[0]} @ ${GROUP} ${HOSTS[0]} ${port}`);
-    // Nothing else was rewritten meanwhile: a new probe invocation that has not heard from the replicas yet leaves the reader record alone.
-    expect(eventsOf(deployment, GROUP, '+fix-dns-record').filter((e) => e.receivedAt >= readerSettledAt).map((e) => e.detail.message)).toEqual([fix.detail.message]);
+    // Nothing else was rewritten meanwhile (two voters may both put the primary back, which is harmless): a new
+    // probe invocation that has not heard from the replicas yet leaves the reader record alone.
+    const fixes = eventsOf(deployment, GROUP, '+fix-dns-record').filter((e) => e.receivedAt >= readerSettledAt).map((e) => e.detail.message);
+    expect(new Set(fixes)).toEqual(new Set([fix.detail.message]));
     expect(deployment.route53.lookup(PRIMARY, 'A')).toMatchObject({ ttlSeconds: TTL_SECONDS, values: [HOSTS[0]] });
 
     // Applications that know only the name, each in a process of its own, resolving through the system resolver.
