@@ -197,7 +197,7 @@ describe.concurrent('local and demo', () => {
     let failover: Run;
     let taken: Run;
     try {
-      await waitFor(() => stdout.includes('+slave ') && stderr.includes(`answering on 127.0.0.1:${sentinelPort}`), { timeoutMs: 20_000, what: '+slave and the port' });
+      await waitFor(() => stdout.includes('+slave ') && stderr.includes(`answering on 127.0.0.1:${sentinelPort}`), { timeoutMs: 40_000, what: '+slave and the port' });
       // From another terminal: the request goes through the orchestrator, not behind its back.
       failover = await cli('failover', 'mymaster', '--config', file, '--port', sentinelPort);
       taken = await cli('local', '--config', file, '--port', sentinelPort);
@@ -218,7 +218,8 @@ describe.concurrent('local and demo', () => {
     expect(stdout).toContain(`+switch-master mymaster 127.0.0.1 ${port} 127.0.0.1 ${replicaPort}`);
     expect(taken.code).toBe(2);
     expect(taken.stderr.trim().split('\n').at(-1)).toBe(`redis-failover: port ${sentinelPort} is in use (a Sentinel, or another redis-failover local?): choose another with --port`);
-  });
+    // Three processes start one after the other, beside the other lane's: room for a busy machine.
+  }, 120_000);
 
   it.sequential('demo exits 0 and its timeline shows every phase', async () => {
     const run = await cli('demo');
