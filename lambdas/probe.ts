@@ -7,7 +7,7 @@ import type { Config } from './core/config.ts';
 import type { VoterSessionStore } from './core/store.ts';
 import { ENDPOINT_ENV_KEYS, endpointCheckMsFromEnv, endpointFromEnv } from './runtime/aws/endpoint.ts';
 import { ORCHESTRATOR_ENV_KEYS, orchestratorFromEnv } from './runtime/aws/orchestrator.ts';
-import { EmfMetrics } from './adapters/metrics.ts';
+import { awsMetrics } from './runtime/aws/metrics.ts';
 import { awsLogger } from './runtime/aws/log.ts';
 import { required, type Env } from './runtime/env.ts';
 import { runProbeSession, type SessionOutcome } from './runtime/probe-session.ts';
@@ -64,7 +64,7 @@ export function probeDepsFromEnv(env: Env = process.env): Probe {
   // Voter notes hold names, addresses and error messages, never credentials.
   const endpoint = endpointFromEnv(env);
   const logger = awsLogger.with({ voter: voterId });
-  const deps: VoterDeps = { ...parts, voterId, log: (line) => logger.info(line), metrics: new EmfMetrics(), ...(endpoint && { endpoint, endpointCheckMs: endpointCheckMsFromEnv(env) }) };
+  const deps: VoterDeps = { ...parts, voterId, log: (line) => logger.info(line), metrics: awsMetrics, ...(endpoint && { endpoint, endpointCheckMs: endpointCheckMsFromEnv(env) }) };
   return { config, deps, sessions, intervalMs, destroy };
 }
 

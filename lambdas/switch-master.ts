@@ -5,11 +5,14 @@ import { eventsFromEnv } from './runtime/aws/events.ts';
 import { stepDeps, stepHandler } from './runtime/aws/step.ts';
 import { endpointFromEnv } from './runtime/aws/endpoint.ts';
 import { storeFromEnv } from './runtime/aws/table.ts';
+import { awsMetrics } from './runtime/aws/metrics.ts';
 import { movePrimary } from './runtime/endpoint.ts';
 import { failoverEventContext, type StepDeps } from './runtime/deps.ts';
 import { requireSelection } from './runtime/require.ts';
+import { failoverTimeline, type FailoverTimeline } from './core/failover-metrics.ts';
+import { perGroup, type Metrics } from './adapters/metrics.ts';
 
-export async function run(state: FailoverState, deps: Pick<StepDeps, 'publisher' | 'now' | 'store' | 'endpoint'>): Promise<SwitchOutput> {
+export async function run(state: FailoverState, deps: Pick<StepDeps, 'publisher' | 'now' | 'store' | 'endpoint' | 'metrics'>): Promise<SwitchOutput> {
   const { promoted } = requireSelection(state);
   const now = deps.now();
   // The name resolves to the new master before +switch-master says so. WaitPromotion normally moved
@@ -23,7 +26,15 @@ export async function run(state: FailoverState, deps: Pick<StepDeps, 'publisher'
     await deps.store.removeReplica(state.master.name, promoted);
   }
   await deps.publisher.publish([...(moved ? [moved] : []), switchMasterEvent(state.master, promoted, failoverEventContext(state, deps))]);
-  return { oldMaster: { host: state.master.host, port: state.master.port }, newMaster: promoted, switchedAt: now };
+  const timeline = failoverTimeline(state, now);
+  if (deps.metrics) writeTimeline(deps.metrics, state.master.name, timeline);
+  return { oldMaster: { host: state.master.host, port: state.master.port }, newMaster: promoted, switchedAt: now, timeline };
 }
 
-export const handler = stepHandler(run, () => stepDeps({ publisher: eventsFromEnv().publisher, store: storeFromEnv(), endpoint: endpointFromEnv() }));
+function writeTimeline(metrics: Metrics, master: string, timeline: FailoverTimeline): void {
+  metrics.measure('FailoverDuration', perGroup(master), timeline.durationMs);
+  if (timeline.detectionMs !== null) metrics.measure('DetectionTime', perGroup(master), timeline.detectionMs);
+  for (const [phase, ms] of Object.entries(timeline.phases)) metrics.measure('PhaseDuration', [{ Master: master, Phase: phase }, { Phase: phase }], ms);
+}
+
+export const handler = stepHandler(run, () => stepDeps({ publisher: eventsFromEnv().publisher, store: storeFromEnv(), endpoint: endpointFromEnv(), metrics: awsMetrics }));

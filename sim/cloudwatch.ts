@@ -37,8 +37,11 @@ export function dataPoints(lines: readonly string[]): DataPoint[] {
       for (const set of directive.Dimensions) {
         const dimensions = Object.fromEntries(set.map((key) => [key, String(parsed[key])]));
         for (const metric of directive.Metrics) {
-          const value = parsed[metric.Name];
-          if (typeof value === 'number') points.push({ namespace: directive.Namespace, name: metric.Name, dimensions, value, timestamp: aws.Timestamp });
+          // A metric's value, or an array of values (each a data point of its own).
+          const raw = parsed[metric.Name];
+          for (const value of Array.isArray(raw) ? (raw as unknown[]) : [raw]) {
+            if (typeof value === 'number') points.push({ namespace: directive.Namespace, name: metric.Name, dimensions, value, timestamp: aws.Timestamp });
+          }
         }
       }
     }

@@ -1,57 +1,106 @@
 /**
  * Metrics in CloudWatch's embedded metric format: a JSON line on stdout that CloudWatch Logs turns
  * into metric data points, with no API call and no client (the probes have no route to the
- * CloudWatch API to spare). Counts accumulate between flushes; each flush writes one line per set
- * of dimensions, every metric of the line under each of its dimension sets.
+ * CloudWatch API to spare). Counts add up between flushes, measures keep every value; each flush
+ * writes one line per set of dimensions with every metric recorded under it.
  */
 
 /** The namespace every metric of the stack is in (lib/monitoring.ts reads the same). */
 export const METRICS_NAMESPACE = 'RedisFailover';
 
-/** What the voters and steps count; one implementation per runtime (EMF on AWS, none locally). */
+export type Dimensions = Readonly<Record<string, string>>;
+
+/** What the voters and steps record; one implementation per runtime (EMF on AWS, none locally). */
 export interface Metrics {
-  /** Adds `n` to the metric `name` under `dimensions` (`{Voter, Master}`); also counted per voter alone when `Voter` is given. */
-  count(name: string, dimensions: Readonly<Record<string, string>>, n?: number): void;
-  /** Writes what was counted since the last flush. */
+  /** Adds `n` to the metric `name` under each set of dimensions. */
+  count(name: string, sets: readonly Dimensions[], n?: number): void;
+  /** Records one value of `name` in milliseconds under each set of dimensions. */
+  measure(name: string, sets: readonly Dimensions[], ms: number): void;
+  /** Writes what was recorded since the last flush. */
   flush(): void;
 }
 
-export const NO_METRICS: Metrics = { count: () => undefined, flush: () => undefined };
+export const NO_METRICS: Metrics = { count: () => undefined, measure: () => undefined, flush: () => undefined };
+
+/** A voter's metric about one group, and the same per voter alone (what the heartbeat alarm watches). */
+export function perVoter(voter: string, master: string): Dimensions[] {
+  return [{ Voter: voter, Master: master }, { Voter: voter }];
+}
+
+/** A failover's metric per master group, and over every group of the stack (what its alarms watch). */
+export function perGroup(master: string): Dimensions[] {
+  return [{ Master: master }, {}];
+}
+
+/** CloudWatch takes at most 100 values of one metric in one EMF line. */
+const MAX_VALUES_PER_LINE = 100;
+
+interface Recorded {
+  readonly counts: Map<string, number>;
+  readonly measures: Map<string, number[]>;
+}
 
 export class EmfMetrics implements Metrics {
-  /** Dimension key (JSON) → metric → sum. */
-  readonly #counts = new Map<string, Map<string, number>>();
+  /** Dimension set (JSON of its sorted entries) → what was recorded under it. */
+  readonly #recorded = new Map<string, Recorded>();
 
   constructor(
     private readonly write: (line: string) => void = (line) => void process.stdout.write(`${line}\n`),
     private readonly now: () => number = () => Date.now(),
   ) {}
 
-  count(name: string, dimensions: Readonly<Record<string, string>>, n = 1): void {
-    const sets = [dimensions, ...(dimensions.Voter !== undefined && Object.keys(dimensions).length > 1 ? [{ Voter: dimensions.Voter }] : [])];
+  count(name: string, sets: readonly Dimensions[], n = 1): void {
     for (const set of sets) {
-      const key = JSON.stringify(Object.entries(set).sort(([a], [b]) => a.localeCompare(b)));
-      const metrics = this.#counts.get(key) ?? new Map<string, number>();
-      metrics.set(name, (metrics.get(name) ?? 0) + n);
-      this.#counts.set(key, metrics);
+      const { counts } = this.under(set);
+      counts.set(name, (counts.get(name) ?? 0) + n);
+    }
+  }
+
+  measure(name: string, sets: readonly Dimensions[], ms: number): void {
+    for (const set of sets) {
+      const { measures } = this.under(set);
+      measures.set(name, [...(measures.get(name) ?? []), Math.max(0, Math.round(ms))]);
     }
   }
 
   flush(): void {
     const timestamp = this.now();
-    for (const [key, metrics] of this.#counts) {
+    for (const [key, { counts, measures }] of this.#recorded) {
       const dimensions = Object.fromEntries(JSON.parse(key) as Array<[string, string]>);
-      this.write(
-        JSON.stringify({
-          _aws: {
-            Timestamp: timestamp,
-            CloudWatchMetrics: [{ Namespace: METRICS_NAMESPACE, Dimensions: [Object.keys(dimensions)], Metrics: [...metrics.keys()].map((Name) => ({ Name, Unit: 'Count' })) }],
-          },
-          ...dimensions,
-          ...Object.fromEntries(metrics),
-        }),
-      );
+      const longest = Math.max(1, ...[...measures.values()].map((values) => values.length));
+      // The counts go in the first line; values beyond 100 a metric spill into further lines.
+      for (let offset = 0; offset < longest; offset += MAX_VALUES_PER_LINE) {
+        const slice = [...measures].map(([name, values]) => [name, values.slice(offset, offset + MAX_VALUES_PER_LINE)] as const).filter(([, values]) => values.length > 0);
+        const lineCounts = offset === 0 ? [...counts] : [];
+        this.write(
+          JSON.stringify({
+            _aws: {
+              Timestamp: timestamp,
+              CloudWatchMetrics: [
+                {
+                  Namespace: METRICS_NAMESPACE,
+                  Dimensions: [Object.keys(dimensions)],
+                  Metrics: [...lineCounts.map(([Name]) => ({ Name, Unit: 'Count' })), ...slice.map(([Name]) => ({ Name, Unit: 'Milliseconds' }))],
+                },
+              ],
+            },
+            ...dimensions,
+            ...Object.fromEntries(lineCounts),
+            ...Object.fromEntries(slice.map(([name, values]) => [name, values.length === 1 ? values[0] : values])),
+          }),
+        );
+      }
     }
-    this.#counts.clear();
+    this.#recorded.clear();
+  }
+
+  private under(set: Dimensions): Recorded {
+    const key = JSON.stringify(Object.entries(set).sort(([a], [b]) => a.localeCompare(b)));
+    let recorded = this.#recorded.get(key);
+    if (!recorded) {
+      recorded = { counts: new Map(), measures: new Map() };
+      this.#recorded.set(key, recorded);
+    }
+    return recorded;
   }
 }

@@ -1,6 +1,8 @@
 /** Where events go: EventBridge on AWS, stdout and a JSON lines file locally, memory in tests. */
 import type { SentinelEvent } from '../core/events.ts';
+import { eventCounts } from '../core/failover-metrics.ts';
 import { errorText, eventFields, type Logger } from './log.ts';
+import { perGroup, type Metrics } from './metrics.ts';
 
 export interface EventPublisher {
   /** Publishes the events in order; rejects when any could not be published. */
@@ -46,5 +48,25 @@ export class LoggedPublisher implements EventPublisher {
       throw error;
     }
     for (const event of events) this.logger.info('event published', eventFields(event));
+  }
+}
+
+/**
+ * Publishes through `inner`, then counts the failovers the events start and end
+ * (core/failover-metrics.ts) and writes them at once: the alarm on an abort must not wait for a flush.
+ */
+export class MeteredPublisher implements EventPublisher {
+  constructor(
+    private readonly inner: EventPublisher,
+    private readonly metrics: Metrics,
+  ) {}
+
+  async publish(events: readonly SentinelEvent[]): Promise<void> {
+    await this.inner.publish(events);
+    const counts = eventCounts(events);
+    for (const { name, master, reason } of counts) {
+      this.metrics.count(name, [...(reason === undefined ? [] : [{ Master: master, Reason: reason }]), ...perGroup(master)]);
+    }
+    if (counts.length > 0) this.metrics.flush();
   }
 }

@@ -5,6 +5,7 @@
  */
 import type { Address, FailoverInput, FailoverSettings, MasterRef } from './types.ts';
 import type { Rejection } from './selection.ts';
+import type { FailoverTimeline } from './failover-metrics.ts';
 
 /** Step Functions execution name for one failover: one per master per epoch. */
 export function executionName(master: string, epoch: number): string {
@@ -101,6 +102,8 @@ export interface SwitchOutput {
   readonly oldMaster: Address;
   readonly newMaster: Address;
   readonly switchedAt: number;
+  /** How long the failover and each of its phases took (also written as metrics on AWS). */
+  readonly timeline: FailoverTimeline;
 }
 
 /** The document as it grows through the workflow. */

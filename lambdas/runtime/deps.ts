@@ -3,6 +3,7 @@ import { executionName } from '../core/workflow-state.ts';
 import type { RedisLinkOptions } from '../adapters/redis.ts';
 import type { FailoverStore } from '../core/store.ts';
 import type { MasterEndpoint } from './endpoint.ts';
+import type { Metrics } from '../adapters/metrics.ts';
 
 /**
  * What a workflow step needs from the world. The Lambda entry points build it from
@@ -27,6 +28,8 @@ export interface StepDeps {
   readonly store?: FailoverStore;
   /** The group's DNS records, when the stack keeps them: moved at the promotion, before `+switch-master`. */
   readonly endpoint?: MasterEndpoint;
+  /** Where SwitchMaster writes the failover's durations (EMF on AWS); none locally. */
+  readonly metrics?: Metrics;
 }
 
 /** Polling defaults: Sentinel checks every 100 ms during a failover; 50 ms costs nothing on a local network. */

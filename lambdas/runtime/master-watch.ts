@@ -16,6 +16,7 @@ import type { Address, MasterRef } from '../core/types.ts';
 import type { WatchSnapshot } from '../core/voter-session.ts';
 import { masterRecord } from './seed.ts';
 import type { VoterDeps } from './voter-deps.ts';
+import { perVoter } from '../adapters/metrics.ts';
 import type { WatchContext } from './watch/context.ts';
 import { Election } from './watch/election.ts';
 import { EndpointCheck } from './watch/endpoint-check.ts';
@@ -235,7 +236,7 @@ export class MasterWatch {
     const voter = this.deps.voterId;
     for (const event of events) {
       const metric = EVENT_METRICS[event.type];
-      if (metric && (event.type === '+elected-leader' || event.detail.instance?.type === 'master')) this.deps.metrics?.count(metric, { Voter: voter, Master: this.config.name });
+      if (metric && (event.type === '+elected-leader' || event.detail.instance?.type === 'master')) this.deps.metrics?.count(metric, perVoter(voter, this.config.name));
     }
     // Which voter said it: Sentinels publish their own view, and so do voters.
     await this.deps.publisher.publish(events.map((e) => ({ ...e, detail: { ...e.detail, voter } })));

@@ -7,6 +7,7 @@ import { sleep } from '../core/wait.ts';
 import type { WatchSnapshot } from '../core/voter-session.ts';
 import { MasterWatch } from './master-watch.ts';
 import { VoterCrash, type VoterDeps } from './voter-deps.ts';
+import { perVoter } from '../adapters/metrics.ts';
 
 export class Voter {
   readonly watches: readonly MasterWatch[];
@@ -52,7 +53,7 @@ export class Voter {
   private async loop(watch: MasterWatch, until: number): Promise<void> {
     while (!this.stopped && this.deps.now() < until) {
       const started = this.deps.now();
-      const dimensions = { Voter: this.id, Master: watch.config.name };
+      const dimensions = perVoter(this.id, watch.config.name);
       try {
         await watch.tick();
         this.deps.metrics?.count('Ticks', dimensions);

@@ -13,12 +13,12 @@ import { Duration } from 'aws-cdk-lib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../lambdas/core/wait.ts';
 import { RedisServers, type RedisServer } from '../../local/redis-servers.ts';
-import { dataPoints, evaluateAlarm, type DataPoint } from '../../sim/cloudwatch.ts';
+import { evaluateAlarm, type DataPoint } from '../../sim/cloudwatch.ts';
 import { SimulatedDeployment } from '../../sim/deployment.ts';
 import { synthesizeStack } from '../../sim/synth.ts';
 import { CLIENT_LABELS, dnsClientCommand, startDnsClientApp, type ClientLibrary } from '../../bench/clients.ts';
 import type { AppProcess } from '../../bench/app-process.ts';
-import { eventsOf, nextEvent, PROBE_INTERVAL_MS } from '../support/simulation.ts';
+import { eventsOf, metricPoints, nextEvent, PROBE_INTERVAL_MS } from '../support/simulation.ts';
 import { testPorts } from '../support/ports.ts';
 
 const GROUP = 'dns';
@@ -210,9 +210,7 @@ describe('the DNS endpoints of a master group', () => {
 });
 
 /** What CloudWatch Logs extracts from the probes' log lines (their embedded metric format). */
-function probePoints(deployment: SimulatedDeployment, name: string): DataPoint[] {
-  return deployment.lambda.specs.filter((spec) => spec.logicalId.includes('Probe')).flatMap((spec) => dataPoints(deployment.lambda.logLines(spec.name))).filter((p) => p.name === name);
-}
+const probePoints = (deployment: SimulatedDeployment, name: string): DataPoint[] => metricPoints(deployment, name, 'Probe');
 
 describe("the probes' metrics and the alarms on them", () => {
   it('tick as a heartbeat whose absence alarms, and report a tick that cannot reach the table at once, which alarms', async () => {
@@ -238,5 +236,31 @@ describe("the probes' metrics and the alarms on them", () => {
     deployment.table.fail('none');
     console.log(`table refused → TickErrors written ${first.timestamp - refusedAt} ms later by ${first.dimensions.Voter}`);
     expect(evaluateAlarm(tickErrors, probePoints(deployment, 'TickErrors'), Date.now())).toBe('ALARM');
+  });
+
+  it('count a failover that gives up, by its reason, and the aborted-failover alarm fires from it; votes, leadership attempts and PING latency are written', async () => {
+    const { master, replicas } = await topology();
+    deployment = await SimulatedDeployment.start({ assembly: outdir! });
+    await waitFor(() => probePoints(deployment!, 'PingLatency').some((p) => p.dimensions.Master === GROUP), { timeoutMs: 60_000, what: 'PING latency from a voter' });
+    const aborted = deployment.assembly.alarm('FailoverMonitoringFailoversAbortedAlarm');
+    const started = deployment.assembly.alarm('FailoverMonitoringFailoverStartedAlarm');
+    expect(evaluateAlarm(aborted, metricPoints(deployment, 'FailoversAborted'), Date.now())).toBe('OK');
+    // Every server gone: the leader wins the epoch, and SelectSlave finds no replica to promote.
+    for (const server of [...replicas, master]) await server.kill();
+    await nextEvent(deployment, GROUP, '-failover-abort-no-good-slave', { timeoutMs: 40_000 });
+    await deployment.stepFunctions.settled();
+    const points = await waitFor(() => {
+      const found = metricPoints(deployment!, 'FailoversAborted');
+      return found.length > 0 && found;
+    }, { timeoutMs: 10_000, what: 'a FailoversAborted data point' });
+    expect(points.filter((p) => p.dimensions.Reason === 'no-good-slave').map((p) => [p.dimensions.Master, p.value])).toEqual([[GROUP, 1]]);
+    expect(evaluateAlarm(aborted, points, Date.now())).toBe('ALARM');
+    expect(evaluateAlarm(started, metricPoints(deployment, 'FailoversStarted'), Date.now())).toBe('ALARM');
+    expect(metricPoints(deployment, 'FailoversSucceeded')).toEqual([]);
+    // What led there, per voter: the votes it wrote and the leadership it ran for.
+    expect(probePoints(deployment, 'VotesWritten').filter((p) => p.dimensions.Master === GROUP).length).toBeGreaterThan(0);
+    expect(probePoints(deployment, 'LeadershipAttempts').filter((p) => p.dimensions.Master === GROUP).reduce((a, p) => a + p.value, 0)).toBeGreaterThanOrEqual(1);
+    const latencies = probePoints(deployment, 'PingLatency').filter((p) => p.dimensions.Master === GROUP);
+    expect(latencies.every((p) => p.value >= 0 && p.value < 1500)).toBe(true);
   });
 });

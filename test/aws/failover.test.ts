@@ -12,11 +12,12 @@ import { describe, expect, it } from 'vitest';
 import { DynamoDbStore } from '../../lambdas/adapters/dynamodb-store.ts';
 import { pingPeriodMs } from '../../lambdas/core/detection.ts';
 import { waitFor } from '../../lambdas/core/wait.ts';
+import { evaluateAlarm } from '../../sim/cloudwatch.ts';
 import { isWarmUp } from '../../lambdas/runtime/aws/step.ts';
 import type { CloudFormationTemplate } from '../../local/cloudformation.ts';
 import { readAssembly } from '../../sim/assembly.ts';
 import type { SimulatedDeployment } from '../../sim/deployment.ts';
-import { eventsOf, nextEvent, PROBE_INTERVAL_MS, secretArnOf, simulatedSuite, watching, type SharedUse } from '../support/simulation.ts';
+import { eventsOf, metricPoints, nextEvent, PROBE_INTERVAL_MS, secretArnOf, simulatedSuite, watching, type SharedUse } from '../support/simulation.ts';
 
 const SHORT = { name: 'short', quorum: 2, downAfterMs: 1500 };
 // Longer than one probe invocation's interval, and every voter's vote needed.
@@ -246,6 +247,23 @@ describe('the failover chain', () => {
     const steps = await failoverSteps(deployment, () => topologies[SHORT.name]!.master.kill());
     expect(steps.length).toBeGreaterThan(5);
     expect(steps.filter((i) => i.cold).map((i) => i.function)).toEqual([]);
+    // What the functions wrote of it: one failover started and succeeded, its duration and phases, and no step waited for a cold start.
+    const duration = await waitFor(() => {
+      const found = metricPoints(deployment, 'FailoverDuration').filter((p) => p.dimensions.Master === SHORT.name);
+      return found.length > 0 && found;
+    }, { timeoutMs: 10_000, what: 'the failover duration metric' });
+    expect(duration).toHaveLength(1);
+    const forGroup = (name: string, extra: Record<string, string> = {}) => metricPoints(deployment, name).filter((p) => JSON.stringify(p.dimensions) === JSON.stringify({ Master: SHORT.name, ...extra }));
+    expect(forGroup('FailoversStarted').map((p) => p.value)).toEqual([1]);
+    expect(forGroup('FailoversSucceeded').map((p) => p.value)).toEqual([1]);
+    const phases = ['select-slave', 'promote', 'reconf-slaves'].map((phase) => forGroup('PhaseDuration', { Phase: phase }).map((p) => p.value));
+    for (const values of phases) expect(values).toHaveLength(1);
+    // The phases add up to the whole, which SwitchMaster timed from the same state.
+    expect(phases.reduce((a, [v]) => a + v!, 0)).toBe(duration[0]!.value);
+    // From the first voter's SDOWN to the lease won: the quorum's agreement and the election.
+    expect(forGroup('DetectionTime')[0]!.value).toBeLessThan(SHORT.downAfterMs + PROBE_INTERVAL_MS);
+    expect(evaluateAlarm(deployment.assembly.alarm('FailoverMonitoringFailoverStartedAlarm'), metricPoints(deployment, 'FailoversStarted'), Date.now())).toBe('ALARM');
+    expect(metricPoints(deployment, 'StepColdStarts')).toEqual([]);
   });
 
   it('is cold after a quiet spell without warm-ups: every step starts a new environment', async () => {
@@ -256,9 +274,13 @@ describe('the failover chain', () => {
       timeoutMs: 10_000,
       what: 'the warm-ups to end',
     });
+    const recycledAt = Date.now();
     deployment.lambda.recycle((f) => isStep(f.logicalId));
     const steps = await failoverSteps(deployment, () => topologies[SHORT.name]!.master.kill());
     const firstOfEach = [...new Map(steps.map((i) => [i.function, i])).keys()].map((fn) => steps.find((i) => i.function === fn)!);
     expect(firstOfEach.every((i) => i.cold && i.coldStartMs !== null)).toBe(true);
+    // Each step function says so in its metrics: one cold step per function, under its own name.
+    const cold = metricPoints(deployment, 'StepColdStarts').filter((p) => p.dimensions.Function !== undefined && p.timestamp >= recycledAt);
+    expect(new Set(cold.map((p) => p.dimensions.Function))).toEqual(new Set(firstOfEach.map((i) => i.function)));
   });
 });

@@ -15,6 +15,7 @@ import type { DeployConfig } from '../../lib/config-file.ts';
 import type { RedisFailoverStackProps } from '../../lib/failover-stack.ts';
 import { RedisServers, type RedisServer } from '../../local/redis-servers.ts';
 import { readAssembly, type Assembly } from '../../sim/assembly.ts';
+import { dataPoints, type DataPoint } from '../../sim/cloudwatch.ts';
 import { SimulatedDeployment, type DeploymentOptions } from '../../sim/deployment.ts';
 import type { SimEvent } from '../../sim/services/eventbridge.ts';
 import { synthesizeStack } from '../../sim/synth.ts';
@@ -223,4 +224,12 @@ export async function watching(deployment: SimulatedDeployment, master: string):
     timeoutMs: 45_000,
     what: 'a first invocation of every probe to end',
   });
+}
+
+/** What CloudWatch Logs extracts from the deployed functions' log lines (their embedded metric format): `name`'s data points, from the functions whose logical id includes `from` (all by default). */
+export function metricPoints(deployment: SimulatedDeployment, name: string, from = ''): DataPoint[] {
+  return deployment.lambda.specs
+    .filter((spec) => spec.logicalId.includes(from))
+    .flatMap((spec) => dataPoints(deployment.lambda.logLines(spec.name)))
+    .filter((p) => p.name === name);
 }

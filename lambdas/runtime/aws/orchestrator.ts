@@ -6,7 +6,8 @@
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDbStore } from '../../adapters/dynamodb-store.ts';
 import { EventBridgePublisher } from '../../adapters/eventbridge-publisher.ts';
-import { LoggedPublisher } from '../../adapters/publisher.ts';
+import { LoggedPublisher, MeteredPublisher } from '../../adapters/publisher.ts';
+import { awsMetrics } from './metrics.ts';
 import { awsLogger } from './log.ts';
 import { SfnStarter } from '../../adapters/sfn-starter.ts';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
@@ -48,7 +49,7 @@ export function orchestratorFromEnv(env: Env = process.env): Orchestrator {
     config,
     store,
     sessions: store,
-    publisher: new LoggedPublisher(new EventBridgePublisher({ client: eventBridge, busName }), awsLogger),
+    publisher: new MeteredPublisher(new LoggedPublisher(new EventBridgePublisher({ client: eventBridge, busName }), awsLogger), awsMetrics),
     starter: new SfnStarter({ client: sfn, stateMachineArn }),
     linkOptions: linkOptionsFrom(config, tls),
     now: () => Date.now(),

@@ -8,6 +8,7 @@ import { DEFAULT_INVOCATION_BUDGET_MS, DEFAULT_POLL_INTERVAL_MS, type StepDeps }
 import { errorText } from '../../adapters/log.ts';
 import { primeClients } from './clients.ts';
 import { awsLogger } from './log.ts';
+import { awsMetrics } from './metrics.ts';
 
 /** What the warm-up schedules send: `holdMs` keeps this container busy a moment, so parallel warm-ups land on distinct ones. */
 export interface WarmUp {
@@ -28,7 +29,11 @@ const MAX_HOLD_MS = 1000;
  * credentials, then answers; anything else is the step's input.
  */
 export function stepHandler<I, O, D>(run: (input: I, deps: D) => Promise<O>, deps: () => D): (event: I | WarmUp) => Promise<O | { warm: true }> {
+  // The container's first invocation pays its start; a warm-up that came first paid it for the failover.
+  let fresh = true;
   return async (event) => {
+    const first = fresh;
+    fresh = false;
     if (isWarmUp(event)) {
       try {
         deps();
@@ -40,7 +45,13 @@ export function stepHandler<I, O, D>(run: (input: I, deps: D) => Promise<O>, dep
       if (event.holdMs) await sleep(Math.min(MAX_HOLD_MS, Math.max(0, event.holdMs)));
       return { warm: true };
     }
-    return run(event as I, deps());
+    // A failover step that waited for a new container: what the warm-ups are there to prevent.
+    if (first) awsMetrics.count('StepColdStarts', [{ Function: process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'unknown' }, {}]);
+    try {
+      return await run(event as I, deps());
+    } finally {
+      awsMetrics.flush();
+    }
   };
 }
 

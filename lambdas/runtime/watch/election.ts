@@ -9,6 +9,7 @@ import type { Address } from '../../core/types.ts';
 import { leadFailover, leaseAbandoned } from '../leadership.ts';
 import { VoterCrash } from '../voter-deps.ts';
 import type { WatchContext } from './context.ts';
+import { perVoter } from '../../adapters/metrics.ts';
 import type { WatchSnapshot } from '../../core/voter-session.ts';
 
 const STATUS_PAUSE_MS = 1000;
@@ -31,6 +32,7 @@ export class Election {
     const attempt = `${record.epoch}@${addressKey(record)}`;
     if (this.lastAttempt === attempt || now < this.blockedUntil) return null; // one try per epoch and master seen; none while blocked
     this.lastAttempt = attempt;
+    deps.metrics?.count('LeadershipAttempts', perVoter(deps.voterId, config.name));
     const twiceTimeout = 2 * config.failoverTimeoutMs;
     const result = await leadFailover(
       {

@@ -12,6 +12,7 @@ import type { Address, ReplicationInfo } from '../../core/types.ts';
 import type { InstanceSnapshot } from '../../core/voter-session.ts';
 import type { WatchContext } from './context.ts';
 import type { Notices } from './notices.ts';
+import { perVoter } from '../../adapters/metrics.ts';
 
 /** INFO cadence: Sentinel uses 10 s, and 1 s around failovers; 1 s always costs Redis nothing. */
 export const INFO_PERIOD_MS = 1000;
@@ -23,6 +24,9 @@ const FRESH_INFO_MS = 2 * INFO_PERIOD_MS;
 export function answersLately(instance: Instance, now: number): instance is Instance & { info: ReplicationInfo } {
   return instance.info !== null && now - instance.infoAt <= FRESH_INFO_MS && instance.watch.sdownSince === null;
 }
+
+/** The PING latency metric is the slowest reply of the group in each such window: a handful of values a flush, not every reply. */
+const PING_LATENCY_WINDOW_MS = 1000;
 
 /** A PING that got no answer in time, as opposed to a refused or reset connection. */
 const TIMED_OUT = /timed out|ETIMEDOUT/i;
@@ -53,6 +57,8 @@ export class Instances {
   /** The replicas the table knows, and those the master's INFO revealed since. */
   private replicas: Address[] = [];
   private linkOptions: RedisLinkOptions = {};
+  private slowestPingMs: number | null = null;
+  private latencyWindowStart = 0;
 
   constructor(
     private readonly ctx: WatchContext,
@@ -99,6 +105,11 @@ export class Instances {
   /** Fires PING and INFO where their period has come, without waiting for the replies. */
   kick(now: number): void {
     for (const instance of this.byKey.values()) this.kickOne(instance, now);
+    if (now - this.latencyWindowStart >= PING_LATENCY_WINDOW_MS) {
+      if (this.slowestPingMs !== null) this.ctx.deps.metrics?.measure('PingLatency', perVoter(this.ctx.deps.voterId, this.ctx.config.name), this.slowestPingMs);
+      this.slowestPingMs = null;
+      this.latencyWindowStart = now;
+    }
   }
 
   /**
@@ -204,6 +215,7 @@ export class Instances {
       void instance.link
         .use((l) => l.pingReply())
         .then((reply) => {
+          if (reply !== undefined) this.slowestPingMs = Math.max(this.slowestPingMs ?? 0, deps.now() - now);
           instance.watch = reply === undefined ? onPingFailed(instance.watch, TIMED_OUT.test(instance.link.lastFailure ?? '')) : onPingReply(instance.watch, reply, deps.now());
           this.notices.linkProblem(instance.address, instance.link.lastFailure, null);
           if (instance.watch.sdownSince === null) instance.scriptKillSent = false;

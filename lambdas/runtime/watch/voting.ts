@@ -7,6 +7,7 @@ import { addressKey } from '../../core/address.ts';
 import { evaluateOdown, masterDownSince, VOTE_VALIDITY_MS, votesAbout } from '../../core/detection.ts';
 import { masterEvent, odownEvent } from '../../core/events.ts';
 import type { WatchContext } from './context.ts';
+import { perVoter } from '../../adapters/metrics.ts';
 import type { WatchSnapshot } from '../../core/voter-session.ts';
 
 /** Votes are read at most this often while this voter holds SDOWN (Sentinel asks other Sentinels every second). */
@@ -44,6 +45,7 @@ export class Voting {
     await this.ctx.deps.store.putVote({ voter, master: this.ctx.config.name, about, sdownSince, observedAt: now, expiresAt: now + VOTE_VALIDITY_MS });
     this.votedSdownSince = sdownSince;
     this.lastVoteAt = now;
+    this.ctx.deps.metrics?.count('VotesWritten', perVoter(voter, this.ctx.config.name));
   }
 
   /**
