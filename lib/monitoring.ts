@@ -11,6 +11,8 @@ export interface FailoverMonitoringProps {
   readonly stateMachine: sfn.IStateMachine;
   readonly probes: readonly lambda.IFunction[];
   readonly voterIds: readonly string[];
+  /** The master groups the voters watch: one row of the dashboard each. */
+  readonly masterNames: readonly string[];
   readonly steps: readonly lambda.IFunction[];
   readonly table: dynamodb.ITable;
   /** The rule that delivers `+switch-master` to its topic. */
@@ -19,10 +21,12 @@ export interface FailoverMonitoringProps {
 }
 
 export interface FailoverAlarms {
+  /** A failover gave up (`-failover-abort-<reason>`: no good replica, the promotion timed out); the master is still down. */
+  readonly failoversAborted: cloudwatch.Alarm;
   /** An execution failed: an abort (no good replica, promotion timeout) or a step that kept failing. */
   readonly executionsFailed: cloudwatch.Alarm;
   readonly executionsTimedOut: cloudwatch.Alarm;
-  /** A failover started: not an error, the event an operator wants to know about. */
+  /** A failover started (a leader won an epoch: `+try-failover`): not an error, the event an operator wants to know about. */
   readonly failoverStarted: cloudwatch.Alarm;
   /** A probe invocation failed (cannot reach the table, a bad config, a crash): a voter is missing. */
   readonly probeErrors: cloudwatch.Alarm;
@@ -67,6 +71,8 @@ export class FailoverMonitoring extends Construct {
     const sumOf = (label: string, metrics: readonly cloudwatch.IMetric[]) =>
       new cloudwatch.MathExpression({ label, expression: metrics.map((_, i) => `m${i}`).join(' + '), usingMetrics: Object.fromEntries(metrics.map((m, i) => [`m${i}`, m])), period: MINUTE });
     const voterMetric = (name: string, voter: string) => new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName: name, dimensionsMap: { Voter: voter }, period: MINUTE, statistic: 'Sum' });
+    /** A failover metric over every group (written with no dimension, lambdas/adapters/metrics.ts perGroup). */
+    const stackMetric = (name: string, statistic = 'Sum') => new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName: name, period: MINUTE, statistic });
     const probeHeartbeats = props.voterIds.map((voter, i) => {
       const alarm = new cloudwatch.Alarm(this, `ProbeHeartbeat${i + 1}Alarm`, {
         metric: voterMetric('Ticks', voter),
@@ -91,14 +97,17 @@ export class FailoverMonitoring extends Construct {
       ),
       executionsFailed: atLeastOnce('ExecutionsFailedAlarm', machine.metricFailed({ period: MINUTE, statistic: 'Sum' }), 'redis-failover: a failover execution failed (aborted, or a step kept failing): see the Step Functions console'),
       executionsTimedOut: atLeastOnce('ExecutionsTimedOutAlarm', machine.metricTimedOut({ period: MINUTE, statistic: 'Sum' }), 'redis-failover: a failover execution timed out'),
-      failoverStarted: atLeastOnce('FailoverStartedAlarm', machine.metricStarted({ period: MINUTE, statistic: 'Sum' }), 'redis-failover: a failover started (the voters reached ODOWN, or a manual failover)'),
+      failoverStarted: atLeastOnce('FailoverStartedAlarm', stackMetric('FailoversStarted'), 'redis-failover: a failover started (the voters reached ODOWN, or a manual failover)'),
+      failoversAborted: atLeastOnce('FailoversAbortedAlarm', stackMetric('FailoversAborted'), 'redis-failover: a failover gave up (no good replica, or the promotion timed out): the master is still down; the event names the reason'),
       probeErrors: atLeastOnce('ProbeErrorsAlarm', probeErrors, 'redis-failover: a probe invocation failed (a bad config, a crash, no session in the table): that voter is not voting'),
     };
 
     const perProbe = (metric: (fn: lambda.IFunction) => cloudwatch.Metric): cloudwatch.Metric[] => props.probes.map(metric);
+    const logGroups = [...props.probes, ...props.steps].map((fn) => (fn as lambda.Function).logGroup?.logGroupName).filter((name): name is string => name !== undefined);
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       defaultInterval: Duration.hours(3),
       widgets: [
+        ...props.masterNames.map((master) => groupRow(master, props.voterIds, logGroups)),
         [
           new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: Object.values(this.alarms).flat(), width: 6, height: 6 }),
           new cloudwatch.GraphWidget({
@@ -126,9 +135,11 @@ export class FailoverMonitoring extends Construct {
             left: perProbe((fn) => fn.metricInvocations({ period: Duration.minutes(5), statistic: 'Sum' })).map((m, i) => withLabel(m, `${props.voterIds[i] ?? i + 1}`)),
           }),
           new cloudwatch.GraphWidget({
-            title: 'Step functions: errors',
+            title: 'Step functions: errors, and steps that waited for a cold start',
             width: 8,
             left: props.steps.map((fn) => fn.metricErrors({ period: MINUTE, statistic: 'Sum' })),
+            // A cold step is what the warm-ups are there to prevent (lambdas/runtime/aws/step.ts).
+            right: props.steps.map((fn) => new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName: 'StepColdStarts', dimensionsMap: { Function: fn.functionName }, period: MINUTE, statistic: 'Sum' })),
           }),
         ],
         [
@@ -143,6 +154,56 @@ export class FailoverMonitoring extends Construct {
       ],
     });
   }
+}
+
+/**
+ * One master group at a glance: its story from the functions' logs (the master it switched to,
+ * the last failover's events in order), how long failovers and their phases took, and which
+ * voters are watching it.
+ */
+function groupRow(master: string, voterIds: readonly string[], logGroupNames: readonly string[]): cloudwatch.IWidget[] {
+  const group = (name: string, statistic: string, dimensions: Record<string, string> = {}) =>
+    new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName: name, dimensionsMap: { Master: master, ...dimensions }, period: MINUTE, statistic });
+  // Master names are DNS-label-like (core/config.ts), so they need no escaping in the query.
+  const story = [
+    'fields @timestamp, sentinel, voter',
+    `| filter master = '${master}' and ispresent(event) and event not in ['+sdown', '-sdown', '+fix-dns-record']`,
+    '| sort @timestamp desc',
+    '| limit 30',
+  ].join('\n');
+  return [
+    new cloudwatch.LogQueryWidget({
+      title: `${master}: its last events (the master it switched to, the last failover's phases)`,
+      width: 10,
+      height: 8,
+      logGroupNames: [...logGroupNames],
+      queryString: story,
+      view: cloudwatch.LogQueryVisualizationType.TABLE,
+    }),
+    new cloudwatch.GraphWidget({
+      title: `${master}: failovers`,
+      width: 5,
+      height: 8,
+      left: [group('FailoversStarted', 'Sum').with({ label: 'started' }), group('FailoversSucceeded', 'Sum').with({ label: 'succeeded' }), group('FailoversAborted', 'Sum').with({ label: 'aborted' })],
+    }),
+    new cloudwatch.GraphWidget({
+      title: `${master}: detection and failover time (ms)`,
+      width: 5,
+      height: 8,
+      left: [
+        group('DetectionTime', 'Maximum').with({ label: 'first +sdown → failover started' }),
+        group('FailoverDuration', 'Maximum').with({ label: 'failover started → +switch-master' }),
+        ...(['select-slave', 'promote', 'reconf-slaves'] as const).map((phase) => group('PhaseDuration', 'Maximum', { Phase: phase }).with({ label: phase })),
+      ],
+    }),
+    new cloudwatch.GraphWidget({
+      title: `${master}: voters watching (ticks a minute) and PING latency`,
+      width: 4,
+      height: 8,
+      left: voterIds.map((voter) => group('Ticks', 'Sum', { Voter: voter }).with({ label: voter })),
+      right: voterIds.map((voter) => group('PingLatency', 'Maximum', { Voter: voter }).with({ label: `${voter} PING (ms)` })),
+    }),
+  ];
 }
 
 function withLabel(metric: cloudwatch.Metric, label: string): cloudwatch.Metric {

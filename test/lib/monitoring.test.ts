@@ -1,6 +1,5 @@
 /** The alarms of lib/monitoring.ts on the synthesized template: each one's metric, threshold and missing-data treatment. */
 import { describe, expect, it } from 'vitest';
-import { EmfMetrics } from '../../lambdas/adapters/metrics.ts';
 import { leaseMs } from '../../lambdas/runtime/leadership.ts';
 import { RedisFailoverStack } from '../../lib/failover-stack.ts';
 import { stackPropsFromContext } from '../../lib/app-context.ts';
@@ -67,30 +66,5 @@ describe('alarms', () => {
       expect(paged.props(paged.idOf(alarm)).AlarmActions).toEqual(['arn:aws:sns:eu-west-1:111122223333:pager', { Ref: topicId }]);
     }
     expect(() => stackPropsFromContext({ tryGetContext: (key) => ({ alarmEmail: 'nobody' })[key] })).toThrow('-c alarmEmail: "nobody" is not an e-mail address');
-  });
-});
-
-describe('EmfMetrics', () => {
-  it('writes one embedded-metric-format line per dimension set, counting per voter and group and per voter alone', () => {
-    const lines: string[] = [];
-    const metrics = new EmfMetrics((line) => lines.push(line), () => 1_700_000_000_000);
-    metrics.count('Ticks', { Voter: 'eu-west-1a', Master: 'cache' }, 2);
-    metrics.count('Ticks', { Voter: 'eu-west-1a', Master: 'slow' });
-    metrics.count('TickErrors', { Voter: 'eu-west-1a', Master: 'cache' });
-    metrics.flush();
-    expect(lines.map((l) => JSON.parse(l))).toEqual([
-      {
-        _aws: { Timestamp: 1_700_000_000_000, CloudWatchMetrics: [{ Namespace: 'RedisFailover', Dimensions: [['Master', 'Voter']], Metrics: [{ Name: 'Ticks', Unit: 'Count' }, { Name: 'TickErrors', Unit: 'Count' }] }] },
-        Master: 'cache',
-        Voter: 'eu-west-1a',
-        Ticks: 2,
-        TickErrors: 1,
-      },
-      { _aws: { Timestamp: 1_700_000_000_000, CloudWatchMetrics: [{ Namespace: 'RedisFailover', Dimensions: [['Voter']], Metrics: [{ Name: 'Ticks', Unit: 'Count' }, { Name: 'TickErrors', Unit: 'Count' }] }] }, Voter: 'eu-west-1a', Ticks: 3, TickErrors: 1 },
-      { _aws: { Timestamp: 1_700_000_000_000, CloudWatchMetrics: [{ Namespace: 'RedisFailover', Dimensions: [['Master', 'Voter']], Metrics: [{ Name: 'Ticks', Unit: 'Count' }] }] }, Master: 'slow', Voter: 'eu-west-1a', Ticks: 1 },
-    ]);
-    lines.length = 0;
-    metrics.flush();
-    expect(lines).toEqual([]);
   });
 });
