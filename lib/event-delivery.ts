@@ -5,6 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { acknowledge } from './nag.ts';
 
 /** The `source` of every event (EventBridgePublisher's default in lambdas/adapters/eventbridge-publisher.ts). */
 export const EVENT_SOURCE = 'io.github.redis-failover';
@@ -47,5 +48,10 @@ export class EventDelivery extends Construct {
       eventPattern: { source: [EVENT_SOURCE], detailType: ['+switch-master'] },
       targets: [new targets.SnsTopic(this.switchMasterTopic)],
     });
+    acknowledge(
+      this.switchMasterRule,
+      'Serverless-EventBusDLQ',
+      'A +switch-master the topic refuses is not lost from sight: the SwitchMasterDeliveryFailed alarm pages on the rule\'s FailedInvocations, the event stays in the bus archive for replay, and the new master is in the table and the functions\' logs.',
+    );
   }
 }

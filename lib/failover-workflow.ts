@@ -160,6 +160,7 @@ export class FailoverWorkflow extends Construct {
           ...props.functionProps?.environment,
         },
       });
+      acknowledge(fn, 'Serverless-LambdaDLQ', 'Step Functions invokes every step synchronously and retries or catches its errors in the workflow; a dead-letter queue applies to asynchronous invocations only.');
       props.eventBus.grantPutEventsTo(fn);
       if (usesTable) props.table.grant(fn, ...STEP_ACCESS[step].table);
       functions[step] = fn;

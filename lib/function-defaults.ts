@@ -35,12 +35,9 @@ export function executionRole(scope: Construct, id: string, options: { readonly 
     assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
     inlinePolicies: { Execution: new iam.PolicyDocument({ statements }) },
   });
-  if (options.inVpc) {
-    acknowledge(
-      role,
-      'AwsSolutions-IAM5[Resource::*]',
-      'Only the EC2 network-interface actions Lambda performs to attach the function to its VPC subnets: ec2:Describe* have no resource-level permissions, and the interfaces are created by the Lambda service under ids unknown in advance.',
-    );
-  }
+  const starReason =
+    'Only the EC2 network-interface actions Lambda performs to attach the function to its VPC subnets (ec2:Describe* have no resource-level permissions, and the interfaces are created by the Lambda service under ids unknown in advance), and with tracing the X-Ray actions xray:PutTraceSegments / PutTelemetryRecords, which have none either.';
+  if (options.inVpc) acknowledge(role, 'AwsSolutions-IAM5[Resource::*]', starReason);
+  acknowledge(role, 'Serverless-LambdaStarPermissions', starReason);
   return role;
 }

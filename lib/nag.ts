@@ -6,9 +6,10 @@ import { Stack, Validations } from 'aws-cdk-lib';
 import type { CfnFunction, IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IConstruct } from 'constructs';
 
-/** Acknowledges one AwsSolutions finding (`AwsSolutions-<rule>[<finding>]`), qualified by the plugin that reports it. */
+/** Acknowledges one finding (`AwsSolutions-<rule>[<finding>]`, `Serverless-<rule>`), qualified by the pack that reports it. */
 export function acknowledge(scope: IConstruct, id: string, reason: string): void {
-  Validations.of(scope).acknowledge({ id: `AwsSolutions::${id}`, reason });
+  const pack = id.slice(0, id.indexOf('-'));
+  Validations.of(scope).acknowledge({ id: `${pack}::${id}`, reason });
 }
 
 /**

@@ -1,5 +1,6 @@
 import { Annotations, Duration, Stack } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -40,6 +41,8 @@ export interface ProbesProps {
   readonly logRetention: logs.RetentionDays;
   /** How often each probe is started (see RedisFailoverProps.probeInterval). */
   readonly interval: Duration;
+  /** @default lambda.Tracing.DISABLED */
+  readonly tracing?: lambda.Tracing;
 }
 
 /** The voter of one probe: its subnet's availability zone, or the subnet id when the zone is unknown. */
@@ -96,6 +99,7 @@ export class Probes extends Construct {
         vpc: props.vpc,
         vpcSubnets: { subnets: [subnet] },
         securityGroups: [props.securityGroup],
+        ...(props.tracing && { tracing: props.tracing }),
         logGroup,
         role: executionRole(this, `${name}Role`, { logGroup, inVpc: true }),
         description: `redis-failover voter ${i + 1}: probes every master, each invocation until the next one takes over`,
@@ -105,6 +109,9 @@ export class Probes extends Construct {
       // A missed start is not worth catching up: the previous invocation still watches, the next start is on its way.
       const maxEventAge = Duration.seconds(Math.max(60, seconds));
       fn.configureAsyncInvoke({ retryAttempts: 0, maxEventAge });
+      const dropped = 'A probe start that cannot run is dropped on purpose: the invocation before it still watches until the next start takes over, and the voter heartbeat alarm (missing data breaching) pages when starts keep failing. A queue of stale starts would add nothing.';
+      acknowledge(fn, 'Serverless-LambdaDLQ', dropped);
+      acknowledge(fn, 'Serverless-LambdaAsyncFailureDestination', dropped);
       functions.push(fn);
       schedules.push(
         new scheduler.Schedule(this, `${name}Schedule`, {

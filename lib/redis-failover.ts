@@ -5,6 +5,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
@@ -148,6 +149,12 @@ export interface RedisFailoverProps {
    * @default - none: applications follow `+switch-master` (or ask the table)
    */
   readonly dnsEndpoints?: DnsEndpointsProps;
+  /**
+   * X-Ray active tracing of every function and of the state machine: a failover's execution and
+   * the invocations of its steps show as one trace (a step waiting on Redis as its own segment).
+   * @default true
+   */
+  readonly tracing?: boolean;
 }
 
 const DEFAULT_PROBE_MEMORY = 256;
@@ -245,6 +252,7 @@ export class RedisFailover extends Construct {
     // Id 'Default' keeps the workflow's logical ids those of a FailoverWorkflow with this construct's id
     // (`<id><Step>Function…`): the local runner synthesizes the workflow alone and must find the same ones.
     const keepWarm = props.keepWarm ?? 'schedule';
+    const tracing = props.tracing === false ? lambda.Tracing.DISABLED : lambda.Tracing.ACTIVE;
     const warmCounts = warmConcurrency(config);
     this.workflow = new FailoverWorkflow(this, 'Default', {
       ...(keepWarm === 'provisioned' && { provisionedConcurrency: warmCounts }),
@@ -253,9 +261,9 @@ export class RedisFailover extends Construct {
       table: this.table,
       stateMachineName: props.stateMachineName,
       logs: { destination: this.stateMachineLogGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
-      tracingEnabled: true,
+      tracingEnabled: tracing === lambda.Tracing.ACTIVE,
       logRetention,
-      functionProps: { vpc: props.vpc, vpcSubnets: { subnets }, securityGroups: [this.securityGroup] },
+      functionProps: { vpc: props.vpc, vpcSubnets: { subnets }, securityGroups: [this.securityGroup], tracing },
       // A step gets each group's AUTH only, not the whole config (the probes validate it): no schema to load at a cold start.
       redisEnvironment: { REDIS_AUTH: JSON.stringify(authOf(config)), REDIS_TLS: tls },
     });
@@ -278,6 +286,7 @@ export class RedisFailover extends Construct {
       logRetention,
       interval: probeInterval,
       environment: leaderEnvironment,
+      tracing,
     });
     this.probeFunctions = probesConstruct.functions;
     this.voterIds = probesConstruct.voterIds;
@@ -296,11 +305,13 @@ export class RedisFailover extends Construct {
       vpcSubnets: { subnets },
       securityGroups: [this.securityGroup],
       logGroup: requestLogs,
+      tracing,
       role: executionRole(this, 'RequestFailoverRole', { logGroup: requestLogs, inVpc: true }),
       description: 'redis-failover: SENTINEL FAILOVER <master> [COORDINATED], invoked with {"master": "<name>", "coordinated": false}',
       bundling: LAMBDA_BUNDLING,
       environment: { ...leaderEnvironment, NODE_OPTIONS: '--enable-source-maps' },
     });
+    acknowledge(this.requestFailoverFunction, 'Serverless-LambdaDLQ', 'Invoked synchronously by an operator (or their tooling), who gets the answer or the error; a dead-letter queue applies to asynchronous invocations only.');
 
     // Least privilege: each function that leads failovers (the probes, the request) gets the table
     // actions it calls, the start and status of this state machine's executions, the bus; the
@@ -346,6 +357,7 @@ export class RedisFailover extends Construct {
       stateMachine: this.stateMachine,
       probes: this.probeFunctions,
       voterIds: this.voterIds,
+      masterNames: config.masters.map((master) => master.name),
       steps: STEP_KEYS.map((step) => this.stepFunctions[step]),
       table: this.table,
       switchMasterRule: this.switchMasterRule,

@@ -1,4 +1,4 @@
-/** cdk-nag AwsSolutions on every shape of the stack: no unacknowledged finding, and every acknowledgement specific and justified. */
+/** cdk-nag AwsSolutions and Serverless on every shape of the stack: no unacknowledged finding, and every acknowledgement specific and justified. */
 import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -38,7 +38,7 @@ function nagOf(make: () => RedisFailoverStackProps): NagResult {
   });
 }
 
-describe('cdk-nag AwsSolutions', () => {
+describe('cdk-nag AwsSolutions and Serverless', () => {
   for (const [name, make] of Object.entries(variants)) {
     it(`finds nothing unacknowledged: ${name}`, () => {
       const { findings, acknowledgements } = nagOf(make);

@@ -53,6 +53,9 @@ const PROBE_ACTIONS_WITHOUT_SECRETS = [
   'logs:PutLogEvents',
   'states:DescribeExecution',
   'states:StartExecution',
+  // Active tracing (RedisFailoverProps.tracing, on by default).
+  'xray:PutTelemetryRecords',
+  'xray:PutTraceSegments',
 ];
 
 let s: Synthesized;
@@ -368,6 +371,7 @@ describe('table', () => {
 });
 
 describe('least privilege', () => {
+  const XRAY = ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
   const ENI = ['ec2:AssignPrivateIpAddresses', 'ec2:CreateNetworkInterface', 'ec2:DeleteNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:UnassignPrivateIpAddresses'];
 
   it('gives each probe and the failover request the table actions they call, the state machine, the bus, a log group and exactly the secret named', () => {
@@ -388,7 +392,7 @@ describe('least privilege', () => {
   it('gives each step only what it uses: the bus, its table actions, the secret when it talks to Redis', () => {
     for (const step of STEP_KEYS) {
       const role = s.roleOf(stepIds[step]);
-      const expected = [...ENI, 'events:PutEvents', 'logs:CreateLogStream', 'logs:PutLogEvents', ...STEP_ACCESS[step].table, ...(STEP_ACCESS[step].redis ? ['secretsmanager:GetSecretValue'] : [])];
+      const expected = [...ENI, ...XRAY, 'events:PutEvents', 'logs:CreateLogStream', 'logs:PutLogEvents', ...STEP_ACCESS[step].table, ...(STEP_ACCESS[step].redis ? ['secretsmanager:GetSecretValue'] : [])];
       expect(s.actionsOf(role), step).toEqual(expected.sort());
       if (STEP_ACCESS[step].redis) expect(s.resourcesFor(role, 'secretsmanager:GetSecretValue')).toEqual([SECRET]);
     }
@@ -439,12 +443,19 @@ describe('least privilege', () => {
 describe('operations', () => {
   const alarmOf = (alarm: { node: { defaultChild?: unknown } } & object) => s.props(s.idOf(alarm as never));
 
-  it('alarms on failed and on timed-out executions, and when a failover starts', () => {
+  it('alarms on failed and on timed-out executions, and on failovers started and aborted (the functions\' own metrics, over every group)', () => {
+    for (const [alarm, metric] of [
+      [f.alarms.failoverStarted, 'FailoversStarted'],
+      [f.alarms.failoversAborted, 'FailoversAborted'],
+    ] as const) {
+      const props = alarmOf(alarm);
+      expect(props).toMatchObject({ Namespace: 'RedisFailover', MetricName: metric, Statistic: 'Sum', Period: 60, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching' });
+      expect(props.Dimensions).toBeUndefined();
+    }
     const machine = { Ref: s.idOf(f.stateMachine) };
     for (const [alarm, metric] of [
       [f.alarms.executionsFailed, 'ExecutionsFailed'],
       [f.alarms.executionsTimedOut, 'ExecutionsTimedOut'],
-      [f.alarms.failoverStarted, 'ExecutionsStarted'],
     ] as const) {
       expect(alarmOf(alarm)).toMatchObject({
         Namespace: 'AWS/States',
@@ -458,6 +469,17 @@ describe('operations', () => {
         TreatMissingData: 'notBreaching',
       });
     }
+  });
+
+  it('traces every function and the state machine by default, and none with tracing: false', () => {
+    const functions = s.ofType('AWS::Lambda::Function').filter(([, fn]) => (fn.Properties?.Handler as string | undefined) === 'index.handler');
+    expect(functions.length).toBeGreaterThan(10);
+    for (const [, fn] of functions) expect(fn.Properties?.TracingConfig).toEqual({ Mode: 'Active' });
+    expect(s.props(s.idOf(f.stateMachine)).TracingConfiguration).toEqual({ Enabled: true });
+    const { s: quiet, f: untraced } = synth({ failover: { tracing: false } });
+    for (const [, fn] of quiet.ofType('AWS::Lambda::Function')) expect(fn.Properties?.TracingConfig).toBeUndefined();
+    expect(quiet.props(quiet.idOf(untraced.stateMachine)).TracingConfiguration).toEqual({ Enabled: false });
+    for (const fn of untraced.probeFunctions) expect(quiet.actionsOf(quiet.roleOf(quiet.idOf(fn)))).not.toContain('xray:PutTraceSegments');
   });
 
   it('alarms when any probe fails', () => {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { CfnResource } from 'aws-cdk-lib';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 
 /** Bundling skipped: the tests look at the template, not at the code assets. */
@@ -91,13 +91,13 @@ export interface NagResult {
   readonly acknowledgements: Array<{ readonly id: string; readonly reason: string; readonly path: string }>;
 }
 
-/** Runs cdk-nag's AwsSolutions checks on whatever `build` adds to a fresh app. */
+/** Runs cdk-nag's AwsSolutions and Serverless checks on whatever `build` adds to a fresh app. */
 export function runNag(build: (app: App) => void): NagResult {
   const outdir = mkdtempSync(path.join(tmpdir(), 'redis-failover-nag-'));
   try {
     const app = testApp(outdir);
     build(app);
-    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
     const acknowledgements: Array<{ id: string; reason: string; path: string }> = [];
     for (const node of app.node.findAll()) {
       for (const entry of node.node.metadata) {
