@@ -101,6 +101,8 @@ const ERROR_RETRY_DELAYS_MS = [60_000, 120_000];
 export class LambdaService {
   readonly invocations: InvocationRecord[] = [];
   readonly dropped: DroppedEvent[] = [];
+  /** Each time an invocation found the function's concurrency in use (Lambda's Throttles metric counts these). */
+  readonly throttles: Array<{ readonly function: string; readonly at: number }> = [];
   private readonly functions = new Map<string, FunctionState>();
   private readonly listeners = new Set<(record: InvocationRecord) => void>();
   private readonly logs = new Map<string, string[]>();
@@ -151,6 +153,7 @@ export class LambdaService {
       if (error instanceof InitError) return error; // the init error is the invocation's error, as Lambda answers it
       throw error;
     });
+    if (acquired === 'throttled') this.throttles.push({ function: fn.spec.name, at: Date.now() });
     if (acquired === 'throttled') throw new LambdaServiceError('TooManyRequestsException', `Rate Exceeded. (${fn.spec.name}: concurrency ${this.limit(fn)} in use)`);
     const record = await this.run(fn, acquired, { requestId: randomUUID(), event, receivedAt, type: 'sync' });
     const failed = record.outcome !== 'ok';
@@ -314,6 +317,7 @@ export class LambdaService {
       const inUse = fn.containers.filter((c) => c.alive && (c.busy || this.claimed.has(c))).length + fn.starting;
       const idle = fn.containers.some((c) => c.alive && !c.busy && !this.claimed.has(c));
       if (!idle && inUse >= this.limit(fn)) {
+        this.throttles.push({ function: fn.spec.name, at: now });
         queued.notBefore = now + Math.min(THROTTLE_BACKOFF_MS.max, THROTTLE_BACKOFF_MS.first * 2 ** queued.throttles++);
         next = Math.min(next, queued.notBefore);
         continue;
@@ -339,6 +343,7 @@ export class LambdaService {
       acquired = error instanceof InitError ? error : new InitError('ServiceException', String(error));
     }
     if (acquired === 'throttled') {
+      this.throttles.push({ function: fn.spec.name, at: Date.now() });
       queued.attempts--;
       queued.notBefore = Date.now() + THROTTLE_BACKOFF_MS.first * 2 ** queued.throttles++;
       fn.queue.push(queued);

@@ -15,6 +15,7 @@ import { waitFor } from '../../lambdas/core/wait.ts';
 import { RedisServers, type RedisServer } from '../../local/redis-servers.ts';
 import { evaluateAlarm, type DataPoint } from '../../sim/cloudwatch.ts';
 import { SimulatedDeployment } from '../../sim/deployment.ts';
+import { lambdaPoints, stepFunctionsPoints } from '../../sim/native-metrics.ts';
 import { synthesizeStack } from '../../sim/synth.ts';
 import { CLIENT_LABELS, dnsClientCommand, startDnsClientApp, type ClientLibrary } from '../../bench/clients.ts';
 import type { AppProcess } from '../../bench/app-process.ts';
@@ -244,7 +245,7 @@ describe("the probes' metrics and the alarms on them", () => {
     await waitFor(() => probePoints(deployment!, 'PingLatency').some((p) => p.dimensions.Master === GROUP), { timeoutMs: 60_000, what: 'PING latency from a voter' });
     const aborted = deployment.assembly.alarm('FailoverMonitoringFailoversAbortedAlarm');
     const started = deployment.assembly.alarm('FailoverMonitoringFailoverStartedAlarm');
-    expect(evaluateAlarm(aborted, metricPoints(deployment, 'FailoversAborted'), Date.now())).toBe('OK');
+    expect(evaluateAlarm(aborted, metricPoints(deployment, 'FailoversAborted'), Date.now()), 'aborted before').toBe('OK');
     // Every server gone: the leader wins the epoch, and SelectSlave finds no replica to promote.
     for (const server of [...replicas, master]) await server.kill();
     await nextEvent(deployment, GROUP, '-failover-abort-no-good-slave', { timeoutMs: 40_000 });
@@ -262,5 +263,22 @@ describe("the probes' metrics and the alarms on them", () => {
     expect(probePoints(deployment, 'LeadershipAttempts').filter((p) => p.dimensions.Master === GROUP).reduce((a, p) => a + p.value, 0)).toBeGreaterThanOrEqual(1);
     const latencies = probePoints(deployment, 'PingLatency').filter((p) => p.dimensions.Master === GROUP);
     expect(latencies.every((p) => p.value >= 0 && p.value < 1500)).toBe(true);
+
+    // What the services publish of themselves, as the simulation saw it happen: the aborted execution failed
+    // (a Fail state), no probe invocation failed.
+    const machine = deployment.assembly.alarm('FailoverMonitoringExecutionsFailedAlarm');
+    expect(evaluateAlarm(machine, stepFunctionsPoints(deployment.stepFunctions.executions()), Date.now())).toBe('ALARM');
+    expect(evaluateAlarm(deployment.assembly.alarm('FailoverMonitoringExecutionsTimedOutAlarm'), stepFunctionsPoints(deployment.stepFunctions.executions()), Date.now()), 'timed out').toBe('OK');
+    expect(evaluateAlarm(deployment.assembly.alarm('FailoverMonitoringProbeErrorsAlarm'), lambdaPoints(deployment.lambda), Date.now()), JSON.stringify(deployment.lambda.invocations.filter((i) => i.outcome !== 'ok').map((i) => [i.function, i.errorMessage]))).toBe('OK');
+    // Two more starts of a probe while its invocation runs: reserved concurrency 2 (the handover) throttles one.
+    const throttles = deployment.assembly.alarm('FailoverMonitoringProbeThrottlesAlarm');
+    const probe = deployment.lambda.specs.find((spec) => spec.logicalId.includes('Probe1'))!;
+    const startedAt = Date.now();
+    for (let i = 0; i < 3; i++) deployment.lambda.invokeAsync(probe.name, {});
+    await waitFor(() => deployment!.lambda.throttles.some((t) => t.function === probe.name && t.at >= startedAt), { timeoutMs: 10_000, what: 'a throttled probe start' });
+    // Only those: evaluated without them, the alarm does not fire (a loaded machine can overrun an invocation and throttle a start by itself).
+    const natural = lambdaPoints({ invocations: deployment.lambda.invocations, throttles: deployment.lambda.throttles.filter((t) => t.at < startedAt) });
+    if (natural.every((p) => p.name !== 'Throttles')) expect(evaluateAlarm(throttles, natural, Date.now())).toBe('OK');
+    expect(evaluateAlarm(throttles, lambdaPoints(deployment.lambda), Date.now())).toBe('ALARM');
   });
 });
