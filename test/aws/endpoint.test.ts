@@ -239,7 +239,7 @@ describe("the probes' metrics and the alarms on them", () => {
     expect(evaluateAlarm(tickErrors, probePoints(deployment, 'TickErrors'), Date.now())).toBe('ALARM');
   });
 
-  it('count a failover that gives up, by its reason, and the aborted-failover alarm fires from it; votes, leadership attempts and PING latency are written', async () => {
+  it('count a failover that gives up, by its reason (the aborted-failover and failed-execution alarms fire), votes, leadership attempts and PING latency; a probe start that fails or is throttled alarms', async () => {
     const { master, replicas } = await topology();
     deployment = await SimulatedDeployment.start({ assembly: outdir! });
     await waitFor(() => probePoints(deployment!, 'PingLatency').some((p) => p.dimensions.Master === GROUP), { timeoutMs: 60_000, what: 'PING latency from a voter' });
@@ -274,8 +274,13 @@ describe("the probes' metrics and the alarms on them", () => {
     const throttles = deployment.assembly.alarm('FailoverMonitoringProbeThrottlesAlarm');
     const probe = deployment.lambda.specs.find((spec) => spec.logicalId.includes('Probe1'))!;
     const startedAt = Date.now();
+    // The table refusing as they start: the one that gets a container fails (it cannot take its voter over).
+    deployment.table.fail('refuse');
     for (let i = 0; i < 3; i++) deployment.lambda.invokeAsync(probe.name, {});
     await waitFor(() => deployment!.lambda.throttles.some((t) => t.function === probe.name && t.at >= startedAt), { timeoutMs: 10_000, what: 'a throttled probe start' });
+    await waitFor(() => deployment!.lambda.invocations.some((i) => i.function === probe.name && i.startedAt >= startedAt && i.outcome !== 'ok'), { timeoutMs: 20_000, what: 'a failed probe invocation' });
+    deployment.table.fail('none');
+    expect(evaluateAlarm(deployment.assembly.alarm('FailoverMonitoringProbeErrorsAlarm'), lambdaPoints(deployment.lambda), Date.now())).toBe('ALARM');
     // Only those: evaluated without them, the alarm does not fire (a loaded machine can overrun an invocation and throttle a start by itself).
     const natural = lambdaPoints({ invocations: deployment.lambda.invocations, throttles: deployment.lambda.throttles.filter((t) => t.at < startedAt) });
     if (natural.every((p) => p.name !== 'Throttles')) expect(evaluateAlarm(throttles, natural, Date.now())).toBe('OK');
