@@ -49,6 +49,10 @@ export interface EventBridgeStandIn {
   on(listener: (event: SimEvent) => void): () => void;
   /** The events `ruleName` matched, in order. */
   deliveries(ruleName: string): readonly SimEvent[];
+  /** While on, `ruleName`'s targets refuse what it matched (a topic whose key or policy refuses EventBridge): each counts as a FailedInvocation. */
+  failTargets(ruleName: string, on: boolean): void;
+  /** Each delivery a rule's target refused (EventBridge's FailedInvocations metric, per RuleName). */
+  readonly failedInvocations: ReadonlyArray<{ readonly rule: string; readonly at: number }>;
   /** The next `count` entries fail with `errorCode` (per entry, FailedEntryCount counts them); replaces an earlier call. */
   failNext(count: number, errorCode?: string): void;
   /** While on, every request fails whole with HTTP 500 InternalException. */
@@ -84,6 +88,8 @@ export const EventBridgeStandIn = {
     const listeners = new Set<(event: SimEvent) => void>();
     const injected = { remaining: 0, code: 'InternalFailure' };
     let down = false;
+    const refusing = new Set<string>();
+    const failedInvocations: Array<{ rule: string; at: number }> = [];
 
     const accept = (entry: Record<string, unknown>, caller: string | null, receivedAt: number): EntryResult => {
       const { Source: source, DetailType: detailType, Detail: detailText } = entry;
@@ -123,7 +129,9 @@ export const EventBridgeStandIn = {
         detail,
       };
       for (const rule of rules) {
-        if (busNameOf(rule.eventBusName) === event.eventBusName && matchesEventPattern(rule.eventPattern, envelope)) delivered.get(rule.name)?.push(event);
+        if (busNameOf(rule.eventBusName) !== event.eventBusName || !matchesEventPattern(rule.eventPattern, envelope)) continue;
+        if (refusing.has(rule.name)) failedInvocations.push({ rule: rule.name, at: receivedAt });
+        else delivered.get(rule.name)?.push(event);
       }
       for (const listener of listeners) listener(event);
       return { EventId: event.id };
@@ -170,6 +178,12 @@ export const EventBridgeStandIn = {
         if (!list) throw new Error(`no rule named ${ruleName}`);
         return [...list];
       },
+      failTargets(ruleName, on) {
+        if (!delivered.has(ruleName)) throw new Error(`no rule named ${ruleName}`);
+        if (on) refusing.add(ruleName);
+        else refusing.delete(ruleName);
+      },
+      failedInvocations,
       failNext(count, errorCode = 'InternalFailure') {
         injected.remaining = Math.max(0, Math.floor(count));
         injected.code = errorCode;

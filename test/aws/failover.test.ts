@@ -13,6 +13,7 @@ import { DynamoDbStore } from '../../lambdas/adapters/dynamodb-store.ts';
 import { pingPeriodMs } from '../../lambdas/core/detection.ts';
 import { waitFor } from '../../lambdas/core/wait.ts';
 import { evaluateAlarm } from '../../sim/cloudwatch.ts';
+import { eventBridgePoints } from '../../sim/native-metrics.ts';
 import { isWarmUp } from '../../lambdas/runtime/aws/step.ts';
 import type { CloudFormationTemplate } from '../../local/cloudformation.ts';
 import { readAssembly } from '../../sim/assembly.ts';
@@ -266,7 +267,7 @@ describe('the failover chain', () => {
     expect(metricPoints(deployment, 'StepColdStarts')).toEqual([]);
   });
 
-  it('is cold after a quiet spell without warm-ups: every step starts a new environment', async () => {
+  it('is cold after a quiet spell without warm-ups: every step starts a new environment (and a +switch-master its topic refuses alarms)', async () => {
     // Warm-ups paused for good, step containers recycled.
     const { deployment, topologies } = await deployed({ failsOver: [SHORT.name], faults: true });
     deployment.scheduler.pause((s) => s.logicalId.includes('WarmUp'));
@@ -276,7 +277,13 @@ describe('the failover chain', () => {
     });
     const recycledAt = Date.now();
     deployment.lambda.recycle((f) => isStep(f.logicalId));
-    const steps = await failoverSteps(deployment, () => topologies[SHORT.name]!.master.kill());
+    // And the +switch-master topic refusing EventBridge (a key policy gone wrong): the rule the alarm names counts it.
+    const delivery = deployment.assembly.alarm('FailoverMonitoringSwitchMasterDeliveryFailedAlarm');
+    const rule = String((delivery.Properties!.Dimensions as Array<{ Name: string; Value: unknown }>).find((d) => d.Name === 'RuleName')!.Value);
+    expect(evaluateAlarm(delivery, eventBridgePoints(deployment.events), Date.now())).toBe('OK');
+    deployment.events.failTargets(rule, true);
+    const steps = await failoverSteps(deployment, () => topologies[SHORT.name]!.master.kill()).finally(() => deployment.events.failTargets(rule, false));
+    expect(evaluateAlarm(delivery, eventBridgePoints(deployment.events), Date.now())).toBe('ALARM');
     const firstOfEach = [...new Map(steps.map((i) => [i.function, i])).keys()].map((fn) => steps.find((i) => i.function === fn)!);
     expect(firstOfEach.every((i) => i.cold && i.coldStartMs !== null)).toBe(true);
     // Each step function says so in its metrics: one cold step per function, under its own name.
