@@ -5,7 +5,7 @@
  * bundle in its container. A task fails the way Step Functions sees it: by an error's `name`.
  */
 import './polyfill.ts';
-import { StateMachine } from 'aws-local-stepfunctions';
+import { ExecutionTimeoutError, StateMachine } from 'aws-local-stepfunctions';
 import type { StateMachineDefinition } from './workflow-definition.ts';
 
 type RunOptions = NonNullable<Parameters<StateMachine['run']>[1]>;
@@ -26,7 +26,7 @@ export interface HistoryEvent {
 }
 
 export interface ExecutionResult {
-  readonly status: 'SUCCEEDED' | 'FAILED' | 'ABORTED';
+  readonly status: 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
   readonly output: unknown;
   readonly error: string | null;
   readonly cause: string | null;
@@ -101,6 +101,8 @@ export class WorkflowExecutor {
       } catch (error) {
         await watching.catch(() => undefined);
         if (aborted) return { status: 'ABORTED', output: null, error: null, cause: null, statesEntered, lastState, history };
+        // The definition's top-level TimeoutSeconds ran out: Step Functions ends it TIMED_OUT, States.Timeout.
+        if (error instanceof ExecutionTimeoutError) return { status: 'TIMED_OUT', output: null, error: 'States.Timeout', cause: 'The execution ran past its TimeoutSeconds.', statesEntered, lastState, history };
         const failed = failure as { Error: string; Cause: unknown } | null;
         const cause = failed ? String(failed.Cause) : error instanceof Error ? error.message : String(error);
         return { status: 'FAILED', output: null, error: failed?.Error ?? 'Error', cause, statesEntered, lastState, history };

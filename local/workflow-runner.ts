@@ -7,7 +7,7 @@ import { executionName, type FailoverState } from '../lambdas/core/workflow-stat
 import type { StepDeps } from '../lambdas/runtime/deps.ts';
 import { stepEntry, type StepKey } from '../lib/steps.ts';
 import { synthesizedWorkflow, taskStates, type StateMachineDefinition } from './workflow-definition.ts';
-import { WorkflowExecutor } from './workflow-executor.ts';
+import { WorkflowExecutor, type ExecutionResult } from './workflow-executor.ts';
 
 type StepRun = (input: unknown, deps: StepDeps) => Promise<unknown>;
 
@@ -23,7 +23,7 @@ export interface StepHooks {
 
 export interface LocalExecution {
   readonly name: string;
-  readonly status: 'SUCCEEDED' | 'FAILED' | 'ABORTED';
+  readonly status: ExecutionResult['status'];
   readonly output: FailoverState | null;
   readonly error: string | null;
   readonly cause: string | null;

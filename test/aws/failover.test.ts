@@ -13,7 +13,7 @@ import { DynamoDbStore } from '../../lambdas/adapters/dynamodb-store.ts';
 import { pingPeriodMs } from '../../lambdas/core/detection.ts';
 import { waitFor } from '../../lambdas/core/wait.ts';
 import { evaluateAlarm } from '../../sim/cloudwatch.ts';
-import { eventBridgePoints } from '../../sim/native-metrics.ts';
+import { eventBridgePoints, stepFunctionsPoints } from '../../sim/native-metrics.ts';
 import { isWarmUp } from '../../lambdas/runtime/aws/step.ts';
 import type { CloudFormationTemplate } from '../../local/cloudformation.ts';
 import { readAssembly } from '../../sim/assembly.ts';
@@ -93,6 +93,39 @@ describe('what the simulation runs', () => {
       const started = deployment.lambda.logLines(announce.name).find((line) => line.includes(marker));
       expect(started).toBeDefined();
       expect(started).toMatch(/ v24\./);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('times an execution out at the definition\'s TimeoutSeconds, as Step Functions does, and the timed-out alarm fires', async () => {
+    // A copy whose first state waits past a 2 s execution timeout (the deployed one is the longest lease plus a minute).
+    const dir = mkdtempSync(path.join(tmpdir(), 'redis-failover-timeout-'));
+    try {
+      cpSync(suite.dir, dir, { recursive: true });
+      const assembly = readAssembly(dir);
+      const machineId = assembly.stateMachines[0]!.logicalId;
+      const template = JSON.parse(readFileSync(assembly.templatePath, 'utf8')) as CloudFormationTemplate;
+      const parts = (template.Resources[machineId]!.Properties!.DefinitionString as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1];
+      const start = '{"StartAt":"FailoverTriggered","States":{';
+      parts[0] = `{"StartAt":"Stalled","States":{"Stalled":{"Type":"Wait","Seconds":30,"Next":"FailoverTriggered"},${String(parts[0]).slice(start.length)}`;
+      const timeouts = parts.filter((part) => typeof part === 'string' && /,"TimeoutSeconds":\d+(?=,"Comment")/.test(part));
+      expect(timeouts).toHaveLength(1);
+      parts[parts.indexOf(timeouts[0])] = String(timeouts[0]).replace(/,"TimeoutSeconds":\d+(?=,"Comment")/, ',"TimeoutSeconds":2');
+      writeFileSync(assembly.templatePath, JSON.stringify(template));
+
+      const { master } = await suite.topology(SHORT.name);
+      await suite.topology(LONG.name);
+      await suite.topology(SECURED.name);
+      const deployment = await suite.deploy({ assembly: dir });
+      const alarm = deployment.assembly.alarm('FailoverMonitoringExecutionsTimedOutAlarm');
+      await watching(deployment, SHORT.name);
+      await master.kill();
+      const execution = await waitFor(() => deployment.stepFunctions.executions().find((e) => e.name === `${SHORT.name}-1` && e.status !== 'RUNNING'), { timeoutMs: 30_000, what: 'the execution to end' });
+      expect([execution.status, execution.error], execution.cause).toEqual(['TIMED_OUT', 'States.Timeout']);
+      expect(execution.stopDate! - execution.startDate).toBeGreaterThanOrEqual(2000);
+      expect(execution.stopDate! - execution.startDate).toBeLessThan(5000);
+      expect(evaluateAlarm(alarm, stepFunctionsPoints(deployment.stepFunctions.executions()), Date.now())).toBe('ALARM');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
