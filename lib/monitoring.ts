@@ -70,9 +70,9 @@ export class FailoverMonitoring extends Construct {
     });
     const sumOf = (label: string, metrics: readonly cloudwatch.IMetric[]) =>
       new cloudwatch.MathExpression({ label, expression: metrics.map((_, i) => `m${i}`).join(' + '), usingMetrics: Object.fromEntries(metrics.map((m, i) => [`m${i}`, m])), period: MINUTE });
-    const voterMetric = (name: string, voter: string) => new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName: name, dimensionsMap: { Voter: voter }, period: MINUTE, statistic: 'Sum' });
+    const voterMetric = (name: string, voter: string) => ownMetric(name, { Voter: voter });
     /** A failover metric over every group (written with no dimension, lambdas/adapters/metrics.ts perGroup). */
-    const stackMetric = (name: string, statistic = 'Sum') => new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName: name, period: MINUTE, statistic });
+    const stackMetric = (name: string) => ownMetric(name, {});
     const probeHeartbeats = props.voterIds.map((voter, i) => {
       const alarm = new cloudwatch.Alarm(this, `ProbeHeartbeat${i + 1}Alarm`, {
         metric: voterMetric('Ticks', voter),
@@ -139,7 +139,7 @@ export class FailoverMonitoring extends Construct {
             width: 8,
             left: props.steps.map((fn) => fn.metricErrors({ period: MINUTE, statistic: 'Sum' })),
             // A cold step is what the warm-ups are there to prevent (lambdas/runtime/aws/step.ts).
-            right: props.steps.map((fn) => new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName: 'StepColdStarts', dimensionsMap: { Function: fn.functionName }, period: MINUTE, statistic: 'Sum' })),
+            right: props.steps.map((fn) => ownMetric('StepColdStarts', { Function: fn.functionName })),
           }),
         ],
         [
@@ -162,8 +162,7 @@ export class FailoverMonitoring extends Construct {
  * voters are watching it.
  */
 function groupRow(master: string, voterIds: readonly string[], logGroupNames: readonly string[]): cloudwatch.IWidget[] {
-  const group = (name: string, statistic: string, dimensions: Record<string, string> = {}) =>
-    new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName: name, dimensionsMap: { Master: master, ...dimensions }, period: MINUTE, statistic });
+  const group = (name: string, statistic: string, dimensions: Record<string, string> = {}) => ownMetric(name, { Master: master, ...dimensions }, statistic);
   // Master names are DNS-label-like (core/config.ts), so they need no escaping in the query.
   const story = [
     'fields @timestamp, sentinel, voter',
@@ -204,6 +203,11 @@ function groupRow(master: string, voterIds: readonly string[], logGroupNames: re
       right: voterIds.map((voter) => group('PingLatency', 'Maximum', { Voter: voter }).with({ label: `${voter} PING (ms)` })),
     }),
   ];
+}
+
+/** One of the functions' own metrics (lambdas/adapters/metrics.ts), a minute at a time; no dimension is the sum over every group. */
+function ownMetric(name: string, dimensionsMap: Record<string, string>, statistic = 'Sum'): cloudwatch.Metric {
+  return new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName: name, ...(Object.keys(dimensionsMap).length > 0 && { dimensionsMap }), period: MINUTE, statistic });
 }
 
 function withLabel(metric: cloudwatch.Metric, label: string): cloudwatch.Metric {

@@ -20,8 +20,6 @@ export interface Metrics {
   flush(): void;
 }
 
-export const NO_METRICS: Metrics = { count: () => undefined, measure: () => undefined, flush: () => undefined };
-
 /** A voter's metric about one group, and the same per voter alone (what the heartbeat alarm watches). */
 export function perVoter(voter: string, master: string): Dimensions[] {
   return [{ Voter: voter, Master: master }, { Voter: voter }];
