@@ -68,6 +68,8 @@ export interface Assembly {
   readonly hostedZones: readonly HostedZoneSpec[];
   /** An AWS::CloudWatch::Alarm with its properties resolved (sim/cloudwatch.ts evaluates it). */
   alarm(logicalIdPrefix: string): TemplateResource;
+  /** The body of each AWS::CloudWatch::Dashboard, resolved (sim/cloudwatch.ts graphedMetrics reads it). */
+  dashboardBodies(): string[];
 }
 
 interface Manifest {
@@ -188,7 +190,9 @@ export function readAssembly(dir: string, stackName?: string): Assembly {
     return { Type: resource.Type, Properties: resolve(properties, id) as Record<string, unknown> };
   };
 
-  return { dir, stackName: name, templatePath, template, functions, stateMachines, schedules, tables, buses, rules, hostedZones, alarm };
+  const dashboardBodies = (): string[] => of('AWS::CloudWatch::Dashboard').map(([id, resource]) => String(resolve(resource.Properties?.DashboardBody, `${id}.DashboardBody`)));
+
+  return { dir, stackName: name, templatePath, template, functions, stateMachines, schedules, tables, buses, rules, hostedZones, alarm, dashboardBodies };
 }
 
 /** `rate(1 minute)`, `rate(5 minutes)`, and the simulation's `rate(3 seconds)` (see lib/probes.ts). */
@@ -258,6 +262,10 @@ function physicalNames(stackName: string, template: CloudFormationTemplate): Res
         // Route 53's ids: Z and 20 upper-case letters and digits.
         const zoneId = `Z${createHash('sha256').update(`${stackName}/${id}`).digest('hex').slice(0, 20).toUpperCase()}`;
         return { ref: zoneId, attributes: { Id: zoneId, NameServers: '' } };
+      }
+      case 'AWS::CloudWatch::Alarm': {
+        const name = named(resource, 'AlarmName', id);
+        return { ref: name, attributes: { Arn: arn('cloudwatch', `alarm:${name}`) } };
       }
       case 'AWS::Logs::LogGroup': {
         const name = named(resource, 'LogGroupName', id);

@@ -126,3 +126,29 @@ function compare(operator: string, value: number, threshold: number): boolean {
       throw new Error(`comparison ${operator} cannot be evaluated`);
   }
 }
+
+/** A metric a dashboard graphs: what a widget asks CloudWatch for. */
+export interface GraphedMetric {
+  readonly widget: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly dimensions: Readonly<Record<string, string>>;
+}
+
+/**
+ * The metrics a dashboard body (resolved, as CloudFormation gives it to CloudWatch) graphs, in
+ * the form CloudWatch reads them: `[namespace, name, dimension, value, …, {options}]`; math
+ * expressions are skipped (the metrics they use are listed beside them).
+ */
+export function graphedMetrics(body: string): GraphedMetric[] {
+  const { widgets } = JSON.parse(body) as { widgets: Array<{ properties: { title?: string; metrics?: unknown[][] } }> };
+  return widgets.flatMap(({ properties }) =>
+    (properties.metrics ?? []).flatMap((metric) => {
+      const fields = metric.filter((part): part is string => typeof part === 'string');
+      if (fields.length < 2) return [];
+      const [namespace, name, ...pairs] = fields;
+      const dimensions = Object.fromEntries(pairs.flatMap((key, i) => (i % 2 === 0 ? [[key, pairs[i + 1] ?? '']] : [])));
+      return [{ widget: properties.title ?? '', namespace: namespace!, name: name!, dimensions }];
+    }),
+  );
+}
