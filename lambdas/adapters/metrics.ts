@@ -25,6 +25,14 @@ export function perVoter(voter: string, master: string): Dimensions[] {
   return [{ Voter: voter, Master: master }, { Voter: voter }];
 }
 
+/**
+ * A voter's metric about one group only, for what no alarm watches: each dimension set written
+ * every minute is one more custom metric on the bill (README, "What it costs").
+ */
+export function voterInGroup(voter: string, master: string): Dimensions[] {
+  return [{ Voter: voter, Master: master }];
+}
+
 /** A failover's metric per master group, and over every group of the stack (what its alarms watch). */
 export function perGroup(master: string): Dimensions[] {
   return [{ Master: master }, {}];

@@ -12,7 +12,7 @@ import type { Address, ReplicationInfo } from '../../core/types.ts';
 import type { InstanceSnapshot } from '../../core/voter-session.ts';
 import type { WatchContext } from './context.ts';
 import type { Notices } from './notices.ts';
-import { perVoter } from '../../adapters/metrics.ts';
+import { voterInGroup } from '../../adapters/metrics.ts';
 
 /** INFO cadence: Sentinel uses 10 s, and 1 s around failovers; 1 s always costs Redis nothing. */
 export const INFO_PERIOD_MS = 1000;
@@ -106,7 +106,7 @@ export class Instances {
   kick(now: number): void {
     for (const instance of this.byKey.values()) this.kickOne(instance, now);
     if (now - this.latencyWindowStart >= PING_LATENCY_WINDOW_MS) {
-      if (this.slowestPingMs !== null) this.ctx.deps.metrics?.measure('PingLatency', perVoter(this.ctx.deps.voterId, this.ctx.config.name), this.slowestPingMs);
+      if (this.slowestPingMs !== null) this.ctx.deps.metrics?.measure('PingLatency', voterInGroup(this.ctx.deps.voterId, this.ctx.config.name), this.slowestPingMs);
       this.slowestPingMs = null;
       this.latencyWindowStart = now;
     }
