@@ -1,11 +1,11 @@
-import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as events from 'aws-cdk-lib/aws-events';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { METRICS_NAMESPACE } from '../lambdas/adapters/metrics.ts';
+import { FailoverDashboard } from './dashboard.ts';
+import { MINUTE, ownMetric } from './own-metrics.ts';
 
 export interface FailoverMonitoringProps {
   readonly stateMachine: sfn.IStateMachine;
@@ -13,7 +13,8 @@ export interface FailoverMonitoringProps {
   readonly voterIds: readonly string[];
   /** The master groups the voters watch: one row of the dashboard each. */
   readonly masterNames: readonly string[];
-  readonly steps: readonly lambda.IFunction[];
+  /** The workflow's functions, by the step they run. */
+  readonly steps: Readonly<Record<string, lambda.IFunction>>;
   readonly table: dynamodb.ITable;
   /** The rule that delivers `+switch-master` to its topic. */
   readonly switchMasterRule: events.IRule;
@@ -40,9 +41,12 @@ export interface FailoverAlarms {
   readonly switchMasterDeliveryFailed: cloudwatch.Alarm;
 }
 
-const MINUTE = Duration.minutes(1);
-
-/** Alarms on what an operator must hear about, and one dashboard. */
+/**
+ * Alarms on what an operator must hear about, and the dashboard (lib/dashboard.ts). The alarms
+ * are made here, not by cdk-monitoring-constructs: its alarm factory gives each alarm a fixed
+ * name (two stacks in one account collide unless each is given a prefix), and a test makes
+ * each of these fire from what the deployed functions write (test/aws/).
+ */
 export class FailoverMonitoring extends Construct {
   readonly alarms: FailoverAlarms;
   readonly dashboard: cloudwatch.Dashboard;
@@ -102,114 +106,15 @@ export class FailoverMonitoring extends Construct {
       probeErrors: atLeastOnce('ProbeErrorsAlarm', probeErrors, 'redis-failover: a probe invocation failed (a bad config, a crash, no session in the table): that voter is not voting'),
     };
 
-    const perProbe = (metric: (fn: lambda.IFunction) => cloudwatch.Metric): cloudwatch.Metric[] => props.probes.map(metric);
-    const logGroups = [...props.probes, ...props.steps].map((fn) => (fn as lambda.Function).logGroup?.logGroupName).filter((name): name is string => name !== undefined);
-    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
-      defaultInterval: Duration.hours(3),
-      widgets: [
-        ...props.masterNames.map((master) => groupRow(master, props.voterIds, logGroups)),
-        [
-          new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: Object.values(this.alarms).flat(), width: 6, height: 6 }),
-          new cloudwatch.GraphWidget({
-            title: 'Failovers (executions)',
-            width: 9,
-            left: [
-              machine.metricStarted({ period: MINUTE, statistic: 'Sum', label: 'started' }),
-              machine.metricSucceeded({ period: MINUTE, statistic: 'Sum', label: 'succeeded' }),
-              machine.metricFailed({ period: MINUTE, statistic: 'Sum', label: 'failed' }),
-              machine.metricTimedOut({ period: MINUTE, statistic: 'Sum', label: 'timed out' }),
-            ],
-          }),
-          new cloudwatch.GraphWidget({ title: 'Failover duration', width: 9, left: [machine.metricTime({ period: MINUTE, statistic: 'Maximum', label: 'execution time (max)' })] }),
-        ],
-        [
-          new cloudwatch.GraphWidget({
-            title: 'Probes: errors and throttles',
-            width: 8,
-            left: perProbe((fn) => fn.metricErrors({ period: MINUTE, statistic: 'Sum' })).map((m, i) => withLabel(m, `errors ${props.voterIds[i] ?? i + 1}`)),
-            right: perProbe((fn) => fn.metricThrottles({ period: MINUTE, statistic: 'Sum' })).map((m, i) => withLabel(m, `throttles ${props.voterIds[i] ?? i + 1}`)),
-          }),
-          new cloudwatch.GraphWidget({
-            title: 'Probes: invocations',
-            width: 8,
-            left: perProbe((fn) => fn.metricInvocations({ period: Duration.minutes(5), statistic: 'Sum' })).map((m, i) => withLabel(m, `${props.voterIds[i] ?? i + 1}`)),
-          }),
-          new cloudwatch.GraphWidget({
-            title: 'Step functions: errors, and steps that waited for a cold start',
-            width: 8,
-            left: props.steps.map((fn) => fn.metricErrors({ period: MINUTE, statistic: 'Sum' })),
-            // A cold step is what the warm-ups are there to prevent (lambdas/runtime/aws/step.ts).
-            right: props.steps.map((fn) => ownMetric('StepColdStarts', { Function: fn.functionName })),
-          }),
-        ],
-        [
-          new cloudwatch.GraphWidget({ title: 'Table: throttled requests', width: 8, left: [props.table.metricThrottledRequestsForOperations({ period: MINUTE })] }),
-          new cloudwatch.GraphWidget({ title: 'Table: system errors', width: 8, left: [props.table.metricSystemErrorsForOperations({ period: MINUTE })] }),
-          new cloudwatch.GraphWidget({
-            title: 'Table: consumed capacity',
-            width: 8,
-            left: [props.table.metricConsumedReadCapacityUnits({ period: MINUTE }), props.table.metricConsumedWriteCapacityUnits({ period: MINUTE })],
-          }),
-        ],
-      ],
-    });
+    this.dashboard = new FailoverDashboard(this, 'Dashboard', {
+      masterNames: props.masterNames,
+      voterIds: props.voterIds,
+      probes: props.probes,
+      steps: props.steps,
+      stateMachine: machine,
+      table: props.table,
+      switchMasterRule: props.switchMasterRule,
+      alarms: Object.values(this.alarms).flat(),
+    }).dashboard;
   }
-}
-
-/**
- * One master group at a glance: its story from the functions' logs (the master it switched to,
- * the last failover's events in order), how long failovers and their phases took, and which
- * voters are watching it.
- */
-function groupRow(master: string, voterIds: readonly string[], logGroupNames: readonly string[]): cloudwatch.IWidget[] {
-  const group = (name: string, statistic: string, dimensions: Record<string, string> = {}) => ownMetric(name, { Master: master, ...dimensions }, statistic);
-  // Master names are DNS-label-like (core/config.ts), so they need no escaping in the query.
-  const story = [
-    'fields @timestamp, sentinel, voter',
-    `| filter master = '${master}' and ispresent(event) and event not in ['+sdown', '-sdown', '+fix-dns-record']`,
-    '| sort @timestamp desc',
-    '| limit 30',
-  ].join('\n');
-  return [
-    new cloudwatch.LogQueryWidget({
-      title: `${master}: its last events (the master it switched to, the last failover's phases)`,
-      width: 10,
-      height: 8,
-      logGroupNames: [...logGroupNames],
-      queryString: story,
-      view: cloudwatch.LogQueryVisualizationType.TABLE,
-    }),
-    new cloudwatch.GraphWidget({
-      title: `${master}: failovers`,
-      width: 5,
-      height: 8,
-      left: [group('FailoversStarted', 'Sum').with({ label: 'started' }), group('FailoversSucceeded', 'Sum').with({ label: 'succeeded' }), group('FailoversAborted', 'Sum').with({ label: 'aborted' })],
-    }),
-    new cloudwatch.GraphWidget({
-      title: `${master}: detection and failover time (ms)`,
-      width: 5,
-      height: 8,
-      left: [
-        group('DetectionTime', 'Maximum').with({ label: 'first +sdown → failover started' }),
-        group('FailoverDuration', 'Maximum').with({ label: 'failover started → +switch-master' }),
-        ...(['select-slave', 'promote', 'reconf-slaves'] as const).map((phase) => group('PhaseDuration', 'Maximum', { Phase: phase }).with({ label: phase })),
-      ],
-    }),
-    new cloudwatch.GraphWidget({
-      title: `${master}: voters watching (ticks a minute) and PING latency`,
-      width: 4,
-      height: 8,
-      left: voterIds.map((voter) => group('Ticks', 'Sum', { Voter: voter }).with({ label: voter })),
-      right: voterIds.map((voter) => group('PingLatency', 'Maximum', { Voter: voter }).with({ label: `${voter} PING (ms)` })),
-    }),
-  ];
-}
-
-/** One of the functions' own metrics (lambdas/adapters/metrics.ts), a minute at a time; no dimension is the sum over every group. */
-function ownMetric(name: string, dimensionsMap: Record<string, string>, statistic = 'Sum'): cloudwatch.Metric {
-  return new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName: name, ...(Object.keys(dimensionsMap).length > 0 && { dimensionsMap }), period: MINUTE, statistic });
-}
-
-function withLabel(metric: cloudwatch.Metric, label: string): cloudwatch.Metric {
-  return metric.with({ label });
 }

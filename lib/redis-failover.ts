@@ -358,7 +358,7 @@ export class RedisFailover extends Construct {
       probes: this.probeFunctions,
       voterIds: this.voterIds,
       masterNames: config.masters.map((master) => master.name),
-      steps: STEP_KEYS.map((step) => this.stepFunctions[step]),
+      steps: this.stepFunctions,
       table: this.table,
       switchMasterRule: this.switchMasterRule,
       alarmActions: props.alarmActions ?? [],

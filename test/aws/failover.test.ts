@@ -10,9 +10,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DynamoDbStore } from '../../lambdas/adapters/dynamodb-store.ts';
+import { METRICS_NAMESPACE } from '../../lambdas/adapters/metrics.ts';
 import { pingPeriodMs } from '../../lambdas/core/detection.ts';
 import { waitFor } from '../../lambdas/core/wait.ts';
-import { evaluateAlarm } from '../../sim/cloudwatch.ts';
+import { evaluateAlarm, graphedMetrics } from '../../sim/cloudwatch.ts';
 import { eventBridgePoints, stepFunctionsPoints } from '../../sim/native-metrics.ts';
 import { isWarmUp } from '../../lambdas/runtime/aws/step.ts';
 import type { CloudFormationTemplate } from '../../local/cloudformation.ts';
@@ -298,6 +299,12 @@ describe('the failover chain', () => {
     expect(forGroup('DetectionTime')[0]!.value).toBeLessThan(SHORT.downAfterMs + PROBE_INTERVAL_MS);
     expect(evaluateAlarm(deployment.assembly.alarm('FailoverMonitoringFailoverStartedAlarm'), metricPoints(deployment, 'FailoversStarted'), Date.now())).toBe('ALARM');
     expect(metricPoints(deployment, 'StepColdStarts')).toEqual([]);
+    // The dashboard's graphs of this group draw what the functions wrote: every one has data but the aborts'.
+    const sameDimensions = (a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>) => JSON.stringify(Object.entries(a).sort()) === JSON.stringify(Object.entries(b).sort());
+    const graphed = deployment.assembly.dashboardBodies().flatMap(graphedMetrics).filter((m) => m.namespace === METRICS_NAMESPACE && m.dimensions.Master === SHORT.name);
+    expect(new Set(graphed.map((m) => m.name))).toEqual(new Set(['FailoversStarted', 'FailoversSucceeded', 'FailoversAborted', 'DetectionTime', 'FailoverDuration', 'PhaseDuration', 'Ticks', 'PingLatency']));
+    const empty = graphed.filter((m) => !metricPoints(deployment, m.name).some((p) => sameDimensions(p.dimensions, m.dimensions)));
+    expect(empty.map((m) => m.name)).toEqual(['FailoversAborted']);
   });
 
   it('is cold after a quiet spell without warm-ups: every step starts a new environment (and a +switch-master its topic refuses alarms)', async () => {

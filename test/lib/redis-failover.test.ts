@@ -502,13 +502,6 @@ describe('operations', () => {
     for (const alarm of Object.values(f.alarms).flat()) expect(alarmOf(alarm).AlarmActions).toBeUndefined();
   });
 
-  it('has a dashboard of executions, probes, steps and the table', () => {
-    const body = JSON.stringify(s.props(s.idOf(f.dashboard)).DashboardBody);
-    for (const title of ['Alarms', 'Failovers (executions)', 'Failover duration', 'Probes: errors and throttles', 'Probes: invocations', 'Step functions: errors', 'Table: throttled requests', 'Table: consumed capacity']) {
-      expect(body).toContain(title);
-    }
-  });
-
   it('puts the state machine ARN, bus name, table name, topic ARN and security group in the outputs', () => {
     expect(s.json.Outputs).toMatchObject({
       StateMachineArn: { Value: { Ref: s.idOf(f.stateMachine) } },
