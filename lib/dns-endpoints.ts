@@ -1,7 +1,7 @@
 import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import { Construct } from 'constructs';
 import { isDnsLabel, primaryName, readerName } from '../lambdas/core/endpoints.ts';
@@ -111,7 +111,7 @@ export class DnsEndpoints extends Construct {
   }
 
   /** Lets `fn` read the zone's records and write those of the master groups only (A, AAAA, CNAME), and tells it where they are. */
-  grantTo(fn: NodejsFunction): void {
+  grantTo(fn: lambda.Function): void {
     for (const [name, value] of Object.entries(this.environment)) fn.addEnvironment(name, value);
     const names = [...Object.values(this.primaryNames), ...Object.values(this.readerNames)];
     fn.addToRolePolicy(

@@ -1,4 +1,4 @@
-import type { Duration } from 'aws-cdk-lib';
+import { Names, Stack, type Duration } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -11,8 +11,14 @@ import { acknowledge } from './nag.ts';
 export const EVENT_SOURCE = 'io.github.redis-failover';
 
 export interface EventDeliveryProps {
-  readonly eventBusName: string;
+  /** @default - a bus of its own */
+  readonly eventBus?: events.IEventBus;
+  /** Of the bus it makes. @default - generated, unique in the account */
+  readonly eventBusName?: string;
   readonly archiveRetention: Duration;
+  /** Encrypts the bus it makes and the archive. @default - AWS owned keys */
+  readonly encryptionKey?: kms.IKey;
+  /** @default - not encrypted at rest */
   readonly topicKey?: kms.IKey;
 }
 
@@ -22,19 +28,35 @@ export interface EventDeliveryProps {
  * subscribes to: the replacement for Sentinel's client-reconfig-script.
  */
 export class EventDelivery extends Construct {
-  readonly eventBus: events.EventBus;
+  readonly eventBus: events.IEventBus;
   readonly archive: events.Archive;
   readonly switchMasterRule: events.Rule;
   readonly switchMasterTopic: sns.Topic;
 
   constructor(scope: Construct, id: string, props: EventDeliveryProps) {
     super(scope, id);
-    this.eventBus = new events.EventBus(this, 'Bus', { eventBusName: props.eventBusName, description: 'redis-failover: every Sentinel event, detail-type = the event name' });
-    this.archive = this.eventBus.archive('Archive', {
+    // A literal name, unique in the account as the construct's path is: the key's policy names the bus by it.
+    const eventBusName = props.eventBusName ?? Names.uniqueResourceName(this, { maxLength: 256 });
+    const ownBus =
+      props.eventBus === undefined
+        ? new events.EventBus(this, 'Bus', {
+            eventBusName,
+            ...(props.encryptionKey && { kmsKey: props.encryptionKey }),
+            description: 'redis-failover: every Sentinel event, detail-type = the event name',
+          })
+        : undefined;
+    this.eventBus = props.eventBus ?? ownBus!;
+    // With a key, the archive names the bus by its ARN in the key's policy: a literal one (the bus's own would be a cycle).
+    const archived = ownBus && props.encryptionKey ? events.EventBus.fromEventBusAttributes(this, 'BusByName', { eventBusName, eventBusArn: Stack.of(this).formatArn({ service: 'events', resource: 'event-bus', resourceName: eventBusName }), eventBusPolicy: '' }) : this.eventBus;
+    // Under the bus it makes, as `EventBus.archive` puts it (a logical id that stays: replacing an archive loses it).
+    this.archive = new events.Archive(ownBus ?? this, 'Archive', {
+      sourceEventBus: archived,
       description: 'redis-failover events, for replay',
       eventPattern: { source: [EVENT_SOURCE] },
       retention: props.archiveRetention,
+      ...(props.encryptionKey && { kmsKey: props.encryptionKey }),
     });
+    if (ownBus) this.archive.node.addDependency(ownBus);
     this.switchMasterTopic = new sns.Topic(this, 'SwitchMasterTopic', {
       displayName: 'redis-failover +switch-master',
       enforceSSL: true,

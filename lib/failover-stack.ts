@@ -70,7 +70,7 @@ const DEMO_CIDR = '10.0.0.0/16';
  */
 export class RedisFailoverStack extends Stack {
   readonly failover: RedisFailover;
-  readonly eventBus: events.EventBus;
+  readonly eventBus: events.IEventBus;
   readonly workflow: FailoverWorkflow;
   readonly vpc: ec2.IVpc;
 

@@ -3,14 +3,14 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as events from 'aws-cdk-lib/aws-events';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { NodejsFunction, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { FINISHED_PHASES } from '../lambdas/core/workflow-state.ts';
-import { executionRole, LAMBDA_ARCHITECTURE, LAMBDA_BUNDLING, LAMBDA_RUNTIME } from './function-defaults.ts';
+import { executionRole, type LogGroupOptions } from './function-defaults.ts';
+import { handlerFunction } from './handler-function.ts';
 import { acknowledge, invokeWildcardFinding } from './nag.ts';
-import { STEP_ACCESS, STEP_KEYS, stepEntry, type StepKey } from './steps.ts';
+import { FAILOVER_STEPS, STEP_ACCESS, STEP_KEYS, type StepKey } from './steps.ts';
 
 export interface FailoverWorkflowProps {
   /** The bus every phase event is published to. */
@@ -27,15 +27,15 @@ export interface FailoverWorkflowProps {
    */
   readonly table?: dynamodb.ITable;
   /**
-   * Retention of each step function's own log group.
-   * @default logs.RetentionDays.ONE_MONTH
+   * Retention, removal policy and key of each step function's own log group.
+   * @default - kept a month, retained, not encrypted with a key of yours
    */
-  readonly logRetention?: logs.RetentionDays;
+  readonly logGroups?: LogGroupOptions;
   /**
    * Extra settings for every step function (VPC, subnets, security groups, environment).
    * @default - functions outside any VPC, default settings below
    */
-  readonly functionProps?: Partial<NodejsFunctionProps>;
+  readonly functionProps?: Partial<lambda.FunctionProps>;
   /**
    * Environment only the steps that connect to Redis get (`STEP_ACCESS[step].redis`): how to reach
    * each master group (REDIS_AUTH, REDIS_TLS; lambdas/runtime/aws/redis.ts).
@@ -99,7 +99,7 @@ const TASK_RETRIES = {
  */
 export class FailoverWorkflow extends Construct {
   readonly stateMachine: sfn.StateMachine;
-  readonly functions: Readonly<Record<StepKey, NodejsFunction>>;
+  readonly functions: Readonly<Record<StepKey, lambda.Function>>;
   /** What each Task invokes: the function, or its provisioned alias. */
   private readonly invoked: Readonly<Record<StepKey, lambda.IFunction>>;
 
@@ -134,21 +134,17 @@ export class FailoverWorkflow extends Construct {
     }
   }
 
-  private createFunctions(props: FailoverWorkflowProps): Record<StepKey, NodejsFunction> {
-    const functions = {} as Record<StepKey, NodejsFunction>;
+  private createFunctions(props: FailoverWorkflowProps): Record<StepKey, lambda.Function> {
+    const functions = {} as Record<StepKey, lambda.Function>;
     for (const step of STEP_KEYS) {
       const id = `${step[0]!.toUpperCase()}${step.slice(1)}Function`;
       const usesTable = props.table !== undefined && STEP_ACCESS[step].table.length > 0;
-      const logGroup = new logs.LogGroup(this, `${id}Logs`, { retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH });
-      const fn = new NodejsFunction(this, id, {
-        entry: stepEntry(step),
-        handler: 'handler',
-        runtime: LAMBDA_RUNTIME,
-        architecture: LAMBDA_ARCHITECTURE,
+      const logGroup = new logs.LogGroup(this, `${id}Logs`, { retention: logs.RetentionDays.ONE_MONTH, ...props.logGroups });
+      const fn = handlerFunction(this, id, {
+        handlerFile: FAILOVER_STEPS[step],
         memorySize: 256,
         // A step polls for at most 20 s per invocation; the rest is headroom.
         timeout: Duration.seconds(60),
-        bundling: LAMBDA_BUNDLING,
         logGroup,
         role: executionRole(this, `${id}Role`, { logGroup, inVpc: props.functionProps?.vpc !== undefined }),
         ...props.functionProps,

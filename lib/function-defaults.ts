@@ -12,6 +12,9 @@ export const LAMBDA_ARCHITECTURE = lambda.Architecture.ARM_64;
 /** The SDK v3 clients come with the runtime; everything else is bundled by the local esbuild. */
 export const LAMBDA_BUNDLING: BundlingOptions = { minify: true, sourceMap: true, target: 'node24', externalModules: ['@aws-sdk/*'], logLevel: LogLevel.ERROR };
 
+/** What every log group of the stack shares: RedisFailoverProps logRetention, logRemovalPolicy, encryptionKey. */
+export type LogGroupOptions = Pick<logs.LogGroupProps, 'retention' | 'removalPolicy' | 'encryptionKey'>;
+
 /** The network interface actions Lambda needs to place a function in a VPC (those of AWSLambdaVPCAccessExecutionRole). */
 const VPC_ACCESS_ACTIONS = [
   'ec2:CreateNetworkInterface',

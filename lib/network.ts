@@ -13,6 +13,8 @@ export interface FailoverNetworkProps {
   readonly interfaceEndpoints: boolean;
   /** A gateway endpoint for DynamoDB on the subnets' route tables. */
   readonly dynamoDbGatewayEndpoint: boolean;
+  /** @default - a group of its own, out to the Redis ports and HTTPS only */
+  readonly securityGroup?: ec2.ISecurityGroup;
 }
 
 /** The AWS APIs the functions call, besides DynamoDB (a gateway endpoint, free). */
@@ -32,7 +34,7 @@ export const INTERFACE_ENDPOINT_SERVICES = {
  * (DNS to the VPC resolver is never filtered by security groups.) No ingress: nothing calls in.
  */
 export class FailoverNetwork extends Construct {
-  readonly securityGroup: ec2.SecurityGroup;
+  readonly securityGroup: ec2.ISecurityGroup;
   /** The interface endpoints, by service; empty unless `interfaceEndpoints`. */
   readonly interfaceEndpoints: Readonly<Partial<Record<keyof typeof INTERFACE_ENDPOINT_SERVICES, ec2.InterfaceVpcEndpoint>>>;
   readonly dynamoDbEndpoint: ec2.GatewayVpcEndpoint | undefined;
@@ -40,11 +42,14 @@ export class FailoverNetwork extends Construct {
   constructor(scope: Construct, id: string, props: FailoverNetworkProps) {
     super(scope, id);
     const subnets: ec2.SubnetSelection = { subnets: [...props.subnets] };
-    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
-      vpc: props.vpc,
-      allowAllOutbound: false,
-      description: 'redis-failover functions: egress to the Redis ports and HTTPS (AWS APIs) only',
-    });
+    // A group of the user's keeps its own egress (the rules below change nothing on a group that allows all out).
+    this.securityGroup =
+      props.securityGroup ??
+      new ec2.SecurityGroup(this, 'SecurityGroup', {
+        vpc: props.vpc,
+        allowAllOutbound: false,
+        description: 'redis-failover functions: egress to the Redis ports and HTTPS (AWS APIs) only',
+      });
     for (const port of props.redisPorts) {
       this.securityGroup.addEgressRule(props.redisPeer, ec2.Port.tcp(port), `Redis on ${port}`);
     }

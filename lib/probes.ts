@@ -3,13 +3,13 @@ import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct } from 'constructs';
-import { executionRole, LAMBDA_ARCHITECTURE, LAMBDA_BUNDLING, LAMBDA_RUNTIME } from './function-defaults.ts';
+import { executionRole, type LogGroupOptions } from './function-defaults.ts';
+import { handlerFunction } from './handler-function.ts';
 import { acknowledge, invokeWildcardFinding } from './nag.ts';
-import { PROBE_ENTRY } from './steps.ts';
+import { PROBE_HANDLER } from './steps.ts';
 
 /** EventBridge Scheduler's smallest rate, and the default interval between two starts of each probe. */
 export const PROBE_RATE = Duration.minutes(1);
@@ -38,7 +38,7 @@ export interface ProbesProps {
   /** TABLE_NAME, STATE_MACHINE_ARN, EVENT_BUS_NAME, REDIS_FAILOVER_CONFIG, REDIS_TLS (VOTER_ID is added per probe). */
   readonly environment: Readonly<Record<string, string>>;
   readonly memorySize: number;
-  readonly logRetention: logs.RetentionDays;
+  readonly logGroups: LogGroupOptions;
   /** How often each probe is started (see RedisFailoverProps.probeInterval). */
   readonly interval: Duration;
   /** @default lambda.Tracing.DISABLED */
@@ -62,14 +62,14 @@ export function voterIdOf(subnet: ec2.ISubnet): string {
  * scheduler delivers at least once) waits in Lambda's queue, then gives way to the next one.
  */
 export class Probes extends Construct {
-  readonly functions: readonly NodejsFunction[];
+  readonly functions: readonly lambda.Function[];
   readonly schedules: readonly scheduler.Schedule[];
   /** VOTER_ID of each function, in order. */
   readonly voterIds: readonly string[];
 
   constructor(scope: Construct, id: string, props: ProbesProps) {
     super(scope, id);
-    const functions: NodejsFunction[] = [];
+    const functions: lambda.Function[] = [];
     const schedules: scheduler.Schedule[] = [];
     this.voterIds = props.subnets.map(voterIdOf);
     const seconds = props.interval.toSeconds();
@@ -87,12 +87,9 @@ export class Probes extends Construct {
     props.subnets.forEach((subnet, i) => {
       const name = `Probe${i + 1}`;
       const voterId = this.voterIds[i]!;
-      const logGroup = new logs.LogGroup(this, `${name}Logs`, { retention: props.logRetention });
-      const fn = new NodejsFunction(this, name, {
-        entry: PROBE_ENTRY,
-        handler: 'handler',
-        runtime: LAMBDA_RUNTIME,
-        architecture: LAMBDA_ARCHITECTURE,
+      const logGroup = new logs.LogGroup(this, `${name}Logs`, props.logGroups);
+      const fn = handlerFunction(this, name, {
+        handlerFile: PROBE_HANDLER,
         memorySize: props.memorySize,
         timeout: probeTimeout(props.interval),
         reservedConcurrentExecutions: 2,
@@ -103,7 +100,6 @@ export class Probes extends Construct {
         logGroup,
         role: executionRole(this, `${name}Role`, { logGroup, inVpc: true }),
         description: `redis-failover voter ${i + 1}: probes every master, each invocation until the next one takes over`,
-        bundling: LAMBDA_BUNDLING,
         environment: { ...props.environment, VOTER_ID: voterId, PROBE_INTERVAL_MS: String(seconds * 1000), NODE_OPTIONS: '--enable-source-maps' },
       });
       // A missed start is not worth catching up: the previous invocation still watches, the next start is on its way.

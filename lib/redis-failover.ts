@@ -1,30 +1,31 @@
-import { Duration, Fn, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Aws, Duration, Fn, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import type * as events from 'aws-cdk-lib/aws-events';
+import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { TABLE_KEY_SCHEMA } from '../lambdas/adapters/dynamodb-store.ts';
 import { SECRET_ARN_PATTERN, type Config } from '../lambdas/core/config.ts';
+import type { SentinelEventName } from '../lambdas/core/events.ts';
 import { leaseMs } from '../lambdas/runtime/leadership.ts';
 import { DnsEndpoints, type DnsEndpointsProps } from './dns-endpoints.ts';
-import { EventDelivery } from './event-delivery.ts';
+import { EVENT_SOURCE, EventDelivery } from './event-delivery.ts';
 import { FailoverWorkflow } from './failover-workflow.ts';
 import { redisPortsOf, secretArnsOf, validateDeployedConfig, type RedisMasterProps } from './masters.ts';
 import { FailoverMonitoring, type FailoverAlarms } from './monitoring.ts';
 import { FailoverNetwork } from './network.ts';
 import { acknowledge } from './nag.ts';
-import { executionRole, LAMBDA_ARCHITECTURE, LAMBDA_BUNDLING, LAMBDA_RUNTIME } from './function-defaults.ts';
+import { executionRole, type LogGroupOptions } from './function-defaults.ts';
+import { handlerFunction } from './handler-function.ts';
 import { PROBE_RATE, Probes } from './probes.ts';
 import { WarmUp } from './warm-up.ts';
-import { PROBE_TABLE_ACTIONS, REQUEST_FAILOVER_ENTRY, STEP_ACCESS, STEP_KEYS, type StepKey } from './steps.ts';
+import { PROBE_TABLE_ACTIONS, REQUEST_FAILOVER_HANDLER, STEP_ACCESS, STEP_KEYS, type StepKey } from './steps.ts';
 
 export interface RedisFailoverProps {
   /** The VPC the Redis servers are in. Every function runs in its private subnets. */
@@ -70,10 +71,37 @@ export interface RedisFailoverProps {
    */
   readonly dynamoDbGatewayEndpoint?: boolean;
   /**
-   * Name of the custom event bus.
-   * @default 'redis-failover'
+   * Name of the event bus the construct makes.
+   * @default - generated from the construct's path: unique in the account, so two stacks never collide
    */
   readonly eventBusName?: string;
+  /**
+   * A bus of yours to publish every event on instead of one of the construct's own (then
+   * `eventBusName` is refused). The archive and the `+switch-master` rule are made on it.
+   * @default - a bus of its own
+   */
+  readonly eventBus?: events.IEventBus;
+  /**
+   * The functions' security group instead of one of the construct's own. It must let them out to
+   * Redis (`redisPorts`) and to the AWS APIs over HTTPS; the construct adds those egress rules to it
+   * (they change nothing on a group that allows all outbound).
+   * @default - a group of its own, out to `redisPeer` on `redisPorts` and to HTTPS only
+   */
+  readonly securityGroup?: ec2.ISecurityGroup;
+  /**
+   * A customer managed key to encrypt at rest the table, the bus the construct makes and its
+   * archive, every log group, and the `+switch-master` topic unless `switchMasterTopicKey` names
+   * another. The functions are granted its use; EventBridge and CloudWatch Logs are allowed it in the
+   * key policy when the key is defined in the same stack (else give them that in the key's policy).
+   * @default - AWS owned keys (the topic: not encrypted at rest)
+   */
+  readonly encryptionKey?: kms.IKey;
+  /**
+   * What happens to every log group (the state machine's, each function's) when the stack is deleted.
+   * No log group has a fixed name, so a retained one never stops a later deploy.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly logRemovalPolicy?: RemovalPolicy;
   /**
    * How long the event archive keeps events for replay.
    * @default Duration.days(90)
@@ -82,7 +110,7 @@ export interface RedisFailoverProps {
   /**
    * A customer managed key to encrypt the +switch-master topic with. EventBridge is granted its
    * use when the key is defined in the same stack.
-   * @default - the topic is not encrypted at rest (it carries master names and addresses only)
+   * @default - `encryptionKey`; without it the topic is not encrypted at rest (it carries master names and addresses only)
    */
   readonly switchMasterTopicKey?: kms.IKey;
   /**
@@ -173,9 +201,8 @@ interface ResolvedProps {
   readonly redisPeer: ec2.IPeer;
   readonly probeMemorySize: number;
   readonly probeInterval: Duration;
-  readonly eventBusName: string;
   readonly archiveRetention: Duration;
-  readonly logRetention: logs.RetentionDays;
+  readonly logGroups: LogGroupOptions;
 }
 
 /** The props error: a one-line message naming the construct and the prop. */
@@ -188,24 +215,26 @@ export class RedisFailoverPropsError extends Error {
  * and ODOWN in a DynamoDB table, the failover workflow in Step Functions, every event on an
  * EventBridge bus (archived, `+switch-master` to an SNS topic), alarms and a dashboard.
  */
-export class RedisFailover extends Construct {
+export class RedisFailover extends Construct implements ec2.IConnectable {
   readonly workflow: FailoverWorkflow;
   readonly stateMachine: sfn.StateMachine;
   readonly stateMachineLogGroup: logs.LogGroup;
-  readonly eventBus: events.EventBus;
+  readonly eventBus: events.IEventBus;
   readonly archive: events.Archive;
   readonly switchMasterRule: events.Rule;
   readonly switchMasterTopic: sns.Topic;
   readonly table: dynamodb.Table;
   /** The workflow's step functions, by step. */
-  readonly stepFunctions: Readonly<Record<StepKey, NodejsFunction>>;
+  readonly stepFunctions: Readonly<Record<StepKey, lambda.Function>>;
   /** One per voter, in the order of `voterIds`. */
-  readonly probeFunctions: readonly NodejsFunction[];
+  readonly probeFunctions: readonly lambda.Function[];
   readonly voterIds: readonly string[];
   /** SENTINEL FAILOVER: invoke with `{"master": "<name>"}`; answers the execution or INPROG / NOGOODSLAVE. */
-  readonly requestFailoverFunction: NodejsFunction;
-  /** The functions' security group: allow it in on your Redis servers' security group. */
-  readonly securityGroup: ec2.SecurityGroup;
+  readonly requestFailoverFunction: lambda.Function;
+  /** The functions' security group: allow it in on your Redis servers' security group (or use `connections`). */
+  readonly securityGroup: ec2.ISecurityGroup;
+  /** The functions' network connections: `redisSecurityGroup.connections.allowFrom(failover, ec2.Port.tcp(6379))`. */
+  readonly connections: ec2.Connections;
   readonly network: FailoverNetwork;
   readonly alarms: FailoverAlarms;
   /** The warm-up schedules, with `keepWarm: 'schedule'`. */
@@ -218,7 +247,8 @@ export class RedisFailover extends Construct {
 
   constructor(scope: Construct, id: string, props: RedisFailoverProps) {
     super(scope, id);
-    const { config, subnets, probeSubnets, configJson, redisPorts, redisPeer, probeMemorySize, probeInterval, eventBusName, archiveRetention, logRetention } = this.resolve(props);
+    const { config, subnets, probeSubnets, configJson, redisPorts, redisPeer, probeMemorySize, probeInterval, archiveRetention, logGroups } = this.resolve(props);
+    const key = props.encryptionKey;
     this.config = config;
 
     this.network = new FailoverNetwork(this, 'Network', {
@@ -228,26 +258,39 @@ export class RedisFailover extends Construct {
       redisPorts,
       interfaceEndpoints: props.interfaceEndpoints ?? false,
       dynamoDbGatewayEndpoint: props.dynamoDbGatewayEndpoint ?? false,
+      ...(props.securityGroup && { securityGroup: props.securityGroup }),
     });
     this.securityGroup = this.network.securityGroup;
+    this.connections = new ec2.Connections({ securityGroups: [this.securityGroup] });
 
     this.table = new dynamodb.Table(this, 'Table', {
       ...tableKeys(),
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       removalPolicy: props.tableRemovalPolicy ?? RemovalPolicy.RETAIN,
+      ...(key && { encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED, encryptionKey: key }),
     });
+    // CloudWatch Logs encrypts with the key only if its policy allows the service (effective when the key is in this stack).
+    key?.grantEncryptDecrypt(new iam.ServicePrincipal(`logs.${Stack.of(this).region}.amazonaws.com`));
 
-    const delivery = new EventDelivery(this, 'Events', { eventBusName, archiveRetention, topicKey: props.switchMasterTopicKey });
+    const delivery = new EventDelivery(this, 'Events', {
+      ...(props.eventBus && { eventBus: props.eventBus }),
+      ...(props.eventBusName !== undefined && { eventBusName: props.eventBusName }),
+      archiveRetention,
+      ...(key && { encryptionKey: key }),
+      topicKey: props.switchMasterTopicKey ?? key,
+    });
     this.eventBus = delivery.eventBus;
     this.archive = delivery.archive;
     this.switchMasterRule = delivery.switchMasterRule;
     this.switchMasterTopic = delivery.switchMasterTopic;
 
     const tls = props.tls ? 'true' : 'false';
+    // Under /aws/vendedlogs/ (CloudWatch Logs' resource policy then needs no entry per group), named after this stack's
+    // own id: a redeploy after a destroy gets a new name, so a retained group from before never collides.
     this.stateMachineLogGroup = new logs.LogGroup(this, 'StateMachineLogs', {
-      logGroupName: `/aws/vendedlogs/states/${Stack.of(this).stackName}-${this.node.id}`,
-      retention: logRetention,
+      logGroupName: `/aws/vendedlogs/states/${Names.uniqueResourceName(this, { maxLength: 160, separator: '-' })}-${Fn.select(2, Fn.split('/', Aws.STACK_ID))}`,
+      ...logGroups,
     });
     // Id 'Default' keeps the workflow's logical ids those of a FailoverWorkflow with this construct's id
     // (`<id><Step>Function…`): the local runner synthesizes the workflow alone and must find the same ones.
@@ -262,7 +305,7 @@ export class RedisFailover extends Construct {
       stateMachineName: props.stateMachineName,
       logs: { destination: this.stateMachineLogGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
       tracingEnabled: tracing === lambda.Tracing.ACTIVE,
-      logRetention,
+      logGroups,
       functionProps: { vpc: props.vpc, vpcSubnets: { subnets }, securityGroups: [this.securityGroup], tracing },
       // A step gets each group's AUTH only, not the whole config (the probes validate it): no schema to load at a cold start.
       redisEnvironment: { REDIS_AUTH: JSON.stringify(authOf(config)), REDIS_TLS: tls },
@@ -283,7 +326,7 @@ export class RedisFailover extends Construct {
       subnets: probeSubnets,
       securityGroup: this.securityGroup,
       memorySize: probeMemorySize,
-      logRetention,
+      logGroups,
       interval: probeInterval,
       environment: leaderEnvironment,
       tracing,
@@ -291,12 +334,9 @@ export class RedisFailover extends Construct {
     this.probeFunctions = probesConstruct.functions;
     this.voterIds = probesConstruct.voterIds;
 
-    const requestLogs = new logs.LogGroup(this, 'RequestFailoverLogs', { retention: logRetention });
-    this.requestFailoverFunction = new NodejsFunction(this, 'RequestFailover', {
-      entry: REQUEST_FAILOVER_ENTRY,
-      handler: 'handler',
-      runtime: LAMBDA_RUNTIME,
-      architecture: LAMBDA_ARCHITECTURE,
+    const requestLogs = new logs.LogGroup(this, 'RequestFailoverLogs', logGroups);
+    this.requestFailoverFunction = handlerFunction(this, 'RequestFailover', {
+      handlerFile: REQUEST_FAILOVER_HANDLER,
       memorySize: 256,
       // It observes every replica once (1 s connect and command timeouts each, in parallel) and writes the lease;
       // a coordinated request also waits for the handover (5 s of paused writes at most, plus 5 s for Redis to abort).
@@ -308,7 +348,6 @@ export class RedisFailover extends Construct {
       tracing,
       role: executionRole(this, 'RequestFailoverRole', { logGroup: requestLogs, inVpc: true }),
       description: 'redis-failover: SENTINEL FAILOVER <master> [COORDINATED], invoked with {"master": "<name>", "coordinated": false}',
-      bundling: LAMBDA_BUNDLING,
       environment: { ...leaderEnvironment, NODE_OPTIONS: '--enable-source-maps' },
     });
     acknowledge(this.requestFailoverFunction, 'Serverless-LambdaDLQ', 'Invoked synchronously by an operator (or their tooling), who gets the answer or the error; a dead-letter queue applies to asynchronous invocations only.');
@@ -317,6 +356,8 @@ export class RedisFailover extends Construct {
     // actions it calls, the start and status of this state machine's executions, the bus; the
     // Redis-connecting functions read exactly the secrets named.
     const leaders = [...this.probeFunctions, this.requestFailoverFunction];
+    // The table's key: every function that reads or writes the table.
+    for (const fn of [...leaders, ...STEP_KEYS.filter((step) => STEP_ACCESS[step].table.length > 0).map((step) => this.stepFunctions[step])]) key?.grantEncryptDecrypt(fn);
     for (const fn of leaders) {
       this.table.grant(fn, ...PROBE_TABLE_ACTIONS);
       this.eventBus.grantPutEventsTo(fn);
@@ -365,6 +406,26 @@ export class RedisFailover extends Construct {
     });
     this.alarms = monitoring.alarms;
     this.dashboard = monitoring.dashboard;
+  }
+
+  /**
+   * A rule on `+switch-master` (a failover ended: the new master is the master of record) of every
+   * master group, e.g. to repoint your clients: `failover.onSwitchMaster('Repoint', { target: new targets.LambdaFunction(fn) })`.
+   */
+  onSwitchMaster(id: string, options: events.OnEventOptions = {}): events.Rule {
+    return this.onSentinelEvent(id, '+switch-master', options);
+  }
+
+  /** A rule on one Sentinel event (`+odown`, `-failover-abort-no-good-slave`, …) of every master group: `detail` as README "Events" shows it. */
+  onSentinelEvent(id: string, event: SentinelEventName, options: events.OnEventOptions = {}): events.Rule {
+    const rule = new events.Rule(this, id, {
+      eventBus: this.eventBus,
+      ...(options.ruleName !== undefined && { ruleName: options.ruleName }),
+      description: options.description ?? `redis-failover ${event}`,
+      eventPattern: { ...options.eventPattern, source: [EVENT_SOURCE], detailType: [event] },
+    });
+    if (options.target) rule.addTarget(options.target);
+    return rule;
   }
 
   /** Every prop checked (a one-line error naming the prop), defaults filled. */
@@ -420,8 +481,9 @@ export class RedisFailover extends Construct {
         invalid('probeInterval', `must be a whole number of seconds from 1 to 450 (each invocation may run twice as long, and Lambda stops a function at 15 minutes); got ${probeInterval.toHumanString()}`);
       }
     }
-    const eventBusName = props.eventBusName ?? 'redis-failover';
-    if (!Token.isUnresolved(eventBusName) && (!/^[A-Za-z0-9._-]{1,256}$/.test(eventBusName) || eventBusName === 'default')) {
+    const eventBusName = props.eventBusName;
+    if (eventBusName !== undefined && props.eventBus !== undefined) invalid('eventBusName', 'names the bus the construct makes: leave it out with eventBus');
+    if (eventBusName !== undefined && !Token.isUnresolved(eventBusName) && (!/^[A-Za-z0-9._-]{1,256}$/.test(eventBusName) || eventBusName === 'default')) {
       invalid('eventBusName', `must be 1 to 256 of A-Z a-z 0-9 . _ - and not "default" (got ${JSON.stringify(eventBusName)})`);
     }
     if (props.stateMachineName !== undefined && !Token.isUnresolved(props.stateMachineName) && !/^[A-Za-z0-9_-]{1,80}$/.test(props.stateMachineName)) {
@@ -442,8 +504,12 @@ export class RedisFailover extends Construct {
         invalid('redisPeer', 'is required when the VPC is imported without its CIDR block');
       }
     }
-    const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
-    return { config, subnets, probeSubnets, configJson, redisPorts, redisPeer: redisPeer!, probeMemorySize, probeInterval, eventBusName, archiveRetention, logRetention };
+    const logGroups: LogGroupOptions = {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
+      ...(props.encryptionKey && { encryptionKey: props.encryptionKey }),
+    };
+    return { config, subnets, probeSubnets, configJson, redisPorts, redisPeer: redisPeer!, probeMemorySize, probeInterval, archiveRetention, logGroups };
   }
 
 }

@@ -2,20 +2,27 @@ import { fileURLToPath } from 'node:url';
 
 /** Where the Lambda handler files live. */
 export const LAMBDAS_DIR = fileURLToPath(new URL('../lambdas/', import.meta.url));
+/** `.ts` in a checkout (run by tsx), `.js` in the built package (dist/, `npm run build`). */
+const EXTENSION = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+
+/** The file of a handler of lambdas/, by its name without extension, in the form this copy runs. */
+export function handlerPath(handler: string): string {
+  return `${LAMBDAS_DIR}${handler}${EXTENSION}`;
+}
 
 /**
  * One Lambda function per workflow step, by the handler file it bundles. The CDK construct
  * deploys these files; the local runner imports the very same files and calls their `run`.
  */
 export const FAILOVER_STEPS = {
-  announce: 'announce.ts',
-  abortFailover: 'abort-failover.ts',
-  selectSlave: 'select-slave.ts',
-  sendSlaveofNoOne: 'send-slaveof-noone.ts',
-  waitPromotion: 'wait-promotion.ts',
-  reconfSlave: 'reconf-slave.ts',
-  failoverEnd: 'failover-end.ts',
-  switchMaster: 'switch-master.ts',
+  announce: 'announce',
+  abortFailover: 'abort-failover',
+  selectSlave: 'select-slave',
+  sendSlaveofNoOne: 'send-slaveof-noone',
+  waitPromotion: 'wait-promotion',
+  reconfSlave: 'reconf-slave',
+  failoverEnd: 'failover-end',
+  switchMaster: 'switch-master',
 } as const;
 
 export type StepKey = keyof typeof FAILOVER_STEPS;
@@ -23,7 +30,7 @@ export type StepKey = keyof typeof FAILOVER_STEPS;
 export const STEP_KEYS = Object.keys(FAILOVER_STEPS) as StepKey[];
 
 export function stepEntry(step: StepKey): string {
-  return `${LAMBDAS_DIR}${FAILOVER_STEPS[step]}`;
+  return handlerPath(FAILOVER_STEPS[step]);
 }
 
 /** The table actions the DynamoDbStore methods a function calls need (lambdas/adapters/dynamodb-store.ts). */
@@ -64,8 +71,11 @@ export const STEP_ACCESS: Readonly<Record<StepKey, StepAccess>> = {
  */
 export const PROBE_TABLE_ACTIONS: readonly TableAction[] = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'];
 
-/** Where the probe handler lives. */
-export const PROBE_ENTRY = `${LAMBDAS_DIR}probe.ts`;
+/** The probe's handler (lambdas/probe.ts). */
+export const PROBE_HANDLER = 'probe';
 
 /** SENTINEL FAILOVER on AWS: a person invokes it; it takes the voters' lease (lambdas/request-failover.ts). */
-export const REQUEST_FAILOVER_ENTRY = `${LAMBDAS_DIR}request-failover.ts`;
+export const REQUEST_FAILOVER_HANDLER = 'request-failover';
+
+/** Every handler a function of the stack runs: what `npm run build` bundles (scripts/build.ts). */
+export const HANDLERS: readonly string[] = [...Object.values(FAILOVER_STEPS), PROBE_HANDLER, REQUEST_FAILOVER_HANDLER];

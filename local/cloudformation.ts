@@ -30,6 +30,8 @@ const PSEUDO: Readonly<Record<string, string>> = {
   'AWS::Region': LOCAL_REGION,
   'AWS::AccountId': LOCAL_ACCOUNT,
   'AWS::URLSuffix': 'amazonaws.com',
+  // One stack of this machine's account; the uuid is what a CloudFormation stack id ends with.
+  'AWS::StackId': `arn:aws:cloudformation:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stack/local/00000000-0000-4000-8000-000000000000`,
 };
 
 /** A template this machine cannot resolve: one line naming the intrinsic. */

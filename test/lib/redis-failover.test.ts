@@ -262,7 +262,12 @@ describe('a warm failover chain', () => {
 describe('workflow', () => {
   it('is STANDARD, logs ALL (with execution data) to /aws/vendedlogs/states/…, and is traced with X-Ray', () => {
     const logGroupId = s.idOf(f.stateMachineLogGroup);
-    expect(s.props(logGroupId)).toEqual({ LogGroupName: '/aws/vendedlogs/states/Test-Failover', RetentionInDays: 30 });
+    // Named after this stack's own id: a redeploy after a destroy never collides with a retained group.
+    expect(s.props(logGroupId)).toEqual({
+      LogGroupName: { 'Fn::Join': ['', [expect.stringMatching(/^\/aws\/vendedlogs\/states\/Test-Failover-[0-9A-F]{8}-$/), { 'Fn::Select': [2, { 'Fn::Split': ['/', { Ref: 'AWS::StackId' }] }] }]] },
+      RetentionInDays: 30,
+    });
+    expect(s.json.Resources[logGroupId]!.DeletionPolicy).toBe('Retain');
     expect(s.props(s.idOf(f.stateMachine))).toMatchObject({
       StateMachineType: 'STANDARD',
       LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: true, Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': [logGroupId, 'Arn'] } } }] },
@@ -294,9 +299,9 @@ describe('workflow', () => {
 });
 
 describe('events', () => {
-  it('publishes to a custom bus named redis-failover, archived for replay', () => {
+  it('publishes to a custom bus named after the construct path (no two stacks collide), archived for replay', () => {
     const busId = s.idOf(f.eventBus);
-    expect(s.props(busId)).toMatchObject({ Name: 'redis-failover' });
+    expect(s.props(busId).Name).toMatch(/^TestFailoverEvents[0-9A-F]{8}$/);
     expect(s.props(s.idOf(f.archive))).toEqual({
       SourceArn: { 'Fn::GetAtt': [busId, 'Arn'] },
       Description: 'redis-failover events, for replay',
