@@ -10,7 +10,7 @@ import { HELP } from './help.ts';
 
 export async function main(argv: readonly string[]): Promise<number> {
   // The benchmark has options of its own.
-  if (argv[0] === 'bench') return (await import('./bench-command.ts')).benchCommand(argv.slice(1));
+  if (argv[0] === 'bench') return (await benchCommand()).benchCommand(argv.slice(1));
   const { values, positionals } = parseArgs({
     args: [...argv],
     allowPositionals: true,
@@ -39,20 +39,49 @@ export async function main(argv: readonly string[]): Promise<number> {
       const [name, ...extra] = rest;
       if (!name || extra.length > 0) throw new UsageError('usage: redis-failover failover <name> --config <file>');
       if (!values.config) throw new UsageError('failover needs --config <file>');
-      const { failoverCommand } = await import('./failover-command.ts');
+      const { failoverCommand } = await withLocalEngines(() => import('./failover-command.ts'));
       return failoverCommand({ name, configPath: values.config, coordinated: values.coordinated === true, port, ...(password && { password }), ...output });
     }
     case 'local': {
       if (rest.length > 0) throw new UsageError('usage: redis-failover local --config <file>');
       if (!values.config) throw new UsageError('local needs --config <file>');
-      const { localCommand } = await import('./local-command.ts');
+      const { localCommand } = await withLocalEngines(() => import('./local-command.ts'));
       return localCommand({ configPath: values.config, port, ...(password && { password }), ...output, logFormat: logFormatOption(values['log-format']) });
     }
     case 'demo':
       if (rest.length > 0) throw new UsageError('usage: redis-failover demo');
-      return (await import('./demo-command.ts')).demoCommand(output);
+      return (await withLocalEngines(() => import('./demo-command.ts'))).demoCommand(output);
     default:
       throw new UsageError(`unknown command ${JSON.stringify(command)} (try redis-failover --help)`);
+  }
+}
+
+/** The local runtime's engines: optional peer dependencies of the package, which installing the construct leaves out. */
+const LOCAL_ENGINES = ['dynalite', 'aws-local-stepfunctions'] as const;
+
+async function withLocalEngines<T>(load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (error) {
+    const missing = (error as { code?: string }).code === 'ERR_MODULE_NOT_FOUND' && LOCAL_ENGINES.some((name) => String((error as Error).message).includes(`'${name}'`));
+    if (missing) throw new UsageError(`the local runtime needs ${LOCAL_ENGINES.join(' and ')}, which installing the construct leaves out: npm install ${LOCAL_ENGINES.join(' ')}`);
+    throw error;
+  }
+}
+
+/**
+ * The benchmark needs the simulation and the test tools, which only a checkout has: the package
+ * build leaves it out (tsconfig.build.json), so it is loaded by a path the compiler does not follow.
+ */
+async function benchCommand(): Promise<{ benchCommand(argv: readonly string[]): Promise<number> }> {
+  const file = './bench-command.ts';
+  try {
+    return (await import(file)) as { benchCommand(argv: readonly string[]): Promise<number> };
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ERR_MODULE_NOT_FOUND' && String((error as Error).message).includes('bench-command')) {
+      throw new UsageError('bench runs from a checkout of the repository (it needs the simulation and the test tools, which the package leaves out)');
+    }
+    throw error;
   }
 }
 
