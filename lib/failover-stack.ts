@@ -13,8 +13,12 @@ import { FAILOVER_CONSTRUCT_ID } from './workflow-stack.ts';
 
 /** An existing VPC, imported by its attributes (no lookup: synth needs no AWS credentials). */
 export interface ExistingVpcProps {
+  /** `vpc-…` */
   readonly vpcId: string;
-  /** The VPC's CIDR block: where the Redis servers are, unless `failover.redisPeer` says otherwise. */
+  /**
+   * The VPC's CIDR block: where the Redis servers are, unless `failover.redisPeer` says otherwise.
+   * @default - none: then `failover.redisPeer` is required
+   */
   readonly vpcCidrBlock?: string;
   /** The private subnets the functions run in: one probe (one voter) per subnet, one subnet per zone. */
   readonly privateSubnetIds: readonly string[];
@@ -27,6 +31,7 @@ export interface ExistingVpcProps {
   readonly privateSubnetRouteTableIds?: readonly string[];
 }
 
+/** The stack of this repository's app (`bin/app.ts`, `cdk deploy -c …`): the construct in your VPC or a demo one. */
 export interface RedisFailoverStackProps extends StackProps {
   /**
    * The masters to watch, and (for the demo VPC) how many probes.
@@ -41,7 +46,7 @@ export interface RedisFailoverStackProps extends StackProps {
   readonly existingVpc?: ExistingVpcProps;
   /**
    * Name of the custom event bus that receives every Sentinel event.
-   * @default 'redis-failover'
+   * @default - generated from the construct's path (RedisFailoverProps.eventBusName)
    */
   readonly eventBusName?: string;
   /**
@@ -69,9 +74,13 @@ const DEMO_CIDR = '10.0.0.0/16';
  * user needs. Environment-agnostic: it synthesizes without any AWS call.
  */
 export class RedisFailoverStack extends Stack {
+  /** The construct, with everything it made. */
   readonly failover: RedisFailover;
+  /** The construct's event bus (also the `EventBusName` output). */
   readonly eventBus: events.IEventBus;
+  /** The construct's workflow. */
   readonly workflow: FailoverWorkflow;
+  /** Your VPC, imported, or the demo VPC. */
   readonly vpc: ec2.IVpc;
 
   constructor(scope: Construct, id: string, props: RedisFailoverStackProps = {}) {

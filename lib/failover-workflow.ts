@@ -12,6 +12,7 @@ import { handlerFunction } from './handler-function.ts';
 import { acknowledge, invokeWildcardFinding } from './nag.ts';
 import { FAILOVER_STEPS, STEP_ACCESS, STEP_KEYS, type StepKey } from './steps.ts';
 
+/** The failover workflow alone (what the local runtime synthesizes and runs): where it publishes, what it may touch. */
 export interface FailoverWorkflowProps {
   /** The bus every phase event is published to. */
   readonly eventBus: events.IEventBus;
@@ -98,7 +99,9 @@ const TASK_RETRIES = {
  * is also the one the local runtime executes.
  */
 export class FailoverWorkflow extends Construct {
+  /** One state per phase of Sentinel's failover, one Lambda task per step. */
   readonly stateMachine: sfn.StateMachine;
+  /** The step functions, by step (lib/steps.ts). */
   readonly functions: Readonly<Record<StepKey, lambda.Function>>;
   /** What each Task invokes: the function, or its provisioned alias. */
   private readonly invoked: Readonly<Record<StepKey, lambda.IFunction>>;

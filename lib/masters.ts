@@ -19,8 +19,11 @@ export interface RedisSecretAuthProps {
   readonly secretArn: string;
 }
 
+/** Where a Redis server answers. */
 export interface RedisAddressProps {
+  /** An IPv4 address or a host name the functions resolve in the VPC. */
   readonly host: string;
+  /** Its TCP port. */
   readonly port: number;
 }
 
@@ -30,17 +33,35 @@ export interface RedisMasterProps extends RedisAddressProps {
   readonly name: string;
   /** SDOWN votes needed for ODOWN; at most the number of probes. */
   readonly quorum: number;
-  /** @default 30000 */
+  /**
+   * How long the master may not answer PING before a voter calls it SDOWN (Sentinel's `down-after-milliseconds`).
+   * @default 30000
+   */
   readonly downAfterMs?: number;
-  /** @default 180000 */
+  /**
+   * Bounds each phase of a failover and spaces two attempts on the same master (Sentinel's `failover-timeout`).
+   * @default 180000
+   */
   readonly failoverTimeoutMs?: number;
-  /** @default 1 */
+  /**
+   * Replicas re-pointed at the new master at once (Sentinel's `parallel-syncs`).
+   * @default 1
+   */
   readonly parallelSyncs?: number;
-  /** @default 0 */
+  /**
+   * Seconds a failover pauses in its first state (`WaitStart`, after `+failover-state-wait-start`) before it acts: room to veto by hand.
+   * @default 0
+   */
   readonly waitStartSeconds?: number;
-  /** @default - no AUTH */
+  /**
+   * AUTH of every server of the group, from a Secrets Manager secret.
+   * @default - no AUTH
+   */
   readonly auth?: RedisSecretAuthProps;
-  /** @default [] */
+  /**
+   * Replicas known before the first probe runs; INFO replication adds the others.
+   * @default []
+   */
   readonly knownReplicas?: readonly RedisAddressProps[];
 }
 

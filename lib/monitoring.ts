@@ -21,11 +21,13 @@ export interface FailoverMonitoringProps {
   readonly alarmActions: readonly cloudwatch.IAlarmAction[];
 }
 
+/** The alarms of the stack, each with its missing-data treatment and the construct's `alarmActions`. */
 export interface FailoverAlarms {
   /** A failover gave up (`-failover-abort-<reason>`: no good replica, the promotion timed out); the master is still down. */
   readonly failoversAborted: cloudwatch.Alarm;
   /** An execution failed: an abort (no good replica, promotion timeout) or a step that kept failing. */
   readonly executionsFailed: cloudwatch.Alarm;
+  /** An execution ran past the state machine's timeout (the longest lease plus a minute) and was stopped. */
   readonly executionsTimedOut: cloudwatch.Alarm;
   /** A failover started (a leader won an epoch: `+try-failover`): not an error, the event an operator wants to know about. */
   readonly failoverStarted: cloudwatch.Alarm;

@@ -27,6 +27,7 @@ import { PROBE_RATE, Probes } from './probes.ts';
 import { WarmUp } from './warm-up.ts';
 import { PROBE_TABLE_ACTIONS, REQUEST_FAILOVER_HANDLER, STEP_ACCESS, STEP_KEYS, type StepKey } from './steps.ts';
 
+/** What RedisFailover needs: a VPC and the master groups; everything else has a default. */
 export interface RedisFailoverProps {
   /** The VPC the Redis servers are in. Every function runs in its private subnets. */
   readonly vpc: ec2.IVpc;
@@ -216,18 +217,27 @@ export class RedisFailoverPropsError extends Error {
  * EventBridge bus (archived, `+switch-master` to an SNS topic), alarms and a dashboard.
  */
 export class RedisFailover extends Construct implements ec2.IConnectable {
+  /** The failover workflow: the state machine and its step functions. */
   readonly workflow: FailoverWorkflow;
+  /** The failover workflow's state machine; an execution per failover, named `<master>-<epoch>`. */
   readonly stateMachine: sfn.StateMachine;
+  /** Where the state machine logs every transition, with its input and output. */
   readonly stateMachineLogGroup: logs.LogGroup;
+  /** Where every Sentinel event goes: `detail-type` the event name (`+switch-master`, `+odown`, …). */
   readonly eventBus: events.IEventBus;
+  /** Every event on the bus, kept `archiveRetention` for replay. */
   readonly archive: events.Archive;
+  /** `+switch-master` from the bus to `switchMasterTopic`. */
   readonly switchMasterRule: events.Rule;
+  /** Subscribe to it (e-mail, SQS, HTTPS) to hear of each new master. */
   readonly switchMasterTopic: sns.Topic;
+  /** The voters' table: the master of record, votes, leases and known replicas of each group. */
   readonly table: dynamodb.Table;
   /** The workflow's step functions, by step. */
   readonly stepFunctions: Readonly<Record<StepKey, lambda.Function>>;
   /** One per voter, in the order of `voterIds`. */
   readonly probeFunctions: readonly lambda.Function[];
+  /** The voters, one per availability zone of the function subnets: the zone's name, in the order of `probeFunctions`. */
   readonly voterIds: readonly string[];
   /** SENTINEL FAILOVER: invoke with `{"master": "<name>"}`; answers the execution or INPROG / NOGOODSLAVE. */
   readonly requestFailoverFunction: lambda.Function;
@@ -235,10 +245,13 @@ export class RedisFailover extends Construct implements ec2.IConnectable {
   readonly securityGroup: ec2.ISecurityGroup;
   /** The functions' network connections: `redisSecurityGroup.connections.allowFrom(failover, ec2.Port.tcp(6379))`. */
   readonly connections: ec2.Connections;
+  /** The security group and, when asked, the VPC endpoints. */
   readonly network: FailoverNetwork;
+  /** Every alarm, by what it watches (README "Alarms"). */
   readonly alarms: FailoverAlarms;
   /** The warm-up schedules, with `keepWarm: 'schedule'`. */
   readonly warmUp: WarmUp | undefined;
+  /** Each master group first, then the alarms and the health of every part (lib/dashboard.ts). */
   readonly dashboard: cloudwatch.Dashboard;
   /** The config every function receives, validated (defaults filled). */
   readonly config: Config;
