@@ -23,6 +23,7 @@ const VPC = {
   vpcCidr: '10.20.0.0/16',
   availabilityZones: 'eu-west-1a,eu-west-1b,eu-west-1c',
   privateSubnetIds: 'subnet-0aaa1111aaaa1111a,subnet-0bbb2222bbbb2222b,subnet-0ccc3333cccc3333c',
+  privateSubnetRouteTableIds: 'rtb-0aaa1111aaaa1111a,rtb-0bbb2222bbbb2222b,rtb-0ccc3333cccc3333c',
   redisSecurityGroupId: 'sg-0123456789abcdef0',
 };
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * The example app: one stack of yours with RedisFailover in it. `npx cdk synth` (offline) or
- * `npx cdk deploy -c vpcId=… -c privateSubnetIds=… -c redisSecurityGroupId=…` with your own values
+ * `npx cdk deploy -c vpcId=… -c privateSubnetIds=… -c privateSubnetRouteTableIds=… -c redisSecurityGroupId=…` with your own values
  * (the defaults in cdk.json are placeholders). cdk-nag's AwsSolutions and Serverless packs run
  * on every synth: a finding nobody acknowledged stops it.
  */
@@ -22,6 +22,7 @@ new CacheStack(app, 'Cache', {
   vpcCidr: context('vpcCidr'),
   availabilityZones: list('availabilityZones'),
   privateSubnetIds: list('privateSubnetIds'),
+  privateSubnetRouteTableIds: list('privateSubnetRouteTableIds'),
   redisSecurityGroupId: context('redisSecurityGroupId'),
 });
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));

@@ -12,6 +12,7 @@ export interface CacheStackProps extends StackProps {
   readonly vpcCidr: string;
   readonly availabilityZones: readonly string[];
   readonly privateSubnetIds: readonly string[];
+  readonly privateSubnetRouteTableIds: readonly string[];
   /** The security group of your Redis servers: the failover's functions are let in on 6379. */
   readonly redisSecurityGroupId: string;
 }
@@ -27,6 +28,7 @@ export class CacheStack extends Stack {
       vpcCidrBlock: props.vpcCidr,
       availabilityZones: [...props.availabilityZones],
       privateSubnetIds: [...props.privateSubnetIds],
+      privateSubnetRouteTableIds: [...props.privateSubnetRouteTableIds],
     });
 
     this.failover = new RedisFailover(this, 'Failover', {
