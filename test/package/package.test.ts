@@ -175,3 +175,14 @@ describe('a classic CommonJS app run by ts-node', () => {
     expect(validationReport(outdir).pluginReports.filter((p) => p.pluginName !== 'CloudFormation Validate').every((p) => p.conclusion === 'success' && p.violations.length === 0)).toBe(true);
   });
 });
+
+// Last: it installs the local engines into the scratch directory, which the checks above must not see.
+describe('the installed command line with the local engines added', () => {
+  it('runs the demo: a kill -9 of the master, the failover, every key on the new master', () => {
+    execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', `dynalite@${versionOf('dynalite')}`, `aws-local-stepfunctions@${versionOf('aws-local-stepfunctions')}`], { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
+    const demo = spawnSync(process.execPath, [installed('redis-failover', 'bin', 'redis-failover.mjs'), 'demo', '--no-timestamps'], { cwd: work, encoding: 'utf8', timeout: 60_000 });
+    expect(demo.status, demo.stderr).toBe(0);
+    expect(demo.stdout).toMatch(/\+switch-master mymaster /);
+    expect(demo.stdout).toContain('data: 1000/1000 keys present on the new master');
+  }, 120_000);
+});
