@@ -8,17 +8,15 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
  */
 const DEPLOYED = ['test/aws/**/*.test.ts', 'test/bench/deployed.test.ts'];
 
-/**
- * The files whose subject is the synthesized template itself (cdk-nag's findings include the
- * built-in CloudFormation validation's report): CDK validates every synth there, as `cdk synth` does.
- */
+/** The files whose subject is the synthesized template itself. */
 const STACK = ['test/lib/**/*.test.ts', 'test/local/workflow-definition.test.ts'];
 
 /**
- * Everywhere else a synth only feeds the local runtime or the simulation, and nothing reads the
- * validation report (its findings are warnings unless a feature flag says otherwise): skipped, it
- * saves its WebAssembly engine's 3-5 s of CPU in each process that synthesizes (each test file,
- * each command line process, each deployment agent inherits this environment).
+ * CDK's built-in CloudFormation validation is skipped wherever nothing reads its report (its
+ * findings are warnings unless a feature flag says otherwise): it doubles the CPU of every synth
+ * (its WebAssembly engine). The one reader is cdk-nag's test (test/lib/support.ts runNag turns it
+ * back on around its synth), which synthesizes every shape of the stack and wants no finding of it
+ * either. Each command line process and deployment agent a test starts inherits this environment.
  */
 const NO_CFN_VALIDATION = { CDK_VALIDATION: 'false' };
 
@@ -50,7 +48,7 @@ export default defineConfig({
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     projects: [
       // Same group order: 'stack' and 'suite' share the two workers.
-      { extends: true, test: { name: 'stack', include: STACK, sequence: { groupOrder: 0 } } },
+      { extends: true, test: { name: 'stack', include: STACK, env: NO_CFN_VALIDATION, sequence: { groupOrder: 0 } } },
       { extends: true, test: { name: 'suite', include: ['test/**/*.test.ts'], exclude: [...configDefaults.exclude, ...DEPLOYED, ...STACK], env: NO_CFN_VALIDATION, sequence: { groupOrder: 0 } } },
       // One simulation at a time: two deployments at once on two cores starve each other's handovers.
       { extends: true, test: { name: 'deployed', include: DEPLOYED, fileParallelism: false, env: NO_CFN_VALIDATION, sequence: { groupOrder: 1 } } },

@@ -73,6 +73,15 @@ describe('cdk-nag AwsSolutions and Serverless', () => {
     expect(findings).toEqual(['AwsSolutions-SNS3 at RedisFailover/Unvetted/Resource']);
   });
 
+  it('reports what the built-in CloudFormation validation finds too, though the rest of the suite skips it', () => {
+    expect(process.env.CDK_VALIDATION).toBe('false');
+    const { findings } = runNag((app) => {
+      const stack = new RedisFailoverStack(app, 'RedisFailover', variants['an existing VPC, no endpoints, TLS, no secret']!());
+      new sns.Topic(stack, 'Unvetted', { enforceSSL: true, masterKey: kms.Alias.fromAliasName(stack, 'Key', 'alias/aws/sns'), topicName: 'x'.repeat(300) });
+    });
+    expect(findings).toEqual(['F3033 at RedisFailover/Unvetted/Resource']);
+  });
+
   it('acknowledges only specific findings (one wildcard each, or the demo VPC flow logs), each with a reason', () => {
     // (aws-cdk-lib records acknowledgements of its own, e.g. CloudFormation-Validate::W3010 for imported zones: not ours.)
     const ours = (result: NagResult) => ({ acknowledgements: result.acknowledgements.filter((a) => a.id.startsWith('AwsSolutions::')) });
