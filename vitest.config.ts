@@ -21,10 +21,10 @@ const STACK = ['test/lib/**/*.test.ts', 'test/local/workflow-definition.test.ts'
 const NO_CFN_VALIDATION = { CDK_VALIDATION: 'false' };
 
 /**
- * The files that take longest (a 90 s partition, the package packed and installed, the command line's processes, real clients) start
+ * The files that take longest (a 90 s partition, the command line's processes, real clients) start
  * first, so the two workers end together instead of one running a long file alone at the end.
  */
-const LONGEST_FIRST = ['test/integration/partition.test.ts', 'test/package/package.test.ts', 'test/integration/cli.test.ts', 'test/integration/sentinel-clients.test.ts', 'test/integration/fault-matrix.test.ts', 'test/integration/scenarios.test.ts'];
+const LONGEST_FIRST = ['test/integration/partition.test.ts', 'test/integration/cli.test.ts', 'test/integration/sentinel-clients.test.ts', 'test/integration/fault-matrix.test.ts', 'test/integration/scenarios.test.ts'];
 
 class LongestFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
