@@ -9,11 +9,16 @@ import { registered } from './clients.ts';
 
 let cached: { client: EventBridgeClient; publisher: EventPublisher } | undefined;
 
-/** Each event published is also one JSON line in the function's log, and the failovers it starts or ends are counted. */
+/** How every function publishes: to the bus, each event also one JSON line in its log, the failovers it starts or ends counted. */
+export function awsPublisher(client: EventBridgeClient, busName: string): EventPublisher {
+  return new MeteredPublisher(new LoggedPublisher(new EventBridgePublisher({ client, busName }), awsLogger), awsMetrics);
+}
+
+/** The step functions' publisher, from EVENT_BUS_NAME: one client per container. */
 export function eventsFromEnv(env: Env = process.env): { client: EventBridgeClient; publisher: EventPublisher } {
   if (cached) return cached;
   const busName = required(env, 'EVENT_BUS_NAME');
   const client = registered(new EventBridgeClient(BOUNDED_REQUESTS));
-  cached = { client, publisher: new MeteredPublisher(new LoggedPublisher(new EventBridgePublisher({ client, busName }), awsLogger), awsMetrics) };
+  cached = { client, publisher: awsPublisher(client, busName) };
   return cached;
 }

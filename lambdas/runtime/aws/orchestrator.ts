@@ -5,10 +5,7 @@
  */
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDbStore } from '../../adapters/dynamodb-store.ts';
-import { EventBridgePublisher } from '../../adapters/eventbridge-publisher.ts';
-import { LoggedPublisher, MeteredPublisher } from '../../adapters/publisher.ts';
-import { awsMetrics } from './metrics.ts';
-import { awsLogger } from './log.ts';
+import { awsPublisher } from './events.ts';
 import { SfnStarter } from '../../adapters/sfn-starter.ts';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { parseConfig, type Config } from '../../core/config.ts';
@@ -49,7 +46,7 @@ export function orchestratorFromEnv(env: Env = process.env): Orchestrator {
     config,
     store,
     sessions: store,
-    publisher: new MeteredPublisher(new LoggedPublisher(new EventBridgePublisher({ client: eventBridge, busName }), awsLogger), awsMetrics),
+    publisher: awsPublisher(eventBridge, busName),
     starter: new SfnStarter({ client: sfn, stateMachineArn }),
     linkOptions: linkOptionsFrom(config, tls),
     now: () => Date.now(),
