@@ -59,12 +59,18 @@ export async function main(argv: readonly string[]): Promise<number> {
 /** The local runtime's engines: optional peer dependencies of the package, which installing the construct leaves out. */
 const LOCAL_ENGINES = ['dynalite', 'aws-local-stepfunctions'] as const;
 
-async function withLocalEngines<T>(load: () => Promise<T>): Promise<T> {
+function withLocalEngines<T>(load: () => Promise<T>): Promise<T> {
+  const message = `the local runtime needs ${LOCAL_ENGINES.join(' and ')}, which installing the construct leaves out: npm install ${LOCAL_ENGINES.join(' ')}`;
+  return loadOr(load, LOCAL_ENGINES.map((name) => `'${name}'`), message);
+}
+
+/** Loads a command's module; when what it needs is not installed, a one-line UsageError that says what to do. */
+async function loadOr<T>(load: () => Promise<T>, missingNames: readonly string[], message: string): Promise<T> {
   try {
     return await load();
   } catch (error) {
-    const missing = (error as { code?: string }).code === 'ERR_MODULE_NOT_FOUND' && LOCAL_ENGINES.some((name) => String((error as Error).message).includes(`'${name}'`));
-    if (missing) throw new UsageError(`the local runtime needs ${LOCAL_ENGINES.join(' and ')}, which installing the construct leaves out: npm install ${LOCAL_ENGINES.join(' ')}`);
+    const missing = (error as { code?: string }).code === 'ERR_MODULE_NOT_FOUND' && missingNames.some((name) => String((error as Error).message).includes(name));
+    if (missing) throw new UsageError(message);
     throw error;
   }
 }
@@ -73,16 +79,9 @@ async function withLocalEngines<T>(load: () => Promise<T>): Promise<T> {
  * The benchmark needs the simulation and the test tools, which only a checkout has: the package
  * build leaves it out (tsconfig.build.json), so it is loaded by a path the compiler does not follow.
  */
-async function benchCommand(): Promise<{ benchCommand(argv: readonly string[]): Promise<number> }> {
+function benchCommand(): Promise<{ benchCommand(argv: readonly string[]): Promise<number> }> {
   const file = './bench-command.ts';
-  try {
-    return (await import(file)) as { benchCommand(argv: readonly string[]): Promise<number> };
-  } catch (error) {
-    if ((error as { code?: string }).code === 'ERR_MODULE_NOT_FOUND' && String((error as Error).message).includes('bench-command')) {
-      throw new UsageError('bench runs from a checkout of the repository (it needs the simulation and the test tools, which the package leaves out)');
-    }
-    throw error;
-  }
+  return loadOr(() => import(file) as Promise<{ benchCommand(argv: readonly string[]): Promise<number> }>, ['bench-command'], 'bench runs from a checkout of the repository (it needs the simulation and the test tools, which the package leaves out)');
 }
 
 function logFormatOption(value: string | undefined): 'text' | 'json' {
