@@ -7,7 +7,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { RedisFailover, type RedisFailoverProps } from '../../lib/index.ts';
-import { Synthesized, testApp } from './support.ts';
+import { literalNames, Synthesized, testApp } from './support.ts';
 
 const ZONES = ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'];
 const MASTER = { name: 'cache', host: '10.20.1.10', port: 6379, quorum: 2 };
@@ -23,17 +23,6 @@ function inStack(stack: Stack, id = 'Failover', extra: Partial<RedisFailoverProp
       privateSubnetRouteTableIds: ['rtb-0aaa', 'rtb-0bbb', 'rtb-0ccc'],
     });
   return new RedisFailover(stack, id, { vpc, masters: [MASTER], ...extra });
-}
-
-/** Every literal physical name in a template: what CloudFormation would refuse twice in one account. */
-function literalNames(s: Synthesized): string[] {
-  const nameProperties = ['Name', 'FunctionName', 'TableName', 'TopicName', 'StateMachineName', 'LogGroupName', 'RoleName', 'AlarmName', 'DashboardName', 'ArchiveName', 'GroupName', 'ScheduleGroupName'];
-  return Object.values(s.json.Resources).flatMap((r) =>
-    nameProperties.flatMap((p) => {
-      const value = r.Properties?.[p];
-      return typeof value === 'string' ? [`${r.Type} ${value}`] : [];
-    }),
-  );
 }
 
 describe('RedisFailover in your own stack', () => {
@@ -110,7 +99,7 @@ describe('RedisFailover in your own stack', () => {
     inStack(one, 'Sessions');
     const two = new Stack(app, 'Two');
     inStack(two, 'Cache');
-    const names = [one, two].flatMap((stack) => literalNames(new Synthesized(stack)));
+    const names = [one, two].flatMap((stack) => literalNames(new Synthesized(stack).json.Resources));
     // The buses must be named (CloudFormation requires it): each after its path, so all differ.
     expect(names.filter((n) => !n.startsWith('AWS::Events::EventBus '))).toEqual([]);
     expect(new Set(names).size).toBe(3);

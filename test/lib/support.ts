@@ -32,6 +32,17 @@ export interface Statement {
   readonly Condition?: unknown;
 }
 
+/** Every literal physical name in a template's resources (`<type> <name>`): what CloudFormation would refuse twice in one account. */
+export function literalNames(resources: Readonly<Record<string, Resource>>): string[] {
+  const nameProperties = ['Name', 'FunctionName', 'TableName', 'TopicName', 'StateMachineName', 'LogGroupName', 'RoleName', 'AlarmName', 'DashboardName', 'ArchiveName', 'GroupName', 'ScheduleGroupName'];
+  return Object.values(resources).flatMap((r) =>
+    nameProperties.flatMap((p) => {
+      const value = r.Properties?.[p];
+      return typeof value === 'string' ? [`${r.Type} ${value}`] : [];
+    }),
+  );
+}
+
 /** A synthesized stack with handy lookups. */
 export class Synthesized {
   readonly template: Template;

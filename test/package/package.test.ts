@@ -12,6 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HANDLERS } from '../../lib/steps.ts';
+import { literalNames } from '../lib/support.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** What the scratch directory installs beside the tarball, at this checkout's versions (npm's cache has them after `npm ci`). */
@@ -166,10 +167,7 @@ describe('a classic CommonJS app run by ts-node', () => {
     // ts-node type-checks the app against the package's declarations, then Node requires the package (ESM) from CommonJS.
     const outdir = synth(app, [installed('ts-node', 'dist', 'bin.js'), 'bin/app.ts']);
 
-    const nameProperties = ['Name', 'FunctionName', 'TableName', 'TopicName', 'StateMachineName', 'LogGroupName', 'RoleName', 'AlarmName', 'DashboardName', 'ArchiveName'];
-    const names = ['Cache', 'Sessions'].flatMap((stack) =>
-      Object.values(template(outdir, stack).Resources).flatMap((r) => nameProperties.map((p) => r.Properties?.[p]).filter((v): v is string => typeof v === 'string')),
-    );
+    const names = ['Cache', 'Sessions'].flatMap((stack) => literalNames(template(outdir, stack).Resources));
     expect(names.length).toBeGreaterThan(0);
     expect(new Set(names).size).toBe(names.length);
     expect(validationReport(outdir).pluginReports.filter((p) => p.pluginName !== 'CloudFormation Validate').every((p) => p.conclusion === 'success' && p.violations.length === 0)).toBe(true);
