@@ -371,8 +371,9 @@ export class RedisFailover extends Construct implements ec2.IConnectable {
     const leaders = [...this.probeFunctions, this.requestFailoverFunction];
     const stack = Stack.of(this);
     // The table's key: every function that reads or writes the table.
-    for (const fn of key ? [...leaders, ...STEP_KEYS.filter((step) => STEP_ACCESS[step].table.length > 0).map((step) => this.stepFunctions[step])] : []) {
-      key!.grantEncryptDecrypt(fn);
+    const tableUsers = [...leaders, ...STEP_KEYS.filter((step) => STEP_ACCESS[step].table.length > 0).map((step) => this.stepFunctions[step])];
+    for (const fn of key ? tableUsers : []) {
+      key?.grantEncryptDecrypt(fn);
       for (const action of ['kms:ReEncrypt*', 'kms:GenerateDataKey*']) {
         acknowledge(fn.role!, `AwsSolutions-IAM5[Action::${action}]`, 'On the one key the table is encrypted with: the data-key actions CDK grants a reader and writer of a table with a customer managed key (Table.grantReadWriteData).');
       }
