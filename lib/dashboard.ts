@@ -13,9 +13,9 @@ export interface FailoverDashboardProps {
   readonly masterNames: readonly string[];
   readonly voterIds: readonly string[];
   /** One per voter, in the order of `voterIds`. */
-  readonly probes: readonly lambda.IFunction[];
+  readonly probes: readonly lambda.Function[];
   /** The workflow's functions, by the step they run. */
-  readonly steps: Readonly<Record<string, lambda.IFunction>>;
+  readonly steps: Readonly<Record<string, lambda.Function>>;
   readonly stateMachine: sfn.IStateMachine;
   /** On demand (lib/redis-failover.ts), so its graphs show consumed capacity, not utilisation. */
   readonly table: dynamodb.ITable;
@@ -38,7 +38,7 @@ export class FailoverDashboard extends Construct {
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(3) });
     // The facade makes no alarm here (lib/monitoring.ts does: see there why), so its alarm defaults are never used.
     const facade = new MonitoringFacade(this, 'Facade', { dashboardFactory: new UnnamedDashboard(this.dashboard), alarmFactoryDefaults: { actionsEnabled: false, alarmNamePrefix: 'unused' } });
-    const logGroups = [...props.probes, ...Object.values(props.steps)].map((fn) => (fn as lambda.Function).logGroup?.logGroupName).filter((name): name is string => name !== undefined);
+    const logGroups = [...props.probes, ...Object.values(props.steps)].map((fn) => fn.logGroup.logGroupName);
 
     for (const master of props.masterNames) {
       facade.addLargeHeader(`Master group ${master}`);

@@ -9,12 +9,12 @@ import { MINUTE, ownMetric } from './own-metrics.ts';
 
 export interface FailoverMonitoringProps {
   readonly stateMachine: sfn.IStateMachine;
-  readonly probes: readonly lambda.IFunction[];
+  readonly probes: readonly lambda.Function[];
   readonly voterIds: readonly string[];
   /** The master groups the voters watch: one row of the dashboard each. */
   readonly masterNames: readonly string[];
   /** The workflow's functions, by the step they run. */
-  readonly steps: Readonly<Record<string, lambda.IFunction>>;
+  readonly steps: Readonly<Record<string, lambda.Function>>;
   readonly table: dynamodb.ITable;
   /** The rule that delivers `+switch-master` to its topic. */
   readonly switchMasterRule: events.IRule;
