@@ -7,10 +7,10 @@
  */
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { ConfigError } from '../lambdas/core/config.ts';
-import { ContextError, stackPropsFromContext } from '../lib/app-context.ts';
+
+import { stackPropsFromContext } from '../lib/app-context.ts';
 import { RedisFailoverStack } from '../lib/failover-stack.ts';
-import { RedisFailoverPropsError } from '../lib/redis-failover.ts';
+import { ConfigError, ContextError, RedisFailoverPropsError } from '../lambdas/core/errors.ts';
 
 const app = new App();
 try {

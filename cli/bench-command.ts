@@ -15,8 +15,9 @@ import { runScale } from '../bench/scale.ts';
 import { LOCAL, runTrial, SENTINEL, type Chain, type Fault, type TrialResult, type TrialSystem } from '../bench/trial.ts';
 import { osFreePort } from '../local/ports.ts';
 import { LocalWorkflow } from '../local/workflow-runner.ts';
-import { EXIT, UsageError } from './errors.ts';
+import { EXIT } from './errors.ts';
 import { note } from './notes.ts';
+import { UsageError } from '../lambdas/core/errors.ts';
 
 export const BENCH_HELP = `Usage: redis-failover bench [options]
 

@@ -13,8 +13,9 @@ import { LocalOrchestrator } from '../local/orchestrator.ts';
 import { osFreePort } from '../local/ports.ts';
 import { RedisServers, redisServerAvailable, type RedisServer } from '../local/redis-servers.ts';
 import { LocalWorkflow } from '../local/workflow-runner.ts';
-import { EXIT, UsageError } from './errors.ts';
+import { EXIT } from './errors.ts';
 import { note } from './notes.ts';
+import { UsageError } from '../lambdas/core/errors.ts';
 
 const KEYS = 1000;
 const DOWN_AFTER_MS = 1000;

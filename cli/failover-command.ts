@@ -2,14 +2,15 @@ import { LocalPublisher } from '../lambdas/adapters/local-publisher.ts';
 import { addressKey, sameAddress } from '../lambdas/core/address.ts';
 import { loadConfig, type MasterConfig } from '../lambdas/core/config.ts';
 import { waitFor } from '../lambdas/core/wait.ts';
-import { HandoverAbortedError } from '../lambdas/runtime/handover.ts';
+
 import { leaseMs } from '../lambdas/runtime/leadership.ts';
 import { FailoverRefusedError, manualFailover } from '../local/manual-failover.ts';
 import { OrchestratorClient } from '../local/orchestrator-client.ts';
 import { LocalWorkflow } from '../local/workflow-runner.ts';
 import { describeOutcome } from './outcome.ts';
-import { EXIT, UsageError } from './errors.ts';
+import { EXIT } from './errors.ts';
 import { note } from './notes.ts';
+import { HandoverAbortedError, UsageError } from '../lambdas/core/errors.ts';
 
 export interface FailoverCommandOptions {
   readonly name: string;

@@ -3,8 +3,9 @@ import { jsonLogger } from '../lambdas/adapters/log.ts';
 import { LoggedPublisher, type EventPublisher } from '../lambdas/adapters/publisher.ts';
 import { loadConfig } from '../lambdas/core/config.ts';
 import { LocalOrchestrator } from '../local/orchestrator.ts';
-import { EXIT, UsageError } from './errors.ts';
+import { EXIT } from './errors.ts';
 import { note as textNote } from './notes.ts';
+import { UsageError } from '../lambdas/core/errors.ts';
 
 export interface LocalCommandOptions {
   readonly configPath: string;

@@ -5,8 +5,9 @@
  */
 import { parseArgs } from 'node:util';
 import { SENTINEL_PORT } from '../local/ports.ts';
-import { EXIT, UsageError } from './errors.ts';
+import { EXIT, exitStatusOf } from './errors.ts';
 import { HELP } from './help.ts';
+import { UsageError } from '../lambdas/core/errors.ts';
 
 export async function main(argv: readonly string[]): Promise<number> {
   // The benchmark has options of its own.
@@ -89,34 +90,15 @@ function logFormatOption(value: string | undefined): 'text' | 'json' {
   throw new UsageError(`--log-format must be text or json (got ${JSON.stringify(value)})`);
 }
 
-/** Errors a user can fix get one line and exit 2; anything else is a bug and keeps its stack. */
+/** Errors a user can act on get one line and their exit status (cli/errors.ts); anything else is a bug and keeps its stack. */
 export async function runCli(argv: readonly string[]): Promise<void> {
   try {
     process.exitCode = await main(argv);
   } catch (error) {
-    if (error instanceof UsageError || isParseArgsError(error)) {
-      process.stderr.write(`redis-failover: ${(error as Error).message}\n`);
-      process.exitCode = EXIT.usage;
-      return;
-    }
-    // Loaded only now: whichever command threw has loaded them already.
-    const [{ ConfigError }, { FailoverRefusedError }, { HandoverAbortedError }] = await Promise.all([
-      import('../lambdas/core/config.ts'),
-      import('../local/manual-failover.ts'),
-      import('../lambdas/runtime/handover.ts'),
-    ]);
-    if (error instanceof ConfigError) {
-      process.stderr.write(`redis-failover: ${(error as Error).message}\n`);
-      process.exitCode = EXIT.usage;
-    } else if (error instanceof FailoverRefusedError) {
-      process.stderr.write(`redis-failover: ${error.message}\n`);
-      process.exitCode = EXIT.usage;
-    } else if (error instanceof HandoverAbortedError) {
-      process.stderr.write(`redis-failover: ${error.message}\n`);
-      process.exitCode = EXIT.failed;
-    } else {
-      throw error;
-    }
+    const status = isParseArgsError(error) ? EXIT.usage : exitStatusOf(error);
+    if (status === undefined) throw error;
+    process.stderr.write(`redis-failover: ${(error as Error).message}\n`);
+    process.exitCode = status;
   }
 }
 

@@ -6,8 +6,9 @@
  */
 import { orchestratorFromEnv, type Orchestrator } from './runtime/aws/orchestrator.ts';
 import { isWarmUp } from './runtime/aws/step.ts';
-import { FailoverRefused, requestFailover, type FailoverStarted } from './runtime/failover-request.ts';
+import { requestFailover, type FailoverStarted } from './runtime/failover-request.ts';
 import { awsLogger } from './runtime/aws/log.ts';
+import { FailoverRefused } from './core/errors.ts';
 
 export interface FailoverRequest {
   readonly master: string;

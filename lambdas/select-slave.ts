@@ -2,7 +2,7 @@
 import { masterEvent, replicaEvent } from './core/events.ts';
 import { selectReplica } from './core/selection.ts';
 import { distinctAddresses, sameAddress } from './core/address.ts';
-import { WorkflowInputError, type FailoverState, type ReconfTarget, type SelectionOutput } from './core/workflow-state.ts';
+import { type FailoverState, type ReconfTarget, type SelectionOutput } from './core/workflow-state.ts';
 import { eventsFromEnv } from './runtime/aws/events.ts';
 import { linkOptionsFromEnv } from './runtime/aws/redis.ts';
 import { stepDeps, stepHandler } from './runtime/aws/step.ts';
@@ -10,6 +10,7 @@ import { storeFromEnv } from './runtime/aws/table.ts';
 import { failoverEventContext, type StepDeps } from './runtime/deps.ts';
 import { observeReplica } from './runtime/observe.ts';
 import type { PromotedAddress, ReplicaObservation } from './core/types.ts';
+import { WorkflowInputError } from './core/errors.ts';
 
 export async function run(state: FailoverState, deps: Pick<StepDeps, 'publisher' | 'now' | 'store' | 'linkOptions'>): Promise<SelectionOutput> {
   const { master } = state;

@@ -1,7 +1,7 @@
 /** SendSlaveofNoOne: turn the selected replica into a master, as Sentinel does, once no other replica acts as one. */
 import { replicaEvent } from './core/events.ts';
 import type { FailoverState, PromotionOutput } from './core/workflow-state.ts';
-import { withRedis, RedisUnreachableError, type RedisLinkOptions } from './adapters/redis.ts';
+import { withRedis, type RedisLinkOptions } from './adapters/redis.ts';
 import type { Address } from './core/types.ts';
 import { eventsFromEnv } from './runtime/aws/events.ts';
 import { linkOptionsFromEnv } from './runtime/aws/redis.ts';
@@ -10,6 +10,7 @@ import { storeFromEnv } from './runtime/aws/table.ts';
 import { failoverEventContext, type StepDeps } from './runtime/deps.ts';
 import { pollWithin } from './runtime/poll.ts';
 import { requireSelection } from './runtime/require.ts';
+import { RedisUnreachableError } from './core/errors.ts';
 
 export async function run(state: FailoverState, deps: StepDeps): Promise<PromotionOutput> {
   const { promoted, promotedRunId, selectedAt } = requireSelection(state);

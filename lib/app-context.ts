@@ -9,11 +9,7 @@ import type { RedisFailoverStackProps } from './failover-stack.ts';
 import { Duration } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type { DnsEndpointsProps } from './dns-endpoints.ts';
-
-/** A bad `-c` value: one line naming the key. */
-export class ContextError extends Error {
-  override name = 'ContextError';
-}
+import { ContextError } from '../lambdas/core/errors.ts';
 
 /** Every key the app reads, for the README and the error on an unknown one. */
 export const CONTEXT_KEYS = {

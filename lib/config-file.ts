@@ -1,8 +1,9 @@
 /** The config file the CDK app deploys: the same JSON as `redis-failover local --config`. */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, loadConfig } from '../lambdas/core/config.ts';
+import { loadConfig } from '../lambdas/core/config.ts';
 import { validateDeployedConfig, type RedisMasterProps } from './masters.ts';
+import { ConfigError } from '../lambdas/core/errors.ts';
 
 /** What `npx cdk synth` deploys when no `-c config=…` is given. */
 export const EXAMPLE_CONFIG_PATH = fileURLToPath(new URL('../examples/config.json', import.meta.url));

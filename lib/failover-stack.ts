@@ -7,9 +7,10 @@ import type * as events from 'aws-cdk-lib/aws-events';
 import type { Construct } from 'constructs';
 import { EXAMPLE_CONFIG_PATH, readDeployConfig, type DeployConfig } from './config-file.ts';
 import type { FailoverWorkflow } from './failover-workflow.ts';
-import { RedisFailover, RedisFailoverPropsError, type RedisFailoverProps } from './redis-failover.ts';
+import { RedisFailover, type RedisFailoverProps } from './redis-failover.ts';
 import { acknowledge } from './nag.ts';
 import { FAILOVER_CONSTRUCT_ID } from './workflow-stack.ts';
+import { RedisFailoverPropsError } from '../lambdas/core/errors.ts';
 
 /** An existing VPC, imported by its attributes (no lookup: synth needs no AWS credentials). */
 export interface ExistingVpcProps {

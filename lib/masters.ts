@@ -3,7 +3,8 @@
  * Validated at synth time by the very parser the Lambda functions run (lambdas/core/config.ts),
  * plus one rule of the deployment: no password in clear, only `auth.secretArn`.
  */
-import { ConfigError, parseConfig, type Config } from '../lambdas/core/config.ts';
+import { parseConfig, type Config } from '../lambdas/core/config.ts';
+import { ConfigError } from '../lambdas/core/errors.ts';
 
 /** AUTH for a deployed master group: a Secrets Manager secret, never a password in clear. */
 export interface RedisSecretAuthProps {

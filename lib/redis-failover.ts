@@ -26,6 +26,7 @@ import { handlerFunction } from './handler-function.ts';
 import { PROBE_RATE, Probes } from './probes.ts';
 import { WarmUp } from './warm-up.ts';
 import { PROBE_TABLE_ACTIONS, REQUEST_FAILOVER_HANDLER, STEP_ACCESS, STEP_KEYS, type StepKey } from './steps.ts';
+import { RedisFailoverPropsError } from '../lambdas/core/errors.ts';
 
 /** What RedisFailover needs: a VPC and the master groups; everything else has a default. */
 export interface RedisFailoverProps {
@@ -204,11 +205,6 @@ interface ResolvedProps {
   readonly probeInterval: Duration;
   readonly archiveRetention: Duration;
   readonly logGroups: LogGroupOptions;
-}
-
-/** The props error: a one-line message naming the construct and the prop. */
-export class RedisFailoverPropsError extends Error {
-  override name = 'RedisFailoverPropsError';
 }
 
 /**

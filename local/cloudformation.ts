@@ -4,6 +4,7 @@
  * resolved against the names a local runtime gives the resources. The local runner resolves the
  * state machine definition with it; the AWS simulation, every property it runs.
  */
+import { TemplateError } from '../lambdas/core/errors.ts';
 
 export interface TemplateResource {
   readonly Type: string;
@@ -33,11 +34,6 @@ const PSEUDO: Readonly<Record<string, string>> = {
   // One stack of this machine's account; the uuid is what a CloudFormation stack id ends with.
   'AWS::StackId': `arn:aws:cloudformation:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stack/local/00000000-0000-4000-8000-000000000000`,
 };
-
-/** A template this machine cannot resolve: one line naming the intrinsic. */
-export class TemplateError extends Error {
-  override name = 'TemplateError';
-}
 
 /** Resolves every intrinsic in `value`; `what` names the property in an error ("the state machine definition"). */
 export function resolveIntrinsics(value: unknown, names: ResourceNames, what: string): unknown {

@@ -3,15 +3,16 @@
  * failover workflow once, without asking any voter.
  */
 import type { EventPublisher } from '../lambdas/adapters/publisher.ts';
-import { RedisAuthError, RedisUnreachableError, withRedis, type RedisLinkOptions } from '../lambdas/adapters/redis.ts';
+import { withRedis, type RedisLinkOptions } from '../lambdas/adapters/redis.ts';
 import { addressKey, distinctAddresses } from '../lambdas/core/address.ts';
 import { selectReplica } from '../lambdas/core/selection.ts';
 import { observeReplica } from '../lambdas/runtime/observe.ts';
 import { settingsOf, type MasterConfig } from '../lambdas/core/config.ts';
 import type { Address, FailoverInput, PromotedAddress } from '../lambdas/core/types.ts';
-import { HandoverAbortedError, handOver } from '../lambdas/runtime/handover.ts';
+import { handOver } from '../lambdas/runtime/handover.ts';
 import { localStepDeps } from './step-deps.ts';
 import { LocalWorkflow, type LocalExecution, type StepHooks } from './workflow-runner.ts';
+import { RedisAuthError, RedisUnreachableError, HandoverAbortedError } from '../lambdas/core/errors.ts';
 
 /** A manual failover that cannot start; nothing was changed. */
 export class FailoverRefusedError extends Error {

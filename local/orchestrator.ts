@@ -15,8 +15,8 @@ import type { FailoverInput } from '../lambdas/core/types.ts';
 import { executionName } from '../lambdas/core/workflow-state.ts';
 import type { VoterFaults } from '../lambdas/runtime/voter-deps.ts';
 import type { ExecutionStatus, FailoverStarter } from '../lambdas/runtime/starter.ts';
-import { FailoverRefused, requestFailover, type FailoverRequestOptions, type FailoverStarted, type RefusalCode } from '../lambdas/runtime/failover-request.ts';
-import { HandoverAbortedError } from '../lambdas/runtime/handover.ts';
+import { requestFailover, type FailoverRequestOptions, type FailoverStarted } from '../lambdas/runtime/failover-request.ts';
+
 import { masterRecord, seedKnownReplicas } from '../lambdas/runtime/seed.ts';
 import { Voter } from '../lambdas/runtime/voter.ts';
 import { startDynalite, type LocalDynamo } from './dynalite.ts';
@@ -25,6 +25,7 @@ import type { MasterView } from './sentinel-fields.ts';
 import { SentinelPort, type FailoverAnswer, type SentinelPortHandlers } from './sentinel-port.ts';
 import { localStepDeps } from './step-deps.ts';
 import { LocalWorkflow, type LocalExecution, type StepHooks } from './workflow-runner.ts';
+import { FailoverRefused, type RefusalCode, HandoverAbortedError } from '../lambdas/core/errors.ts';
 
 export const LOCAL_TABLE = 'redis-failover';
 

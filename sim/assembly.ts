@@ -8,9 +8,10 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { LOCAL_ACCOUNT, LOCAL_REGION, resolveIntrinsics, TemplateError, type CloudFormationTemplate, type ResourceNames, type TemplateResource } from '../local/cloudformation.ts';
+import { LOCAL_ACCOUNT, LOCAL_REGION, resolveIntrinsics, type CloudFormationTemplate, type ResourceNames, type TemplateResource } from '../local/cloudformation.ts';
 import type { StateMachineDefinition } from '../local/workflow-definition.ts';
 import { DEFAULT_ASYNC, type FunctionSpec } from './lambda/function-spec.ts';
+import { TemplateError } from '../lambdas/core/errors.ts';
 
 export interface StateMachineSpec {
   readonly logicalId: string;

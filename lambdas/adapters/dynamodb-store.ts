@@ -10,11 +10,12 @@
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { AttributeDefinition, KeySchemaElement } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { startFailoverRefusal, StaleEpochError } from '../core/store.ts';
+import { startFailoverRefusal } from '../core/store.ts';
 import type { FailoverLease, FailoverStore, StartFailoverArgs, KnownReplica, MasterRecord, PromotedReplica, StartFailoverResult, Vote, VoterSessionStore } from '../core/store.ts';
 import type { VoterSession, WatchSnapshot } from '../core/voter-session.ts';
 import type { Address, MasterRef } from '../core/types.ts';
 import { executionName } from '../core/workflow-state.ts';
+import { StaleEpochError } from '../core/errors.ts';
 
 /** Shared by the CDK construct and the local runtime so both create the same table. */
 export const TABLE_KEY_SCHEMA = {

@@ -2,6 +2,7 @@ import { Redis, type RedisOptions } from 'ioredis';
 import { parseInfo } from '../core/info.ts';
 import type { PingReply } from '../core/detection.ts';
 import type { Address, ReplicationInfo } from '../core/types.ts';
+import { RedisUnreachableError, RedisAuthError } from '../core/errors.ts';
 
 /** AUTH for every server of one master group (Sentinel's `auth-user` / `auth-pass`). */
 export interface RedisCredentials {
@@ -21,28 +22,6 @@ export interface RedisLinkOptions {
   /** @default 1000 */
   readonly commandTimeoutMs?: number;
   readonly tls?: boolean;
-}
-
-/** Thrown when a server cannot be reached or does not answer in time. */
-export class RedisUnreachableError extends Error {
-  constructor(
-    readonly address: Address,
-    reason: string,
-  ) {
-    super(`${address.host}:${address.port} unreachable: ${reason}`);
-    this.name = 'RedisUnreachableError';
-  }
-}
-
-/** The server refused our credentials (or has none for us): not a dead server, a configuration to fix. */
-export class RedisAuthError extends Error {
-  constructor(
-    readonly address: Address,
-    reason: string,
-  ) {
-    super(`${address.host}:${address.port} refused authentication: ${reason}`);
-    this.name = 'RedisAuthError';
-  }
 }
 
 const AUTH_ERRORS = /^(WRONGPASS|NOAUTH|NOPERM|ERR invalid password|ERR AUTH)/;

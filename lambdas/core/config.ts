@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { Address, FailoverSettings, MasterRef } from './types.ts';
+import { ConfigError } from './errors.ts';
 
 export interface MasterAuth {
   readonly username?: string;
@@ -67,11 +68,6 @@ export interface Config {
   /** Number of voters (probe functions); quorum is counted among them. */
   readonly probes: number;
   readonly masters: readonly MasterConfig[];
-}
-
-/** A refused config. The message is one line and never holds a password. */
-export class ConfigError extends Error {
-  override name = 'ConfigError';
 }
 
 // ---- messages ---------------------------------------------------------------------

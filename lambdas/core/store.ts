@@ -146,11 +146,6 @@ export interface VoterSessionStore {
   saveSnapshot(voter: string, args: { generation: number; snapshot: readonly WatchSnapshot[]; now: number; release: boolean }): Promise<boolean>;
 }
 
-/** Thrown when a failover step acts for an epoch that no longer holds the master record. */
-export class StaleEpochError extends Error {
-  override readonly name = 'StaleEpochError';
-}
-
 /**
  * Why `tryStartFailover`'s condition refuses, read from the record (null: it would be allowed).
  * The same rules as the conditional write, so an adapter can explain a ConditionalCheckFailed.

@@ -122,10 +122,3 @@ export interface AnnounceInput {
   readonly epoch: number;
 }
 
-/**
- * A step's input that no retry could make work: a forged, stale or hand-edited execution input.
- * The workflow does not retry it (lib/failover-workflow.ts), and the execution fails naming it.
- */
-export class WorkflowInputError extends Error {
-  override readonly name = 'WorkflowInputError';
-}

@@ -14,24 +14,7 @@ import { handOver } from './handover.ts';
 import { leadFailover, leaseAbandoned, type LeaderDeps } from './leadership.ts';
 import { observeReplica } from './observe.ts';
 import { masterRecord, rememberReplicas } from './seed.ts';
-
-/**
- * Sentinel's error codes for SENTINEL FAILOVER, plus UNKNOWN for a name not in the config and
- * UNREACHABLE for a coordinated request whose master does not answer.
- */
-export type RefusalCode = 'INPROG' | 'NOGOODSLAVE' | 'UNKNOWN' | 'UNREACHABLE';
-
-/** The request was refused; nothing was changed. The message starts with the Sentinel code. */
-export class FailoverRefused extends Error {
-  override readonly name = 'FailoverRefused';
-  constructor(
-    readonly code: RefusalCode,
-    /** The message without the code. */
-    readonly detail: string,
-  ) {
-    super(`${code} ${detail}`);
-  }
-}
+import { FailoverRefused } from '../core/errors.ts';
 
 export interface FailoverRequestDeps extends LeaderDeps {
   readonly masters: readonly MasterConfig[];

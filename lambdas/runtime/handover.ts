@@ -10,16 +10,12 @@ import { addressKey } from '../core/address.ts';
 import { followsMaster } from '../core/info.ts';
 import type { Address, PromotedAddress } from '../core/types.ts';
 import { waitFor } from '../core/wait.ts';
+import { HandoverAbortedError } from '../core/errors.ts';
 
 /** How long the master may pause writes for the replica to catch up, by default. */
 export const DEFAULT_COORDINATION_TIMEOUT_MS = 5000;
 /** Redis aborts on its own past the timeout and resumes writes: we watch this much longer. */
 const ABORT_GRACE_MS = 5000;
-
-/** The handover did not complete; the old master was left (or is back) as it was. */
-export class HandoverAbortedError extends Error {
-  override name = 'HandoverAbortedError';
-}
 
 export interface Handover {
   readonly master: Address & { readonly name: string };

@@ -1,5 +1,6 @@
-import { RedisAuthError, RedisLink, RedisUnreachableError, type RedisLinkOptions } from '../adapters/redis.ts';
+import { RedisLink, type RedisLinkOptions } from '../adapters/redis.ts';
 import type { Address, ReplicaObservation } from '../core/types.ts';
+import { RedisAuthError, RedisUnreachableError } from '../core/errors.ts';
 
 /**
  * PING and INFO one server, as the selection needs them. Never throws:

@@ -32,7 +32,3 @@ export interface VoterDeps extends LeaderDeps {
   readonly metrics?: Metrics;
 }
 
-/** Thrown out of a tick when a fault asks the voter to die. */
-export class VoterCrash extends Error {
-  override name = 'VoterCrash';
-}

@@ -6,8 +6,9 @@ import type { MasterConfig } from '../core/config.ts';
 import { sleep } from '../core/wait.ts';
 import type { WatchSnapshot } from '../core/voter-session.ts';
 import { MasterWatch } from './master-watch.ts';
-import { VoterCrash, type VoterDeps } from './voter-deps.ts';
+import { type VoterDeps } from './voter-deps.ts';
 import { perVoter } from '../adapters/metrics.ts';
+import { VoterCrash } from '../core/errors.ts';
 
 export class Voter {
   readonly watches: readonly MasterWatch[];
@@ -48,7 +49,6 @@ export class Voter {
       if (snapshot) watch.resume(snapshot, takenAt);
     }
   }
-
 
   private async loop(watch: MasterWatch, until: number): Promise<void> {
     while (!this.stopped && this.deps.now() < until) {

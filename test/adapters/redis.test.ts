@@ -1,8 +1,9 @@
 /** The Redis adapter against a real redis-server: AUTH, refused credentials, renewed ones. */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { PollingLink, RedisAuthError, RedisLink, RedisUnreachableError } from '../../lambdas/adapters/redis.ts';
+import { PollingLink, RedisLink } from '../../lambdas/adapters/redis.ts';
 import { RedisServers } from '../../local/redis-servers.ts';
 import { testPorts } from '../support/ports.ts';
+import { RedisAuthError, RedisUnreachableError } from '../../lambdas/core/errors.ts';
 
 const ports = testPorts();
 let servers: RedisServers;

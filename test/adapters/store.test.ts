@@ -3,12 +3,13 @@ import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTable, DynamoDbStore } from '../../lambdas/adapters/dynamodb-store.ts';
-import { masterForClients, StaleEpochError } from '../../lambdas/core/store.ts';
+import { masterForClients } from '../../lambdas/core/store.ts';
 import type { KnownReplica, MasterRecord, Vote } from '../../lambdas/core/store.ts';
 import type { MasterRef } from '../../lambdas/core/types.ts';
 import type { WatchSnapshot } from '../../lambdas/core/voter-session.ts';
 import { startDynalite } from '../../local/dynalite.ts';
 import type { LocalDynamo } from '../../local/dynalite.ts';
+import { StaleEpochError } from '../../lambdas/core/errors.ts';
 
 const TABLE = 'failover';
 const T0 = 1_800_000_000_000;

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, parseConfig, settingsOf } from '../../lambdas/core/config.ts';
+import { loadConfig, parseConfig, settingsOf } from '../../lambdas/core/config.ts';
+import { ConfigError } from '../../lambdas/core/errors.ts';
 
 const SECRET = 'hunter2-very-secret';
 const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:redis-failover/mymaster-AbCdEf';

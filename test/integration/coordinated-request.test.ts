@@ -10,13 +10,13 @@ import { Redis } from 'ioredis';
 import { describe, expect, it, vi } from 'vitest';
 import { failoverCommand } from '../../cli/failover-command.ts';
 import { waitFor } from '../../lambdas/core/wait.ts';
-import { FailoverRefused } from '../../lambdas/runtime/failover-request.ts';
-import { HandoverAbortedError } from '../../lambdas/runtime/handover.ts';
+
 import type { RedisServer } from '../../local/redis-servers.ts';
 import { integrationLifecycle } from '../support/lifecycle.ts';
 import { orchestrate, types, waitForEvent, waitForTicks } from '../support/orchestrator.ts';
 import { infoOf, startTopology, waitFollowing } from '../support/topology.ts';
 import { ackedPresent, freezeBehind, startWriter } from '../support/writer.ts';
+import { FailoverRefused, HandoverAbortedError } from '../../lambdas/core/errors.ts';
 
 const { ports, servers: freshServers } = integrationLifecycle();
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { describe, expect, it, vi } from 'vitest';
-import { FailoverRefused } from '../../lambdas/runtime/failover-request.ts';
+
 import { failoverCommand } from '../../cli/failover-command.ts';
 import type { FailoverState } from '../../lambdas/core/workflow-state.ts';
 import type { RedisServer } from '../../local/redis-servers.ts';
@@ -12,6 +12,7 @@ import { integrationLifecycle } from '../support/lifecycle.ts';
 import { orchestrate, types, waitForEvent, waitForTicks } from '../support/orchestrator.ts';
 import { waitFor } from '../../lambdas/core/wait.ts';
 import { infoOf, startTopology, waitFollowing } from '../support/topology.ts';
+import { FailoverRefused } from '../../lambdas/core/errors.ts';
 
 const { ports, servers: freshServers } = integrationLifecycle();
 

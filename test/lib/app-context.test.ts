@@ -3,10 +3,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError } from '../../lambdas/core/config.ts';
-import { ContextError, stackPropsFromContext } from '../../lib/app-context.ts';
+
+import { stackPropsFromContext } from '../../lib/app-context.ts';
 import { RedisFailoverStack } from '../../lib/failover-stack.ts';
 import { Synthesized, testApp } from './support.ts';
+import { ConfigError, ContextError } from '../../lambdas/core/errors.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'app-context-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -3,9 +3,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../lambdas/core/config.ts';
+import { loadConfig } from '../../lambdas/core/config.ts';
 import { EXAMPLE_CONFIG_PATH, readDeployConfig } from '../../lib/config-file.ts';
 import { redisPortsOf, secretArnsOf, validateDeployedConfig } from '../../lib/masters.ts';
+import { ConfigError } from '../../lambdas/core/errors.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'deploy-config-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

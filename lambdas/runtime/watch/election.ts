@@ -7,10 +7,11 @@ import { addressKey } from '../../core/address.ts';
 import type { MasterRecord } from '../../core/store.ts';
 import type { Address } from '../../core/types.ts';
 import { leadFailover, leaseAbandoned } from '../leadership.ts';
-import { VoterCrash } from '../voter-deps.ts';
+
 import type { WatchContext } from './context.ts';
 import { perVoter } from '../../adapters/metrics.ts';
 import type { WatchSnapshot } from '../../core/voter-session.ts';
+import { VoterCrash } from '../../core/errors.ts';
 
 const STATUS_PAUSE_MS = 1000;
 

@@ -3,7 +3,7 @@
  * each fired without waiting (a hung server must not slow the tick; Sentinel's links are
  * asynchronous too), SDOWN judged from what came back, and the replicas the master's INFO reveals.
  */
-import { PollingLink, RedisAuthError, type RedisLinkOptions } from '../../adapters/redis.ts';
+import { PollingLink, type RedisLinkOptions } from '../../adapters/redis.ts';
 import { addressKey, sameAddress } from '../../core/address.ts';
 import { witnessSeesMaster, asNewMaster, evaluateSdown, newWatch, onInfoRole, onPingFailed, onPingReply, onPingSent, onRunId, pingPeriodMs, shouldKillScript, type InstanceWatch } from '../../core/detection.ts';
 import { masterEvent, replicaEvent, type SentinelEvent } from '../../core/events.ts';
@@ -13,6 +13,7 @@ import type { InstanceSnapshot } from '../../core/voter-session.ts';
 import type { WatchContext } from './context.ts';
 import type { Notices } from './notices.ts';
 import { voterInGroup } from '../../adapters/metrics.ts';
+import { RedisAuthError } from '../../core/errors.ts';
 
 /** INFO cadence: Sentinel uses 10 s, and 1 s around failovers; 1 s always costs Redis nothing. */
 export const INFO_PERIOD_MS = 1000;

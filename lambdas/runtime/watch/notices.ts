@@ -3,11 +3,12 @@
  * refused, no min-replicas-to-write. Each is said once per server (again if it comes back after
  * working), never once per PING.
  */
-import { RedisAuthError } from '../../adapters/redis.ts';
+
 import { addressKey } from '../../core/address.ts';
 import type { Address, ReplicationInfo } from '../../core/types.ts';
 import type { WatchContext } from './context.ts';
 import type { WatchSnapshot } from '../../core/voter-session.ts';
+import { RedisAuthError } from '../../core/errors.ts';
 
 export class Notices {
   private readonly fenceWarned = new Set<string>();
