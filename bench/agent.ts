@@ -50,7 +50,7 @@ async function roles(addresses: readonly string[]): Promise<void> {
   for (;;) {
     await Promise.all(
       addresses.map(async (address) => {
-        let client = clients.get(address)!;
+        const client = clients.get(address)!;
         let role = 'none';
         if (client.status === 'end') {
           clients.set(address, connect(address.split(':')[0]!, Number(address.split(':')[1]), 100));

@@ -11,7 +11,7 @@
  * The controller reaches nothing inside the namespaces: every observation comes over the pipes
  * of processes running there (bench/agent.ts, redis-cli).
  */
-import { type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';

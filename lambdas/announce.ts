@@ -1,6 +1,6 @@
 /** Publishes master-level phase events: FailoverTriggered, and the abort states. */
 import { masterEvent, SENTINEL_EVENTS, type SentinelEventName } from './core/events.ts';
-import { type AnnounceInput } from './core/workflow-state.ts';
+import type { AnnounceInput } from './core/workflow-state.ts';
 import { eventsFromEnv } from './runtime/aws/events.ts';
 import { stepDeps, stepHandler } from './runtime/aws/step.ts';
 import { failoverEventContext, type StepDeps } from './runtime/deps.ts';

@@ -2,7 +2,7 @@
 import { masterEvent, replicaEvent } from './core/events.ts';
 import { selectReplica } from './core/selection.ts';
 import { distinctAddresses, sameAddress } from './core/address.ts';
-import { type FailoverState, type ReconfTarget, type SelectionOutput } from './core/workflow-state.ts';
+import type { FailoverState, ReconfTarget, SelectionOutput } from './core/workflow-state.ts';
 import { eventsFromEnv } from './runtime/aws/events.ts';
 import { linkOptionsFromEnv } from './runtime/aws/redis.ts';
 import { stepDeps, stepHandler } from './runtime/aws/step.ts';

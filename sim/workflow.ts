@@ -7,7 +7,7 @@
  */
 import { WorkflowExecutor, type ExecutionResult } from '../local/workflow-executor.ts';
 import type { StateMachineSpec } from './assembly.ts';
-import { LambdaServiceError, type LambdaService } from './lambda/service.ts';
+import { LambdaServiceError, type LambdaService, type SyncResult } from './lambda/service.ts';
 import type { ExecutionOutcome, SimStateMachine } from './services/step-functions.ts';
 
 /** Function errors Step Functions cannot read an error type from. */
@@ -35,7 +35,7 @@ export function simulatedStateMachine(spec: StateMachineSpec, lambda: LambdaServ
         name,
         startedAt: Date.now(),
         runTask: async ({ resource, input: taskInput }) => {
-          let answer;
+          let answer: SyncResult;
           try {
             answer = await lambda.invoke(resource, taskInput);
           } catch (error) {

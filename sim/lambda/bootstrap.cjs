@@ -103,7 +103,7 @@ process.on('unhandledRejection', (reason) => {
   }
   send({ type: 'ready', initMs: Date.now() - started });
   process.on('message', async (message) => {
-    if (!message || message.type !== 'invoke') return;
+    if (message?.type !== 'invoke') return;
     currentRequestId = message.requestId;
     try {
       const value = await call(handler, message.event, contextFor(message));

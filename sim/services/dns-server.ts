@@ -176,6 +176,8 @@ function ipv6Bytes(address: string): Buffer {
   const right = tail ? tail.split(':') : [];
   const groups = address.includes('::') ? [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right] : left;
   const bytes = Buffer.alloc(16);
-  groups.forEach((group, i) => bytes.writeUInt16BE(parseInt(group, 16) || 0, i * 2));
+  groups.forEach((group, i) => {
+    bytes.writeUInt16BE(parseInt(group, 16) || 0, i * 2);
+  });
   return bytes;
 }

@@ -154,9 +154,9 @@ export const Route53StandIn = {
         const from = start === null ? '' : norm(start).split('.').reverse().join('.');
         const sets = [...zone.sets.values()].sort((a, b) => order(a).localeCompare(order(b))).filter((s) => order(s) >= from);
         const page = sets.slice(0, max);
-        const items = page.map((s) => `<ResourceRecordSet><Name>${escape(s.name)}.</Name><Type>${s.type}</Type><TTL>${s.ttlSeconds}</TTL><ResourceRecords>${s.values.map((v) => `<ResourceRecord><Value>${escape(v)}</Value></ResourceRecord>`).join('')}</ResourceRecords></ResourceRecordSet>`);
+        const items = page.map((s) => `<ResourceRecordSet><Name>${escapeXml(s.name)}.</Name><Type>${s.type}</Type><TTL>${s.ttlSeconds}</TTL><ResourceRecords>${s.values.map((v) => `<ResourceRecord><Value>${escapeXml(v)}</Value></ResourceRecord>`).join('')}</ResourceRecords></ResourceRecordSet>`);
         const next = sets[max];
-        const more = next ? `<NextRecordName>${escape(next.name)}.</NextRecordName><NextRecordType>${next.type}</NextRecordType>` : '';
+        const more = next ? `<NextRecordName>${escapeXml(next.name)}.</NextRecordName><NextRecordType>${next.type}</NextRecordType>` : '';
         return `<ListResourceRecordSetsResponse xmlns="${NS}"><ResourceRecordSets>${items.join('')}</ResourceRecordSets><IsTruncated>${next ? 'true' : 'false'}</IsTruncated>${more}<MaxItems>${max}</MaxItems></ListResourceRecordSetsResponse>`;
       }
       if (change && req.method === 'GET') {
@@ -178,7 +178,7 @@ export const Route53StandIn = {
       } catch (error) {
         const e = error instanceof Route53Error ? error : new Route53Error('InternalFailure', `route53 stand-in failed: ${error instanceof Error ? error.message : String(error)}`, 500);
         const type = e.status >= 500 ? 'Receiver' : 'Sender';
-        if (!res.headersSent && !res.destroyed) send(res, e.status, `<?xml version="1.0" encoding="UTF-8"?>\n<ErrorResponse xmlns="${NS}"><Error><Type>${type}</Type><Code>${e.code}</Code><Message>${escape(e.message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`, requestId);
+        if (!res.headersSent && !res.destroyed) send(res, e.status, `<?xml version="1.0" encoding="UTF-8"?>\n<ErrorResponse xmlns="${NS}"><Error><Type>${type}</Type><Code>${e.code}</Code><Message>${escapeXml(e.message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`, requestId);
       }
     };
 
@@ -284,6 +284,6 @@ function decode(value: string): string {
   });
 }
 
-function escape(value: string): string {
+function escapeXml(value: string): string {
   return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }

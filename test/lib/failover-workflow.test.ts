@@ -99,7 +99,7 @@ describe('Lambda functions', () => {
         Environment: { Variables: { EVENT_BUS_NAME: { Ref: busId }, NODE_OPTIONS: '--enable-source-maps' } },
       });
       // No table given: no step is told of one.
-      expect(Object.keys((fn.Properties?.Environment as { Variables: object }).Variables).sort()).toEqual(['EVENT_BUS_NAME', 'NODE_OPTIONS']);
+      expect(Object.keys((fn.Properties!.Environment as { Variables: object }).Variables).sort()).toEqual(['EVENT_BUS_NAME', 'NODE_OPTIONS']);
     }
   });
 
@@ -135,7 +135,7 @@ describe('Lambda functions', () => {
     const policies = resourcesOfType('AWS::IAM::Policy');
     for (const step of STEP_KEYS) {
       const fn = json.Resources[functionIds.get(step)!]!;
-      const role = (fn.Properties?.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'];
+      const role = (fn.Properties!.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'];
       expect(role[1]).toBe('Arn');
       const granting = policies.filter(([, p]) => {
         const props = p.Properties as { PolicyDocument: { Statement: Array<Record<string, unknown>> }; Roles: unknown[] };
@@ -156,7 +156,7 @@ describe('Lambda functions', () => {
 
   it('lets the state machine invoke every function', () => {
     const machine = resourcesOfType('AWS::StepFunctions::StateMachine')[0]![1];
-    const roleId = (machine.Properties?.RoleArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    const roleId = (machine.Properties!.RoleArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
     const policy = resourcesOfType('AWS::IAM::Policy').find(([, p]) => JSON.stringify(p.Properties?.Roles) === JSON.stringify([{ Ref: roleId }]));
     expect(policy).toBeDefined();
     const text = JSON.stringify(policy![1].Properties?.PolicyDocument);

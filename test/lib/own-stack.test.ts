@@ -1,5 +1,5 @@
 /** RedisFailover in a stack of the user's: what a CDK engineer passes in and gets out. */
-import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { type App, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -86,9 +86,13 @@ describe('RedisFailover in your own stack', () => {
   });
 
   it('keeps every log group by default, and deletes them with logRemovalPolicy DESTROY', () => {
-    const kept = new Synthesized(((stack) => (inStack(stack), stack))(new Stack(testApp(), 'Kept')));
+    const keptStack = new Stack(testApp(), 'Kept');
+    inStack(keptStack);
+    const kept = new Synthesized(keptStack);
     for (const [, group] of kept.ofType('AWS::Logs::LogGroup')) expect(group.DeletionPolicy).toBe('Retain');
-    const gone = new Synthesized(((stack) => (inStack(stack, 'Failover', { logRemovalPolicy: RemovalPolicy.DESTROY }), stack))(new Stack(testApp(), 'Gone')));
+    const goneStack = new Stack(testApp(), 'Gone');
+    inStack(goneStack, 'Failover', { logRemovalPolicy: RemovalPolicy.DESTROY });
+    const gone = new Synthesized(goneStack);
     for (const [, group] of gone.ofType('AWS::Logs::LogGroup')) expect(group.DeletionPolicy).toBe('Delete');
   });
 

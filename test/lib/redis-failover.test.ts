@@ -69,7 +69,6 @@ beforeAll(() => {
   stepIds = Object.fromEntries(STEP_KEYS.map((step) => [step, s.idOf(f.stepFunctions[step])])) as Record<StepKey, string>;
 });
 
-const allFunctionIds = () => [...probeIds, ...Object.values(stepIds)];
 const envOf = (id: string) => (s.props(id).Environment as { Variables: Record<string, unknown> }).Variables;
 
 describe('networking', () => {
@@ -79,7 +78,9 @@ describe('networking', () => {
     for (const id of [...Object.values(stepIds), s.idOf(f.requestFailoverFunction)]) {
       expect(s.props(id).VpcConfig).toEqual({ SubnetIds: SUBNETS, SecurityGroupIds: [{ 'Fn::GetAtt': [sgId, 'GroupId'] }] });
     }
-    probeIds.forEach((id, i) => expect(s.props(id).VpcConfig).toEqual({ SubnetIds: [SUBNETS[i]], SecurityGroupIds: [{ 'Fn::GetAtt': [sgId, 'GroupId'] }] }));
+    probeIds.forEach((id, i) => {
+      expect(s.props(id).VpcConfig).toEqual({ SubnetIds: [SUBNETS[i]], SecurityGroupIds: [{ 'Fn::GetAtt': [sgId, 'GroupId'] }] });
+    });
   });
 
   it('lets the functions out only to the Redis ports (in the VPC) and to HTTPS; nothing in', () => {

@@ -35,7 +35,7 @@ function masterView(name: string, port: number, over: Partial<MasterView> = {}):
 }
 
 /** Everything a test opened, closed after it in reverse order (clients before the port). */
-const cleanups: Array<() => Promise<unknown> | void> = [];
+const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });

@@ -125,7 +125,7 @@ describe('the example app (examples/existing-vpc), TypeScript ESM', () => {
     expect(resources.filter((r) => r.Type === 'AWS::StepFunctions::StateMachine')).toHaveLength(1);
     // The user's function is inline; every other is the construct's, its code a bundle the package carries.
     const bundles = new Set(HANDLERS.map((handler) => readFileSync(installed('redis-failover', 'dist', 'functions', handler, 'index.js'), 'utf8')));
-    const assets = resources.filter((r) => r.Type === 'AWS::Lambda::Function' && (r.Properties?.Code as { S3Key?: string }).S3Key !== undefined);
+    const assets = resources.filter((r) => r.Type === 'AWS::Lambda::Function' && (r.Properties!.Code as { S3Key?: string }).S3Key !== undefined);
     const code = assets.map((fn) => readFileSync(path.join(outdir, `asset.${(fn.Properties!.Code as { S3Key: string }).S3Key.replace(/\.zip$/, '')}`, 'index.js'), 'utf8'));
     expect(code.every((c) => bundles.has(c))).toBe(true);
     // Each handler once (the three probes share theirs).

@@ -3,7 +3,7 @@ import { parseConfig, type MasterConfig } from '../../lambdas/core/config.ts';
 import type { ReplicationInfo } from '../../lambdas/core/types.ts';
 import { waitFor } from '../../lambdas/core/wait.ts';
 import type { PortAllocator } from '../../local/ports.ts';
-import { RedisServers, type RedisServer, type RedisServerOptions } from '../../local/redis-servers.ts';
+import type { RedisServer, RedisServerOptions, RedisServers } from '../../local/redis-servers.ts';
 import { localStepDeps } from '../../local/step-deps.ts';
 import type { StepDeps } from '../../lambdas/runtime/deps.ts';
 
