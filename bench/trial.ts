@@ -4,7 +4,7 @@
  * whichever system it is. The system itself
  * comes in as a start function (TrialSystem), so every system is timed by this one observer.
  */
-import type { EventPublisher } from '../lambdas/adapters/publisher.ts';
+import type { EventPublisher } from '../lambdas/core/interfaces.ts';
 import { sameAddress } from '../lambdas/core/address.ts';
 import { parseConfig } from '../lambdas/core/config.ts';
 import type { SentinelEvent } from '../lambdas/core/events.ts';

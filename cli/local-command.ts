@@ -1,6 +1,7 @@
 import { LocalPublisher } from '../lambdas/adapters/local-publisher.ts';
 import { jsonLogger } from '../lambdas/adapters/log.ts';
-import { LoggedPublisher, type EventPublisher } from '../lambdas/adapters/publisher.ts';
+import { LoggedPublisher } from '../lambdas/adapters/publisher.ts';
+import type { EventPublisher } from '../lambdas/core/interfaces.ts';
 import { loadConfig } from '../lambdas/core/config.ts';
 import { LocalOrchestrator } from '../local/orchestrator.ts';
 import { EXIT } from './errors.ts';

@@ -4,7 +4,7 @@
  * watches every master, and hands over when the next one arrives.
  */
 import type { Config } from './core/config.ts';
-import type { VoterSessionStore } from './core/store.ts';
+import type { VoterSessionStore } from './core/interfaces.ts';
 import { ENDPOINT_ENV_KEYS, endpointCheckMsFromEnv, endpointFromEnv } from './runtime/aws/endpoint.ts';
 import { ORCHESTRATOR_ENV_KEYS, orchestratorFromEnv } from './runtime/aws/orchestrator.ts';
 import { awsMetrics } from './runtime/aws/metrics.ts';

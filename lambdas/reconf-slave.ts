@@ -6,7 +6,8 @@
 import { replicaEvent, type SentinelEvent } from './core/events.ts';
 import { advanceReconf, isFinished, reconfDeadline } from './core/reconf.ts';
 import type { ReconfItem } from './core/workflow-state.ts';
-import { PollingLink, type RedisLinkOptions } from './adapters/redis.ts';
+import { PollingLink } from './adapters/redis.ts';
+import type { RedisLinkOptions } from './core/interfaces.ts';
 import { eventsFromEnv } from './runtime/aws/events.ts';
 import { linkOptionsFromEnv } from './runtime/aws/redis.ts';
 import { stepDeps, stepHandler } from './runtime/aws/step.ts';

@@ -1,7 +1,8 @@
 /** SendSlaveofNoOne: turn the selected replica into a master, as Sentinel does, once no other replica acts as one. */
 import { replicaEvent } from './core/events.ts';
 import type { FailoverState, PromotionOutput } from './core/workflow-state.ts';
-import { withRedis, type RedisLinkOptions } from './adapters/redis.ts';
+import { withRedis } from './adapters/redis.ts';
+import type { RedisLinkOptions } from './core/interfaces.ts';
 import type { Address } from './core/types.ts';
 import { eventsFromEnv } from './runtime/aws/events.ts';
 import { linkOptionsFromEnv } from './runtime/aws/redis.ts';

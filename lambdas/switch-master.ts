@@ -10,7 +10,8 @@ import { movePrimary } from './runtime/endpoint.ts';
 import { failoverEventContext, type StepDeps } from './runtime/deps.ts';
 import { requireSelection } from './runtime/require.ts';
 import { failoverTimeline, type FailoverTimeline } from './core/failover-metrics.ts';
-import { perGroup, type Metrics } from './adapters/metrics.ts';
+import { perGroup } from './adapters/metrics.ts';
+import type { Metrics } from './core/interfaces.ts';
 
 export async function run(state: FailoverState, deps: Pick<StepDeps, 'publisher' | 'now' | 'store' | 'endpoint' | 'metrics'>): Promise<SwitchOutput> {
   const { promoted } = requireSelection(state);
@@ -22,7 +23,7 @@ export async function run(state: FailoverState, deps: Pick<StepDeps, 'publisher'
     // The table first: whoever reacts to +switch-master and asks for the master must get the new one.
     await deps.store.completeFailover(state.master.name, { epoch: state.epoch, newMaster: promoted, now });
     // Sentinel's view after a switch: the old master is a replica to convert when it returns; the promoted one is not a replica.
-    await deps.store.upsertReplicas(state.master.name, [{ host: state.master.host, port: state.master.port, runId: null, priority: 100, offset: 0, lastSeenAt: now }]);
+    await deps.store.upsertReplicas(state.master.name, [{ host: state.master.host, port: state.master.port }]);
     await deps.store.removeReplica(state.master.name, promoted);
   }
   await deps.publisher.publish([...(moved ? [moved] : []), switchMasterEvent(state.master, promoted, failoverEventContext(state, deps))]);

@@ -1,4 +1,4 @@
-import type { FailoverStore } from '../lambdas/core/store.ts';
+import type { FailoverStore } from '../lambdas/core/interfaces.ts';
 
 /** The table as seen through a broken network: every call fails while `down()` says so. */
 export function unreachableWhen(store: FailoverStore, down: () => boolean): FailoverStore {

@@ -1,4 +1,4 @@
-import type { EventPublisher } from '../lambdas/adapters/publisher.ts';
+import type { EventPublisher } from '../lambdas/core/interfaces.ts';
 import type { Config, MasterConfig } from '../lambdas/core/config.ts';
 import { linkOptionsFrom } from '../lambdas/runtime/credentials.ts';
 import { DEFAULT_INVOCATION_BUDGET_MS, DEFAULT_POLL_INTERVAL_MS, type StepDeps } from '../lambdas/runtime/deps.ts';

@@ -11,7 +11,8 @@ import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-s
 import type { AttributeDefinition, KeySchemaElement } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { startFailoverRefusal } from '../core/store.ts';
-import type { FailoverLease, FailoverStore, StartFailoverArgs, KnownReplica, MasterRecord, PromotedReplica, StartFailoverResult, Vote, VoterSessionStore } from '../core/store.ts';
+import type { FailoverLease, StartFailoverArgs, KnownReplica, MasterRecord, PromotedReplica, StartFailoverResult, Vote } from '../core/store.ts';
+import type { FailoverStore, VoterSessionStore } from '../core/interfaces.ts';
 import type { VoterSession, WatchSnapshot } from '../core/voter-session.ts';
 import type { Address, MasterRef } from '../core/types.ts';
 import { executionName } from '../core/workflow-state.ts';
@@ -102,16 +103,14 @@ export class DynamoDbStore implements FailoverStore, VoterSessionStore {
     // One PutItem per replica: a handful per master, and no BatchWrite retry loop to get wrong.
     await Promise.all(
       replicas.map((r) => {
-        const { host, port, runId, priority, offset, lastSeenAt } = r;
-        const item = { pk: masterPk(master), sk: replicaSk(r), host, port, runId, priority, offset, lastSeenAt };
+        const item = { pk: masterPk(master), sk: replicaSk(r), host: r.host, port: r.port };
         return this.#doc.send(new PutCommand({ TableName: this.#table, Item: item }));
       }),
     );
   }
 
   async addReplica(master: string, replica: KnownReplica): Promise<boolean> {
-    const { host, port, runId, priority, offset, lastSeenAt } = replica;
-    const item = { pk: masterPk(master), sk: replicaSk(replica), host, port, runId, priority, offset, lastSeenAt };
+    const item = { pk: masterPk(master), sk: replicaSk(replica), host: replica.host, port: replica.port };
     try {
       await this.#doc.send(new PutCommand({ TableName: this.#table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
       return true;
@@ -470,13 +469,7 @@ function toSession(item: Item): VoterSession {
   };
 }
 
+/** Items written before replicas were addresses only also hold runId, priority, offset and lastSeenAt: unread. */
 function toReplica(item: Item): KnownReplica {
-  return {
-    host: str(item, 'host'),
-    port: num(item, 'port'),
-    runId: strOrNull(item, 'runId'),
-    priority: num(item, 'priority'),
-    offset: num(item, 'offset'),
-    lastSeenAt: num(item, 'lastSeenAt'),
-  };
+  return { host: str(item, 'host'), port: num(item, 'port') };
 }

@@ -3,7 +3,7 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import type { SentinelEvent } from '../core/events.ts';
 import { sleep as realSleep } from '../core/wait.ts';
-import type { EventPublisher } from './publisher.ts';
+import type { EventPublisher } from '../core/interfaces.ts';
 
 export interface EventBridgePublisherOptions {
   readonly client?: EventBridgeClient;

@@ -3,7 +3,7 @@ import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { formatEventLine } from '../core/events.ts';
 import type { SentinelEvent } from '../core/events.ts';
-import type { EventPublisher } from './publisher.ts';
+import type { EventPublisher } from '../core/interfaces.ts';
 
 export interface LocalPublisherOptions {
   /** Defaults to process.stdout; null writes no line (the events go to the file, or to a LoggedPublisher's log). */

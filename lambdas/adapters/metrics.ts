@@ -4,21 +4,10 @@
  * CloudWatch API to spare). Counts add up between flushes, measures keep every value; each flush
  * writes one line per set of dimensions with every metric recorded under it.
  */
+import type { Dimensions, Metrics } from '../core/interfaces.ts';
 
 /** The namespace every metric of the stack is in (lib/monitoring.ts reads the same). */
 export const METRICS_NAMESPACE = 'RedisFailover';
-
-export type Dimensions = Readonly<Record<string, string>>;
-
-/** What the voters and steps record; one implementation per runtime (EMF on AWS, none locally). */
-export interface Metrics {
-  /** Adds `n` to the metric `name` under each set of dimensions. */
-  count(name: string, sets: readonly Dimensions[], n?: number): void;
-  /** Records one value of `name` in milliseconds under each set of dimensions. */
-  measure(name: string, sets: readonly Dimensions[], ms: number): void;
-  /** Writes what was recorded since the last flush. */
-  flush(): void;
-}
 
 /** A voter's metric about one group, and the same per voter alone (what the heartbeat alarm watches). */
 export function perVoter(voter: string, master: string): Dimensions[] {

@@ -1,13 +1,9 @@
-/** Where events go: EventBridge on AWS, stdout and a JSON lines file locally, memory in tests. */
+/** Publishers that compose others (core/interfaces.ts has the interface): memory, fan-out, logged, metered. */
 import type { SentinelEvent } from '../core/events.ts';
 import { eventCounts } from '../core/failover-metrics.ts';
+import type { EventPublisher, Metrics } from '../core/interfaces.ts';
 import { errorText, eventFields, type Logger } from './log.ts';
-import { perGroup, type Metrics } from './metrics.ts';
-
-export interface EventPublisher {
-  /** Publishes the events in order; rejects when any could not be published. */
-  publish(events: readonly SentinelEvent[]): Promise<void>;
-}
+import { perGroup } from './metrics.ts';
 
 /** Keeps every event published, for tests and for the demo's timeline. */
 export class MemoryPublisher implements EventPublisher {

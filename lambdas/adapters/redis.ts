@@ -3,26 +3,7 @@ import { parseInfo } from '../core/info.ts';
 import type { PingReply } from '../core/detection.ts';
 import type { Address, ReplicationInfo } from '../core/types.ts';
 import { RedisUnreachableError, RedisAuthError } from '../core/errors.ts';
-
-/** AUTH for every server of one master group (Sentinel's `auth-user` / `auth-pass`). */
-export interface RedisCredentials {
-  readonly username?: string;
-  readonly password?: string;
-}
-
-export interface RedisLinkOptions {
-  readonly credentials?: RedisCredentials;
-  /**
-   * Asked when the server refuses `credentials`: a password rotated at run time is read again
-   * (Secrets Manager, the config file) rather than the refusal taken for a dead server.
-   */
-  readonly renewCredentials?: () => Promise<RedisCredentials | undefined>;
-  /** @default 1000 */
-  readonly connectTimeoutMs?: number;
-  /** @default 1000 */
-  readonly commandTimeoutMs?: number;
-  readonly tls?: boolean;
-}
+import type { RedisCredentials, RedisLinkOptions } from '../core/interfaces.ts';
 
 const AUTH_ERRORS = /^(WRONGPASS|NOAUTH|NOPERM|ERR invalid password|ERR AUTH)/;
 

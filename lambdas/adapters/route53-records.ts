@@ -5,7 +5,8 @@
  * the same change batch, which Route 53 applies all or nothing.
  */
 import { ChangeResourceRecordSetsCommand, InvalidChangeBatch, ListResourceRecordSetsCommand, type Change, type Route53Client } from '@aws-sdk/client-route-53';
-import { trimDot, type EndpointRecords, type RecordSet, type RecordType } from '../core/endpoints.ts';
+import { trimDot, type RecordSet, type RecordType } from '../core/endpoints.ts';
+import type { EndpointRecords } from '../core/interfaces.ts';
 
 export interface Route53RecordsOptions {
   readonly client: Route53Client;

@@ -1,7 +1,7 @@
 import { DescribeExecutionCommand, ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { FailoverInput } from '../core/types.ts';
 import { executionName } from '../core/workflow-state.ts';
-import type { ExecutionStatus, FailoverStarter } from '../runtime/starter.ts';
+import type { ExecutionStatus, FailoverStarter } from '../core/interfaces.ts';
 
 export interface SfnStarterOptions {
   readonly stateMachineArn: string;

@@ -2,7 +2,7 @@
  * DNS endpoints of a master group, as ElastiCache gives a replication group: a primary record
  * that names the master of record, and a reader record naming its healthy replicas (the master
  * when there is none, as ElastiCache's reader endpoint does). Pure: which records a group should
- * have, and whether what DNS holds agrees. The records themselves live behind `EndpointRecords`.
+ * have, and whether what DNS holds agrees. The records themselves live behind `EndpointRecords` (core/interfaces.ts).
  */
 import { isIP } from 'node:net';
 import type { Address } from './types.ts';
@@ -25,14 +25,6 @@ export interface EndpointSettings {
   readonly ttlSeconds: number;
   /** Also keep `<master>-ro.<zone>`. */
   readonly reader: boolean;
-}
-
-/** The records of one zone, however they are stored (Route 53 on AWS, memory in tests). */
-export interface EndpointRecords {
-  /** Every record set under `name` (any type): more than one only if someone added one by hand. */
-  read(name: string): Promise<readonly RecordSet[]>;
-  /** Makes `record` the only record set under its name, replacing any of another type. Idempotent. */
-  write(record: RecordSet): Promise<void>;
 }
 
 /** `mymaster.redis.internal`: the group's name must be a DNS label (the construct checks, see isDnsLabel). */

@@ -4,7 +4,7 @@
  * secret's username, when it has one, wins over the config's. When a server refuses them, they are
  * read again: the secret, or the config through `reload` (the local runtime re-reads its file).
  */
-import type { RedisCredentials, RedisLinkOptions } from '../adapters/redis.ts';
+import type { RedisCredentials, RedisLinkOptions } from '../core/interfaces.ts';
 import { sharedSecretSource, type SecretSource } from '../adapters/secrets.ts';
 import type { MasterAuth, MasterConfig } from '../core/config.ts';
 

@@ -1,9 +1,6 @@
-import type { EventPublisher } from '../adapters/publisher.ts';
+import type { EventPublisher, FailoverStore, Metrics, RedisLinkOptions } from '../core/interfaces.ts';
 import { executionName } from '../core/workflow-state.ts';
-import type { RedisLinkOptions } from '../adapters/redis.ts';
-import type { FailoverStore } from '../core/store.ts';
 import type { MasterEndpoint } from './endpoint.ts';
-import type { Metrics } from '../adapters/metrics.ts';
 
 /**
  * What a workflow step needs from the world. The Lambda entry points build it from

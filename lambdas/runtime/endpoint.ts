@@ -4,7 +4,8 @@
  * the workflow could not make) and keep the reader record on the replicas that serve.
  */
 import { addressesOf } from '../adapters/dns.ts';
-import { primaryRecord, readerRecord, recordHolds, type EndpointRecords, type EndpointSettings, type RecordSet } from '../core/endpoints.ts';
+import { primaryRecord, readerRecord, recordHolds, type EndpointSettings, type RecordSet } from '../core/endpoints.ts';
+import type { EndpointRecords } from '../core/interfaces.ts';
 import { recordEvent, type EventContext, type SentinelEvent } from '../core/events.ts';
 import type { Address, MasterRef } from '../core/types.ts';
 

@@ -5,7 +5,8 @@
  * replica and re-points the others. Used by the standalone `failover --coordinated` and by a
  * request through the orchestrator's lease.
  */
-import { withRedis, type RedisLinkOptions } from '../adapters/redis.ts';
+import { withRedis } from '../adapters/redis.ts';
+import type { RedisLinkOptions } from '../core/interfaces.ts';
 import { addressKey } from '../core/address.ts';
 import { followsMaster } from '../core/info.ts';
 import type { Address, PromotedAddress } from '../core/types.ts';

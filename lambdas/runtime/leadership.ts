@@ -3,15 +3,13 @@
  * and for a person asking for a manual failover (SENTINEL FAILOVER). One conditional write
  * decides, so two candidates never both start a failover of the same master.
  */
-import type { EventPublisher } from '../adapters/publisher.ts';
-import type { RedisLinkOptions } from '../adapters/redis.ts';
+import type { EventPublisher, ExecutionStatus, FailoverStarter, FailoverStore, RedisLinkOptions } from '../core/interfaces.ts';
 import { sameAddress } from '../core/address.ts';
 import { settingsOf, type MasterConfig } from '../core/config.ts';
 import { masterEvent, newEpochEvent, type SentinelEvent } from '../core/events.ts';
-import type { FailoverLease, FailoverStore, MasterRecord, StartFailoverResult } from '../core/store.ts';
+import type { FailoverLease, MasterRecord, StartFailoverResult } from '../core/store.ts';
 import type { Address, FailoverInput, MasterRef, PromotedAddress } from '../core/types.ts';
 import { executionName } from '../core/workflow-state.ts';
-import type { ExecutionStatus, FailoverStarter } from './starter.ts';
 
 /** A leader has this long after its election to start the workflow before others call it dead. */
 export const START_GRACE_MS = 5000;

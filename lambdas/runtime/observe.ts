@@ -1,4 +1,5 @@
-import { RedisLink, type RedisLinkOptions } from '../adapters/redis.ts';
+import { RedisLink } from '../adapters/redis.ts';
+import type { RedisLinkOptions } from '../core/interfaces.ts';
 import type { Address, ReplicaObservation } from '../core/types.ts';
 import { RedisAuthError, RedisUnreachableError } from '../core/errors.ts';
 

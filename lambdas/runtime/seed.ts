@@ -1,9 +1,9 @@
-import type { EventPublisher } from '../adapters/publisher.ts';
-import { withRedis, type RedisLinkOptions } from '../adapters/redis.ts';
+import type { EventPublisher, FailoverStore, RedisLinkOptions } from '../core/interfaces.ts';
+import { withRedis } from '../adapters/redis.ts';
 import { addressKey, sameAddress } from '../core/address.ts';
 import type { MasterConfig } from '../core/config.ts';
 import { replicaEvent } from '../core/events.ts';
-import type { FailoverStore, MasterRecord } from '../core/store.ts';
+import type { MasterRecord } from '../core/store.ts';
 import type { Address, MasterRef } from '../core/types.ts';
 
 export interface RecordDeps {
@@ -52,7 +52,7 @@ interface RememberDeps {
 export async function rememberReplicas(record: MasterRef, replicas: readonly Address[], deps: RememberDeps): Promise<void> {
   for (const replica of replicas) {
     if (sameAddress(replica, record)) continue;
-    const known = { host: replica.host, port: replica.port, runId: null, priority: 100, offset: 0, lastSeenAt: deps.now() };
+    const known = { host: replica.host, port: replica.port };
     if (!(await deps.store.addReplica(record.name, known))) continue;
     const event = replicaEvent('+slave', replica, record);
     await deps.publisher.publish([deps.voterId ? { ...event, detail: { ...event.detail, voter: deps.voterId } } : event]);

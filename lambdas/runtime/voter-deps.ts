@@ -1,6 +1,6 @@
 /** What a voter is given: the leader's dependencies, its id, faults to simulate, where its notes go. */
 import type { Address } from '../core/types.ts';
-import type { Metrics } from '../adapters/metrics.ts';
+import type { Metrics } from '../core/interfaces.ts';
 import type { MasterEndpoint } from './endpoint.ts';
 import type { LeaderDeps } from './leadership.ts';
 

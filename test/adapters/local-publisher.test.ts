@@ -5,7 +5,7 @@ import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LocalPublisher } from '../../lambdas/adapters/local-publisher.ts';
 import { FanoutPublisher, MemoryPublisher } from '../../lambdas/adapters/publisher.ts';
-import type { EventPublisher } from '../../lambdas/adapters/publisher.ts';
+import type { EventPublisher } from '../../lambdas/core/interfaces.ts';
 import { masterEvent, switchMasterEvent } from '../../lambdas/core/events.ts';
 
 const now = new Date('2026-11-25T13:10:15.123Z');

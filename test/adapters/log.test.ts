@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { jsonLogger } from '../../lambdas/adapters/log.ts';
-import { LoggedPublisher, MemoryPublisher, type EventPublisher } from '../../lambdas/adapters/publisher.ts';
+import { LoggedPublisher, MemoryPublisher } from '../../lambdas/adapters/publisher.ts';
+import type { EventPublisher } from '../../lambdas/core/interfaces.ts';
 import { masterEvent, replicaEvent } from '../../lambdas/core/events.ts';
 
 const at = () => new Date('2026-12-02T06:00:00.000Z');

@@ -3,7 +3,7 @@ import { GetSecretValueCommand, ResourceNotFoundException, SecretsManagerClient 
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { parseRedisSecret, SECRET_TTL_MS, SecretsManagerSource, sharedSecretSource, type SecretSource } from '../../lambdas/adapters/secrets.ts';
-import type { RedisLinkOptions } from '../../lambdas/adapters/redis.ts';
+import type { RedisLinkOptions } from '../../lambdas/core/interfaces.ts';
 import { configFromEnv } from '../../lambdas/runtime/aws/orchestrator.ts';
 import { linkOptionsFrom } from '../../lambdas/runtime/credentials.ts';
 import { parseConfig } from '../../lambdas/core/config.ts';

@@ -41,8 +41,8 @@ function start(name: string, expectedEpoch: number, leader: string, now: number)
   return store.tryStartFailover(name, { expectedMaster: { host: '10.0.0.1', port: 6379 }, expectedEpoch, leader, now, leaseMs: LEASE_MS, blockMs: BLOCK_MS });
 }
 
-function replica(port: number, lastSeenAt = T0): KnownReplica {
-  return { host: '10.0.0.2', port, runId: `run-${port}`, priority: 100, offset: port * 10, lastSeenAt };
+function replica(port: number): KnownReplica {
+  return { host: '10.0.0.2', port };
 }
 
 describe('DynamoDbStore: master record', () => {
@@ -95,10 +95,10 @@ describe('DynamoDbStore: replicas', () => {
   it('upserts, lists and removes replicas', async () => {
     const { name } = await freshMaster();
     await store.upsertReplicas(name, [replica(6380), replica(6381)]);
-    await store.upsertReplicas(name, [{ ...replica(6381, T0 + 1_000), runId: null, offset: 42 }]);
+    await store.upsertReplicas(name, [replica(6381)]);
     await store.putVote({ voter: 'p', master: name, about: null, sdownSince: null, observedAt: T0, expiresAt: T0 }); // not a replica
 
-    expect(sortBy(await store.listReplicas(name), (r) => r.port)).toEqual([replica(6380), { ...replica(6381, T0 + 1_000), runId: null, offset: 42 }]);
+    expect(sortBy(await store.listReplicas(name), (r) => r.port)).toEqual([replica(6380), replica(6381)]);
 
     await store.removeReplica(name, { host: '10.0.0.2', port: 6380 });
     await store.removeReplica(name, { host: '10.0.0.2', port: 9999 }); // absent: no error
@@ -109,8 +109,15 @@ describe('DynamoDbStore: replicas', () => {
     const { name } = await freshMaster();
     const results = await Promise.all([1, 2, 3, 4, 5].map(() => store.addReplica(name, replica(6390))));
     expect(results.filter(Boolean)).toHaveLength(1);
-    expect(await store.addReplica(name, replica(6390, T0 + 5))).toBe(false);
+    expect(await store.addReplica(name, replica(6390))).toBe(false);
     expect(await store.listReplicas(name)).toEqual([replica(6390)]);
+  });
+
+  it('reads a replica item written with the fields replicas no longer have (runId, priority, offset, lastSeenAt) as its address', async () => {
+    const { name } = await freshMaster();
+    const item = { pk: `master#${name}`, sk: 'replica#10.0.0.2:6382', host: '10.0.0.2', port: 6382, runId: 'old', priority: 100, offset: 0, lastSeenAt: T0 };
+    await local.client.send(new PutItemCommand({ TableName: TABLE, Item: marshall(item) }));
+    expect(await store.listReplicas(name)).toEqual([replica(6382)]);
   });
 
   it('follows LastEvaluatedKey across pages', async () => {

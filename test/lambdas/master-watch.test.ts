@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryPublisher } from '../../lambdas/adapters/publisher.ts';
 import { parseConfig } from '../../lambdas/core/config.ts';
-import type { FailoverStore } from '../../lambdas/core/store.ts';
+import type { FailoverStore } from '../../lambdas/core/interfaces.ts';
 import type { WatchSnapshot } from '../../lambdas/core/voter-session.ts';
 import { MasterWatch } from '../../lambdas/runtime/master-watch.ts';
 import type { VoterDeps } from '../../lambdas/runtime/voter-deps.ts';

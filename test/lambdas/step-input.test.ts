@@ -17,7 +17,7 @@ beforeAll(async () => {
   await createTable(dynamo.client, 'steps');
   const store = new DynamoDbStore({ client: dynamo.client, tableName: 'steps' });
   await store.ensureMaster(master);
-  await store.addReplica('mymaster', { host: '10.9.9.2', port: 6379, runId: null, priority: 100, offset: 0, lastSeenAt: 0 });
+  await store.addReplica('mymaster', { host: '10.9.9.2', port: 6379 });
   deps = { publisher: new MemoryPublisher(), linkOptions: async () => ({}), now: () => Date.now(), pollIntervalMs: 10, invocationBudgetMs: DEFAULT_INVOCATION_BUDGET_MS, store };
 });
 afterAll(async () => {

@@ -1,7 +1,8 @@
 /** The bus every function publishes to: EVENT_BUS_NAME. One client per container. */
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { EventBridgePublisher } from '../../adapters/eventbridge-publisher.ts';
-import { LoggedPublisher, MeteredPublisher, type EventPublisher } from '../../adapters/publisher.ts';
+import { LoggedPublisher, MeteredPublisher } from '../../adapters/publisher.ts';
+import type { EventPublisher } from '../../core/interfaces.ts';
 import { awsMetrics } from './metrics.ts';
 import { awsLogger } from './log.ts';
 import { BOUNDED_REQUESTS, required, type Env } from '../env.ts';

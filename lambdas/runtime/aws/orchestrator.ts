@@ -9,7 +9,7 @@ import { awsPublisher } from './events.ts';
 import { SfnStarter } from '../../adapters/sfn-starter.ts';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { parseConfig, type Config } from '../../core/config.ts';
-import type { VoterSessionStore } from '../../core/store.ts';
+import type { VoterSessionStore } from '../../core/interfaces.ts';
 import { linkOptionsFrom } from '../credentials.ts';
 import { BOUNDED_REQUESTS, jsonFromEnv, required, tlsFromEnv, type Env } from '../env.ts';
 import type { LeaderDeps } from '../leadership.ts';

@@ -3,7 +3,7 @@
  * steps get only the AUTH of each group, not the whole config (the probes validate that): no schema
  * to load at a cold start, and no more than a step needs.
  */
-import type { RedisLinkOptions } from '../../adapters/redis.ts';
+import type { RedisLinkOptions } from '../../core/interfaces.ts';
 import type { MasterAuth } from '../../core/config.ts';
 import { linkOptionsFrom, type AuthConfig } from '../credentials.ts';
 import { jsonFromEnv, tlsFromEnv, type Env } from '../env.ts';

@@ -3,7 +3,8 @@
  * each fired without waiting (a hung server must not slow the tick; Sentinel's links are
  * asynchronous too), SDOWN judged from what came back, and the replicas the master's INFO reveals.
  */
-import { PollingLink, type RedisLinkOptions } from '../../adapters/redis.ts';
+import { PollingLink } from '../../adapters/redis.ts';
+import type { RedisLinkOptions } from '../../core/interfaces.ts';
 import { addressKey, sameAddress } from '../../core/address.ts';
 import { witnessSeesMaster, asNewMaster, evaluateSdown, newWatch, onInfoRole, onPingFailed, onPingReply, onPingSent, onRunId, pingPeriodMs, shouldKillScript, type InstanceWatch } from '../../core/detection.ts';
 import { masterEvent, replicaEvent, type SentinelEvent } from '../../core/events.ts';
@@ -295,7 +296,7 @@ export class Instances {
       this.replicas.push(address);
       const now = this.ctx.deps.now();
       this.ensure(address, now);
-      const added = await this.ctx.deps.store.addReplica(this.ctx.config.name, { ...address, runId: null, priority: 100, offset: replica.offset, lastSeenAt: now });
+      const added = await this.ctx.deps.store.addReplica(this.ctx.config.name, address);
       if (added) await this.ctx.publish([replicaEvent('+slave', address, this.ctx.ref())]);
     }
   }
