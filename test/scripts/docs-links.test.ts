@@ -5,7 +5,12 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const PAGES = ['README.md', ...readdirSync(path.join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+const PAGES = [
+  'README.md',
+  ...readdirSync(path.join(ROOT, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+];
 
 /** The text outside fenced code blocks: links and headings there are not links or headings. */
 function prose(markdown: string): string {
@@ -53,7 +58,9 @@ describe('the README and docs/', () => {
   });
 
   it('keep the README at most 1,500 words (as wc -w counts them, code blocks included)', () => {
-    const words = readFileSync(path.join(ROOT, 'README.md'), 'utf8').split(/\s+/).filter((w) => w !== '').length;
+    const words = readFileSync(path.join(ROOT, 'README.md'), 'utf8')
+      .split(/\s+/)
+      .filter((w) => w !== '').length;
     expect(words).toBeLessThanOrEqual(1500);
   });
 
