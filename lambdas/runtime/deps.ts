@@ -1,4 +1,4 @@
-import type { EventPublisher, FailoverStore, Metrics, RedisLinkOptions } from '../core/interfaces.ts';
+import type { Clock, EventPublisher, FailoverStore, Metrics, RedisLinkOptions } from '../core/interfaces.ts';
 import { executionName } from '../core/workflow-state.ts';
 import type { MasterEndpoint } from './endpoint.ts';
 
@@ -6,11 +6,10 @@ import type { MasterEndpoint } from './endpoint.ts';
  * What a workflow step needs from the world. The Lambda entry points build it from
  * their environment (aws.ts); the local runtime builds it from the config file.
  */
-export interface StepDeps {
+export interface StepDeps extends Clock {
   readonly publisher: EventPublisher;
   /** How to reach the servers of one master group: credentials, TLS, timeouts. */
   linkOptions(masterName: string): Promise<RedisLinkOptions>;
-  readonly now: () => number;
   /** Pause between two INFO polls while waiting for a role or link change. */
   readonly pollIntervalMs: number;
   /**

@@ -3,7 +3,7 @@
  * and for a person asking for a manual failover (SENTINEL FAILOVER). One conditional write
  * decides, so two candidates never both start a failover of the same master.
  */
-import type { EventPublisher, ExecutionStatus, FailoverStarter, FailoverStore, RedisLinkOptions } from '../core/interfaces.ts';
+import type { Clock, EventPublisher, ExecutionStatus, FailoverStarter, FailoverStore, RedisLinkOptions } from '../core/interfaces.ts';
 import { sameAddress } from '../core/address.ts';
 import { settingsOf, type MasterConfig } from '../core/config.ts';
 import { masterEvent, newEpochEvent, type SentinelEvent } from '../core/events.ts';
@@ -53,12 +53,11 @@ export interface Candidacy {
 }
 
 /** What anything that leads failovers (a voter, a manual request) works with. */
-export interface LeaderDeps {
+export interface LeaderDeps extends Clock {
   readonly store: FailoverStore;
   readonly publisher: EventPublisher;
   readonly starter: FailoverStarter;
   readonly linkOptions: (masterName: string) => Promise<RedisLinkOptions>;
-  readonly now: () => number;
 }
 
 export interface LeadershipDeps {

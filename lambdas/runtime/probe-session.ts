@@ -4,7 +4,7 @@
  * over to the next invocation when it arrives, or save everything at the Lambda deadline. The
  * rules are core/voter-session.ts; this is their timing against the table.
  */
-import type { VoterSessionStore } from '../core/interfaces.ts';
+import type { Clock, VoterSessionStore } from '../core/interfaces.ts';
 import { handedOver, handoverDeadline, isDuplicateStart, significantOf, successorPolling, type VoterSession } from '../core/voter-session.ts';
 import { sleep } from '../core/wait.ts';
 import type { Voter } from './voter.ts';
@@ -18,9 +18,8 @@ export interface ProbeInvocation {
   readonly intervalMs: number;
 }
 
-export interface ProbeSessionDeps {
+export interface ProbeSessionDeps extends Clock {
   readonly store: VoterSessionStore;
-  readonly now: () => number;
   readonly log?: (line: string) => void;
 }
 

@@ -1,4 +1,4 @@
-import type { EventPublisher, FailoverStore, RedisLinkOptions } from '../core/interfaces.ts';
+import type { Clock, EventPublisher, FailoverStore, RedisLinkOptions } from '../core/interfaces.ts';
 import { withRedis } from '../adapters/redis.ts';
 import { addressKey, sameAddress } from '../core/address.ts';
 import type { MasterConfig } from '../core/config.ts';
@@ -37,10 +37,9 @@ async function followedMaster(master: Address, options: RedisLinkOptions): Promi
   return theirs?.role === 'master' ? followed : null;
 }
 
-interface RememberDeps {
+interface RememberDeps extends Clock {
   readonly store: FailoverStore;
   readonly publisher: EventPublisher;
-  readonly now: () => number;
   /** Who says `+slave` (a voter id, `manual`). */
   readonly voterId?: string;
 }
