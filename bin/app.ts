@@ -2,7 +2,7 @@
 /**
  * The CDK app: `npx cdk synth` / `npx cdk deploy`, offline with no arguments (examples/config.json
  * and a demo VPC), or `-c config=cluster.json -c vpcId=… -c subnetIds=… -c availabilityZones=…
- * -c vpcCidr=…` for your VPC (see the README, "Deploy"). cdk-nag's AwsSolutions checks run on
+ * -c vpcCidr=…` for your VPC (see docs/deploy.md). cdk-nag's AwsSolutions checks run on
  * every synth: an unacknowledged finding stops it.
  */
 import { App, Validations } from 'aws-cdk-lib';

@@ -11,7 +11,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type { DnsEndpointsProps } from './dns-endpoints.ts';
 import { ContextError } from '../lambdas/core/errors.ts';
 
-/** Every key the app reads, for the README and the error on an unknown one. */
+/** Every key the app reads, for docs/deploy.md ("Commands") and the error on an unknown one. */
 export const CONTEXT_KEYS = {
   config: 'the config file (default examples/config.json)',
   vpcId: 'an existing VPC, imported by attributes (default: a new demo VPC)',

@@ -94,7 +94,7 @@ const TASK_RETRIES = {
 } as const;
 
 /**
- * Sentinel's failover (seed steps A–L) as a Step Functions STANDARD workflow, one state per
+ * Sentinel's failover (docs/failover.md, state by state) as a Step Functions STANDARD workflow, one state per
  * phase and one Lambda function per step. JSONPath only, so the definition that is deployed
  * is also the one the local runtime executes.
  */

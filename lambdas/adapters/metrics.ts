@@ -16,7 +16,7 @@ export function perVoter(voter: string, master: string): Dimensions[] {
 
 /**
  * A voter's metric about one group only, for what no alarm watches: each dimension set written
- * every minute is one more custom metric on the bill (README, "What it costs").
+ * every minute is one more custom metric on the bill (docs/cost.md).
  */
 export function voterInGroup(voter: string, master: string): Dimensions[] {
   return [{ Voter: voter, Master: master }];

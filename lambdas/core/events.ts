@@ -1,6 +1,6 @@
 /**
  * Sentinel's events: the names and the exact message texts an operator knows from
- * Sentinel's pub/sub channels (reference/sentinel.md), plus structured fields for
+ * Sentinel's pub/sub channels (Redis' sentinel.c; the list in docs/events.md), plus structured fields for
  * EventBridge rules. Pure: no I/O.
  */
 import type { RecordSet } from './endpoints.ts';

@@ -29,7 +29,7 @@ describe('kill -9 of the master', () => {
 
     expect(switched.message).toBe(`mymaster 127.0.0.1 ${topology.master.options.port} 127.0.0.1 ${r10.options.port}`);
     const seen = types(running.events);
-    // Detection, then the seed's sequence: the first occurrence of each phase, in order.
+    // Detection, then the failover's sequence (test/support/sequence.ts): the first occurrence of each phase, in order.
     const order = ['+sdown', '+odown', '+new-epoch', '+try-failover', '+elected-leader', ...seedSequence(1)];
     const positions = order.map((type) => seen.indexOf(type as (typeof seen)[number]));
     expect(positions.every((p) => p >= 0)).toBe(true);

@@ -1,4 +1,4 @@
-/** The seed's sequence, steps A–L, for a failover that re-points `reconfigured` replicas (the old master's +convert-to-slave left out: it runs beside them). */
+/** Sentinel's failover sequence (the events of docs/events.md, "Failover events", in order) for a failover that re-points `reconfigured` replicas (the old master's +convert-to-slave left out: it runs beside them). */
 export function seedSequence(reconfigured: number): string[] {
   return [
     '+failover-triggered',
