@@ -20,7 +20,7 @@ import type { SimEvent } from '../sim/services/eventbridge.ts';
 import { synthesizeStack } from '../sim/synth.ts';
 import type { Announcement, Chain, DeployedAccount, Running, StepInvocation, System, TrialOptions, TrialSystem } from './trial.ts';
 
-export const MASTER = 'mymaster';
+const MASTER = 'mymaster';
 const QUORUM = 2;
 const PROBES = 3;
 
@@ -32,7 +32,7 @@ export interface StackSettings {
   readonly probeIntervalSeconds: number;
 }
 
-export const SYSTEM_OF_CHAIN: Readonly<Record<Chain, System>> = { warm: 'redis-failover-aws-warm', cold: 'redis-failover-aws-cold' };
+const SYSTEM_OF_CHAIN: Readonly<Record<Chain, System>> = { warm: 'redis-failover-aws-warm', cold: 'redis-failover-aws-cold' };
 
 /** The synthesized stack of one benchmark run, for a master on `ports[0]`; its replicas on the other ports. */
 export class BenchStack {
@@ -172,7 +172,7 @@ export function probeFunctions(deployment: SimulatedDeployment): FunctionSpec[] 
 }
 
 /** The workflow's step functions: neither a probe nor the manual failover request. */
-export function stepFunctions(deployment: SimulatedDeployment): FunctionSpec[] {
+function stepFunctions(deployment: SimulatedDeployment): FunctionSpec[] {
   return deployment.lambda.specs.filter((spec) => !isProbe(spec) && !spec.logicalId.includes('RequestFailover'));
 }
 
@@ -182,7 +182,7 @@ export function withoutHash(logicalId: string): string {
 }
 
 /** The voters hold the master: every replica stored in the table, and every probe running an invocation. */
-export async function watching(deployment: SimulatedDeployment, replicas: number): Promise<void> {
+async function watching(deployment: SimulatedDeployment, replicas: number): Promise<void> {
   const store = new DynamoDbStore({ client: deployment.table.client(), tableName: deployment.assembly.tables[0]!.name });
   const probes = probeFunctions(deployment);
   // Every function cold-starts at deploy time (probes and warm-ups at once): on two cores that takes a while.

@@ -37,9 +37,9 @@ export type Figure = (typeof FIGURES)[number][0];
 export type Figures = Record<Figure, Stats>;
 
 /** The table's columns in order: ours first, then Sentinel. */
-export const SYSTEMS: readonly System[] = ['redis-failover', 'redis-failover-aws-warm', 'redis-failover-aws-cold', 'sentinel'];
+const SYSTEMS: readonly System[] = ['redis-failover', 'redis-failover-aws-warm', 'redis-failover-aws-cold', 'sentinel'];
 
-export const SYSTEM_LABELS: Readonly<Record<System, string>> = {
+const SYSTEM_LABELS: Readonly<Record<System, string>> = {
   'redis-failover': 'redis-failover',
   'redis-failover-aws-warm': 'redis-failover (aws, warm)',
   'redis-failover-aws-cold': 'redis-failover (aws, cold)',

@@ -13,7 +13,7 @@ import { LAMBDA_ARCHITECTURE, LAMBDA_BUNDLING, LAMBDA_RUNTIME } from './function
 import { handlerPath } from './steps.ts';
 
 /** dist/functions/ next to dist/lib/ in the package; absent in a checkout. */
-export const BUNDLES_DIR = fileURLToPath(new URL('../functions/', import.meta.url));
+const BUNDLES_DIR = fileURLToPath(new URL('../functions/', import.meta.url));
 
 export interface HandlerFunctionProps extends Omit<lambda.FunctionProps, 'code' | 'handler' | 'runtime' | 'architecture'> {
   /** The handler file of lambdas/, without extension (`probe`, `select-slave`). */
@@ -21,7 +21,7 @@ export interface HandlerFunctionProps extends Omit<lambda.FunctionProps, 'code' 
 }
 
 /** Where a bundled handler lives, whether or not this copy has it. */
-export function bundleDir(handlerFile: string): string {
+function bundleDir(handlerFile: string): string {
   return `${BUNDLES_DIR}${handlerFile}`;
 }
 

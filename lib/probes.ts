@@ -19,12 +19,12 @@ export const PROBE_RATE = Duration.minutes(1);
  * it must be able to outlive the interval: twice the interval covers one missed start. Lambda's
  * own limit is 15 minutes.
  */
-export function probeTimeout(interval: Duration): Duration {
+function probeTimeout(interval: Duration): Duration {
   return Duration.seconds(Math.min(900, 2 * interval.toSeconds()));
 }
 
 /** `rate(1 minute)`, `rate(5 minutes)`; below a minute `rate(3 seconds)`, which only the simulation runs. */
-export function probeRateExpression(interval: Duration): string {
+function probeRateExpression(interval: Duration): string {
   const seconds = interval.toSeconds();
   if (seconds % 60 === 0) return `rate(${seconds / 60} ${seconds === 60 ? 'minute' : 'minutes'})`;
   return `rate(${seconds} ${seconds === 1 ? 'second' : 'seconds'})`;
@@ -46,7 +46,7 @@ export interface ProbesProps {
 }
 
 /** The voter of one probe: its subnet's availability zone, or the subnet id when the zone is unknown. */
-export function voterIdOf(subnet: ec2.ISubnet): string {
+function voterIdOf(subnet: ec2.ISubnet): string {
   try {
     return subnet.availabilityZone;
   } catch {

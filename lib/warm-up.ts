@@ -29,7 +29,7 @@ export interface WarmUpProps {
 }
 
 /** How long each of several warm-ups of one function holds its container. */
-export const WARM_UP_HOLD_MS = 500;
+const WARM_UP_HOLD_MS = 500;
 
 export class WarmUp extends Construct {
   readonly schedules: readonly scheduler.Schedule[];

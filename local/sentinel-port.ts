@@ -12,7 +12,7 @@ import { parseCommand } from './resp-parser.ts';
 import { bulk, encode, error, push, simple, type Reply } from './resp.ts';
 import { answer, subscription, type ClientState, type PortContext, type SentinelPortHandlers } from './sentinel-commands.ts';
 
-export type { FailoverAnswer, FailoverOptions, QuorumCheck, SentinelPortHandlers } from './sentinel-commands.ts';
+export type { FailoverAnswer, FailoverOptions, SentinelPortHandlers } from './sentinel-commands.ts';
 export { failoverOptions, quorumReply } from './sentinel-commands.ts';
 
 export interface SentinelPortOptions {

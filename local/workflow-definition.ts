@@ -15,7 +15,6 @@ import { taskResources } from './workflow-executor.ts';
 import { LOCAL_ACCOUNT, LOCAL_REGION, resolveIntrinsics, type CloudFormationTemplate, type ResourceNames } from './cloudformation.ts';
 import { STEP_KEYS, type StepKey } from '../lib/steps.ts';
 
-export { LOCAL_ACCOUNT, LOCAL_REGION } from './cloudformation.ts';
 export type { CloudFormationTemplate } from './cloudformation.ts';
 
 /** Stands in for a step function's ARN: `arn:aws:lambda:local-1:000000000000:function:<step>`. */

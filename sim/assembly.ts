@@ -197,7 +197,7 @@ export function readAssembly(dir: string, stackName?: string): Assembly {
 }
 
 /** `rate(1 minute)`, `rate(5 minutes)`, and the simulation's `rate(3 seconds)` (see lib/probes.ts). */
-export function ratePeriodMs(expression: string, what: string): number {
+function ratePeriodMs(expression: string, what: string): number {
   const match = /^rate\((\d+) (second|minute|hour|day)s?\)$/.exec(expression);
   if (!match) throw new TemplateError(`${what}: only rate(…) schedules can be simulated (got ${expression})`);
   const unit = { second: 1000, minute: 60_000, hour: 3_600_000, day: 86_400_000 }[match[2] as 'second'];

@@ -8,7 +8,7 @@ import type { DeployConfig } from '../lib/config-file.ts';
 import { RedisFailoverStack, type RedisFailoverStackProps } from '../lib/failover-stack.ts';
 import { cdkJsonContext } from '../local/workflow-definition.ts';
 
-export const SIMULATED_STACK = 'RedisFailover';
+const SIMULATED_STACK = 'RedisFailover';
 
 export interface SynthOptions {
   readonly config: DeployConfig;

@@ -1,7 +1,7 @@
 import type { Address, ConnectedReplica, ReplicationInfo } from './types.ts';
 
 /** Redis' default `replica-priority`, used when INFO does not report one. */
-export const DEFAULT_REPLICA_PRIORITY = 100;
+const DEFAULT_REPLICA_PRIORITY = 100;
 
 /** A finite number from an INFO value, or null (absent, empty, garbage). */
 function toNumber(value: string | undefined): number | null {

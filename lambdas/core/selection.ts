@@ -55,7 +55,7 @@ export function maxLinkDownMs(ctx: SelectionContext): number {
 }
 
 /** Why `o` cannot be promoted, or null when it is a candidate. Checks run cheapest-evidence first; the first hit wins. */
-export function rejectionOf(o: ReplicaObservation, ctx: SelectionContext): Omit<Rejection, 'address'> | null {
+function rejectionOf(o: ReplicaObservation, ctx: SelectionContext): Omit<Rejection, 'address'> | null {
   if (!o.reachable) return { reason: 'unreachable', detail: 'no acceptable PING reply' };
   if (o.pingAgeMs > PING_VALIDITY_MS) {
     return { reason: 'ping-stale', detail: `last PING reply ${o.pingAgeMs} ms ago, limit ${PING_VALIDITY_MS} ms` };

@@ -11,8 +11,6 @@ import { Container, InitError, type InvokeOutcome } from './container.ts';
 import type { FunctionSpec } from './function-spec.ts';
 import { runtimeNode } from './runtime-node.ts';
 
-export type InvocationType = 'RequestResponse' | 'Event';
-
 /** One invocation as Lambda's REPORT line would tell it, plus whether it waited for a new environment. */
 export interface InvocationRecord {
   readonly function: string;

@@ -95,7 +95,7 @@ export function sendJson(res: ServerResponse, status: number, contentType: strin
 }
 
 /** The error shape both JSON protocols share: the SDK takes the code from the header or `__type`. */
-export function sendError(res: ServerResponse, contentType: string, error: AwsServiceError): void {
+function sendError(res: ServerResponse, contentType: string, error: AwsServiceError): void {
   sendJson(res, error.status, contentType, { __type: error.code, message: error.message }, { 'x-amzn-ErrorType': error.code });
 }
 

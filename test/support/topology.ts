@@ -1,11 +1,8 @@
-import { MemoryPublisher } from '../../lambdas/adapters/publisher.ts';
 import { parseConfig, type MasterConfig } from '../../lambdas/core/config.ts';
 import type { ReplicationInfo } from '../../lambdas/core/types.ts';
 import { waitFor } from '../../lambdas/core/wait.ts';
 import type { PortAllocator } from '../../local/ports.ts';
 import type { RedisServer, RedisServerOptions, RedisServers } from '../../local/redis-servers.ts';
-import { localStepDeps } from '../../local/step-deps.ts';
-import type { StepDeps } from '../../lambdas/runtime/deps.ts';
 
 export interface Topology {
   readonly master: RedisServer;
@@ -88,9 +85,4 @@ export function masterConfig(topology: Topology, overrides: Record<string, unkno
     ],
   });
   return config.masters[0]!;
-}
-
-export function recordingDeps(master: MasterConfig): { deps: StepDeps; events: MemoryPublisher } {
-  const events = new MemoryPublisher();
-  return { deps: localStepDeps([master], events), events };
 }

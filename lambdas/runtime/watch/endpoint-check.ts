@@ -11,7 +11,7 @@ import type { WatchContext } from './context.ts';
 import { answersLately, type Instances } from './instances.ts';
 
 /** The default pause between two looks (ENDPOINT_CHECK_SECONDS on AWS). */
-export const ENDPOINT_CHECK_MS = 30_000;
+const ENDPOINT_CHECK_MS = 30_000;
 /** The least pause when only the serving replicas changed: a flapping replica costs one look per this. */
 const CHANGE_PAUSE_MS = 2000;
 

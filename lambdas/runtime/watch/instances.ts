@@ -17,7 +17,7 @@ import { voterInGroup } from '../../adapters/metrics.ts';
 import { RedisAuthError } from '../../core/errors.ts';
 
 /** INFO cadence: Sentinel uses 10 s, and 1 s around failovers; 1 s always costs Redis nothing. */
-export const INFO_PERIOD_MS = 1000;
+const INFO_PERIOD_MS = 1000;
 
 /** How recent an INFO must be for a repair or a witness to act on what it says. */
 const FRESH_INFO_MS = 2 * INFO_PERIOD_MS;
