@@ -4,7 +4,7 @@ import type { MasterEndpoint } from './endpoint.ts';
 
 /**
  * What a workflow step needs from the world. The Lambda entry points build it from
- * their environment (aws.ts); the local runtime builds it from the config file.
+ * their environment (runtime/aws/step.ts); the local runtime builds it from the config file.
  */
 export interface StepDeps extends Clock {
   readonly publisher: EventPublisher;
