@@ -7,6 +7,7 @@ import type { Config } from './core/config.ts';
 import type { VoterSessionStore } from './core/interfaces.ts';
 import { ENDPOINT_ENV_KEYS, endpointCheckMsFromEnv, endpointFromEnv } from './runtime/aws/endpoint.ts';
 import { ORCHESTRATOR_ENV_KEYS, orchestratorFromEnv } from './runtime/aws/orchestrator.ts';
+import { perEnv } from './runtime/aws/env-cache.ts';
 import { awsMetrics } from './runtime/aws/metrics.ts';
 import { awsLogger } from './runtime/aws/log.ts';
 import { required, type Env } from './runtime/env.ts';
@@ -76,16 +77,11 @@ function intervalFromEnv(env: Env): number {
   return value;
 }
 
-let cached: { readonly key: string; readonly probe: Promise<Probe> } | undefined;
-
 /** Once per container: built, and the known replicas seeded. A failed start is retried by the next invocation. */
-function probe(): Promise<Probe> {
-  const key = JSON.stringify(ENV_KEYS.map((name) => process.env[name] ?? null));
-  if (cached?.key === key) return cached.probe;
-  const previous = cached;
-  const built = (async () => {
-    if (previous) await previous.probe.then((p) => p.destroy(), () => undefined);
-    const p = probeDepsFromEnv(process.env);
+const probe = perEnv(
+  ENV_KEYS,
+  async (env: Env): Promise<Probe> => {
+    const p = probeDepsFromEnv(env);
     try {
       await seedKnownReplicas(p.config.masters, p.deps);
     } catch (error) {
@@ -93,14 +89,9 @@ function probe(): Promise<Probe> {
       throw error;
     }
     return p;
-  })();
-  const entry = { key, probe: built };
-  cached = entry;
-  built.catch(() => {
-    if (cached === entry) cached = undefined;
-  });
-  return built;
-}
+  },
+  (previous) => void previous.then((p) => p.destroy(), () => undefined),
+);
 
 let invocations = 0;
 

@@ -5,6 +5,7 @@
  */
 interface SdkClient {
   readonly config: { readonly region: () => Promise<string>; readonly credentials: () => Promise<unknown> };
+  destroy(): void;
 }
 
 const clients = new Set<SdkClient>();
@@ -12,6 +13,12 @@ const clients = new Set<SdkClient>();
 export function registered<T extends SdkClient>(client: T): T {
   clients.add(client);
   return client;
+}
+
+/** A client a changed environment replaced (env-cache.ts): its sockets closed, no longer primed. */
+export function released(client: SdkClient): void {
+  clients.delete(client);
+  client.destroy();
 }
 
 /** Resolves the region and the credentials of every client built so far. */

@@ -8,14 +8,15 @@ import { Route53Records } from '../../adapters/route53-records.ts';
 import type { EndpointSettings } from '../../core/endpoints.ts';
 import { MasterEndpoint } from '../endpoint.ts';
 import { BOUNDED_REQUESTS, required, type Env } from '../env.ts';
-import { registered } from './clients.ts';
+import { registered, released } from './clients.ts';
+import { perEnv } from './env-cache.ts';
 
 export const ENDPOINT_ENV_KEYS = ['ENDPOINT_ZONE_ID', 'ENDPOINT_ZONE_NAME', 'ENDPOINT_TTL_SECONDS', 'ENDPOINT_READER', 'ENDPOINT_CHECK_SECONDS'] as const;
 
-export const DEFAULT_TTL_SECONDS = 5;
+const DEFAULT_TTL_SECONDS = 5;
 
 /** The settings alone (no client): undefined when the stack keeps no records. Throws a one-line Error naming the variable at fault. */
-export function endpointSettingsFromEnv(env: Env): EndpointSettings | undefined {
+function endpointSettingsFromEnv(env: Env): EndpointSettings | undefined {
   if (!env.ENDPOINT_ZONE_ID && !env.ENDPOINT_ZONE_NAME) return undefined;
   required(env, 'ENDPOINT_ZONE_ID');
   const zoneName = required(env, 'ENDPOINT_ZONE_NAME');
@@ -30,15 +31,19 @@ export function endpointCheckMsFromEnv(env: Env): number {
   return wholeNumber(env, 'ENDPOINT_CHECK_SECONDS', 30, 1) * 1000;
 }
 
-let cached: { key: string; endpoint: MasterEndpoint | undefined } | undefined;
+const recordsFromEnv = perEnv(
+  [...ENDPOINT_ENV_KEYS, 'AWS_ENDPOINT_URL_ROUTE_53'],
+  (env: Env): { client: Route53Client; endpoint: MasterEndpoint } | undefined => {
+    const settings = endpointSettingsFromEnv(env);
+    if (!settings) return undefined;
+    const client = registered(new Route53Client(BOUNDED_REQUESTS));
+    return { client, endpoint: new MasterEndpoint(new Route53Records({ client, zoneId: required(env, 'ENDPOINT_ZONE_ID') }), settings) };
+  },
+  (previous) => previous && released(previous.client),
+);
 
 export function endpointFromEnv(env: Env = process.env): MasterEndpoint | undefined {
-  const key = JSON.stringify(ENDPOINT_ENV_KEYS.map((name) => env[name] ?? null));
-  if (cached?.key === key) return cached.endpoint;
-  const settings = endpointSettingsFromEnv(env);
-  const endpoint = settings && new MasterEndpoint(new Route53Records({ client: registered(new Route53Client(BOUNDED_REQUESTS)), zoneId: required(env, 'ENDPOINT_ZONE_ID') }), settings);
-  cached = { key, endpoint };
-  return endpoint;
+  return recordsFromEnv(env)?.endpoint;
 }
 
 function wholeNumber(env: Env, name: string, fallback: number, min: number): number {

@@ -6,9 +6,8 @@ import type { EventPublisher } from '../../core/interfaces.ts';
 import { awsMetrics } from './metrics.ts';
 import { awsLogger } from './log.ts';
 import { BOUNDED_REQUESTS, required, type Env } from '../env.ts';
-import { registered } from './clients.ts';
-
-let cached: { client: EventBridgeClient; publisher: EventPublisher } | undefined;
+import { registered, released } from './clients.ts';
+import { perEnv } from './env-cache.ts';
 
 /** How every function publishes: to the bus, each event also one JSON line in its log, the failovers it starts or ends counted. */
 export function awsPublisher(client: EventBridgeClient, busName: string): EventPublisher {
@@ -16,10 +15,12 @@ export function awsPublisher(client: EventBridgeClient, busName: string): EventP
 }
 
 /** The step functions' publisher, from EVENT_BUS_NAME: one client per container. */
-export function eventsFromEnv(env: Env = process.env): { client: EventBridgeClient; publisher: EventPublisher } {
-  if (cached) return cached;
-  const busName = required(env, 'EVENT_BUS_NAME');
-  const client = registered(new EventBridgeClient(BOUNDED_REQUESTS));
-  cached = { client, publisher: awsPublisher(client, busName) };
-  return cached;
-}
+export const eventsFromEnv = perEnv(
+  ['EVENT_BUS_NAME', 'AWS_ENDPOINT_URL_EVENTBRIDGE'],
+  (env: Env): { client: EventBridgeClient; publisher: EventPublisher } => {
+    const busName = required(env, 'EVENT_BUS_NAME');
+    const client = registered(new EventBridgeClient(BOUNDED_REQUESTS));
+    return { client, publisher: awsPublisher(client, busName) };
+  },
+  (previous) => released(previous.client),
+);

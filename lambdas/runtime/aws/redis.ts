@@ -7,6 +7,7 @@ import type { RedisLinkOptions } from '../../core/interfaces.ts';
 import type { MasterAuth } from '../../core/config.ts';
 import { linkOptionsFrom, type AuthConfig } from '../credentials.ts';
 import { jsonFromEnv, tlsFromEnv, type Env } from '../env.ts';
+import { perEnv } from './env-cache.ts';
 
 /** `{"<master>": {"username"?: "…", "secretArn": "…"}}`, one entry per master group with AUTH (lib/redis-failover.ts writes it). */
 export function authFromEnv(env: Env): AuthConfig {
@@ -23,14 +24,10 @@ function authOf(name: string, value: unknown): MasterAuth {
   return { ...(username !== undefined && { username }), secretArn };
 }
 
-let cached: ((masterName: string) => Promise<RedisLinkOptions>) | undefined;
-
 /** Credentials and TLS by master group; a group without an entry connects without AUTH. */
-export function linkOptionsFromEnv(env: Env = process.env): (masterName: string) => Promise<RedisLinkOptions> {
-  if (cached) return cached;
+export const linkOptionsFromEnv = perEnv(['REDIS_AUTH', 'REDIS_TLS'], (env: Env): ((masterName: string) => Promise<RedisLinkOptions>) => {
   const { masters } = authFromEnv(env);
   const tls = tlsFromEnv(env);
   const withAuth = linkOptionsFrom({ masters }, tls);
-  cached = async (masterName) => (masters.some((m) => m.name === masterName) ? withAuth(masterName) : tls ? { tls } : {});
-  return cached;
-}
+  return async (masterName) => (masters.some((m) => m.name === masterName) ? withAuth(masterName) : tls ? { tls } : {});
+});

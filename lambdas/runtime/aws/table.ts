@@ -5,7 +5,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbStore } from '../../adapters/dynamodb-store.ts';
 import { required, type Env } from '../env.ts';
-import { registered } from './clients.ts';
+import { registered, released } from './clients.ts';
+import { perEnv } from './env-cache.ts';
 
 /**
  * The SDK waits for a reply without limit by default: a hung request would hold a tick (and the
@@ -18,14 +19,20 @@ export function tableClient(): DynamoDBClient {
   return new DynamoDBClient(TABLE_CLIENT);
 }
 
-let cached: DynamoDbStore | undefined;
+const tableFromEnv = perEnv(
+  ['TABLE_NAME', 'AWS_ENDPOINT_URL_DYNAMODB'],
+  (env: Env): { client: DynamoDBClient; store: DynamoDbStore } | undefined => {
+    if (!env.TABLE_NAME) return undefined;
+    const client = registered(tableClient());
+    return { client, store: new DynamoDbStore({ client, tableName: required(env, 'TABLE_NAME') }) };
+  },
+  (previous) => previous && released(previous.client),
+);
 
 /**
  * The store of a workflow step that uses the table (one per container); none without TABLE_NAME
  * (the workflow deployed alone, for one-shot failovers with nothing to record).
  */
 export function storeFromEnv(env: Env = process.env): DynamoDbStore | undefined {
-  if (!env.TABLE_NAME) return undefined;
-  cached ??= new DynamoDbStore({ client: registered(tableClient()), tableName: required(env, 'TABLE_NAME') });
-  return cached;
+  return tableFromEnv(env)?.store;
 }
