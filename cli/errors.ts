@@ -18,6 +18,7 @@ export function exitStatusOf(error: unknown): number | undefined {
     case 'UNKNOWN':
     case 'UNREACHABLE':
     case 'REDIS_AUTH':
+    case 'ORCHESTRATOR':
       return EXIT.usage;
     case 'ABORTED':
       return EXIT.failed;

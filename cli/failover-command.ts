@@ -4,13 +4,14 @@ import { loadConfig, type MasterConfig } from '../lambdas/core/config.ts';
 import { waitFor } from '../lambdas/core/wait.ts';
 
 import { leaseMs } from '../lambdas/runtime/leadership.ts';
-import { FailoverRefusedError, manualFailover } from '../local/manual-failover.ts';
+import { LocalOrchestrator } from '../local/orchestrator.ts';
+import { errorOfReply } from '../local/resp-errors.ts';
 import { OrchestratorClient } from '../local/orchestrator-client.ts';
 import { LocalWorkflow } from '../local/workflow-runner.ts';
 import { describeOutcome } from './outcome.ts';
 import { EXIT } from './errors.ts';
 import { note } from './notes.ts';
-import { HandoverAbortedError, UsageError } from '../lambdas/core/errors.ts';
+import { messageOf, UsageError } from '../lambdas/core/errors.ts';
 
 export interface FailoverCommandOptions {
   readonly name: string;
@@ -32,7 +33,7 @@ export async function failoverCommand(options: FailoverCommandOptions): Promise<
   }
   // With an orchestrator running, a failover behind its back would race its voters: ask it instead.
   const orchestrator = await OrchestratorClient.find(options.port, options.password).catch((error: unknown) => {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
+    throw new UsageError(messageOf(error), { cause: error });
   });
   if (orchestrator) {
     try {
@@ -44,18 +45,20 @@ export async function failoverCommand(options: FailoverCommandOptions): Promise<
   const loading = Date.now();
   await LocalWorkflow.load();
   note(`loaded the failover workflow (synthesized from the CDK stack) in ${((Date.now() - loading) / 1000).toFixed(2)} s`);
-  const { execution, input } = await manualFailover({
-    master,
-    publisher: new LocalPublisher({ jsonLinesFile: options.eventsFile, timestamps: options.timestamps }),
-    coordinated: options.coordinated,
-    onDiscovery: ({ replicas, masterReachable }) => {
-      note(`${master.name}: master ${addressKey(master)} ${masterReachable ? 'reachable' : 'unreachable (failing over without it)'}, replicas: ${replicas.map(addressKey).join(', ') || 'none known'}`);
-    },
-  });
-  const outcome = describeOutcome(execution);
-  const finishedAt = execution.output?.switched?.switchedAt ?? Date.now();
-  note(`${master.name}: ${outcome.summary} (${finishedAt - input.startedAt} ms after the failover started)`);
-  return outcome.ok ? EXIT.ok : EXIT.failed;
+  // No orchestrator: the same request service on a table of this run's own (no voters), refused as the port would refuse it.
+  const publisher = new LocalPublisher({ jsonLinesFile: options.eventsFile, timestamps: options.timestamps });
+  const oneShot = await LocalOrchestrator.start({ config: { ...config, masters: [master] }, publisher, watch: false, log: note });
+  try {
+    const started = await oneShot.failover(master.name, { coordinated: options.coordinated });
+    if (started.handedOver) note(`${master.name}: handed over to ${addressKey(started.candidate)}; re-pointing the other replicas`);
+    const execution = await oneShot.executions.get(started.execution)!;
+    const outcome = describeOutcome(execution);
+    const finishedAt = execution.output?.switched?.switchedAt ?? Date.now();
+    note(`${master.name}: ${outcome.summary} (${finishedAt - (execution.output ?? execution.lastState)!.startedAt} ms after the failover started)`);
+    return outcome.ok ? EXIT.ok : EXIT.failed;
+  } finally {
+    await oneShot.stop();
+  }
 }
 
 /**
@@ -70,10 +73,8 @@ async function throughOrchestrator(orchestrator: OrchestratorClient, master: Mas
   try {
     await orchestrator.failover(master.name, { coordinated });
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    // The handover started and was undone: a failed failover (exit 1), not a refused request (exit 2).
-    if (message.startsWith('ABORTED ')) throw new HandoverAbortedError(message.slice('ABORTED '.length));
-    throw new FailoverRefusedError(`${master.name}: ${message}`);
+    // The reply's code says which error it is: ABORTED a failed failover (exit 1), the rest refusals (exit 2).
+    throw errorOfReply(messageOf(error), master.name);
   }
   if (coordinated) note(`${master.name}: handed over (${Date.now() - started} ms, writes paused meanwhile); the orchestrator re-points the other replicas`);
   const deadline = leaseMs(master);

@@ -22,9 +22,10 @@ Commands:
                               orchestrator, write some keys, kill -9 the master, show the
                               failover live, print a timeline and a summary, and stop
                               everything it started. Needs redis-server.
-  failover <name>             Fail over master <name> now, like SENTINEL FAILOVER <name>: find
-                              its replicas (from the master's INFO, plus knownReplicas), run the
-                              failover workflow locally and print each event as it happens.
+  failover <name>             Fail over master <name> now, as SENTINEL FAILOVER <name> does:
+                              refused (-NOGOODSLAVE, nothing touched) when no replica
+                              qualifies; else it takes the failover's lease, runs the
+                              workflow locally and prints each event as it happens.
                               Exits 0 after +switch-master, 1 when the failover aborts.
                               When a 'local' orchestrator answers on <port>, the request goes
                               through it (its voters' lease: -INPROG while one runs) and
@@ -63,5 +64,6 @@ Output:
   Progress notes and errors go to stderr.
 
 Exit status:
-  0 success, 1 the failover failed or aborted, 2 bad command line or config (nothing touched).
+  0 success, 1 the failover failed or aborted, 2 nothing touched: a bad command line or config,
+  or a refused request (INPROG, NOGOODSLAVE, a refused AUTH).
 `;

@@ -4,7 +4,8 @@
  * The same voter and step code as on AWS; only the adapters differ.
  */
 import { createTable, DynamoDbStore } from '../lambdas/adapters/dynamodb-store.ts';
-import { FanoutPublisher, type EventPublisher } from '../lambdas/adapters/publisher.ts';
+import { FanoutPublisher } from '../lambdas/adapters/publisher.ts';
+import type { EventPublisher, ExecutionStatus, FailoverStarter } from '../lambdas/core/interfaces.ts';
 import type { Config } from '../lambdas/core/config.ts';
 import { masterForClients, type MasterRecord } from '../lambdas/core/store.ts';
 import { distinctAddresses } from '../lambdas/core/address.ts';
@@ -14,7 +15,6 @@ import { monitorEvent } from '../lambdas/core/events.ts';
 import type { FailoverInput } from '../lambdas/core/types.ts';
 import { executionName } from '../lambdas/core/workflow-state.ts';
 import type { VoterFaults } from '../lambdas/runtime/voter-deps.ts';
-import type { ExecutionStatus, FailoverStarter } from '../lambdas/runtime/starter.ts';
 import { requestFailover, type FailoverRequestOptions, type FailoverStarted } from '../lambdas/runtime/failover-request.ts';
 
 import { masterRecord, seedKnownReplicas } from '../lambdas/runtime/seed.ts';
@@ -25,7 +25,8 @@ import type { MasterView } from './sentinel-fields.ts';
 import { SentinelPort, type FailoverAnswer, type SentinelPortHandlers } from './sentinel-port.ts';
 import { localStepDeps } from './step-deps.ts';
 import { LocalWorkflow, type LocalExecution, type StepHooks } from './workflow-runner.ts';
-import { FailoverRefused, type RefusalCode, HandoverAbortedError } from '../lambdas/core/errors.ts';
+import { FailoverRefused } from '../lambdas/core/errors.ts';
+import { replyOf } from './resp-errors.ts';
 
 export const LOCAL_TABLE = 'redis-failover';
 
@@ -52,6 +53,11 @@ export interface OrchestratorOptions {
   readonly sentinelPort?: number;
   /** The port's own password, as Sentinel's `requirepass`. @default - none */
   readonly sentinelPassword?: string;
+  /**
+   * False: no voters and no `+monitor`, only the table and the failover request, for one
+   * `redis-failover failover` with no orchestrator running. @default true
+   */
+  readonly watch?: boolean;
 }
 
 type FailoverRequest = (name: string, options: FailoverRequestOptions) => Promise<FailoverStarted>;
@@ -132,7 +138,8 @@ export class LocalOrchestrator {
       const publisher = port ? new FanoutPublisher([options.publisher, portPublisher(port)]) : options.publisher;
       const stepDeps = localStepDeps(config.masters, publisher, { store }, options.reloadConfig);
       const { linkOptions } = stepDeps;
-      for (const master of config.masters) {
+      const watch = options.watch ?? true;
+      for (const master of watch ? config.masters : []) {
         const record = await masterRecord(master, { store, linkOptions, log });
         await publisher.publish([monitorEvent(record, master.quorum)]);
       }
@@ -140,7 +147,7 @@ export class LocalOrchestrator {
       // The voters share this process and this output: a note every voter finds is said once (again after a quiet spell).
       const notice = sayOnceWithin(log, NOTICE_REPEAT_MS);
       const starter = new LocalStarter((input) => workflow.run(input, stepDeps, options.workflowHooks?.(input)), log);
-      voters = Array.from({ length: config.probes }, (_, i) => {
+      voters = Array.from({ length: watch ? config.probes : 0 }, (_, i) => {
         const voterId = `voter-${i + 1}`;
         return new Voter(config.masters, {
           voterId,
@@ -255,11 +262,10 @@ function sentinelHandlers(config: Config, store: DynamoDbStore, deps: PortDeps, 
         await deps.request(name, options);
         return { ok: true };
       } catch (error) {
-        // `redis-failover failover --coordinated` exits 1 on ABORTED (a failed failover), 2 on a refusal.
-        if (error instanceof HandoverAbortedError) return { ok: false, code: 'ABORTED', message: error.message };
-        // Anything else (the store unreachable…) the port answers -ERR <message>.
-        if (!(error instanceof FailoverRefused)) throw error;
-        return { ok: false, code: sentinelCode(error.code), message: error.detail };
+        // Anything not ours (the store unreachable…) the port answers -ERR <message>.
+        const reply = replyOf(error);
+        if (!reply) throw error;
+        return { ok: false, ...reply };
       }
     },
   };
@@ -270,11 +276,6 @@ function failoverState(record: MasterRecord): string | null {
   if (!record.failover) return null;
   const promoted = record.promoted?.epoch === record.epoch ? record.promoted : null;
   return promoted?.confirmedAt != null ? 'reconf_slaves' : promoted ? 'wait_promotion' : 'select_slave';
-}
-
-/** Sentinel's codes pass as they are; ours (UNKNOWN, UNREACHABLE…) are plain errors to a Sentinel client. */
-function sentinelCode(code: RefusalCode): 'INPROG' | 'NOGOODSLAVE' | 'ERR' {
-  return code === 'INPROG' || code === 'NOGOODSLAVE' ? code : 'ERR';
 }
 
 async function masterOfRecord(config: Config, store: DynamoDbStore, name: string): Promise<Address | null> {

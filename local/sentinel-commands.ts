@@ -6,14 +6,11 @@
  */
 import type { Address } from '../lambdas/core/types.ts';
 import { array, bulk, bulks, error, fields, integer, map, nil, nilArray, OK, push, simple, type Reply } from './resp.ts';
+import type { ErrorReply } from './resp-errors.ts';
 import { infoMasterLine, masterFields, replicaFields, type InstanceView, type MasterView } from './sentinel-fields.ts';
 
-/**
- * What the orchestrator says to `SENTINEL FAILOVER`, mapped onto Sentinel's own error codes, plus
- * ABORTED (ours): a COORDINATED handover started and was given up, which a client must tell apart
- * from a request refused before anything changed.
- */
-export type FailoverAnswer = { ok: true } | { ok: false; code: 'INPROG' | 'NOGOODSLAVE' | 'ABORTED' | 'ERR'; message: string };
+/** What the orchestrator says to `SENTINEL FAILOVER`: OK, or the error reply of local/resp-errors.ts. */
+export type FailoverAnswer = { ok: true } | ({ ok: false } & ErrorReply);
 
 /** `SENTINEL FAILOVER <name> [COORDINATED]`: COORDINATED is Valkey's zero-loss handover of a live master. */
 export interface FailoverOptions {

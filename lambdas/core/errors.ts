@@ -27,7 +27,9 @@ export type ErrorCode =
   /** A template this machine cannot resolve. */
   | 'TEMPLATE'
   /** A fault injected into a voter. */
-  | 'VOTER_CRASH';
+  | 'VOTER_CRASH'
+  /** A running orchestrator answered a request with an error of its own. */
+  | 'ORCHESTRATOR';
 
 /**
  * Sentinel's error codes for SENTINEL FAILOVER, plus UNKNOWN for a name not in the config and
@@ -138,6 +140,12 @@ export class TemplateError extends FailoverError {
 export class VoterCrash extends FailoverError {
   override readonly name = 'VoterCrash';
   readonly code = 'VOTER_CRASH';
+}
+
+/** A running `redis-failover local` answered a request with a plain error (its output says more). */
+export class OrchestratorError extends FailoverError {
+  override readonly name = 'OrchestratorError';
+  readonly code = 'ORCHESTRATOR';
 }
 
 /** An error's message, whatever was thrown. */

@@ -3,7 +3,8 @@
  * lease as the voters' failovers, so it is refused while one runs (INPROG), and the voters
  * know about it (the table names the failover and, afterwards, the new master).
  */
-import { withRedis, type RedisLinkOptions } from '../adapters/redis.ts';
+import { withRedis } from '../adapters/redis.ts';
+import type { RedisLinkOptions } from '../core/interfaces.ts';
 import { addressKey, distinctAddresses } from '../core/address.ts';
 import type { MasterConfig } from '../core/config.ts';
 import { selectReplica } from '../core/selection.ts';
@@ -14,7 +15,7 @@ import { handOver } from './handover.ts';
 import { leadFailover, leaseAbandoned, type LeaderDeps } from './leadership.ts';
 import { observeReplica } from './observe.ts';
 import { masterRecord, rememberReplicas } from './seed.ts';
-import { FailoverRefused } from '../core/errors.ts';
+import { ConfigError, FailoverRefused, RedisAuthError } from '../core/errors.ts';
 
 export interface FailoverRequestDeps extends LeaderDeps {
   readonly masters: readonly MasterConfig[];
@@ -123,7 +124,11 @@ async function refuseIfInProgress(record: MasterRecord, deps: FailoverRequestDep
  * SelectSlave accepts only replicas the table knows.
  */
 async function replicasOf(record: MasterRecord, linkOptions: RedisLinkOptions, deps: FailoverRequestDeps, leader: string): Promise<{ replicas: Address[]; masterReachable: boolean }> {
-  const reported = await withRedis(record, linkOptions, (link) => link.info()).catch(() => null);
+  const reported = await withRedis(record, linkOptions, (link) => link.info()).catch((error: unknown) => {
+    // A refused AUTH is the operator's to fix, not a dead master to fail over without.
+    if (error instanceof RedisAuthError) throw new ConfigError(`${record.name}: ${error.message}; check the auth of master ${record.name} in the config`, { cause: error });
+    return null;
+  });
   const masterReachable = reported?.role === 'master';
   if (masterReachable) await rememberReplicas(record, reported.connectedReplicas, { ...deps, voterId: leader });
   const known = await deps.store.listReplicas(record.name);

@@ -155,7 +155,9 @@ describe.concurrent('command line', () => {
 
     expect(run.code).toBe(0);
     const lines = run.stdout.trim().split('\n');
-    expect(lines[0]).toBe(`+failover-triggered master mymaster 127.0.0.1 ${topology.master.options.port}`);
+    // SENTINEL FAILOVER's order: the replicas found (+slave), the epoch and the leadership, then the workflow.
+    const m = `mymaster 127.0.0.1 ${topology.master.options.port}`;
+    expect(lines.filter((line) => !line.startsWith('+slave ')).slice(0, 4)).toEqual(['+new-epoch 1', `+try-failover master ${m}`, `+elected-leader master ${m}`, `+failover-triggered master ${m}`]);
     expect(lines.at(-1)).toBe(`+switch-master mymaster 127.0.0.1 ${topology.master.options.port} 127.0.0.1 ${topology.replicas[0]!.options.port}`);
     const json = readFileSync(eventsFile, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { type: string });
     expect(json.map((e) => e.type)).toEqual(lines.map((line) => line.split(' ')[0]));
@@ -163,15 +165,16 @@ describe.concurrent('command line', () => {
     expect((await infoOf(topology.replicas[0]!)).role).toBe('master');
   });
 
-  it.sequential('exits 1 with the reason when the failover aborts', async (context) => {
+  it.sequential('refuses with NOGOODSLAVE and status 2 when no replica qualifies, touching nothing', async (context) => {
     const topology = await startTopology(serversFor(context), ports, { replicas: [{ replicaPriority: 0 }] });
     const file = configFile('nogood.json', { probes: 1, masters: [{ ...master, port: topology.master.options.port, quorum: 1 }] });
 
     const run = await cli('failover', 'mymaster', '--config', file);
 
-    expect(run.code).toBe(1);
-    expect(run.stdout.trim().split('\n').at(-1)).toMatch(/\] -failover-abort-no-good-slave master mymaster /);
-    expect(run.stderr).toContain(`aborted (NoGoodSlave): no replica qualifies: 127.0.0.1:${topology.replicas[0]!.options.port} replica-priority 0`);
+    expect(run.code).toBe(2);
+    expect(run.stdout).not.toContain('+new-epoch');
+    expect(run.stderr.trim().split('\n').at(-1)).toBe(`redis-failover: NOGOODSLAVE No suitable replica to promote: 127.0.0.1:${topology.replicas[0]!.options.port} replica-priority 0`);
+    expect((await infoOf(topology.master)).role).toBe('master');
   });
 });
 

@@ -2,9 +2,9 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryPublisher } from '../../lambdas/adapters/publisher.ts';
 import type { FailoverState, ReconfItem } from '../../lambdas/core/workflow-state.ts';
-import { manualFailover } from '../../local/manual-failover.ts';
 import { RedisServers, type RedisServer } from '../../local/redis-servers.ts';
 import { LocalWorkflow } from '../../local/workflow-runner.ts';
+import { runWorkflowOnce } from '../support/failover-run.ts';
 import { testPorts } from '../support/ports.ts';
 import { infoOf, masterConfig, startTopology, waitFollowing } from '../support/topology.ts';
 
@@ -31,7 +31,7 @@ describe('aborts', () => {
     const topology = await startTopology(servers, ports, { replicas: [{ replicaPriority: 0 }, { replicaPriority: 0 }] });
     const events = new MemoryPublisher();
 
-    const { execution } = await manualFailover({ master: masterConfig(topology), publisher: events });
+    const { execution } = await runWorkflowOnce({ master: masterConfig(topology), publisher: events });
 
     expect(execution.status).toBe('FAILED');
     expect(execution.error).toBe('NoGoodSlave');
@@ -53,7 +53,7 @@ describe('aborts', () => {
     const [chosen, other] = topology.replicas as [RedisServer, RedisServer];
     const events = new MemoryPublisher();
 
-    const { execution } = await manualFailover({
+    const { execution } = await runWorkflowOnce({
       master: masterConfig(topology, { failoverTimeoutMs: 1500 }),
       publisher: events,
       hooks: {
@@ -82,7 +82,7 @@ describe('faults during reconfiguration', () => {
     const [promoted, doomed, survivor] = topology.replicas as [RedisServer, RedisServer, RedisServer];
     const events = new MemoryPublisher();
 
-    const { execution } = await manualFailover({
+    const { execution } = await runWorkflowOnce({
       master: masterConfig(topology),
       publisher: events,
       hooks: {
@@ -106,7 +106,7 @@ describe('faults during reconfiguration', () => {
     const [promoted, hung] = topology.replicas as [RedisServer, RedisServer];
     const events = new MemoryPublisher();
 
-    const { execution } = await manualFailover({
+    const { execution } = await runWorkflowOnce({
       // down-after longer than failover-timeout: the hung replica is still waited for when time runs out.
       master: masterConfig(topology, { downAfterMs: 30_000, failoverTimeoutMs: 1500 }),
       publisher: events,

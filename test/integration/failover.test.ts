@@ -5,9 +5,9 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryPublisher } from '../../lambdas/adapters/publisher.ts';
 import { waitFor } from '../../lambdas/core/wait.ts';
-import { manualFailover } from '../../local/manual-failover.ts';
 import { RedisServers } from '../../local/redis-servers.ts';
 import { LocalWorkflow } from '../../local/workflow-runner.ts';
+import { requestOnce, runWorkflowOnce } from '../support/failover-run.ts';
 import { testPorts } from '../support/ports.ts';
 import { seedSequence } from '../support/sequence.ts';
 import { countKeys, infoOf, masterConfig, startTopology, waitFollowing, writeKeys } from '../support/topology.ts';
@@ -37,7 +37,7 @@ describe('manual failover on a live topology', () => {
     const master = masterConfig(topology);
     const events = new MemoryPublisher();
 
-    const { execution } = await manualFailover({ master, publisher: events });
+    const { execution } = await runWorkflowOnce({ master, publisher: events });
 
     expect(execution.status).toBe('SUCCEEDED');
     expect(execution.output?.switched?.newMaster).toEqual(r10.address);
@@ -82,7 +82,7 @@ describe('manual failover on a live topology', () => {
     const offsets = await Promise.all([infoOf(behind), infoOf(ahead)]);
     expect(offsets[1].replOffset).toBeGreaterThan(offsets[0].replOffset);
 
-    const { execution } = await manualFailover({ master: masterConfig(topology), publisher: new MemoryPublisher() });
+    const { execution } = await runWorkflowOnce({ master: masterConfig(topology), publisher: new MemoryPublisher() });
 
     expect(execution.status).toBe('SUCCEEDED');
     expect(execution.output?.switched?.newMaster).toEqual(ahead.address);
@@ -100,7 +100,7 @@ describe('manual failover after kill -9 of the master', () => {
     await topology.master.kill();
     const events = new MemoryPublisher();
 
-    const { execution, input } = await manualFailover({ master: masterConfig(topology), publisher: events });
+    const { execution, input } = await runWorkflowOnce({ master: masterConfig(topology), publisher: events });
 
     expect(input.masterDownSince).not.toBeNull();
     expect(execution.status).toBe('SUCCEEDED');
@@ -121,7 +121,7 @@ describe('idempotent steps', () => {
     const [r100, r10, r50] = topology.replicas as [typeof topology.master, typeof topology.master, typeof topology.master];
     await writeKeys(topology.master, 200, 3);
 
-    const { execution } = await manualFailover({ master: masterConfig(topology), publisher: new MemoryPublisher(), hooks: { runTwice: true } });
+    const { execution } = await runWorkflowOnce({ master: masterConfig(topology), publisher: new MemoryPublisher(), hooks: { runTwice: true } });
 
     expect(execution.status).toBe('SUCCEEDED');
     expect(execution.output?.switched?.newMaster).toEqual(r10.address);
@@ -140,7 +140,7 @@ describe('AUTH', () => {
     const [promoted, other] = topology.replicas as [typeof topology.master, typeof topology.master];
     const events = new MemoryPublisher();
 
-    const { execution, input } = await manualFailover({
+    const { execution, input } = await runWorkflowOnce({
       master: masterConfig(topology, { auth: { username: 'default', password } }),
       publisher: events,
     });
@@ -156,7 +156,7 @@ describe('AUTH', () => {
     servers = new RedisServers();
     const topology = await startTopology(servers, ports, { password: 'right-password', replicas: [{ replicaPriority: 10 }] });
 
-    const attempt = manualFailover({ master: masterConfig(topology, { auth: { password: 'wrong-password' } }), publisher: new MemoryPublisher() });
+    const attempt = requestOnce({ master: masterConfig(topology, { auth: { password: 'wrong-password' } }), publisher: new MemoryPublisher() });
 
     // Discovery asks the master first: a refused AUTH is an error for the operator, not a dead master.
     await expect(attempt).rejects.toThrow(
@@ -175,7 +175,7 @@ describe('coordinated failover (--coordinated)', () => {
     const writes = startWriter(topology.master);
     await waitFor(() => writes.acked.length > 200, { timeoutMs: 5000, what: 'the writer to get going' });
 
-    const { execution } = await manualFailover({ master: masterConfig(topology), publisher: new MemoryPublisher(), coordinated: true });
+    const { execution } = await requestOnce({ master: masterConfig(topology), publisher: new MemoryPublisher(), coordinated: true });
     await writes.stop();
 
     expect(execution.status).toBe('SUCCEEDED');
@@ -189,7 +189,7 @@ describe('coordinated failover (--coordinated)', () => {
     const topology = await startTopology(servers, ports, { replicas: [{ replicaPriority: 10 }] });
     const [replica] = topology.replicas as [typeof topology.master];
 
-    const attempt = manualFailover({
+    const attempt = requestOnce({
       master: masterConfig(topology),
       publisher: new MemoryPublisher(),
       coordinated: true,
