@@ -21,7 +21,7 @@ const NODE_CLIENT = fileURLToPath(new URL('./clients/node-client.ts', import.met
 const PY_CLIENT = fileURLToPath(new URL('./clients/redis_py_client.py', import.meta.url));
 const NODE_DNS_CLIENT = fileURLToPath(new URL('./clients/dns-client.ts', import.meta.url));
 const PY_DNS_CLIENT = fileURLToPath(new URL('./clients/redis_py_dns_client.py', import.meta.url));
-/** Debian's python3-redis is for Debian's Python (scripts/ensure-deps.sh installs it). */
+/** Debian's python3-redis is for Debian's Python (scripts/setup.sh installs it). */
 const PYTHON = '/usr/bin/python3';
 
 /** How to run the library's application; null, with the reason, when this machine cannot. */

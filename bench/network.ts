@@ -491,7 +491,7 @@ async function probe(): Promise<Availability> {
   if (uid !== 0) return { ok: false, reason: `network namespaces need root (uid is ${uid})` };
   for (const [command, args, hint] of [
     ['ip', ['-V'], 'the iproute2 package'],
-    ['nft', ['--version'], 'the nftables package; scripts/ensure-deps.sh installs it'],
+    ['nft', ['--version'], 'the nftables package; scripts/setup.sh installs it'],
   ] as const) {
     try {
       await tool(command, args);

