@@ -70,7 +70,7 @@ export interface FailoverWorkflowProps {
  * Errors the Lambda service itself raises: the step never ran, or its answer was lost. Steps are
  * idempotent, so retry. The first four are the ones CDK's LambdaInvoke retries by default.
  */
-export const LAMBDA_SERVICE_ERRORS = [
+const LAMBDA_SERVICE_ERRORS = [
   'Lambda.ClientExecutionTimeoutException',
   'Lambda.ServiceException',
   'Lambda.AWSLambdaException',
@@ -79,7 +79,7 @@ export const LAMBDA_SERVICE_ERRORS = [
 ];
 
 /** Errors no retry can mend: the record moved to another epoch, or the input cannot be acted on. */
-export const PERMANENT_ERRORS = ['StaleEpochError', 'WorkflowInputError'];
+const PERMANENT_ERRORS = ['StaleEpochError', 'WorkflowInputError'];
 
 /**
  * A step that failed (the table or the bus for a moment, an environment that timed out or died:
