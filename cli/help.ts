@@ -44,7 +44,7 @@ Commands:
   help                        Show this text.
 
 Options:
-  -c, --config <file>         JSON config file (local, failover). See README, "Config file".
+  -c, --config <file>         JSON config file (local, failover). See docs/config.md.
       --events-file <file>    Also append every event to <file> as JSON lines.
       --no-timestamps         Print events without the leading [timestamp].
       --coordinated           failover only: a zero-loss switchover of a live master.

@@ -15,6 +15,7 @@ import { runProbeSession, type SessionOutcome } from './runtime/probe-session.ts
 import { seedKnownReplicas } from './runtime/seed.ts';
 import type { VoterDeps } from './runtime/voter-deps.ts';
 import { Voter } from './runtime/voter.ts';
+import { ConfigError } from './core/errors.ts';
 
 /** The invocation saves its handover at the latest this long before the Lambda timeout (a tenth of the time left, when shorter). */
 export const SAFETY_MS = 3000;
@@ -73,7 +74,7 @@ function intervalFromEnv(env: Env): number {
   const text = env.PROBE_INTERVAL_MS;
   if (text === undefined || text === '') return DEFAULT_INTERVAL_MS;
   const value = Number(text);
-  if (!Number.isInteger(value) || value < 1000) throw new Error(`PROBE_INTERVAL_MS must be a whole number of milliseconds, at least 1000 (got ${JSON.stringify(text)})`);
+  if (!Number.isInteger(value) || value < 1000) throw new ConfigError(`PROBE_INTERVAL_MS must be a whole number of milliseconds, at least 1000 (got ${JSON.stringify(text)})`);
   return value;
 }
 

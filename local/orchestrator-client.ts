@@ -4,6 +4,7 @@
  */
 import { Redis } from 'ioredis';
 import type { Address } from '../lambdas/core/types.ts';
+import { UsageError } from '../lambdas/core/errors.ts';
 
 export interface MasterState {
   readonly address: Address;
@@ -50,7 +51,7 @@ export class OrchestratorClient {
         ? 'wants a password: give it with --password-env <VAR>'
         : null; // else: nothing there, or not us
     client.disconnect();
-    if (refusal) throw new Error(`something answers on 127.0.0.1:${port} and ${refusal}`);
+    if (refusal) throw new UsageError(`something answers on 127.0.0.1:${port} and ${refusal}`);
     return null;
   }
 

@@ -14,6 +14,7 @@ import { FailoverWorkflowStack } from '../lib/workflow-stack.ts';
 import { taskResources } from './workflow-executor.ts';
 import { LOCAL_ACCOUNT, LOCAL_REGION, resolveIntrinsics, type CloudFormationTemplate, type ResourceNames } from './cloudformation.ts';
 import { STEP_KEYS, type StepKey } from '../lib/steps.ts';
+import { TemplateError } from '../lambdas/core/errors.ts';
 
 export type { CloudFormationTemplate } from './cloudformation.ts';
 
@@ -85,11 +86,11 @@ export function cdkJsonContext(): Record<string, unknown> {
 /** Finds the one state machine in a template and resolves its definition. */
 export function definitionFromTemplate(template: CloudFormationTemplate, functionArns: ReadonlyMap<string, string>): StateMachineDefinition {
   const machines = Object.values(template.Resources).filter((r) => r.Type === 'AWS::StepFunctions::StateMachine');
-  if (machines.length !== 1) throw new Error(`expected one state machine in the template, found ${machines.length}`);
+  if (machines.length !== 1) throw new TemplateError(`expected one state machine in the template, found ${machines.length}`);
   // Only the step functions' ARNs: the definition refers to nothing else.
   const names: ResourceNames = { ref: () => undefined, getAtt: (id, attribute) => (attribute === 'Arn' ? functionArns.get(id) : undefined) };
   const text = resolveIntrinsics(machines[0]!.Properties?.DefinitionString, names, 'the state machine definition');
-  if (typeof text !== 'string') throw new Error('DefinitionString did not resolve to a string');
+  if (typeof text !== 'string') throw new TemplateError('DefinitionString did not resolve to a string');
   return JSON.parse(text) as StateMachineDefinition;
 }
 
@@ -97,7 +98,7 @@ export function definitionFromTemplate(template: CloudFormationTemplate, functio
 export function taskStates(definition: StateMachineDefinition): Array<{ name: string; step: StepKey }> {
   return taskResources(definition).map(({ name, resource }) => {
     const step = resource ? stepOfArn(resource) : undefined;
-    if (!step) throw new Error(`state ${name} is a Task without a known step function (${String(resource)})`);
+    if (!step) throw new TemplateError(`state ${name} is a Task without a known step function (${String(resource)})`);
     return { name, step };
   });
 }

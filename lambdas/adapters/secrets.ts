@@ -10,6 +10,7 @@
 // A static import: the bundle leaves the SDK to the Lambda runtime, which provides it to `require` (NODE_PATH), not
 // to a dynamic `import()` (ESM resolution from the task root finds no SDK there; the simulation showed it).
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { ConfigError } from '../core/errors.ts';
 
 export interface RedisSecret {
   readonly username?: string;
@@ -73,7 +74,7 @@ export class SecretsManagerSource implements SecretSource {
     } catch (error) {
       // SDK errors name the secret and the caller, never the value.
       const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-      throw new Error(`cannot read secret ${secretArn}: ${reason}`);
+      throw new ConfigError(`cannot read secret ${secretArn}: ${reason}`, { cause: error });
     }
     return parseRedisSecret(out.SecretString, secretArn);
   }
@@ -81,7 +82,7 @@ export class SecretsManagerSource implements SecretSource {
 
 /** A secret's text as Redis credentials. Errors name the secret and the problem, never the content. */
 export function parseRedisSecret(text: string | undefined, secretArn: string): RedisSecret {
-  if (text === undefined) throw new Error(`secret ${secretArn} has no SecretString (a binary secret cannot hold a Redis password)`);
+  if (text === undefined) throw new ConfigError(`secret ${secretArn} has no SecretString (a binary secret cannot hold a Redis password)`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -89,15 +90,15 @@ export function parseRedisSecret(text: string | undefined, secretArn: string): R
     parsed = undefined;
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    if (text === '') throw new Error(`secret ${secretArn} is empty`);
+    if (text === '') throw new ConfigError(`secret ${secretArn} is empty`);
     return { password: text };
   }
   const { password, username } = parsed as Record<string, unknown>;
   if (typeof password !== 'string' || password === '') {
-    throw new Error(`secret ${secretArn}: a JSON secret must hold a non-empty string "password"`);
+    throw new ConfigError(`secret ${secretArn}: a JSON secret must hold a non-empty string "password"`);
   }
   if (username !== undefined && (typeof username !== 'string' || username === '')) {
-    throw new Error(`secret ${secretArn}: "username", when present, must be a non-empty string`);
+    throw new ConfigError(`secret ${secretArn}: "username", when present, must be a non-empty string`);
   }
   return { ...(username !== undefined && { username }), password };
 }

@@ -41,7 +41,9 @@ export interface FailoverErrorOptions {
   readonly cause?: unknown;
 }
 
+/** The base of every error of this project: `code` for programs, a one-line message, the `cause` when it wraps one. */
 export abstract class FailoverError extends Error {
+  /** What went wrong, for a program to branch on (the message is for people). */
   abstract readonly code: ErrorCode;
   constructor(message: string, options: FailoverErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -57,6 +59,7 @@ export class UsageError extends FailoverError {
 /** A refused config. The message is one line and never holds a password. */
 export class ConfigError extends FailoverError {
   override readonly name: string = 'ConfigError';
+  /** Always `CONFIG`. */
   readonly code = 'CONFIG';
 }
 

@@ -7,6 +7,7 @@
 import type { RedisCredentials, RedisLinkOptions } from '../core/interfaces.ts';
 import { sharedSecretSource, type SecretSource } from '../adapters/secrets.ts';
 import type { MasterAuth, MasterConfig } from '../core/config.ts';
+import { ConfigError } from '../core/errors.ts';
 
 /** The master groups as far as credentials go: a name, and its AUTH if any. */
 export interface AuthConfig {
@@ -26,7 +27,7 @@ export function linkOptionsFrom(
   const renewals = new Map<string, { readonly at: number; readonly value: Promise<RedisCredentials | undefined> }>();
   const find = (masterName: string): Pick<MasterConfig, 'name' | 'auth'> => {
     const master = current.masters.find((m) => m.name === masterName);
-    if (!master) throw new Error(`unknown master ${JSON.stringify(masterName)}`);
+    if (!master) throw new ConfigError(`unknown master ${JSON.stringify(masterName)}`);
     return master;
   };
   const renew = (masterName: string): Promise<RedisCredentials | undefined> => {

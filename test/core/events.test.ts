@@ -24,7 +24,7 @@ describe('SENTINEL_EVENTS', () => {
   });
 });
 
-describe('messages (the examples in reference/sentinel.md)', () => {
+describe('messages (as Redis Sentinel 7.0 words them)', () => {
   it('+reboot names the restarted instance as %@ does', () => {
     expect(line(masterEvent('+reboot', master, { now }))).toBe('+reboot master mymaster 10.0.0.1 6379');
     expect(line(replicaEvent('+reboot', { host: '10.0.0.2', port: 6379 }, master))).toBe('+reboot slave 10.0.0.2:6379 10.0.0.2 6379 @ mymaster 10.0.0.1 6379');

@@ -167,7 +167,7 @@ describe('fencing', () => {
     await waitFor(() => running.log.some((line) => line.includes('min-replicas-to-write is not set')), { timeoutMs: 5000, what: 'the fencing warning' });
     await waitForTicks(running, 15);
     expect(running.log.filter((line) => line.includes('min-replicas-to-write is not set'))).toEqual([
-      `mymaster: min-replicas-to-write is not set on 127.0.0.1:${unfenced.master.options.port}: cut off from the voters but not from its clients, it would take writes a failover discards (README: Fencing)`,
+      `mymaster: min-replicas-to-write is not set on 127.0.0.1:${unfenced.master.options.port}: cut off from the voters but not from its clients, it would take writes a failover discards (docs/fencing.md)`,
     ]);
     await running.orchestrator.stop();
 

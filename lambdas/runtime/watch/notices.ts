@@ -44,7 +44,7 @@ export class Notices {
     if (this.ctx.config.fencing || info.minReplicasGood !== null || this.fenceWarned.has(key)) return;
     this.fenceWarned.add(key);
     this.ctx.notice(
-      `${this.ctx.config.name}: min-replicas-to-write is not set on ${key}: cut off from the voters but not from its clients, it would take writes a failover discards (README: Fencing)`,
+      `${this.ctx.config.name}: min-replicas-to-write is not set on ${key}: cut off from the voters but not from its clients, it would take writes a failover discards (docs/fencing.md)`,
     );
   }
 
