@@ -1,9 +1,7 @@
 /** The config file the CDK app deploys: the same JSON as `redis-failover local --config`. */
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { loadConfig } from '../lambdas/core/config.ts';
-import { validateDeployedConfig, type RedisMasterProps } from './masters.ts';
-import { ConfigError } from '../lambdas/core/errors.ts';
+import { configDocument, parseConfig, readConfigJson } from '../lambdas/core/config.ts';
+import type { RedisMasterProps } from './masters.ts';
 
 /** What `npx cdk synth` deploys when no `-c config=…` is given. */
 export const EXAMPLE_CONFIG_PATH = fileURLToPath(new URL('../examples/config.json', import.meta.url));
@@ -20,19 +18,14 @@ export interface DeployConfig {
 
 /**
  * Reads and validates a config file for deployment: everything `redis-failover local` checks,
- * `auth.secretArn` allowed and passwords in clear refused. Errors are one line naming the file.
+ * `auth.secretArn` allowed and passwords in clear refused (the deployed flavour of the one parser,
+ * lambdas/core/config.ts). Errors are one line naming the file. Returns the validated document:
+ * the masters as parsed, defaults left out, and `probes` only when the file gives it.
  */
 export function readDeployConfig(path: string): DeployConfig {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
-  } catch {
-    // An unreadable file or invalid JSON: reported as the CLI reports it (never quoting the text).
-    loadConfig(path);
-    throw new ConfigError(`cannot read config file ${path}`);
-  }
-  validateDeployedConfig(raw, path);
-  // Valid: an object with masters, and probes a positive integer when present.
-  const { probes, masters } = raw as { probes?: number; masters: RedisMasterProps[] };
-  return probes === undefined ? { masters } : { probes, masters };
+  const raw = readConfigJson(path);
+  const config = parseConfig(raw, path, { deployed: true });
+  // Valid, so an object: without `probes` a deployment counts one per subnet, not the local default.
+  const probesGiven = (raw as { probes?: unknown }).probes !== undefined;
+  return configDocument(config, { probes: probesGiven });
 }

@@ -9,6 +9,7 @@ import { EXAMPLE_CONFIG_PATH, readDeployConfig, type DeployConfig } from './conf
 import type { FailoverWorkflow } from './failover-workflow.ts';
 import { RedisFailover, type RedisFailoverProps } from './redis-failover.ts';
 import { acknowledge } from './nag.ts';
+import { probesProblem } from './masters.ts';
 import { FAILOVER_CONSTRUCT_ID } from './workflow-stack.ts';
 import { RedisFailoverPropsError } from '../lambdas/core/errors.ts';
 
@@ -97,6 +98,7 @@ export class RedisFailoverStack extends Stack {
       ...(alarmActions.length > 0 && { alarmActions }),
       vpc: this.vpc,
       masters: config.masters,
+      ...(config.probes !== undefined && { probes: config.probes }),
       ...(props.eventBusName !== undefined && { eventBusName: props.eventBusName }),
     });
     this.eventBus = this.failover.eventBus;
@@ -146,9 +148,9 @@ export class RedisFailoverStack extends Stack {
     if (routeTables !== undefined && routeTables.length !== subnets.length) {
       fail('existingVpc.privateSubnetRouteTableIds', `must name the route table of each subnet (${subnets.length} subnets, ${routeTables.length} route tables)`);
     }
-    if (config.probes !== undefined && config.probes !== subnets.length) {
-      fail('config.probes', `is ${config.probes} but ${subnets.length} subnets were given: one probe runs per subnet`);
-    }
+    // The construct checks `probes` against the zones too (same rule); here it is named as this stack's prop.
+    const probesMismatch = probesProblem(config.probes, subnets.length, 'subnets');
+    if (probesMismatch !== undefined) fail('config.probes', probesMismatch);
     return ec2.Vpc.fromVpcAttributes(this, 'Vpc', {
       vpcId: existing.vpcId,
       vpcCidrBlock: existing.vpcCidrBlock,

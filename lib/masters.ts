@@ -1,10 +1,9 @@
 /**
  * The master groups a deployment watches: the `masters` of the config file, as construct props.
- * Validated at synth time by the very parser the Lambda functions run (lambdas/core/config.ts),
- * plus one rule of the deployment: no password in clear, only `auth.secretArn`.
+ * Validated at synth time by the very parser the Lambda functions run (lambdas/core/config.ts, its
+ * deployed flavour: no password in clear, only `auth.secretArn`).
  */
-import { parseConfig, type Config } from '../lambdas/core/config.ts';
-import { ConfigError } from '../lambdas/core/errors.ts';
+import type { Config } from '../lambdas/core/config.ts';
 
 /** AUTH for a deployed master group: a Secrets Manager secret, never a password in clear. */
 export interface RedisSecretAuthProps {
@@ -66,35 +65,16 @@ export interface RedisMasterProps extends RedisAddressProps {
   readonly knownReplicas?: readonly RedisAddressProps[];
 }
 
-/** The config document the Lambda functions receive in REDIS_FAILOVER_CONFIG. */
-export interface DeployedConfigDocument {
-  readonly probes: number;
-  readonly masters: readonly RedisMasterProps[];
-}
-
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
-
 /**
- * Refuses a password in clear (it would sit in the Lambda environment), then validates the whole
- * document as the Lambda functions will. `source` prefixes each one-line message (a file name, or
- * the construct and its props). Returns the parsed config (defaults filled).
+ * The one rule of `probes` in a deployment: a probe (a voter) runs per zone of the function subnets, so
+ * a `probes` given must be that count. The problem, or undefined when there is none; the stack counts
+ * the subnets it is given, the construct the zones of vpcSubnets.
  */
-export function validateDeployedConfig(document: unknown, source: string): Config {
-  const masters = isRecord(document) ? document.masters : undefined;
-  if (Array.isArray(masters)) {
-    masters.forEach((master: unknown, i) => {
-      const auth = isRecord(master) ? master.auth : undefined;
-      if (!isRecord(auth)) return;
-      for (const key of ['password', 'passwordEnv'] as const) {
-        if (auth[key] !== undefined) {
-          throw new ConfigError(
-            `${source}: masters[${i}].auth.${key}: a deployed config cannot hold a password (it would be stored in clear in the Lambda environment): store it in Secrets Manager and give auth.secretArn`,
-          );
-        }
-      }
-    });
-  }
-  return parseConfig(document, source, { allowSecretArn: true });
+export function probesProblem(probes: number | undefined, voters: number, counted: 'subnets' | 'zones'): string | undefined {
+  if (probes === undefined || probes === voters) return undefined;
+  return counted === 'subnets'
+    ? `is ${probes} but ${voters} subnets were given: one probe runs per subnet`
+    : `is ${probes} but vpcSubnets has ${voters} availability zones: one probe runs per zone`;
 }
 
 /** Every distinct Redis port named in the config: the masters' and their known replicas'. */

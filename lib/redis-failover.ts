@@ -11,13 +11,13 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { TABLE_KEY_SCHEMA } from '../lambdas/adapters/dynamodb-store.ts';
-import { SECRET_ARN_PATTERN, type Config } from '../lambdas/core/config.ts';
+import { configDocument, parseConfig, type Config } from '../lambdas/core/config.ts';
 import type { SentinelEventName } from '../lambdas/core/events.ts';
 import { leaseMs } from '../lambdas/runtime/leadership.ts';
 import { DnsEndpoints, type DnsEndpointsProps } from './dns-endpoints.ts';
 import { EVENT_SOURCE, EventDelivery } from './event-delivery.ts';
 import { FailoverWorkflow } from './failover-workflow.ts';
-import { redisPortsOf, secretArnsOf, validateDeployedConfig, type RedisMasterProps } from './masters.ts';
+import { probesProblem, redisPortsOf, secretArnsOf, type RedisMasterProps } from './masters.ts';
 import { FailoverMonitoring, type FailoverAlarms } from './monitoring.ts';
 import { FailoverNetwork } from './network.ts';
 import { acknowledge } from './nag.ts';
@@ -26,7 +26,7 @@ import { handlerFunction } from './handler-function.ts';
 import { PROBE_RATE, Probes } from './probes.ts';
 import { WarmUp } from './warm-up.ts';
 import { PROBE_TABLE_ACTIONS, REQUEST_FAILOVER_HANDLER, STEP_ACCESS, STEP_KEYS, type StepKey } from './steps.ts';
-import { RedisFailoverPropsError } from '../lambdas/core/errors.ts';
+import { ConfigError, RedisFailoverPropsError } from '../lambdas/core/errors.ts';
 
 /** What RedisFailover needs: a VPC and the master groups; everything else has a default. */
 export interface RedisFailoverProps {
@@ -37,6 +37,12 @@ export interface RedisFailoverProps {
    * (a password in clear would be stored in the Lambda environment, so it is refused).
    */
   readonly masters: readonly RedisMasterProps[];
+  /**
+   * The number of probes (voters), as a config file's `probes` says it: one probe runs per
+   * availability zone of `vpcSubnets`, so a number given must be that one (else synth fails naming it).
+   * @default - one per availability zone of `vpcSubnets`
+   */
+  readonly probes?: number;
   /**
    * The subnets the functions run in. One probe function (one voter) runs in each availability
    * zone of the selection; `quorum` counts among them.
@@ -243,7 +249,7 @@ export class RedisFailover extends Construct implements ec2.IConnectable {
   readonly connections: ec2.Connections;
   /** The security group and, when asked, the VPC endpoints. */
   readonly network: FailoverNetwork;
-  /** Every alarm, by what it watches (README "Alarms"). */
+  /** Every alarm, by what it watches (docs/deploy.md, "Watching a failover"). */
   readonly alarms: FailoverAlarms;
   /** The warm-up schedules, with `keepWarm: 'schedule'`. */
   readonly warmUp: WarmUp | undefined;
@@ -322,7 +328,7 @@ export class RedisFailover extends Construct implements ec2.IConnectable {
     this.stateMachine = this.workflow.stateMachine;
     this.stepFunctions = this.workflow.functions;
 
-    // What a function that leads failovers reads (lambdas/runtime/aws.ts): the probes and the request.
+    // What a function that leads failovers reads (lambdas/runtime/aws/orchestrator.ts): the probes and the request.
     const leaderEnvironment = {
       REDIS_FAILOVER_CONFIG: configJson,
       REDIS_TLS: tls,
@@ -432,7 +438,7 @@ export class RedisFailover extends Construct implements ec2.IConnectable {
     return this.onSentinelEvent(id, '+switch-master', options);
   }
 
-  /** A rule on one Sentinel event (`+odown`, `-failover-abort-no-good-slave`, …) of every master group: `detail` as README "Events" shows it. */
+  /** A rule on one Sentinel event (`+odown`, `-failover-abort-no-good-slave`, …) of every master group: `detail` as docs/events.md shows it. */
   onSentinelEvent(id: string, event: SentinelEventName, options: events.OnEventOptions = {}): events.Rule {
     const rule = new events.Rule(this, id, {
       eventBus: this.eventBus,
@@ -463,20 +469,20 @@ export class RedisFailover extends Construct implements ec2.IConnectable {
     }
     if (probeSubnets.length === 0) invalid('vpcSubnets', 'selects no subnet (the functions need private subnets)');
     const probes = probeSubnets.length;
+    const probesMismatch = probesProblem(props.probes, probes, 'zones');
+    if (probesMismatch !== undefined) invalid('probes', probesMismatch);
 
-    if (!Array.isArray(props.masters)) invalid('masters', 'must be an array of master groups');
-    props.masters.forEach((master, i) => {
-      if (typeof master?.quorum === 'number' && master.quorum > probes) {
-        invalid(`masters[${i}].quorum`, `quorum ${master.quorum} is larger than the number of probes (${probes}: one per availability zone of vpcSubnets)`);
-      }
-      const arn = master?.auth?.secretArn;
-      if (typeof arn === 'string' && SECRET_ARN_PATTERN.test(arn) && !/-[A-Za-z0-9]{6}$/.test(arn)) {
-        invalid(`masters[${i}].auth.secretArn`, 'give the full ARN, with the 6-character suffix Secrets Manager adds to the name (IAM grants match the full ARN)');
-      }
-    });
-    const document = { probes, masters: props.masters };
-    const config = validateDeployedConfig(document, `RedisFailover ${this.node.path}`);
-    const configJson = JSON.stringify(document);
+    // The masters go through the one parser, as a config file and the functions' environment do; its
+    // one-line message already names this construct and the field.
+    let config: Config;
+    try {
+      config = parseConfig({ probes, masters: props.masters }, `RedisFailover ${this.node.path}`, { deployed: true, probesFrom: 'one per availability zone of vpcSubnets' });
+    } catch (error) {
+      if (error instanceof ConfigError) throw new RedisFailoverPropsError(error.message, { cause: error });
+      throw error;
+    }
+    // What the functions receive is the validated config itself, written back as a document (defaults left out).
+    const configJson = JSON.stringify(configDocument(config));
     if (Buffer.byteLength(configJson) > MAX_CONFIG_ENV_BYTES) {
       invalid('masters', `the config is ${Buffer.byteLength(configJson)} bytes as JSON, more than ${MAX_CONFIG_ENV_BYTES} (Lambda allows 4 KB of environment per function): split the master groups over several stacks`);
     }

@@ -1,12 +1,15 @@
 /**
- * The config file: which masters to watch and how (Sentinel's `sentinel monitor` and
- * per-master directives, under the names in reference/sentinel.md).
- * Bad input is refused before anything starts, with a one-line message naming the field.
+ * The config: which masters to watch and how (Sentinel's `sentinel monitor` and per-master
+ * directives). The one place it is parsed and validated, whatever it comes from: the config file
+ * (the command line, the CDK app), the construct's props (lib/redis-failover.ts) and the functions'
+ * REDIS_FAILOVER_CONFIG (lambdas/runtime/aws/orchestrator.ts). Bad input is refused before anything
+ * starts, with a one-line message naming the source and the field.
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { Address, FailoverSettings, MasterRef } from './types.ts';
 import { ConfigError } from './errors.ts';
+import { parseJsonText } from './json-text.ts';
 
 export interface MasterAuth {
   readonly username?: string;
@@ -27,6 +30,19 @@ export interface ParseOptions {
    * @default false
    */
   readonly allowSecretArn?: boolean;
+  /**
+   * The deployed flavour (the CDK app and the construct): `auth.secretArn` accepted, a password in
+   * clear or from `passwordEnv` refused (it would be stored in clear in the Lambda environment), and a
+   * secret named by its full ARN (IAM grants match the full ARN, suffix included).
+   * @default false
+   */
+  readonly deployed?: boolean;
+  /**
+   * How `probes` was counted, when the config does not say it itself: the construct counts one per
+   * availability zone, and says so when a quorum is larger.
+   * @default - `probes` as the config gives it
+   */
+  readonly probesFrom?: string;
 }
 
 /** One master, every default filled and the password resolved. */
@@ -113,6 +129,9 @@ function genericMessage(issue: RawIssue & { expected?: unknown; keys?: unknown }
 
 // ---- schema -----------------------------------------------------------------------
 
+/** What a config leaves out means these (configDocument leaves them out again). */
+const DEFAULTS = { probes: 3, downAfterMs: 30_000, failoverTimeoutMs: 180_000, parallelSyncs: 1, waitStartSeconds: 0, masterRebootDownAfterMs: 0 } as const;
+
 function intAtLeast(min: number, what = min === 1 ? 'a positive integer' : `an integer >= ${min}`) {
   return z.number({ error: expected(what) }).int().min(min);
 }
@@ -160,11 +179,11 @@ const masterSchema = z.strictObject({
   host,
   port,
   quorum: intAtLeast(1),
-  downAfterMs: intAtLeast(1).default(30_000),
-  failoverTimeoutMs: intAtLeast(1).default(180_000),
-  parallelSyncs: intAtLeast(1).default(1),
-  waitStartSeconds: intAtLeast(0).default(0),
-  masterRebootDownAfterMs: intAtLeast(0).default(0),
+  downAfterMs: intAtLeast(1).default(DEFAULTS.downAfterMs),
+  failoverTimeoutMs: intAtLeast(1).default(DEFAULTS.failoverTimeoutMs),
+  parallelSyncs: intAtLeast(1).default(DEFAULTS.parallelSyncs),
+  waitStartSeconds: intAtLeast(0).default(DEFAULTS.waitStartSeconds),
+  masterRebootDownAfterMs: intAtLeast(0).default(DEFAULTS.masterRebootDownAfterMs),
   auth: authSchema.optional(),
   knownReplicas: z.array(replicaSchema).default([]),
   fencing: z
@@ -175,19 +194,24 @@ const masterSchema = z.strictObject({
   witnesses: z.boolean({ error: expected('true or false') }).default(false),
 });
 
-const configSchema = z
-  .strictObject({
-    probes: intAtLeast(1).default(3),
-    masters: z.array(masterSchema).min(1, { error: 'must list at least one master' }),
-  })
-  .superRefine((config, ctx) => {
+const documentSchema = z.strictObject({
+  probes: intAtLeast(1).default(DEFAULTS.probes),
+  masters: z.array(masterSchema).min(1, { error: 'must list at least one master' }),
+});
+
+/** The rules across fields: the quorum within the probes, each name once. */
+function configSchema(probesFrom: string | undefined) {
+  return documentSchema.superRefine((config, ctx) => {
     const seen = new Map<string, number>();
     config.masters.forEach((m, i) => {
       if (m.quorum > config.probes) {
         ctx.addIssue({
           code: 'custom',
           path: ['masters', i, 'quorum'],
-          message: `quorum ${m.quorum} is larger than probes (${config.probes})`,
+          message:
+            probesFrom === undefined
+              ? `quorum ${m.quorum} is larger than probes (${config.probes})`
+              : `quorum ${m.quorum} is larger than the number of probes (${config.probes}: ${probesFrom})`,
         });
       }
       const first = seen.get(m.name);
@@ -201,6 +225,7 @@ const configSchema = z
       seen.set(m.name, i);
     });
   });
+}
 
 type ParsedMaster = z.infer<typeof masterSchema>;
 
@@ -216,7 +241,7 @@ function fail(source: string, path: readonly PropertyKey[], problem: string): ne
 }
 
 /** The password itself, or read from the environment variable `passwordEnv` names; a secret stays a reference. */
-function resolveAuth(master: ParsedMaster, index: number, source: string, options: ParseOptions): MasterAuth | undefined {
+function resolveAuth(master: ParsedMaster, index: number, source: string, options: { allowSecretArn: boolean }): MasterAuth | undefined {
   const auth = master.auth;
   if (auth === undefined) return undefined;
   if (auth.secretArn !== undefined) {
@@ -235,15 +260,45 @@ function resolveAuth(master: ParsedMaster, index: number, source: string, option
   return { ...(auth.username !== undefined && { username: auth.username }), password };
 }
 
-/** Validates a parsed config document; `source` prefixes every error message (usually the file name). */
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** The deployed flavour's first rule, before any other: the message a password in clear gets, whatever else is wrong. */
+function refusePasswords(raw: unknown, source: string): void {
+  const masters = isRecord(raw) ? raw.masters : undefined;
+  if (!Array.isArray(masters)) return;
+  masters.forEach((master: unknown, i) => {
+    const auth = isRecord(master) ? master.auth : undefined;
+    if (!isRecord(auth)) return;
+    for (const key of ['password', 'passwordEnv'] as const) {
+      if (auth[key] !== undefined) {
+        fail(source, ['masters', i, 'auth', key], 'a deployed config cannot hold a password (it would be stored in clear in the Lambda environment): store it in Secrets Manager and give auth.secretArn');
+      }
+    }
+  });
+}
+
+/** A secret's ARN as Secrets Manager makes it ends in `-` and 6 characters; IAM grants on a partial one match nothing. */
+function refusePartialArns(masters: readonly ParsedMaster[], source: string): void {
+  masters.forEach((m, i) => {
+    const arn = m.auth?.secretArn;
+    if (arn !== undefined && !/-[A-Za-z0-9]{6}$/.test(arn)) {
+      fail(source, ['masters', i, 'auth', 'secretArn'], 'give the full ARN, with the 6-character suffix Secrets Manager adds to the name (IAM grants match the full ARN)');
+    }
+  });
+}
+
+/** Validates a parsed config document; `source` prefixes every error message (a file name, a variable, the construct). */
 export function parseConfig(raw: unknown, source = 'config', options: ParseOptions = {}): Config {
-  const result = configSchema.safeParse(raw, { error: genericMessage });
+  if (options.deployed) refusePasswords(raw, source);
+  const result = configSchema(options.probesFrom).safeParse(raw, { error: genericMessage });
   if (!result.success) {
     // Only the first issue: one line the operator can act on.
     const issue = result.error.issues[0];
     fail(source, issue?.path ?? [], issue?.message ?? 'invalid');
   }
   const { probes, masters } = result.data;
+  if (options.deployed) refusePartialArns(masters, source);
+  const resolveOptions = { allowSecretArn: options.allowSecretArn === true || options.deployed === true };
   return {
     probes,
     masters: masters.map((m, i) => ({
@@ -256,7 +311,7 @@ export function parseConfig(raw: unknown, source = 'config', options: ParseOptio
       parallelSyncs: m.parallelSyncs,
       waitStartSeconds: m.waitStartSeconds,
       masterRebootDownAfterMs: m.masterRebootDownAfterMs,
-      auth: resolveAuth(m, i, source, options),
+      auth: resolveAuth(m, i, source, resolveOptions),
       knownReplicas: m.knownReplicas,
       fencing: fencingOf(m),
       witnesses: m.witnesses,
@@ -278,40 +333,91 @@ function osReason(err: unknown): string {
   return code !== undefined && text !== undefined ? `${code} (${text})` : err.message;
 }
 
-/**
- * V8's JSON errors may quote the text around the error (`… "password": hunter2 … is not
- * valid JSON`), which could hold a password: keep only the problem and its line and column.
- */
-function jsonProblem(text: string, err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
-  if (/is not valid JSON$/.test(message)) return 'invalid JSON (unexpected token)';
-  const at = /^(.*) in JSON at position (\d+)/.exec(message);
-  if (at?.[1] === undefined || at[2] === undefined) return `invalid JSON (${message})`;
-  const before = text.slice(0, Number(at[2])).split('\n');
-  const line = before.length;
-  const column = (before[before.length - 1]?.length ?? 0) + 1;
-  return `invalid JSON (${at[1]} at line ${line} column ${column})`;
-}
-
-/** Reads, parses and validates a JSON config file. */
-export function loadConfig(path: string, options: ParseOptions = {}): Config {
+/** A config file's JSON: one-line errors naming the file, never quoting its text. */
+export function readConfigJson(path: string): unknown {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new ConfigError(`cannot read config file ${path}: ${osReason(err)}`);
+    throw new ConfigError(`cannot read config file ${path}: ${osReason(err)}`, { cause: err });
   }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (err) {
-    throw new ConfigError(`cannot parse config file ${path}: ${jsonProblem(text, err)}`);
-  }
-  return parseConfig(raw, path, options);
+  return parseJsonText(text, `cannot parse config file ${path}`);
+}
+
+/**
+ * JSON text to a validated Config: a file's content, an environment variable's value. `what` names
+ * the text in a JSON error, `source` prefixes a validation error.
+ */
+export function parseConfigText(text: string, source: string, options: ParseOptions = {}, what = source): Config {
+  return parseConfig(parseJsonText(text, what), source, options);
+}
+
+/** Reads, parses and validates a JSON config file. */
+export function loadConfig(path: string, options: ParseOptions = {}): Config {
+  return parseConfig(readConfigJson(path), path, options);
 }
 
 /** The settings a failover carries in its workflow input (never the credentials). */
 export function settingsOf(master: MasterConfig): FailoverSettings {
   const { downAfterMs, failoverTimeoutMs, parallelSyncs, waitStartSeconds } = master;
   return { downAfterMs, failoverTimeoutMs, parallelSyncs, waitStartSeconds };
+}
+
+// ---- the document -----------------------------------------------------------------
+
+/** A master group as a config document spells it, a secret as its only AUTH (a deployed config). */
+export interface MasterDocument extends Address {
+  readonly name: string;
+  readonly quorum: number;
+  readonly downAfterMs?: number;
+  readonly failoverTimeoutMs?: number;
+  readonly parallelSyncs?: number;
+  readonly waitStartSeconds?: number;
+  readonly masterRebootDownAfterMs?: number;
+  readonly auth?: { readonly username?: string; readonly secretArn: string };
+  readonly knownReplicas?: readonly Address[];
+  readonly fencing?: true | Fencing;
+  readonly witnesses?: true;
+}
+
+/** What the deployed functions receive in REDIS_FAILOVER_CONFIG, and what `parseConfig` reads back. */
+export interface ConfigDocument {
+  readonly probes?: number;
+  readonly masters: readonly MasterDocument[];
+}
+
+const unlessDefault = <K extends keyof typeof DEFAULTS>(key: K, value: number): Partial<Record<K, number>> =>
+  (value === DEFAULTS[key] ? {} : { [key]: value }) as Partial<Record<K, number>>;
+
+/**
+ * The document of a validated config: every value as parsed, the defaults left out, so that
+ * `parseConfig(configDocument(config))` is `config` again. `probes: false` leaves `probes` out (a
+ * deployment whose file gives none counts one per zone). A password is refused: only a deployed
+ * config has a document, and it names secrets.
+ */
+export function configDocument(config: Config, options: { readonly probes?: boolean } = {}): ConfigDocument {
+  const masters = config.masters.map((m, i): MasterDocument => {
+    if (m.auth !== undefined && m.auth.secretArn === undefined) {
+      throw new ConfigError(`masters[${i}].auth: a config document holds secrets, never a password`);
+    }
+    const secretArn = m.auth?.secretArn;
+    const fencing = m.fencing;
+    const defaultFence = fencing !== null && fencing.minReplicas === 1 && fencing.maxLagSeconds === defaultMaxLagSeconds(m.downAfterMs);
+    return {
+      name: m.name,
+      host: m.host,
+      port: m.port,
+      quorum: m.quorum,
+      ...unlessDefault('downAfterMs', m.downAfterMs),
+      ...unlessDefault('failoverTimeoutMs', m.failoverTimeoutMs),
+      ...unlessDefault('parallelSyncs', m.parallelSyncs),
+      ...unlessDefault('waitStartSeconds', m.waitStartSeconds),
+      ...unlessDefault('masterRebootDownAfterMs', m.masterRebootDownAfterMs),
+      ...(secretArn !== undefined && { auth: { ...(m.auth?.username !== undefined && { username: m.auth.username }), secretArn } }),
+      ...(m.knownReplicas.length > 0 && { knownReplicas: m.knownReplicas.map(({ host, port }) => ({ host, port })) }),
+      ...(fencing !== null && { fencing: defaultFence ? true : { minReplicas: fencing.minReplicas, maxLagSeconds: fencing.maxLagSeconds } }),
+      ...(m.witnesses && { witnesses: true }),
+    };
+  });
+  return options.probes === false ? { masters } : { probes: config.probes, masters };
 }

@@ -9,6 +9,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createTable, DynamoDbStore } from '../../lambdas/adapters/dynamodb-store.ts';
 import type { FailoverInput } from '../../lambdas/core/types.ts';
+import { ConfigError } from '../../lambdas/core/errors.ts';
 import { handler, probeDepsFromEnv, stopBeforeTimeoutMs } from '../../lambdas/probe.ts';
 import { startDynalite, type LocalDynamo } from '../../local/dynalite.ts';
 import { RedisServers, redisServerAvailable } from '../../local/redis-servers.ts';
@@ -82,8 +83,8 @@ describe('probe handler: environment', () => {
 
   it.each(['VOTER_ID', 'TABLE_NAME', 'STATE_MACHINE_ARN', 'EVENT_BUS_NAME', 'REDIS_FAILOVER_CONFIG'] as const)('refuses to start without %s', async (name) => {
     setEnv({ ...valid, [name]: undefined });
-    await expect(handler({}, lambdaContext(60_000))).rejects.toThrow(new Error(`${name} is not set`));
-    expect(() => probeDepsFromEnv({ ...valid, [name]: '' })).toThrow(new Error(`${name} is not set`));
+    await expect(handler({}, lambdaContext(60_000))).rejects.toThrow(new ConfigError(`${name} is not set`));
+    expect(() => probeDepsFromEnv({ ...valid, [name]: '' })).toThrow(new ConfigError(`${name} is not set`));
   });
 
   it('refuses a config that is not JSON, without quoting it (it may hold a password)', async () => {

@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../lambdas/core/config.ts';
+import { loadConfig, parseConfig } from '../../lambdas/core/config.ts';
 import { EXAMPLE_CONFIG_PATH, readDeployConfig } from '../../lib/config-file.ts';
-import { redisPortsOf, secretArnsOf, validateDeployedConfig } from '../../lib/masters.ts';
+import { redisPortsOf, secretArnsOf } from '../../lib/masters.ts';
 import { ConfigError } from '../../lambdas/core/errors.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'deploy-config-'));
@@ -60,7 +60,7 @@ describe('readDeployConfig', () => {
 
 describe('what the construct derives from the config', () => {
   it('every Redis port and every secret, once each', () => {
-    const config = validateDeployedConfig(
+    const config = parseConfig(
       {
         probes: 3,
         masters: [
@@ -69,6 +69,7 @@ describe('what the construct derives from the config', () => {
         ],
       },
       'test',
+      { deployed: true },
     );
     expect(redisPortsOf(config)).toEqual([6379, 6380]);
     expect(secretArnsOf(config)).toEqual([SECRET]);

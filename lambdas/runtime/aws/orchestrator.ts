@@ -8,19 +8,22 @@ import { DynamoDbStore } from '../../adapters/dynamodb-store.ts';
 import { awsPublisher } from './events.ts';
 import { SfnStarter } from '../../adapters/sfn-starter.ts';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { parseConfig, type Config } from '../../core/config.ts';
+import { parseConfigText, type Config } from '../../core/config.ts';
 import type { VoterSessionStore } from '../../core/interfaces.ts';
 import { linkOptionsFrom } from '../credentials.ts';
-import { BOUNDED_REQUESTS, jsonFromEnv, required, tlsFromEnv, type Env } from '../env.ts';
+import { BOUNDED_REQUESTS, required, tlsFromEnv, type Env } from '../env.ts';
 import type { LeaderDeps } from '../leadership.ts';
 import { tableClient } from './table.ts';
 
 /** What a function that leads failovers reads from its environment. */
 export const ORCHESTRATOR_ENV_KEYS = ['TABLE_NAME', 'STATE_MACHINE_ARN', 'EVENT_BUS_NAME', 'REDIS_FAILOVER_CONFIG', 'REDIS_TLS'] as const;
 
-/** REDIS_FAILOVER_CONFIG, validated as the config file is. `auth.secretArn` is accepted: the deployed functions read Secrets Manager. */
+/**
+ * REDIS_FAILOVER_CONFIG, through the parser the config file and the construct go through. `auth.secretArn`
+ * is accepted: the deployed functions read Secrets Manager.
+ */
 export function configFromEnv(env: Env): Config {
-  return parseConfig(jsonFromEnv(env, 'REDIS_FAILOVER_CONFIG'), 'REDIS_FAILOVER_CONFIG', { allowSecretArn: true });
+  return parseConfigText(required(env, 'REDIS_FAILOVER_CONFIG'), 'REDIS_FAILOVER_CONFIG', { allowSecretArn: true });
 }
 
 export interface Orchestrator extends LeaderDeps {
@@ -31,7 +34,7 @@ export interface Orchestrator extends LeaderDeps {
   destroy(): void;
 }
 
-/** Throws a one-line Error naming the variable at fault. */
+/** Throws a one-line ConfigError naming the variable at fault. */
 export function orchestratorFromEnv(env: Env = process.env): Orchestrator {
   const tableName = required(env, 'TABLE_NAME');
   const stateMachineArn = required(env, 'STATE_MACHINE_ARN');

@@ -7,20 +7,21 @@ import type { RedisLinkOptions } from '../../core/interfaces.ts';
 import type { MasterAuth } from '../../core/config.ts';
 import { linkOptionsFrom, type AuthConfig } from '../credentials.ts';
 import { jsonFromEnv, tlsFromEnv, type Env } from '../env.ts';
+import { ConfigError } from '../../core/errors.ts';
 import { perEnv } from './env-cache.ts';
 
 /** `{"<master>": {"username"?: "…", "secretArn": "…"}}`, one entry per master group with AUTH (lib/redis-failover.ts writes it). */
 export function authFromEnv(env: Env): AuthConfig {
   const document = jsonFromEnv(env, 'REDIS_AUTH');
-  if (typeof document !== 'object' || document === null || Array.isArray(document)) throw new Error('REDIS_AUTH: must be an object of master names');
+  if (typeof document !== 'object' || document === null || Array.isArray(document)) throw new ConfigError('REDIS_AUTH: must be an object of master names');
   const masters = Object.entries(document as Record<string, unknown>).map(([name, value]) => ({ name, auth: authOf(name, value) }));
   return { masters };
 }
 
 function authOf(name: string, value: unknown): MasterAuth {
   const { username, secretArn } = (value ?? {}) as Record<string, unknown>;
-  if (typeof secretArn !== 'string' || secretArn === '') throw new Error(`REDIS_AUTH.${name}.secretArn: must be a non-empty string`);
-  if (username !== undefined && (typeof username !== 'string' || username === '')) throw new Error(`REDIS_AUTH.${name}.username: must be a non-empty string when present`);
+  if (typeof secretArn !== 'string' || secretArn === '') throw new ConfigError(`REDIS_AUTH.${name}.secretArn: must be a non-empty string`);
+  if (username !== undefined && (typeof username !== 'string' || username === '')) throw new ConfigError(`REDIS_AUTH.${name}.username: must be a non-empty string when present`);
   return { ...(username !== undefined && { username }), secretArn };
 }
 
