@@ -12,9 +12,6 @@ export interface MasterState {
   readonly failoverInProgress: boolean;
 }
 
-/** The default port of `redis-failover local`: Sentinel's. */
-export { SENTINEL_PORT } from './ports.ts';
-
 /** Covers the default handover (5 s of paused writes, 5 s for Redis to give up) with room to spare. */
 const HANDOVER_REPLY_TIMEOUT_MS = 20_000;
 const PATIENT = { host: '127.0.0.1', connectTimeout: 500, commandTimeout: HANDOVER_REPLY_TIMEOUT_MS, maxRetriesPerRequest: 0, retryStrategy: () => null } as const;

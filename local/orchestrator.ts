@@ -28,7 +28,7 @@ import { LocalWorkflow, type LocalExecution, type StepHooks } from './workflow-r
 import { FailoverRefused } from '../lambdas/core/errors.ts';
 import { replyOf } from './resp-errors.ts';
 
-export const LOCAL_TABLE = 'redis-failover';
+const LOCAL_TABLE = 'redis-failover';
 
 export interface OrchestratorOptions {
   readonly config: Config;

@@ -73,7 +73,7 @@ export interface PortContext {
 }
 
 /** The Redis version whose Sentinel this port answers as (HELLO, INFO). */
-export const SENTINEL_VERSION = '7.0.0';
+const SENTINEL_VERSION = '7.0.0';
 
 const SUBSCRIBED_ONLY = new Set(['SUBSCRIBE', 'PSUBSCRIBE', 'SSUBSCRIBE', 'UNSUBSCRIBE', 'PUNSUBSCRIBE', 'SUNSUBSCRIBE', 'PING', 'QUIT', 'RESET']);
 const BEFORE_AUTH = new Set(['AUTH', 'HELLO', 'QUIT']);
@@ -170,12 +170,12 @@ export async function answer(args: readonly string[], client: ClientState, ctx: 
   }
 }
 
-export function subscribed(client: ClientState): boolean {
+function subscribed(client: ClientState): boolean {
   return client.channels.size + client.patterns.size > 0;
 }
 
 /** RESET: subscriptions, name, protocol and (with a password) authentication back to a new connection's. */
-export function resetClient(client: ClientState, ctx: PortContext): void {
+function resetClient(client: ClientState, ctx: PortContext): void {
   client.channels.clear();
   client.patterns.clear();
   client.name = '';
@@ -470,9 +470,8 @@ async function sentinel(subcommand: string, args: readonly string[], ctx: PortCo
       return bulk(ctx.runId);
     case 'HELP':
       return array([simple('SENTINEL <subcommand> [<arg> [value] [opt] ...]. Subcommands are:'), ...[...SENTINEL_SUBCOMMANDS].map(([sub, { help }]) => simple(`${sub} ${help}`))]);
-    case 'SENTINELS':
     default:
-      // The voters are not Sentinels a client could ask instead of us: there are none to list.
+      // SENTINELS: the voters are not Sentinels a client could ask instead of us, there are none to list.
       return handlers.masters().includes(master) ? array([]) : NO_SUCH_MASTER;
   }
 }

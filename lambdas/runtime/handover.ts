@@ -14,7 +14,7 @@ import { waitFor } from '../core/wait.ts';
 import { HandoverAbortedError } from '../core/errors.ts';
 
 /** How long the master may pause writes for the replica to catch up, by default. */
-export const DEFAULT_COORDINATION_TIMEOUT_MS = 5000;
+const DEFAULT_COORDINATION_TIMEOUT_MS = 5000;
 /** Redis aborts on its own past the timeout and resumes writes: we watch this much longer. */
 const ABORT_GRACE_MS = 5000;
 

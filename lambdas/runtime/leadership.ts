@@ -12,7 +12,7 @@ import type { Address, FailoverInput, MasterRef, PromotedAddress } from '../core
 import { executionName } from '../core/workflow-state.ts';
 
 /** A leader has this long after its election to start the workflow before others call it dead. */
-export const START_GRACE_MS = 5000;
+const START_GRACE_MS = 5000;
 
 /**
  * The lease covers the longest failover the workflow can run (promotion sent, promotion seen
