@@ -3,37 +3,21 @@
  * Values from `-c` are strings; the same keys in cdk.json may be JSON booleans and arrays.
  */
 import path from 'node:path';
-import { readDeployConfig } from './config-file.ts';
-import { EXAMPLE_CONFIG_PATH } from './config-file.ts';
+import { EXAMPLE_CONFIG_PATH, readDeployConfig } from './config-file.ts';
 import type { RedisFailoverStackProps } from './failover-stack.ts';
 import { Duration } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type { DnsEndpointsProps } from './dns-endpoints.ts';
 import { ContextError } from '../lambdas/core/errors.ts';
-
-/** Every key the app reads, for docs/deploy.md ("Commands") and the error on an unknown one. */
-export const CONTEXT_KEYS = {
-  config: 'the config file (default examples/config.json)',
-  vpcId: 'an existing VPC, imported by attributes (default: a new demo VPC)',
-  subnetIds: 'with vpcId: its private subnets, comma-separated, one per zone (one probe each)',
-  availabilityZones: 'with vpcId: the zone of each subnet, same order',
-  vpcCidr: "with vpcId: the VPC's CIDR block (where Redis is, unless redisCidr)",
-  routeTableIds: 'with vpcId: the route table of each subnet, same order (for dynamoDbEndpoint)',
-  redisCidr: 'where the Redis servers are (default: the VPC CIDR)',
-  interfaceEndpoints: 'with vpcId: true to add Step Functions, EventBridge and Secrets Manager interface endpoints',
-  dynamoDbEndpoint: 'with vpcId: true to add a DynamoDB gateway endpoint (needs routeTableIds)',
-  tls: 'true: TLS to Redis',
-  dnsZone: 'a private hosted zone name (e.g. redis.internal): primary and reader DNS records per master group',
-  dnsZoneId: 'with dnsZone: an existing private hosted zone of that name, by id (Z…), instead of a new one',
-  dnsTtl: 'with dnsZone: the records\' TTL in seconds (default 5)',
-  alarmTopicArn: 'an existing SNS topic every alarm notifies',
-  alarmEmail: 'an e-mail address every alarm notifies (through a topic the stack creates)',
-} as const;
-
-type Key = keyof typeof CONTEXT_KEYS;
+import { refuseUnknownContextKeys, type ContextKey as Key } from './context-keys.ts';
 
 export interface ContextSource {
   tryGetContext(key: string): unknown;
+  /**
+   * Every key in the context (an App's `node` has it): then a key neither the app nor CDK reads is refused.
+   * @default - no such check
+   */
+  getAllContext?(): Record<string, unknown>;
 }
 
 function text(source: ContextSource, key: Key): string | undefined {
@@ -86,6 +70,7 @@ const CIDR = /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/;
 
 /** The stack's props from the context; `cwd` resolves a relative config path. */
 export function stackPropsFromContext(source: ContextSource, cwd: string = process.cwd()): RedisFailoverStackProps {
+  if (source.getAllContext) refuseUnknownContextKeys(Object.keys(source.getAllContext()));
   const configPath = text(source, 'config');
   const config = readDeployConfig(configPath === undefined ? EXAMPLE_CONFIG_PATH : path.resolve(cwd, configPath));
 

@@ -1,7 +1,8 @@
 /** `npx cdk synth|deploy -c key=value`: the CDK app's command line, read into the stack's props. */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { App } from 'aws-cdk-lib';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { stackPropsFromContext } from '../../lib/app-context.ts';
@@ -14,7 +15,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const masters = [{ name: 'cache', host: '10.20.1.10', port: 6379, quorum: 2 }];
 writeFileSync(path.join(dir, 'cluster.json'), JSON.stringify({ masters }));
 
-const context = (values: Record<string, unknown>) => ({ tryGetContext: (key: string) => values[key] });
+// As an App's node: it can list its keys, so an unknown one is refused.
+const context = (values: Record<string, unknown>) => ({ tryGetContext: (key: string) => values[key], getAllContext: () => values });
 const IMPORT = { config: 'cluster.json', vpcId: 'vpc-0abc', subnetIds: 'subnet-0a,subnet-0b,subnet-0c', availabilityZones: 'eu-west-1a, eu-west-1b, eu-west-1c', vpcCidr: '10.20.0.0/16' };
 
 function refusal(values: Record<string, unknown>): string {
@@ -92,5 +94,37 @@ describe('stackPropsFromContext', () => {
     expect(refusal({ ...IMPORT, redisCidr: 'everywhere' })).toBe('-c redisCidr: "everywhere" is not an IPv4 CIDR block');
     expect(refusal({ ...IMPORT, routeTableIds: 'rtb-1,table-2' })).toBe('-c routeTableIds: "table-2" is not a route table id (rtb-…)');
     expect(refusal({ config: 42 })).toBe('-c config: must be a string (got 42)');
+  });
+});
+
+describe('unknown -c keys', () => {
+  it('refuses a key the app does not read, by name, with the closest known key', () => {
+    expect(refusal({ vpcid: 'vpc-0abc' })).toBe('unknown context key vpcid (did you mean vpcId?)');
+    expect(refusal({ ...IMPORT, subnetId: 'subnet-0a' })).toBe('unknown context key subnetId (did you mean subnetIds?)');
+    expect(refusal({ dnsTTL: '5' })).toBe('unknown context key dnsTTL (did you mean dnsTtl?)');
+    expect(refusal({ alarmMail: 'oncall@example.com' })).toBe('unknown context key alarmMail (did you mean alarmEmail?)');
+    expect(refusal({ configFile: 'cluster.json' })).toBe('unknown context key configFile');
+    expect(refusal({ region: 'eu-west-1' })).toBe('unknown context key region');
+  });
+
+  it("leaves CDK's own keys alone: cdk.json's feature flags, its settings, cached lookups, the CLI's", () => {
+    const cdkJson = JSON.parse(readFileSync(path.join(import.meta.dirname, '..', '..', 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
+    const cdk = {
+      ...cdkJson.context,
+      'aws:cdk:bundling-stacks': [],
+      'aws:cdk:enable-path-metadata': true,
+      'availability-zones:account=111122223333:region=eu-west-1': ['eu-west-1a'],
+      'acknowledged-issue-numbers': [1234],
+      'cli-telemetry': false,
+      'cdk-migrate': true,
+    };
+    expect(stackPropsFromContext(context({ ...cdk, config: 'cluster.json' }), dir).config).toEqual({ masters });
+  });
+
+  it("reads the keys from a CDK App's context, as bin/app.ts gives it", () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [], config: path.join(dir, 'cluster.json'), vpcid: 'vpc-0abc' } });
+    expect(() => stackPropsFromContext(app.node, dir)).toThrow(new ContextError('unknown context key vpcid (did you mean vpcId?)'));
+    const fine = new App({ context: { 'aws:cdk:bundling-stacks': [], config: path.join(dir, 'cluster.json') } });
+    expect(stackPropsFromContext(fine.node, dir).config).toEqual({ masters });
   });
 });
