@@ -9,6 +9,7 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import type { Address } from '../lambdas/core/types.ts';
 import { waitFor } from '../lambdas/core/wait.ts';
+import { NO_RECONNECT } from '../lambdas/adapters/redis.ts';
 
 export interface SentinelSettings {
   readonly quorum: number;
@@ -81,7 +82,7 @@ export class Sentinels {
 
   /** SENTINEL GET-MASTER-ADDR-BY-NAME, asked of the first sentinel: what Sentinel-aware clients are given. */
   async masterAddress(): Promise<Address | null> {
-    const client = new Redis({ host: '127.0.0.1', port: this.ports[0]!, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const client = new Redis({ host: '127.0.0.1', port: this.ports[0]!, lazyConnect: true, maxRetriesPerRequest: 0, ...NO_RECONNECT });
     client.on('error', () => undefined);
     try {
       await client.connect();
@@ -107,7 +108,7 @@ export class Sentinels {
   }
 
   private async knows(port: number, others: number, replicas: number): Promise<boolean> {
-    const client = new Redis({ host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const client = new Redis({ host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 0, ...NO_RECONNECT });
     client.on('error', () => undefined);
     try {
       await client.connect();

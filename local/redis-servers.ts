@@ -6,6 +6,7 @@ import { Redis } from 'ioredis';
 import { followsMaster, parseInfo } from '../lambdas/core/info.ts';
 import type { Address, ReplicationInfo } from '../lambdas/core/types.ts';
 import { waitFor } from '../lambdas/core/wait.ts';
+import { NO_RECONNECT } from '../lambdas/adapters/redis.ts';
 
 /** Options for one `redis-server` started on loopback. */
 export interface RedisServerOptions {
@@ -62,7 +63,7 @@ export class RedisServer {
       password: this.options.password,
       lazyConnect: false,
       maxRetriesPerRequest: 1,
-      retryStrategy: () => null,
+      ...NO_RECONNECT,
     });
   }
 
@@ -227,7 +228,7 @@ async function waitUntilReady(server: RedisServer, loadingIsReady = false): Prom
     password: server.options.password,
     lazyConnect: true,
     enableOfflineQueue: false,
-    retryStrategy: () => null,
+    ...NO_RECONNECT,
     maxRetriesPerRequest: 0,
   });
   client.on('error', () => undefined);

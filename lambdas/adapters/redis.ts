@@ -5,6 +5,12 @@ import type { Address, ReplicationInfo } from '../core/types.ts';
 import { RedisUnreachableError, RedisAuthError } from '../core/errors.ts';
 import type { RedisCredentials, RedisLinkOptions } from '../core/interfaces.ts';
 
+/**
+ * ioredis options for a client that never reconnects by itself: a lost connection ends it, its
+ * commands fail at once, and the caller decides what comes next (the links here, the local tools).
+ */
+export const NO_RECONNECT = { retryStrategy: (): null => null } as const satisfies RedisOptions;
+
 const AUTH_ERRORS = /^(WRONGPASS|NOAUTH|NOPERM|ERR invalid password|ERR AUTH)/;
 
 /** Replies Sentinel accepts as "alive" (sentinel.c): PONG, or a server busy loading or without its master. */
@@ -43,7 +49,7 @@ export class RedisLink {
       enableOfflineQueue: false,
       enableReadyCheck: false,
       maxRetriesPerRequest: 0,
-      retryStrategy: () => null,
+      ...NO_RECONNECT,
       ...(options.tls ? { tls: { servername: address.host } } : {}),
     };
     const client = new Redis(redisOptions);
@@ -233,6 +239,11 @@ export async function withRedis<T>(address: Address, options: RedisLinkOptions, 
   } finally {
     await link.close();
   }
+}
+
+/** The server's INFO, or null when it could not be had (unreachable, refused, any error): a look that never throws. */
+export async function infoOrNull(address: Address, options: RedisLinkOptions): Promise<ReplicationInfo | null> {
+  return withRedis(address, options, (link) => link.info()).catch(() => null);
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Clock, EventPublisher, FailoverStore, RedisLinkOptions } from '../core/interfaces.ts';
-import { withRedis } from '../adapters/redis.ts';
+import { infoOrNull } from '../adapters/redis.ts';
 import { addressKey, sameAddress } from '../core/address.ts';
 import type { MasterConfig } from '../core/config.ts';
 import { replicaEvent } from '../core/events.ts';
@@ -30,10 +30,10 @@ export async function masterRecord(master: MasterConfig, deps: RecordDeps): Prom
 
 /** The server the configured master replicates from, when that one says it is a master (one hop, nothing guessed). */
 async function followedMaster(master: Address, options: RedisLinkOptions): Promise<Address | null> {
-  const info = await withRedis(master, options, (link) => link.info()).catch(() => null);
+  const info = await infoOrNull(master, options);
   if (info?.role !== 'slave' || info.masterHost === null || info.masterPort === null) return null;
   const followed = { host: info.masterHost, port: info.masterPort };
-  const theirs = await withRedis(followed, options, (link) => link.info()).catch(() => null);
+  const theirs = await infoOrNull(followed, options);
   return theirs?.role === 'master' ? followed : null;
 }
 

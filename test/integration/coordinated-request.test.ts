@@ -17,6 +17,7 @@ import { orchestrate, types, waitForEvent, waitForTicks } from '../support/orche
 import { infoOf, startTopology, waitFollowing } from '../support/topology.ts';
 import { ackedPresent, freezeBehind, startWriter } from '../support/writer.ts';
 import { FailoverRefused, HandoverAbortedError } from '../../lambdas/core/errors.ts';
+import { NO_RECONNECT } from '../../lambdas/adapters/redis.ts';
 
 const { ports, servers: freshServers } = integrationLifecycle();
 
@@ -28,7 +29,7 @@ describe('SENTINEL FAILOVER COORDINATED through the orchestrator', () => {
     const writes = startWriter(topology.master);
     await waitFor(() => writes.acked.length > 200, { timeoutMs: 5000, what: 'the writer to get going' });
     // An application connection that never subscribes: it learns of the swap only by being closed.
-    const app = new Redis({ ...topology.master.address, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+    const app = new Redis({ ...topology.master.address, ...NO_RECONNECT, maxRetriesPerRequest: 0 });
     app.on('error', () => undefined);
     const appClosed = new Promise<void>((resolve) => app.once('end', () => resolve()));
     expect(await app.ping()).toBe('PONG');

@@ -13,6 +13,7 @@ import { orchestrate, types, waitForEvent, waitForTicks } from '../support/orche
 import { waitFor } from '../../lambdas/core/wait.ts';
 import { infoOf, startTopology, waitFollowing } from '../support/topology.ts';
 import { FailoverRefused } from '../../lambdas/core/errors.ts';
+import { NO_RECONNECT } from '../../lambdas/adapters/redis.ts';
 
 const { ports, servers: freshServers } = integrationLifecycle();
 
@@ -49,7 +50,7 @@ function replicaReader(port: number, preferred?: RedisServer): Redis {
     preferredSlaves: preferred ? [{ ip: '127.0.0.1', port: String(preferred.options.port) }] : undefined,
     lazyConnect: true,
     sentinelRetryStrategy: () => null,
-    retryStrategy: () => null,
+    ...NO_RECONNECT,
     maxRetriesPerRequest: 1,
   });
   reader.on('error', () => undefined);
@@ -147,12 +148,12 @@ describe("the orchestrator's Sentinel port", () => {
     const held = gate();
     const running = await orchestrate(topology, {}, { sentinelPort: 0, workflowHooks: () => ({ before: (state) => (state === 'SelectSlave' ? held.wait() : undefined) }) });
     const port = running.orchestrator.sentinelPort!.port;
-    const admin = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const admin = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, ...NO_RECONNECT });
     // What applications do: ask the Sentinel port for the master of `mymaster`, reconnect through it when dropped.
     const app = new Redis({ sentinels: [{ host: '127.0.0.1', port }], name: 'mymaster', sentinelRetryStrategy: () => 50, maxRetriesPerRequest: 20 });
     app.on('error', () => undefined); // reconnections are expected: the failover cuts it off
     // What Jedis and Lettuce do: listen to +switch-master on the Sentinel.
-    const listener = new Redis({ port, host: '127.0.0.1', lazyConnect: true, enableReadyCheck: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const listener = new Redis({ port, host: '127.0.0.1', lazyConnect: true, enableReadyCheck: false, maxRetriesPerRequest: 0, ...NO_RECONNECT });
     const heard: string[] = [];
     listener.on('message', (channel: string, message: string) => heard.push(`${channel} ${message}`));
     try {
@@ -206,7 +207,7 @@ describe("the orchestrator's Sentinel port: SENTINEL FAILOVER <name> COORDINATED
     const topology = await startTopology(servers, ports, { replicas: [{ replicaPriority: 10 }] });
     const [promoted] = topology.replicas as [RedisServer];
     const running = await orchestrate(topology, {}, { sentinelPort: 0 });
-    const admin = new Redis({ port: running.orchestrator.sentinelPort!.port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const admin = new Redis({ port: running.orchestrator.sentinelPort!.port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, ...NO_RECONNECT });
     try {
       await admin.connect();
       await expect(admin.call('SENTINEL', 'FAILOVER', 'mymaster', 'NOW')).rejects.toThrow(/^ERR syntax error$/);
@@ -228,7 +229,7 @@ describe("the orchestrator's Sentinel port, for clients reading from replicas", 
     const [live, dead] = topology.replicas as [RedisServer, RedisServer];
     const running = await orchestrate(topology, {}, { sentinelPort: 0 });
     const port = running.orchestrator.sentinelPort!.port;
-    const admin = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const admin = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, ...NO_RECONNECT });
     const readers: Redis[] = [];
     try {
       await admin.connect();
@@ -291,7 +292,7 @@ describe("the orchestrator's Sentinel port, for clients reading from replicas", 
     const servers = freshServers();
     const topology = await startTopology(servers, ports, { replicas: [{}] });
     const running = await orchestrate(topology, {}, { sentinelPort: 0 });
-    const admin = new Redis({ port: running.orchestrator.sentinelPort!.port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const admin = new Redis({ port: running.orchestrator.sentinelPort!.port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, ...NO_RECONNECT });
     try {
       await admin.connect();
       const names = (flat: unknown) => (flat as string[]).filter((_, i) => i % 2 === 0);

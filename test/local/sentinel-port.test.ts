@@ -12,6 +12,7 @@ import type { ReplicationInfo } from '../../lambdas/core/types.ts';
 import { waitFor } from '../../lambdas/core/wait.ts';
 import { testPorts } from '../support/ports.ts';
 import { RespClient } from '../support/resp-client.ts';
+import { NO_RECONNECT } from '../../lambdas/adapters/redis.ts';
 
 /** A master as a voter sees it, healthy unless told otherwise. */
 function masterView(name: string, port: number, over: Partial<MasterView> = {}): MasterView {
@@ -65,7 +66,7 @@ async function ioredis(sentinel: SentinelPort, enableReadyCheck = true): Promise
     lazyConnect: true,
     enableReadyCheck,
     maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
+    ...NO_RECONNECT,
   });
   redis.on('error', () => undefined);
   cleanups.push(() => redis.disconnect());
@@ -311,7 +312,7 @@ describe('SentinelPort through ioredis', () => {
       name: 'unknown',
       lazyConnect: true,
       sentinelRetryStrategy: () => null,
-      retryStrategy: () => null,
+      ...NO_RECONNECT,
     });
     redis.on('error', () => undefined);
     cleanups.push(() => redis.disconnect());
@@ -637,7 +638,7 @@ describe.skipIf(!redisServerAvailable())('SentinelPort as the sentinel of an ior
       name: 'mymaster',
       lazyConnect: true,
       sentinelRetryStrategy: () => null,
-      retryStrategy: () => null,
+      ...NO_RECONNECT,
       maxRetriesPerRequest: 1,
     });
     redis.on('error', () => undefined);
