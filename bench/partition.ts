@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { waitFor } from '../lambdas/core/wait.ts';
+import { sleep, waitFor } from '../lambdas/core/wait.ts';
 import type { DeployConfig } from '../lib/config-file.ts';
 import { AppProcess } from './app-process.ts';
 import { Network } from './network.ts';
@@ -166,16 +166,15 @@ export async function runPartitionTrial(system: PartitionSystem, options: Partit
     await cut();
     const cutAt = Date.now();
     // The partition's length (and the flapping's rhythm) is the scenario itself, not a wait for something to happen.
-    const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-    if (options.flapMs === undefined) await pause(options.partitionMs);
+    if (options.flapMs === undefined) await sleep(options.partitionMs);
     else {
       while (Date.now() - cutAt + 2 * options.flapMs <= options.partitionMs) {
-        await pause(options.flapMs);
+        await sleep(options.flapMs);
         await net.heal();
-        await pause(options.flapMs);
+        await sleep(options.flapMs);
         await cut();
       }
-      await pause(Math.max(0, options.partitionMs - (Date.now() - cutAt)));
+      await sleep(Math.max(0, options.partitionMs - (Date.now() - cutAt)));
     }
     await net.heal();
     const healedAt = Date.now();

@@ -7,7 +7,7 @@ import { PollingLink } from '../lambdas/adapters/redis.ts';
 import { createTable, DynamoDbStore } from '../lambdas/adapters/dynamodb-store.ts';
 import { parseConfig } from '../lambdas/core/config.ts';
 import { pingPeriodMs } from '../lambdas/core/detection.ts';
-import { waitFor } from '../lambdas/core/wait.ts';
+import { sleep, waitFor } from '../lambdas/core/wait.ts';
 import { Voter } from '../lambdas/runtime/voter.ts';
 import { startDynalite } from '../local/dynalite.ts';
 import { RedisServers } from '../local/redis-servers.ts';
@@ -61,7 +61,7 @@ export async function runScale(masters: number, port: () => Promise<number>, dow
       const t = performance.now();
       await Promise.all(links.map((l) => l.use((link) => link.ping())));
       rounds.push(performance.now() - t);
-      await new Promise((resolve) => setTimeout(resolve, pingPeriodMs(downAfterMs)));
+      await sleep(pingPeriodMs(downAfterMs));
     }
     await Promise.all(links.map((l) => l.close()));
     const ticks = voter.watches.reduce((sum, w) => sum + w.ticks, 0) - ticksAtStart;

@@ -4,8 +4,7 @@
  * at most every 100 ms, and writes one key at a time, `ack <n>` per acknowledged write.
  */
 import { createInterface } from 'node:readline';
-
-export const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+import { sleep } from '../../lambdas/core/wait.ts';
 
 let stopped = false;
 createInterface({ input: process.stdin }).on('close', () => (stopped = true));
@@ -26,7 +25,7 @@ export function fail(error: unknown): void {
 
 /** Rejects after `ms`: a request that hangs past the client's own timeout is a failure, reported and retried. */
 export function within<T>(request: Promise<T>, ms = 500): Promise<T> {
-  return Promise.race([request, pause(ms).then(() => Promise.reject(new Error(`no answer within ${ms} ms`)))]);
+  return Promise.race([request, sleep(ms).then(() => Promise.reject(new Error(`no answer within ${ms} ms`)))]);
 }
 
 /** SET client:<n> one at a time until stopped. */
@@ -39,7 +38,7 @@ export async function writeLoop(set: (n: number) => Promise<void>): Promise<void
       n++;
     } catch (error) {
       fail(error);
-      await pause(2);
+      await sleep(2);
     }
   }
 }

@@ -11,7 +11,8 @@
  *
  * Prints `fail <error>` (at most every 100 ms) while requests fail; stops when stdin closes.
  */
-import { fail, isStopped, pause, within, writeLoop } from './app-io.ts';
+import { sleep } from '../../lambdas/core/wait.ts';
+import { fail, isStopped, within, writeLoop } from './app-io.ts';
 
 const [library, portText, mode] = process.argv.slice(2) as [string, string, 'write' | 'read'];
 const port = Number(portText);
@@ -80,10 +81,10 @@ while (mode === 'read' && !isStopped()) {
   try {
     const seen = await within(app.readReplica());
     if (seen !== last) process.stdout.write(`replica ${(last = seen)}\n`);
-    await pause(50);
+    await sleep(50);
   } catch (error) {
     fail(error);
-    await pause(2);
+    await sleep(2);
   }
 }
 await app.close();

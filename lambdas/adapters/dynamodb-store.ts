@@ -17,6 +17,7 @@ import type { VoterSession, WatchSnapshot } from '../core/voter-session.ts';
 import type { Address, MasterRef } from '../core/types.ts';
 import { executionName } from '../core/workflow-state.ts';
 import { StaleEpochError } from '../core/errors.ts';
+import { sleep } from '../core/wait.ts';
 
 /** Shared by the CDK construct and the local runtime so both create the same table. */
 export const TABLE_KEY_SCHEMA = {
@@ -362,7 +363,7 @@ export async function createTable(client: DynamoDBClient, tableName: string, tim
     const status = await tableStatus(client, tableName);
     if (status === 'ACTIVE') return;
     if (Date.now() > deadline) throw new Error(`table ${tableName} not ACTIVE after ${timeoutMs} ms (status ${status ?? 'absent'})`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100);
   }
 }
 

@@ -11,6 +11,7 @@ import type { Socket } from 'node:net';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { AttributeDefinition, KeySchemaElement } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
+import { sleep } from '../../lambdas/core/wait.ts';
 import { listenOnLoopback, type LoopbackListener } from '../../local/loopback.ts';
 import { callerOf, readBody, sendJson } from './aws-json-server.ts';
 
@@ -85,7 +86,7 @@ async function createTables(client: DynamoDBClient, tables: readonly SimTable[],
       const out = await client.send(new DescribeTableCommand({ TableName: table.name }));
       if (out.Table?.TableStatus === 'ACTIVE') break;
       if (Date.now() > deadline) throw new Error(`table ${table.name} not ACTIVE after ${timeoutMs} ms`);
-      await new Promise((resolve) => setTimeout(resolve, 10));
+      await sleep(10);
     }
   }
 }
@@ -156,7 +157,7 @@ export const TableStandIn = {
         for (const socket of hanging) socket.destroy();
         await proxy.stop();
         const deadline = Date.now() + 2000;
-        while (inFlight > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+        while (inFlight > 0 && Date.now() < deadline) await sleep(10);
         agent.destroy();
         await store.stop();
       })();
