@@ -98,13 +98,13 @@ export function stackPropsFromContext(source: ContextSource, cwd: string = proce
   pattern('vpcId', vpcId, /^vpc-[0-9a-f]+$/, 'a VPC id (vpc-…)');
   const subnetIds = list(source, 'subnetIds');
   if (!subnetIds || subnetIds.length === 0) throw new ContextError('-c subnetIds: required with -c vpcId (the private subnets, one per zone, comma-separated)');
-  subnetIds.forEach((id) => pattern('subnetIds', id, /^subnet-[0-9a-f]+$/, 'a subnet id (subnet-…)'));
+  for (const id of subnetIds) pattern('subnetIds', id, /^subnet-[0-9a-f]+$/, 'a subnet id (subnet-…)');
   const zones = list(source, 'availabilityZones');
   if (!zones) throw new ContextError('-c availabilityZones: required with -c vpcId (the zone of each subnet, same order)');
   const vpcCidr = text(source, 'vpcCidr');
   if (vpcCidr === undefined && redisCidr === undefined) throw new ContextError('-c vpcCidr: required with -c vpcId (or give -c redisCidr)');
   const routeTableIds = list(source, 'routeTableIds');
-  routeTableIds?.forEach((id) => pattern('routeTableIds', id, /^rtb-[0-9a-f]+$/, 'a route table id (rtb-…)'));
+  for (const id of routeTableIds ?? []) pattern('routeTableIds', id, /^rtb-[0-9a-f]+$/, 'a route table id (rtb-…)');
   const dynamoDbEndpoint = flag(source, 'dynamoDbEndpoint') ?? false;
   if (dynamoDbEndpoint && !routeTableIds) throw new ContextError('-c dynamoDbEndpoint: needs -c routeTableIds (the route table of each subnet)');
   return {

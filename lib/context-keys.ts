@@ -31,7 +31,7 @@ const KNOWN: readonly string[] = Object.keys(CONTEXT_KEYS);
  * Keys CDK itself puts in the context: feature flags (`@aws-cdk/…`, cdk.json), its own settings
  * (`aws:cdk:…`), cached lookups (`availability-zones:account=…`), and the CLI's few plain names.
  */
-export function isCdkContextKey(key: string): boolean {
+function isCdkContextKey(key: string): boolean {
   return /[@:]/.test(key) || key.startsWith('cdk-') || key.startsWith('aws-cdk') || key === 'acknowledged-issue-numbers' || key === 'cli-telemetry';
 }
 

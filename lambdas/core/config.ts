@@ -153,7 +153,7 @@ const masterName = z
 const secret = z.string({ error: expected('a non-empty string') }).min(1);
 
 /** A Secrets Manager secret's ARN, as the console shows it (never echoed: it could be a misplaced password). */
-export const SECRET_ARN_PATTERN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/;
+const SECRET_ARN_PATTERN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/;
 
 const authSchema = z
   .strictObject({

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { loadConfig, parseConfig, settingsOf } from '../../lambdas/core/config.ts';
+import { configDocument, loadConfig, parseConfig, parseConfigText, settingsOf } from '../../lambdas/core/config.ts';
 import { ConfigError } from '../../lambdas/core/errors.ts';
 
 const SECRET = 'hunter2-very-secret';
@@ -328,5 +328,97 @@ describe('loadConfig', () => {
     expect(() => loadConfig(path)).not.toThrow(SECRET);
     const short = file('short.json', `{"password": ${SECRET}}`);
     expect(() => loadConfig(short)).not.toThrow(SECRET);
+  });
+});
+
+describe('the deployed flavour (the CDK app, the construct)', () => {
+  const deployed = (raw: unknown, options = {}): string => {
+    try {
+      parseConfig(raw, 'deploy.json', { deployed: true, ...options });
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      return (err as Error).message;
+    }
+    throw new Error('config was accepted');
+  };
+  const clear = 'a deployed config cannot hold a password (it would be stored in clear in the Lambda environment): store it in Secrets Manager and give auth.secretArn';
+
+  it('accepts a secret, refuses a password in clear or from the environment, before anything else', () => {
+    expect(parseConfig({ masters: [master({ auth: { secretArn: SECRET_ARN } })] }, 'deploy.json', { deployed: true }).masters[0]?.auth).toEqual({ secretArn: SECRET_ARN });
+    expect(deployed({ masters: [master({ auth: { password: SECRET } })] })).toBe(`deploy.json: masters[0].auth.password: ${clear}`);
+    expect(deployed({ masters: [master({ port: 0, auth: { passwordEnv: 'REDIS_PASSWORD' } })] })).toBe(`deploy.json: masters[0].auth.passwordEnv: ${clear}`);
+    expect(deployed({ masters: [master({ auth: { password: SECRET } })] })).not.toContain(SECRET);
+  });
+
+  it('wants the full ARN of a secret, suffix included', () => {
+    expect(deployed({ masters: [master({ auth: { secretArn: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:redis' } })] })).toBe(
+      'deploy.json: masters[0].auth.secretArn: give the full ARN, with the 6-character suffix Secrets Manager adds to the name (IAM grants match the full ARN)',
+    );
+  });
+
+  it('says how the probes were counted when a quorum is larger', () => {
+    expect(deployed({ probes: 2, masters: [master({ quorum: 3 })] }, { probesFrom: 'one per zone' })).toBe('deploy.json: masters[0].quorum: quorum 3 is larger than the number of probes (2: one per zone)');
+    expect(deployed({ probes: 2, masters: [master({ quorum: 3 })] })).toBe('deploy.json: masters[0].quorum: quorum 3 is larger than probes (2)');
+  });
+});
+
+describe('parseConfigText: JSON text to a Config, as a file or a variable holds it', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'config-text-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const file = (name: string, text: string): string => {
+    const path = join(dir, name);
+    writeFileSync(path, text);
+    return path;
+  };
+
+  it('parses and validates, naming the source', () => {
+    expect(parseConfigText(JSON.stringify({ masters: [master()] }), 'VAR').masters[0]?.name).toBe('mymaster');
+    expect(() => parseConfigText(JSON.stringify({ masters: [master({ quorum: 0 })] }), 'VAR')).toThrow(new ConfigError('VAR: masters[0].quorum: must be a positive integer (got 0)'));
+  });
+
+  it('refuses invalid JSON as loadConfig does, under the name it is given, never quoting the text', () => {
+    const text = `{ "masters": [ { "auth": { "password": ${SECRET} } } ] }`;
+    const path = file('same.json', text);
+    const fromFile = (() => {
+      try {
+        loadConfig(path);
+      } catch (err) {
+        return (err as Error).message;
+      }
+      throw new Error('accepted');
+    })();
+    expect(fromFile.startsWith(`cannot parse config file ${path}: `)).toBe(true);
+    expect(() => parseConfigText(text, 'VAR')).toThrow(new ConfigError(`VAR: ${fromFile.slice(`cannot parse config file ${path}: `.length)}`));
+    expect(() => parseConfigText(text, 'VAR')).not.toThrow(SECRET);
+  });
+});
+
+describe('configDocument: the validated config written back', () => {
+  it('leaves the defaults out, so a document as written comes back as written', () => {
+    const written = { probes: 3, masters: [master(), master({ name: 'b', downAfterMs: 5000, auth: { username: 'u', secretArn: SECRET_ARN }, knownReplicas: [{ host: '127.0.0.2', port: 6380 }] })] };
+    expect(configDocument(parseConfig(written, 'c', { deployed: true }))).toEqual(written);
+    expect(configDocument(parseConfig({ masters: [master()] }), { probes: false })).toEqual({ masters: [master()] });
+  });
+
+  it('parses back into the same config, every setting kept', () => {
+    const config = parseConfig(
+      {
+        probes: 5,
+        masters: [
+          master({ quorum: 3, failoverTimeoutMs: 9000, parallelSyncs: 2, waitStartSeconds: 1, masterRebootDownAfterMs: 4000, fencing: true, witnesses: true }),
+          master({ name: 'b', downAfterMs: 2000, fencing: { minReplicas: 2, maxLagSeconds: 9 }, auth: { secretArn: SECRET_ARN } }),
+          master({ name: 'c', fencing: { maxLagSeconds: 31 } }),
+        ],
+      },
+      'c',
+      { deployed: true },
+    );
+    expect(parseConfig(configDocument(config), 'again', { deployed: true })).toEqual(config);
+  });
+
+  it('never holds a password: only a deployed config has a document', () => {
+    const config = parseConfig({ masters: [master({ auth: { password: SECRET } })] });
+    expect(() => configDocument(config)).toThrow(new ConfigError('masters[0].auth: a config document holds secrets, never a password'));
+    expect(() => configDocument(config)).not.toThrow(SECRET);
   });
 });
