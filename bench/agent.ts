@@ -18,21 +18,22 @@
 import { execFileSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { Redis } from 'ioredis';
-import { Writer } from './writer.ts';
+import { NO_RECONNECT } from '../lambdas/adapters/redis.ts';
+import { sleep } from '../lambdas/core/wait.ts';
+import { Writer } from '../local/writer.ts';
+import { BENCH_WRITER } from './writer.ts';
 
 const [mode, ...args] = process.argv.slice(2);
 
 function connect(host: string, port: number, timeoutMs: number): Redis {
-  const client = new Redis({ host, port, connectTimeout: timeoutMs, commandTimeout: timeoutMs, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+  const client = new Redis({ host, port, connectTimeout: timeoutMs, commandTimeout: timeoutMs, maxRetriesPerRequest: 0, enableOfflineQueue: false, ...NO_RECONNECT });
   client.on('error', () => undefined);
   return client;
 }
 
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** The benchmark's own writer (bench/writer.ts), its acknowledgements on stdout, its moves from stdin. */
+/** The benchmark's writer (local/writer.ts), its acknowledgements on stdout, its moves from stdin. */
 async function writer(host: string, port: number): Promise<void> {
-  const writing = new Writer({ host, port }, (n) => process.stdout.write(`ack ${n}\n`));
+  const writing = new Writer({ host, port }, { ...BENCH_WRITER, onAck: (n) => process.stdout.write(`ack ${n}\n`) });
   const lines = createInterface({ input: process.stdin });
   lines.on('line', (line) => {
     const [word, h, p] = line.split(' ');
@@ -72,7 +73,7 @@ async function roles(addresses: readonly string[]): Promise<void> {
         }
       }),
     );
-    await pause(20);
+    await sleep(20);
   }
 }
 
@@ -83,7 +84,7 @@ async function missing(host: string, port: number): Promise<void> {
   const lost: string[] = [];
   for (let i = 0; i < numbers.length; i += 1000) {
     const batch = numbers.slice(i, i + 1000);
-    const present = await client.pipeline(batch.map((n) => ['exists', `bench:${n}`])).exec();
+    const present = await client.pipeline(batch.map((n) => ['exists', `${BENCH_WRITER.prefix}:${n}`])).exec();
     batch.forEach((n, k) => {
       if (present?.[k]?.[1] !== 1) lost.push(n);
     });

@@ -14,7 +14,8 @@ import { LocalOrchestrator } from '../local/orchestrator.ts';
 import { RedisServers, type RedisServer } from '../local/redis-servers.ts';
 import { Sentinels } from './sentinels.ts';
 import { fixedPorts, startTopology, type Topology } from './topology.ts';
-import { Writer } from './writer.ts';
+import { ackedPresent, Writer } from '../local/writer.ts';
+import { BENCH_WRITER } from './writer.ts';
 
 /** `redis-failover` is the local runtime (JSON consumers know it by that name); the aws ones are the simulated deployment, by chain. */
 export type System = 'sentinel' | 'redis-failover' | 'redis-failover-aws-warm' | 'redis-failover-aws-cold';
@@ -118,8 +119,7 @@ export async function runTrial(system: 'sentinel' | 'redis-failover' | TrialSyst
     await replicationFlowing(master, replicas.length);
     running = await target.start({ master, replicas }, options);
 
-    writer = new Writer(master.address);
-    writer.start();
+    writer = new Writer(master.address, BENCH_WRITER).start();
     await waitFor(() => writer!.acked.length >= 500, { timeoutMs: 10_000, what: 'the writer to get going' });
 
     const fault = options.fault ?? 'kill';
@@ -142,7 +142,7 @@ export async function runTrial(system: 'sentinel' | 'redis-failover' | TrialSyst
 
     const promoted = replicas.find((r) => sameAddress(r.address, announced.address));
     if (!promoted) throw new Error(`${target.system} announced ${announced.address.host}:${announced.address.port}, which is not one of the replicas`);
-    const lost = await missing(promoted, writer.acked);
+    const lost = writer.acked.length - (await ackedPresent(promoted, writer));
     const answeredAt = await addressAt;
     const wokenDemotedMs = fault === 'stop' ? await demotedOnWaking(master, announced.address) : null;
     const account = await running.account?.();
@@ -240,20 +240,5 @@ async function demotedOnWaking(old: RedisServer, newMaster: Address): Promise<nu
     return await waitFor(async () => ((await old.followsWithLinkUp(newMaster)) ? Date.now() - wokenAt : null), { timeoutMs: 30_000, intervalMs: 10, what: 'the woken old master to follow the new one' });
   } catch {
     return null;
-  }
-}
-
-/** Acknowledged writes the new master does not have. */
-async function missing(server: RedisServer, acked: readonly number[]): Promise<number> {
-  const client = server.client();
-  try {
-    let lost = 0;
-    for (let i = 0; i < acked.length; i += 1000) {
-      const batch = acked.slice(i, i + 1000).map((n) => `bench:${n}`);
-      lost += batch.length - (await client.exists(batch));
-    }
-    return lost;
-  } finally {
-    client.disconnect();
   }
 }

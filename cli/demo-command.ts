@@ -11,8 +11,9 @@ import type { Address } from '../lambdas/core/types.ts';
 import { waitFor } from '../lambdas/core/wait.ts';
 import { LocalOrchestrator } from '../local/orchestrator.ts';
 import { osFreePort } from '../local/ports.ts';
-import { RedisServers, redisServerAvailable, type RedisServer } from '../local/redis-servers.ts';
+import { RedisServers, redisServerAvailable } from '../local/redis-servers.ts';
 import { LocalWorkflow } from '../local/workflow-runner.ts';
+import { countKeys, writeKeys } from '../local/writer.ts';
 import { EXIT } from './errors.ts';
 import { note } from './notes.ts';
 import { UsageError } from '../lambdas/core/errors.ts';
@@ -60,7 +61,8 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
       what: 'the voters to discover both replicas (+slave)',
     });
 
-    await writeKeys(master);
+    // WAIT's answer is not checked: the summary counts the keys the new master holds.
+    await writeKeys(master, KEYS, 2, 'demo', { requireAck: false });
     note(`wrote ${KEYS} keys; WAIT says both replicas have them`);
     note(`kill -9 master ${addressKey(master.address)} (pid ${master.pid}); the voters should see it down after ${DOWN_AFTER_MS} ms`);
     const killedAt = Date.now();
@@ -78,7 +80,7 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
     orchestrator = undefined;
 
     printTimeline(memory.events, killedAt, master.address);
-    const keys = await countKeys(promoted);
+    const keys = await countKeys(promoted, KEYS, 'demo');
     const sdownAt = Date.parse(memory.events.find((e) => e.type === '+sdown' && Date.parse(e.time) >= killedAt)?.time ?? switched.time);
     process.stdout.write(`\nSummary\n`);
     process.stdout.write(`  new master: ${addressKey(newMaster)} (replica-priority ${promoted.options.replicaPriority}), epoch ${switched.detail.epoch}\n`);
@@ -103,27 +105,6 @@ function printTimeline(events: readonly SentinelEvent[], killedAt: number, oldMa
     if (at < 0) continue;
     const who = event.detail.voter ? `  (${event.detail.voter})` : '';
     process.stdout.write(`  ${String(at).padStart(6)}  ${event.type} ${event.message}${who}\n`);
-  }
-}
-
-async function writeKeys(master: RedisServer): Promise<void> {
-  const client = master.client();
-  try {
-    const pipeline = client.pipeline();
-    for (let i = 0; i < KEYS; i++) pipeline.set(`demo:${i}`, String(i));
-    await pipeline.exec();
-    await client.call('WAIT', '2', '5000');
-  } finally {
-    client.disconnect();
-  }
-}
-
-async function countKeys(server: RedisServer): Promise<number> {
-  const client = server.client();
-  try {
-    return await client.exists(Array.from({ length: KEYS }, (_, i) => `demo:${i}`));
-  } finally {
-    client.disconnect();
   }
 }
 

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '../../lambdas/core/wait.ts';
 import type { RedisServer } from '../../local/redis-servers.ts';
+import { Writer } from '../../local/writer.ts';
 import { integrationLifecycle } from '../support/lifecycle.ts';
 import { orchestrate, waitForEvent } from '../support/orchestrator.ts';
 import { startTopology, writeKeys } from '../support/topology.ts';
@@ -14,31 +15,17 @@ const { ports, servers: freshServers } = integrationLifecycle();
 const RUNS = Number(process.env.DATA_SAFETY_RUNS ?? 4);
 const PASSWORD = 'pw-data-safety-7f3a-never-printed';
 
-/** SET, then WAIT 1: only writes at least one replica acknowledged count. */
-function startWriter(master: RedisServer): { acked: number[]; stop: () => Promise<void> } {
-  const client = master.client();
-  client.on('error', () => undefined);
-  const acked: number[] = [];
-  let running = true;
-  const loop = (async () => {
-    for (let n = 0; running; n++) {
-      try {
-        await client.set(`safe:${n}`, String(n));
-        if (Number(await client.call('WAIT', '1', '100')) >= 1) acked.push(n);
-      } catch (error) {
-        if (process.env.DATA_SAFETY_RUNS) console.log(`writer stopped after ${acked.length}: ${String(error)}`);
-        return; // the master is gone
-      }
-    }
-  })();
-  return {
-    acked,
-    stop: async () => {
-      running = false;
-      await loop;
-      client.disconnect();
+/** SET, then WAIT 1: only writes at least one replica acknowledged count; the first failure ends it (the master is gone). */
+function startWriter(master: RedisServer): Writer {
+  const writer: Writer = new Writer(master.address, {
+    prefix: 'safe',
+    connect: () => master.client(),
+    replicas: 1,
+    stopOnFailure: (error) => {
+      if (process.env.DATA_SAFETY_RUNS) console.log(`writer stopped after ${writer.acked.length}: ${String(error)}`);
     },
-  };
+  });
+  return writer.start();
 }
 
 describe('data safety', () => {

@@ -36,28 +36,8 @@ export function infoOf(server: RedisServer): Promise<ReplicationInfo> {
   return server.info();
 }
 
-/** Writes `count` keys on the master and waits until `replicas` replicas acknowledged them (WAIT). */
-export async function writeKeys(master: RedisServer, count: number, replicas: number, prefix = 'key'): Promise<void> {
-  const client = master.client();
-  try {
-    const pipeline = client.pipeline();
-    for (let i = 0; i < count; i++) pipeline.set(`${prefix}:${i}`, String(i));
-    await pipeline.exec();
-    const acked = Number(await client.call('WAIT', String(replicas), '5000'));
-    if (acked < replicas) throw new Error(`WAIT: only ${acked} of ${replicas} replicas acknowledged`);
-  } finally {
-    client.disconnect();
-  }
-}
-
-export async function countKeys(server: RedisServer, count: number, prefix = 'key'): Promise<number> {
-  const client = server.client();
-  try {
-    return await client.exists(Array.from({ length: count }, (_, i) => `${prefix}:${i}`));
-  } finally {
-    client.disconnect();
-  }
-}
+/** The keys the tests write and count (WAIT must say every replica has them): the demo's too. */
+export { countKeys, writeKeys } from '../../local/writer.ts';
 
 /** Waits until `server` is a replica of `master` with its link up. */
 export async function waitFollowing(server: RedisServer, master: RedisServer): Promise<void> {
