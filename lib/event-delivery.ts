@@ -5,10 +5,11 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { EVENT_SOURCE } from '../lambdas/core/events.ts';
 import { acknowledge } from './nag.ts';
 
-/** The `source` of every event (EventBridgePublisher's default in lambdas/adapters/eventbridge-publisher.ts). */
-export const EVENT_SOURCE = 'io.github.redis-failover';
+/** The `source` of every event the functions publish (one constant for both sides: the functions cannot import aws-cdk-lib). */
+export { EVENT_SOURCE } from '../lambdas/core/events.ts';
 
 export interface EventDeliveryProps {
   /** @default - a bus of its own */

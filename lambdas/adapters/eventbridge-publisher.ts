@@ -1,7 +1,7 @@
 /** Publishes events to an EventBridge bus: `detail-type` is the Sentinel event name. */
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
-import type { SentinelEvent } from '../core/events.ts';
+import { EVENT_SOURCE, type SentinelEvent } from '../core/events.ts';
 import { sleep as realSleep } from '../core/wait.ts';
 import type { EventPublisher } from '../core/interfaces.ts';
 
@@ -30,7 +30,7 @@ export class EventBridgePublisher implements EventPublisher {
   constructor(options: EventBridgePublisherOptions) {
     this.#client = options.client ?? new EventBridgeClient({});
     this.#busName = options.busName;
-    this.#source = options.source ?? 'io.github.redis-failover';
+    this.#source = options.source ?? EVENT_SOURCE;
     this.#maxAttempts = Math.max(1, options.maxAttempts ?? 4);
     this.#sleep = options.sleep ?? realSleep;
   }

@@ -6,6 +6,9 @@
 import type { RecordSet } from './endpoints.ts';
 import type { Address, MasterRef } from './types.ts';
 
+/** The `source` of every event put on EventBridge: a rule matches on it (lib/event-delivery.ts). */
+export const EVENT_SOURCE = 'io.github.redis-failover';
+
 /** Every event name this project publishes, in failover order (Sentinel's own names). */
 export const SENTINEL_EVENTS = [
   '+sdown',
