@@ -16,7 +16,13 @@ interface ClientSource {
  * Writes `<prefix>:0` … `<prefix>:<count - 1>` in one pipeline, then WAITs (5 s) for `replicas`
  * replicas; with `requireAck: false` whatever WAIT answers is accepted. Answers how many acknowledged.
  */
-export async function writeKeys(server: ClientSource, count: number, replicas: number, prefix = 'key', options: { readonly requireAck?: boolean } = {}): Promise<number> {
+export async function writeKeys(
+  server: ClientSource,
+  count: number,
+  replicas: number,
+  prefix = 'key',
+  options: { readonly requireAck?: boolean } = {},
+): Promise<number> {
   const client = server.client();
   try {
     const pipeline = client.pipeline();
@@ -32,7 +38,10 @@ export async function writeKeys(server: ClientSource, count: number, replicas: n
 
 /** How many of `<prefix>:0` … `<prefix>:<count - 1>` `server` holds. */
 export async function countKeys(server: ClientSource, count: number, prefix = 'key'): Promise<number> {
-  return present(server, Array.from({ length: count }, (_, i) => `${prefix}:${i}`));
+  return present(
+    server,
+    Array.from({ length: count }, (_, i) => `${prefix}:${i}`),
+  );
 }
 
 export interface WriterOptions {
@@ -155,5 +164,14 @@ async function present(server: ClientSource, keys: readonly string[]): Promise<n
 }
 
 function fastFailing(address: Address): Redis {
-  return new Redis({ ...NO_RECONNECT, host: address.host, port: address.port, connectTimeout: 200, commandTimeout: 200, maxRetriesPerRequest: 0, enableOfflineQueue: false, lazyConnect: false });
+  return new Redis({
+    ...NO_RECONNECT,
+    host: address.host,
+    port: address.port,
+    connectTimeout: 200,
+    commandTimeout: 200,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+    lazyConnect: false,
+  });
 }

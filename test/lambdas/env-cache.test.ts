@@ -6,7 +6,11 @@ describe('perEnv', () => {
   it('builds once while the variables it reads stay the same, again (releasing the old part) when one changes', () => {
     const released: string[] = [];
     let builds = 0;
-    const part = perEnv(['BUS'], (env) => `${env.BUS}#${++builds}`, (previous) => released.push(previous));
+    const part = perEnv(
+      ['BUS'],
+      (env) => `${env.BUS}#${++builds}`,
+      (previous) => released.push(previous),
+    );
     expect(part({ BUS: 'a', OTHER: '1' })).toBe('a#1');
     expect(part({ BUS: 'a', OTHER: '2' })).toBe('a#1');
     expect(part({ BUS: 'b' })).toBe('b#2');
