@@ -50,18 +50,35 @@ export abstract class FailoverError extends Error {
   }
 }
 
-/** A mistake on the command line: one line on stderr, exit status 2, nothing touched. */
-export class UsageError extends FailoverError {
-  override readonly name: string = 'UsageError';
-  readonly code = 'USAGE';
+/**
+ * A FailoverError class of one kind: its `name` is fixed here, not taken from the class, because
+ * it is Lambda's `errorType`, which the workflow's Retry and Catch match (lib/failover-workflow.ts).
+ */
+function kind<C extends ErrorCode>(name: string, code: C) {
+  return class extends FailoverError {
+    override readonly name: string = name;
+    readonly code: C = code;
+  };
 }
 
-/** A refused config. The message is one line and never holds a password. */
-export class ConfigError extends FailoverError {
-  override readonly name: string = 'ConfigError';
-  /** Always `CONFIG`. */
-  readonly code = 'CONFIG';
+/** A kind about one server: the message names it (`host:port what: reason`). */
+function serverKind<C extends ErrorCode>(name: string, code: C, what: string) {
+  return class extends kind(name, code) {
+    constructor(
+      readonly address: Address,
+      reason: string,
+      options?: FailoverErrorOptions,
+    ) {
+      super(`${address.host}:${address.port} ${what}: ${reason}`, options);
+    }
+  };
 }
+
+/** A mistake on the command line: one line on stderr, exit status 2, nothing touched. */
+export class UsageError extends kind('UsageError', 'USAGE') {}
+
+/** A refused config. The message is one line and never holds a password. */
+export class ConfigError extends kind('ConfigError', 'CONFIG') {}
 
 /** A bad `-c` value: one line naming the key. */
 export class ContextError extends ConfigError {
@@ -87,69 +104,31 @@ export class FailoverRefused extends FailoverError {
 }
 
 /** The handover did not complete; the old master was left (or is back) as it was. */
-export class HandoverAbortedError extends FailoverError {
-  override readonly name = 'HandoverAbortedError';
-  readonly code = 'ABORTED';
-}
+export class HandoverAbortedError extends kind('HandoverAbortedError', 'ABORTED') {}
 
 /** Thrown when a server cannot be reached or does not answer in time. */
-export class RedisUnreachableError extends FailoverError {
-  override readonly name = 'RedisUnreachableError';
-  readonly code = 'REDIS_UNREACHABLE';
-  constructor(
-    readonly address: Address,
-    reason: string,
-    options?: FailoverErrorOptions,
-  ) {
-    super(`${address.host}:${address.port} unreachable: ${reason}`, options);
-  }
-}
+export class RedisUnreachableError extends serverKind('RedisUnreachableError', 'REDIS_UNREACHABLE', 'unreachable') {}
 
 /** The server refused our credentials (or has none for us): not a dead server, a configuration to fix. */
-export class RedisAuthError extends FailoverError {
-  override readonly name = 'RedisAuthError';
-  readonly code = 'REDIS_AUTH';
-  constructor(
-    readonly address: Address,
-    reason: string,
-    options?: FailoverErrorOptions,
-  ) {
-    super(`${address.host}:${address.port} refused authentication: ${reason}`, options);
-  }
-}
+export class RedisAuthError extends serverKind('RedisAuthError', 'REDIS_AUTH', 'refused authentication') {}
 
 /** Thrown when a failover step acts for an epoch that no longer holds the master record. */
-export class StaleEpochError extends FailoverError {
-  override readonly name = 'StaleEpochError';
-  readonly code = 'STALE_EPOCH';
-}
+export class StaleEpochError extends kind('StaleEpochError', 'STALE_EPOCH') {}
 
 /**
  * A step's input that no retry could make work: a forged, stale or hand-edited execution input.
  * The workflow does not retry it (lib/failover-workflow.ts), and the execution fails naming it.
  */
-export class WorkflowInputError extends FailoverError {
-  override readonly name = 'WorkflowInputError';
-  readonly code = 'BAD_INPUT';
-}
+export class WorkflowInputError extends kind('WorkflowInputError', 'BAD_INPUT') {}
 
 /** A template this machine cannot resolve: one line naming the intrinsic. */
-export class TemplateError extends FailoverError {
-  override readonly name = 'TemplateError';
-  readonly code = 'TEMPLATE';
-}
+export class TemplateError extends kind('TemplateError', 'TEMPLATE') {}
 
 /** Thrown out of a tick when a fault asks the voter to die. */
-export class VoterCrash extends FailoverError {
-  override readonly name = 'VoterCrash';
-  readonly code = 'VOTER_CRASH';
-}
+export class VoterCrash extends kind('VoterCrash', 'VOTER_CRASH') {}
 
 /** A running `redis-failover local` answered a request with a plain error (its output says more). */
-export class OrchestratorError extends FailoverError {
-  override readonly name = 'OrchestratorError';
-  readonly code = 'ORCHESTRATOR';
-}
+export class OrchestratorError extends kind('OrchestratorError', 'ORCHESTRATOR') {}
 
 /** An error's message, whatever was thrown. */
 export function messageOf(error: unknown): string {
