@@ -14,6 +14,7 @@
  */
 import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { randomInt } from 'node:crypto';
+import { messageOf } from '../lambdas/core/errors.ts';
 
 /** Whether this machine can build partitions, and why not when it cannot. */
 export type Availability = { readonly ok: true } | { readonly ok: false; readonly reason: string };
@@ -514,5 +515,5 @@ async function probe(): Promise<Availability> {
 }
 
 function firstLine(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
+  return messageOf(error).split('\n')[0] ?? '';
 }

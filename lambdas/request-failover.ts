@@ -4,7 +4,8 @@
  * With `"coordinated": true` the live master first hands over to the chosen replica (no
  * acknowledged write lost); the invocation returns once they have swapped.
  */
-import { orchestratorFromEnv, type Orchestrator } from './runtime/aws/orchestrator.ts';
+import { ORCHESTRATOR_ENV_KEYS, orchestratorFromEnv } from './runtime/aws/orchestrator.ts';
+import { perEnv } from './runtime/aws/env-cache.ts';
 import { isWarmUp } from './runtime/aws/step.ts';
 import { requestFailover, type FailoverStarted } from './runtime/failover-request.ts';
 import { awsLogger } from './runtime/aws/log.ts';
@@ -15,7 +16,8 @@ export interface FailoverRequest {
   readonly coordinated: boolean;
 }
 
-let cached: Orchestrator | undefined;
+/** Built once per container, again when its environment changes (runtime/aws/env-cache.ts). */
+const orchestrator = perEnv(ORCHESTRATOR_ENV_KEYS, orchestratorFromEnv, (previous) => previous.destroy());
 
 /** Throws a one-line error for an event that does not name a master, before touching anything. */
 export function parseRequest(event: unknown): FailoverRequest {
@@ -31,8 +33,8 @@ export const handler = async (event: unknown): Promise<FailoverStarted | { warm:
   // The warm-up schedule (lib/warm-up.ts): a person's request then finds a warm container.
   if (isWarmUp(event)) return { warm: true };
   const request = parseRequest(event);
-  cached ??= orchestratorFromEnv(process.env);
-  const started = await requestFailover(request.master, { ...cached, masters: cached.config.masters }, { coordinated: request.coordinated });
+  const deps = orchestrator();
+  const started = await requestFailover(request.master, { ...deps, masters: deps.config.masters }, { coordinated: request.coordinated });
   // The log line an operator looks for; names and addresses only.
   const how = started.handedOver ? 'handed over to' : 'candidate';
   awsLogger.info(`failover of ${started.master} requested: ${started.execution}, ${how} ${started.candidate.host}:${started.candidate.port}`, { master: started.master, epoch: started.epoch, execution: started.execution });

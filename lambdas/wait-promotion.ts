@@ -5,7 +5,7 @@ import { PollingLink } from './adapters/redis.ts';
 import { eventsFromEnv } from './runtime/aws/events.ts';
 import { linkOptionsFromEnv } from './runtime/aws/redis.ts';
 import { stepDeps, stepHandler } from './runtime/aws/step.ts';
-import { errorText } from './adapters/log.ts';
+import { messageOf } from './core/errors.ts';
 import { endpointFromEnv } from './runtime/aws/endpoint.ts';
 import { awsLogger } from './runtime/aws/log.ts';
 import { storeFromEnv } from './runtime/aws/table.ts';
@@ -33,7 +33,7 @@ export async function run(state: FailoverState, deps: StepDeps): Promise<Promoti
   // Applications that find the master by name reach the promoted replica from here on. Not worth
   // holding the failover for: SwitchMaster tries again, and the voters repair it later.
   const moved = await movePrimary(deps.endpoint, state, promoted, context).catch((error: unknown) => {
-    awsLogger.warn('the primary DNS record was not updated at the promotion: SwitchMaster tries again', { master: state.master.name, epoch: state.epoch, execution: context.execution, error: errorText(error) });
+    awsLogger.warn('the primary DNS record was not updated at the promotion: SwitchMaster tries again', { master: state.master.name, epoch: state.epoch, execution: context.execution, error: messageOf(error) });
     return false as const;
   });
   await deps.publisher.publish([

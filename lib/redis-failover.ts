@@ -26,7 +26,7 @@ import { handlerFunction } from './handler-function.ts';
 import { PROBE_RATE, Probes } from './probes.ts';
 import { WarmUp } from './warm-up.ts';
 import { PROBE_TABLE_ACTIONS, REQUEST_FAILOVER_HANDLER, STEP_ACCESS, STEP_KEYS, type StepKey } from './steps.ts';
-import { ConfigError, RedisFailoverPropsError } from '../lambdas/core/errors.ts';
+import { ConfigError, RedisFailoverPropsError, messageOf } from '../lambdas/core/errors.ts';
 
 /** What RedisFailover needs: a VPC and the master groups; everything else has a default. */
 export interface RedisFailoverProps {
@@ -465,7 +465,7 @@ export class RedisFailover extends Construct implements ec2.IConnectable {
       subnets = props.vpc.selectSubnets(selection).subnets;
       probeSubnets = props.vpc.selectSubnets({ ...selection, onePerAz: true }).subnets;
     } catch (error) {
-      invalid('vpcSubnets', error instanceof Error ? error.message : String(error));
+      invalid('vpcSubnets', messageOf(error));
     }
     if (probeSubnets.length === 0) invalid('vpcSubnets', 'selects no subnet (the functions need private subnets)');
     const probes = probeSubnets.length;

@@ -4,7 +4,8 @@
  */
 import { Redis } from 'ioredis';
 import type { Address } from '../lambdas/core/types.ts';
-import { UsageError } from '../lambdas/core/errors.ts';
+import { UsageError, messageOf } from '../lambdas/core/errors.ts';
+import { NO_RECONNECT } from '../lambdas/adapters/redis.ts';
 
 export interface MasterState {
   readonly address: Address;
@@ -14,7 +15,7 @@ export interface MasterState {
 
 /** Covers the default handover (5 s of paused writes, 5 s for Redis to give up) with room to spare. */
 const HANDOVER_REPLY_TIMEOUT_MS = 20_000;
-const PATIENT = { host: '127.0.0.1', connectTimeout: 500, commandTimeout: HANDOVER_REPLY_TIMEOUT_MS, maxRetriesPerRequest: 0, retryStrategy: () => null } as const;
+const PATIENT = { host: '127.0.0.1', connectTimeout: 500, commandTimeout: HANDOVER_REPLY_TIMEOUT_MS, maxRetriesPerRequest: 0, ...NO_RECONNECT } as const;
 
 export class OrchestratorClient {
   private constructor(
@@ -31,7 +32,7 @@ export class OrchestratorClient {
    */
   static async find(port: number, password?: string): Promise<OrchestratorClient | null> {
     const auth = password === undefined ? {} : { password };
-    const client = new Redis({ host: '127.0.0.1', port, lazyConnect: true, connectTimeout: 500, commandTimeout: 2000, enableReadyCheck: false, maxRetriesPerRequest: 0, retryStrategy: () => null, ...auth });
+    const client = new Redis({ host: '127.0.0.1', port, lazyConnect: true, connectTimeout: 500, commandTimeout: 2000, enableReadyCheck: false, maxRetriesPerRequest: 0, ...NO_RECONNECT, ...auth });
     // A refused AUTH at connect arrives as an error event, and the connection then closes.
     const errors: string[] = [];
     client.on('error', (error: Error) => errors.push(error.message));
@@ -40,7 +41,7 @@ export class OrchestratorClient {
       const info = String(await client.call('INFO'));
       if (/^redis_failover:1\r?$/m.test(info)) return new OrchestratorClient(client, port, password);
     } catch (error) {
-      errors.push(error instanceof Error ? error.message : String(error));
+      errors.push(messageOf(error));
     }
     const refusal = errors.some((m) => m.startsWith('WRONGPASS'))
       ? 'refused the password given with --password-env'

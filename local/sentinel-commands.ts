@@ -8,6 +8,7 @@ import type { Address } from '../lambdas/core/types.ts';
 import { array, bulk, bulks, error, fields, integer, map, nil, nilArray, OK, push, simple, type Reply } from './resp.ts';
 import type { ErrorReply } from './resp-errors.ts';
 import { infoMasterLine, masterFields, replicaFields, type InstanceView, type MasterView } from './sentinel-fields.ts';
+import { messageOf } from '../lambdas/core/errors.ts';
 
 /** What the orchestrator says to `SENTINEL FAILOVER`: OK, or the error reply of local/resp-errors.ts. */
 export type FailoverAnswer = { ok: true } | ({ ok: false } & ErrorReply);
@@ -166,7 +167,7 @@ export async function answer(args: readonly string[], client: ClientState, ctx: 
         return unknownCommand(command, rest);
     }
   } catch (thrown) {
-    return error(`ERR ${thrown instanceof Error ? thrown.message : String(thrown)}`);
+    return error(`ERR ${messageOf(thrown)}`);
   }
 }
 

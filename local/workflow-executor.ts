@@ -7,6 +7,7 @@
 import './polyfill.ts';
 import { ExecutionTimeoutError, StateMachine } from 'aws-local-stepfunctions';
 import type { StateMachineDefinition } from './workflow-definition.ts';
+import { messageOf } from '../lambdas/core/errors.ts';
 
 type RunOptions = NonNullable<Parameters<StateMachine['run']>[1]>;
 type LocalHandlers = NonNullable<NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers']>;
@@ -104,7 +105,7 @@ export class WorkflowExecutor {
         // The definition's top-level TimeoutSeconds ran out: Step Functions ends it TIMED_OUT, States.Timeout.
         if (error instanceof ExecutionTimeoutError) return { status: 'TIMED_OUT', output: null, error: 'States.Timeout', cause: 'The execution ran past its TimeoutSeconds.', statesEntered, lastState, history };
         const failed = failure as { Error: string; Cause: unknown } | null;
-        const cause = failed ? String(failed.Cause) : error instanceof Error ? error.message : String(error);
+        const cause = failed ? String(failed.Cause) : messageOf(error);
         return { status: 'FAILED', output: null, error: failed?.Error ?? 'Error', cause, statesEntered, lastState, history };
       }
     })();

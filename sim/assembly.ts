@@ -11,7 +11,7 @@ import path from 'node:path';
 import { LOCAL_ACCOUNT, LOCAL_REGION, resolveIntrinsics, type CloudFormationTemplate, type ResourceNames, type TemplateResource } from '../local/cloudformation.ts';
 import type { StateMachineDefinition } from '../local/workflow-definition.ts';
 import { DEFAULT_ASYNC, type FunctionSpec } from './lambda/function-spec.ts';
-import { TemplateError } from '../lambdas/core/errors.ts';
+import { TemplateError, messageOf } from '../lambdas/core/errors.ts';
 
 export interface StateMachineSpec {
   readonly logicalId: string;
@@ -291,6 +291,6 @@ function readJson<T>(file: string): T {
   try {
     return JSON.parse(readFileSync(file, 'utf8')) as T;
   } catch (error) {
-    throw new TemplateError(`cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new TemplateError(`cannot read ${file}: ${messageOf(error)}`);
   }
 }

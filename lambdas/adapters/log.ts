@@ -32,11 +32,6 @@ export interface Logger {
   with(fields: LogFields): Logger;
 }
 
-/** The text of anything thrown, for the `error` field. */
-export function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 export function jsonLogger(write: (line: string) => void = (line) => void process.stdout.write(`${line}\n`), base: LogFields = {}, now: () => Date = () => new Date()): Logger {
   const log = (level: LogLevel, message: string, fields: LogFields = {}) => {
     const defined = Object.fromEntries(Object.entries({ ...base, ...fields }).filter(([, v]) => v !== undefined));

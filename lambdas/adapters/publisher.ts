@@ -2,7 +2,8 @@
 import type { SentinelEvent } from '../core/events.ts';
 import { eventCounts } from '../core/failover-metrics.ts';
 import type { EventPublisher, Metrics } from '../core/interfaces.ts';
-import { errorText, eventFields, type Logger } from './log.ts';
+import { eventFields, type Logger } from './log.ts';
+import { messageOf } from '../core/errors.ts';
 import { perGroup } from './metrics.ts';
 
 /** Keeps every event published, for tests and for the demo's timeline. */
@@ -40,7 +41,7 @@ export class LoggedPublisher implements EventPublisher {
     try {
       await this.inner.publish(events);
     } catch (error) {
-      for (const event of events) this.logger.error('event not published', { ...eventFields(event), error: errorText(error) });
+      for (const event of events) this.logger.error('event not published', { ...eventFields(event), error: messageOf(error) });
       throw error;
     }
     for (const event of events) this.logger.info('event published', eventFields(event));

@@ -2,7 +2,7 @@ import { Redis, type RedisOptions } from 'ioredis';
 import { parseInfo } from '../core/info.ts';
 import type { PingReply } from '../core/detection.ts';
 import type { Address, ReplicationInfo } from '../core/types.ts';
-import { RedisUnreachableError, RedisAuthError } from '../core/errors.ts';
+import { RedisUnreachableError, RedisAuthError, messageOf } from '../core/errors.ts';
 import type { RedisCredentials, RedisLinkOptions } from '../core/interfaces.ts';
 
 /**
@@ -61,7 +61,7 @@ export class RedisLink {
       await client.connect();
     } catch (error) {
       client.disconnect();
-      throw new RedisUnreachableError(address, describe(cause ?? error));
+      throw new RedisUnreachableError(address, messageOf(cause ?? error));
     }
     const link = new RedisLink(address, client);
     try {
@@ -113,10 +113,10 @@ export class RedisLink {
       return (await this.command<string>('PING')) === 'PONG' ? 'pong' : 'error';
     } catch (error) {
       if (error instanceof RedisUnreachableError || error instanceof RedisAuthError) throw error;
-      const code = ACCEPTABLE_PING_ERRORS.exec(describe(error))?.[1];
+      const code = ACCEPTABLE_PING_ERRORS.exec(messageOf(error))?.[1];
       if (code === 'LOADING') return 'loading';
       if (code === 'MASTERDOWN') return 'masterdown';
-      return /^BUSY\b/.test(describe(error)) ? 'busy' : 'error';
+      return /^BUSY\b/.test(messageOf(error)) ? 'busy' : 'error';
     }
   }
 
@@ -195,12 +195,12 @@ export class RedisLink {
       if (replies === null) throw new Error('transaction discarded');
       const [roleReply, rewriteReply] = replies;
       if (roleReply?.[0]) throw roleReply[0];
-      return { transactional: true, rewriteError: rewriteReply?.[0] ? describe(rewriteReply[0]) : null };
+      return { transactional: true, rewriteError: rewriteReply?.[0] ? messageOf(rewriteReply[0]) : null };
     } catch (error) {
-      if (isConnectionError(error)) throw new RedisUnreachableError(this.address, describe(error));
+      if (isConnectionError(error)) throw new RedisUnreachableError(this.address, messageOf(error));
       // A user whose ACL lacks CONFIG or CLIENT makes the whole MULTI abort: the role change still matters most.
       await this.command('REPLICAOF', ...target);
-      return { transactional: false, rewriteError: describe(error) };
+      return { transactional: false, rewriteError: messageOf(error) };
     }
   }
 
@@ -208,8 +208,8 @@ export class RedisLink {
     try {
       return (await this.client.call(name, ...args)) as T;
     } catch (error) {
-      if (isConnectionError(error)) throw new RedisUnreachableError(this.address, describe(error));
-      if (AUTH_ERRORS.test(describe(error))) throw new RedisAuthError(this.address, describe(error));
+      if (isConnectionError(error)) throw new RedisUnreachableError(this.address, messageOf(error));
+      if (AUTH_ERRORS.test(messageOf(error))) throw new RedisAuthError(this.address, messageOf(error));
       throw error;
     }
   }
@@ -219,12 +219,8 @@ function sameCredentials(a: RedisCredentials | undefined, b: RedisCredentials | 
   return a?.username === b?.username && a?.password === b?.password;
 }
 
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 function isConnectionError(error: unknown): boolean {
-  const message = describe(error);
+  const message = messageOf(error);
   return /Connection is closed|Command timed out|connect ETIMEDOUT|ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENOTFOUND|EPIPE|Stream isn't writeable/i.test(message);
 }
 

@@ -3,13 +3,14 @@
  * without the config schema, so that a step function reading REDIS_AUTH loads no schema at a cold start.
  */
 import { ConfigError } from './errors.ts';
+import { messageOf } from './errors.ts';
 
 /**
  * V8's JSON errors may quote the text around the error (`… "password": hunter2 … is not
  * valid JSON`), which could hold a password: keep only the problem and its line and column.
  */
 function jsonProblem(text: string, err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
+  const message = messageOf(err);
   if (/is not valid JSON$/.test(message)) return 'invalid JSON (unexpected token)';
   const at = /^(.*) in JSON at position (\d+)/.exec(message);
   if (at?.[1] === undefined || at[2] === undefined) return `invalid JSON (${message})`;

@@ -5,7 +5,7 @@
  * replica and re-points the others. Used by the standalone `failover --coordinated` and by a
  * request through the orchestrator's lease.
  */
-import { withRedis } from '../adapters/redis.ts';
+import { infoOrNull, withRedis } from '../adapters/redis.ts';
 import type { RedisLinkOptions } from '../core/interfaces.ts';
 import { addressKey } from '../core/address.ts';
 import { followsMaster } from '../core/info.ts';
@@ -35,9 +35,9 @@ export async function handOver({ master, target, linkOptions, timeoutMs = DEFAUL
   await withRedis(master, linkOptions, (link) => link.handOver(target, timeoutMs));
   const outcome = await waitFor(
     async () => {
-      const info = await withRedis(master, linkOptions, (link) => link.info()).catch(() => null);
+      const info = await infoOrNull(master, linkOptions);
       if (info && followsMaster(info, target) && info.failoverState !== 'failover-in-progress') {
-        const promoted = await withRedis(target, linkOptions, (link) => link.info()).catch(() => null);
+        const promoted = await infoOrNull(target, linkOptions);
         return promoted?.role === 'master' ? 'swapped' : undefined;
       }
       return info?.role === 'master' && info.failoverState === 'no-failover' ? 'aborted' : undefined;

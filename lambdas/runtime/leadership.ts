@@ -10,6 +10,7 @@ import { masterEvent, newEpochEvent, type SentinelEvent } from '../core/events.t
 import type { FailoverLease, MasterRecord, StartFailoverResult } from '../core/store.ts';
 import type { Address, FailoverInput, MasterRef, PromotedAddress } from '../core/types.ts';
 import { executionName } from '../core/workflow-state.ts';
+import { messageOf } from '../core/errors.ts';
 
 /** A leader has this long after its election to start the workflow before others call it dead. */
 const START_GRACE_MS = 5000;
@@ -110,7 +111,7 @@ async function abortOnError(work: (epoch: number) => Promise<PromotedAddress>, e
     return await work(epoch);
   } catch (error) {
     await deps.store.abortFailover(master.name, { epoch });
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = messageOf(error);
     await deps.publish([masterEvent('-failover-abort-slave-timeout', master, { epoch, execution: executionName(master.name, epoch), reason })]);
     throw error;
   }

@@ -8,6 +8,7 @@ import type { Clock, VoterSessionStore } from '../core/interfaces.ts';
 import { handedOver, handoverDeadline, isDuplicateStart, significantOf, successorPolling, type VoterSession } from '../core/voter-session.ts';
 import { sleep } from '../core/wait.ts';
 import type { Voter } from './voter.ts';
+import { messageOf } from '../core/errors.ts';
 
 export interface ProbeInvocation {
   /** The Lambda request id: who holds the voter. */
@@ -42,7 +43,7 @@ export async function runProbeSession(voter: Voter, deps: ProbeSessionDeps, invo
   // Without the table there is no voting, leading or handing over: the invocation fails (Lambda's
   // Errors metric, the ProbeErrors alarm), and the one before keeps the voter until its own deadline.
   const unreachable = (error: unknown): never => {
-    throw new Error(`${id}: cannot take the voter over, the table did not answer: ${message(error)}`);
+    throw new Error(`${id}: cannot take the voter over, the table did not answer: ${messageOf(error)}`);
   };
   const before = await store.getSession(id).catch(unreachable);
   if (before && isDuplicateStart(before, now(), invocation.intervalMs)) return { kind: 'duplicate', holder: before.holder };
@@ -65,7 +66,7 @@ export async function runProbeSession(voter: Voter, deps: ProbeSessionDeps, invo
   await Promise.all([watching, watchOver(voter, { mine, saved }, deps, invocation, () => (superseded = true), watching)]);
   // The watch is over: what it knows now is final, and the next invocation takes it from here.
   await store.saveSnapshot(id, { generation: mine.generation, snapshot: voter.snapshot(), now: now(), release: true }).catch((error: unknown) => {
-    log?.(`${id}: could not save the handover (${message(error)}); the next invocation carries on from the last checkpoint`);
+    log?.(`${id}: could not save the handover (${messageOf(error)}); the next invocation carries on from the last checkpoint`);
   });
   return { kind: superseded ? 'handed-over' : 'deadline', generation: mine.generation, resumed };
 }
@@ -134,11 +135,8 @@ async function watchOver(
       }
     } catch (error) {
       // The table failing must not end the watch: the next round tries again.
-      log?.(`${voter.id}: session check failed: ${message(error)}`);
+      log?.(`${voter.id}: session check failed: ${messageOf(error)}`);
     }
   }
 }
 
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

@@ -8,7 +8,7 @@ import type { WatchSnapshot } from '../core/voter-session.ts';
 import { MasterWatch } from './master-watch.ts';
 import { type VoterDeps } from './voter-deps.ts';
 import { perVoter } from '../adapters/metrics.ts';
-import { VoterCrash } from '../core/errors.ts';
+import { VoterCrash, messageOf } from '../core/errors.ts';
 
 export class Voter {
   readonly watches: readonly MasterWatch[];
@@ -68,7 +68,7 @@ export class Voter {
         // Said at once (the alarm on it must not wait for the next flush).
         this.deps.metrics?.count('TickErrors', dimensions);
         this.deps.metrics?.flush();
-        this.deps.log?.(`${watch.config.name}: ${this.id} tick failed: ${error instanceof Error ? error.message : String(error)}`);
+        this.deps.log?.(`${watch.config.name}: ${this.id} tick failed: ${messageOf(error)}`);
       }
       await sleep(Math.max(0, watch.periodMs - (this.deps.now() - started)));
     }

@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { listenOnLoopback } from '../../local/loopback.ts';
+import { messageOf } from '../../lambdas/core/errors.ts';
 
 /** An AWS error answer: the SDK raises an error whose `name` is `code`. */
 export class AwsServiceError extends Error {
@@ -97,10 +98,6 @@ export function sendJson(res: ServerResponse, status: number, contentType: strin
 /** The error shape both JSON protocols share: the SDK takes the code from the header or `__type`. */
 function sendError(res: ServerResponse, contentType: string, error: AwsServiceError): void {
   sendJson(res, error.status, contentType, { __type: error.code, message: error.message }, { 'x-amzn-ErrorType': error.code });
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /** A JSON object (not an array, not null). */

@@ -11,6 +11,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { isIP } from 'node:net';
 import { listenOnLoopback } from '../../local/loopback.ts';
 import { callerOf, callLog, readBody, type AwsCallRecord } from './aws-json-server.ts';
+import { messageOf } from '../../lambdas/core/errors.ts';
 
 export interface HostedZoneSpec {
   /** `Z0123456789ABCDEFGHIJ` */
@@ -176,7 +177,7 @@ export const Route53StandIn = {
         if (throttled()) throw new Route53Error('Throttling', 'Rate exceeded');
         send(res, 200, `<?xml version="1.0" encoding="UTF-8"?>\n${await route(req, body)}`, requestId);
       } catch (error) {
-        const e = error instanceof Route53Error ? error : new Route53Error('InternalFailure', `route53 stand-in failed: ${error instanceof Error ? error.message : String(error)}`, 500);
+        const e = error instanceof Route53Error ? error : new Route53Error('InternalFailure', `route53 stand-in failed: ${messageOf(error)}`, 500);
         const type = e.status >= 500 ? 'Receiver' : 'Sender';
         if (!res.headersSent && !res.destroyed) send(res, e.status, `<?xml version="1.0" encoding="UTF-8"?>\n<ErrorResponse xmlns="${NS}"><Error><Type>${type}</Type><Code>${e.code}</Code><Message>${escapeXml(e.message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`, requestId);
       }

@@ -5,7 +5,7 @@
  */
 import { sleep } from '../../core/wait.ts';
 import { DEFAULT_INVOCATION_BUDGET_MS, DEFAULT_POLL_INTERVAL_MS, type StepDeps } from '../deps.ts';
-import { errorText } from '../../adapters/log.ts';
+import { messageOf } from '../../core/errors.ts';
 import { primeClients } from './clients.ts';
 import { awsLogger } from './log.ts';
 import { awsMetrics } from './metrics.ts';
@@ -40,7 +40,7 @@ export function stepHandler<I, O, D>(run: (input: I, deps: D) => Promise<O>, dep
         await primeClients();
       } catch (error) {
         // A warm-up never fails (Lambda would retry it): a broken environment is said here, and by the step itself.
-        awsLogger.error('warm-up failed', { error: errorText(error) });
+        awsLogger.error('warm-up failed', { error: messageOf(error) });
       }
       if (event.holdMs) await sleep(Math.min(MAX_HOLD_MS, Math.max(0, event.holdMs)));
       return { warm: true };

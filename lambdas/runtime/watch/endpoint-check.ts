@@ -9,6 +9,7 @@ import { recordEvent } from '../../core/events.ts';
 import type { Address } from '../../core/types.ts';
 import type { WatchContext } from './context.ts';
 import { answersLately, type Instances } from './instances.ts';
+import { messageOf } from '../../core/errors.ts';
 
 /** The default pause between two looks (ENDPOINT_CHECK_SECONDS on AWS). */
 const ENDPOINT_CHECK_MS = 30_000;
@@ -46,7 +47,7 @@ export class EndpointCheck {
       return instance !== undefined && (answersLately(instance, now) || instance.watch.sdownSince !== null);
     });
     this.running = this.look(record, serving, readerKnown)
-      .catch((error: unknown) => this.ctx.deps.log?.(`${this.ctx.config.name}: DNS records not checked: ${error instanceof Error ? error.message : String(error)}`))
+      .catch((error: unknown) => this.ctx.deps.log?.(`${this.ctx.config.name}: DNS records not checked: ${messageOf(error)}`))
       .finally(() => (this.running = null));
   }
 

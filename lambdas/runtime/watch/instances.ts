@@ -14,7 +14,7 @@ import type { InstanceSnapshot } from '../../core/voter-session.ts';
 import type { WatchContext } from './context.ts';
 import type { Notices } from './notices.ts';
 import { voterInGroup } from '../../adapters/metrics.ts';
-import { RedisAuthError } from '../../core/errors.ts';
+import { RedisAuthError, messageOf } from '../../core/errors.ts';
 
 /** INFO cadence: Sentinel uses 10 s, and 1 s around failovers; 1 s always costs Redis nothing. */
 const INFO_PERIOD_MS = 1000;
@@ -276,7 +276,7 @@ export class Instances {
         }
         instance.fencedRunId = runId;
       })
-      .catch((error: unknown) => this.ctx.deps.log?.(`${this.ctx.config.name}: fencing ${addressKey(instance.address)} failed: ${error instanceof Error ? error.message : String(error)}`))
+      .catch((error: unknown) => this.ctx.deps.log?.(`${this.ctx.config.name}: fencing ${addressKey(instance.address)} failed: ${messageOf(error)}`))
       .finally(() => (instance.fencing = false));
   }
 

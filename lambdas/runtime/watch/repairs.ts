@@ -10,6 +10,7 @@ import { followsMaster } from '../../core/info.ts';
 import type { Address, ReplicationInfo } from '../../core/types.ts';
 import type { WatchContext } from './context.ts';
 import { answersLately, type Instance, type Instances } from './instances.ts';
+import { messageOf } from '../../core/errors.ts';
 
 /** Pause between two repairs of the same server. */
 const REPAIR_PAUSE_MS = 1000;
@@ -36,7 +37,7 @@ export class Repairs {
         .then((outcome) => {
           if (outcome === 'stale') onStale();
         })
-        .catch((error: unknown) => this.ctx.deps.log?.(`${this.ctx.config.name}: repair of ${key} failed: ${error instanceof Error ? error.message : String(error)}`))
+        .catch((error: unknown) => this.ctx.deps.log?.(`${this.ctx.config.name}: repair of ${key} failed: ${messageOf(error)}`))
         .finally(() => this.running.delete(key));
       this.running.set(key, run);
     }
