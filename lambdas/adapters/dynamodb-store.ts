@@ -7,7 +7,7 @@
  * Nulls are stored as DynamoDB NULL, never as missing attributes; conditions accept both.
  * Only single-item conditional writes: no transactions, no TTL (dynalite has neither).
  */
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { AttributeDefinition, KeySchemaElement } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { startFailoverRefusal } from '../core/store.ts';

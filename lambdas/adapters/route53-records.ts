@@ -30,7 +30,7 @@ export class Route53Records implements EndpointRecords {
     // Record sets come sorted by name from StartRecordName on: the first few are all there can be under it.
     const out = await this.#client.send(new ListResourceRecordSetsCommand({ HostedZoneId: this.#zoneId, StartRecordName: wanted, MaxItems: 10 }));
     return (out.ResourceRecordSets ?? [])
-      .filter((set) => trimDot(unescape(set.Name ?? '')).toLowerCase() === wanted && TYPES.includes(set.Type ?? '') && set.AliasTarget === undefined)
+      .filter((set) => trimDot(unescapeName(set.Name ?? '')).toLowerCase() === wanted && TYPES.includes(set.Type ?? '') && set.AliasTarget === undefined)
       .map((set) => ({
         name: wanted,
         type: set.Type as RecordType,
@@ -63,6 +63,6 @@ const upsert = (record: RecordSet): Change => ({ Action: 'UPSERT', ResourceRecor
 const remove = (record: RecordSet): Change => ({ Action: 'DELETE', ResourceRecordSet: recordSet(record) });
 
 /** Route 53 lists some characters of a name as `\ooo` octal escapes. */
-function unescape(name: string): string {
+function unescapeName(name: string): string {
   return name.replace(/\\(\d{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)));
 }

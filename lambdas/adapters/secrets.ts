@@ -9,7 +9,7 @@
  */
 // A static import: the bundle leaves the SDK to the Lambda runtime, which provides it to `require` (NODE_PATH), not
 // to a dynamic `import()` (ESM resolution from the task root finds no SDK there; the simulation showed it).
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetSecretValueCommand, type GetSecretValueCommandOutput, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ConfigError } from '../core/errors.ts';
 
 export interface RedisSecret {
@@ -68,7 +68,7 @@ export class SecretsManagerSource implements SecretSource {
   }
 
   async #read(secretArn: string): Promise<RedisSecret> {
-    let out;
+    let out: GetSecretValueCommandOutput;
     try {
       out = await this.#client.send(new GetSecretValueCommand({ SecretId: secretArn }));
     } catch (error) {

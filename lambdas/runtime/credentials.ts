@@ -15,7 +15,7 @@ export interface AuthConfig {
 }
 
 /** At most one renewal of a master group's credentials in this long: a server that keeps refusing them is not a reason to hammer Secrets Manager. */
-export const RENEW_PAUSE_MS = 5000;
+const RENEW_PAUSE_MS = 5000;
 
 export function linkOptionsFrom(
   config: AuthConfig,

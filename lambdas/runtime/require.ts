@@ -1,5 +1,5 @@
 import type { Address } from '../core/types.ts';
-import { type FailoverState, type PromotionOutput } from '../core/workflow-state.ts';
+import type { FailoverState, PromotionOutput } from '../core/workflow-state.ts';
 import { WorkflowInputError } from '../core/errors.ts';
 
 /** The selection a step after SelectSlave relies on; its absence means the workflow was edited wrongly. */

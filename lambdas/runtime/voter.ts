@@ -6,7 +6,7 @@ import type { MasterConfig } from '../core/config.ts';
 import { sleep } from '../core/wait.ts';
 import type { WatchSnapshot } from '../core/voter-session.ts';
 import { MasterWatch } from './master-watch.ts';
-import { type VoterDeps } from './voter-deps.ts';
+import type { VoterDeps } from './voter-deps.ts';
 import { perVoter } from '../adapters/metrics.ts';
 import { VoterCrash, messageOf } from '../core/errors.ts';
 
