@@ -24,7 +24,13 @@ const NO_CFN_VALIDATION = { CDK_VALIDATION: 'false' };
  * The files that take longest (a 90 s partition, the command line's processes, real clients) start
  * first, so the two workers end together instead of one running a long file alone at the end.
  */
-const LONGEST_FIRST = ['test/integration/partition.test.ts', 'test/integration/cli.test.ts', 'test/integration/sentinel-clients.test.ts', 'test/integration/fault-matrix.test.ts', 'test/integration/scenarios.test.ts'];
+const LONGEST_FIRST = [
+  'test/integration/partition.test.ts',
+  'test/integration/cli.test.ts',
+  'test/integration/sentinel-clients.test.ts',
+  'test/integration/fault-matrix.test.ts',
+  'test/integration/scenarios.test.ts',
+];
 
 class LongestFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
@@ -49,7 +55,16 @@ export default defineConfig({
     projects: [
       // Same group order: 'stack' and 'suite' share the two workers.
       { extends: true, test: { name: 'stack', include: STACK, env: NO_CFN_VALIDATION, sequence: { groupOrder: 0 } } },
-      { extends: true, test: { name: 'suite', include: ['test/**/*.test.ts'], exclude: [...configDefaults.exclude, ...DEPLOYED, ...STACK], env: NO_CFN_VALIDATION, sequence: { groupOrder: 0 } } },
+      {
+        extends: true,
+        test: {
+          name: 'suite',
+          include: ['test/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, ...DEPLOYED, ...STACK],
+          env: NO_CFN_VALIDATION,
+          sequence: { groupOrder: 0 },
+        },
+      },
       // One simulation at a time: two deployments at once on two cores starve each other's handovers.
       { extends: true, test: { name: 'deployed', include: DEPLOYED, fileParallelism: false, env: NO_CFN_VALIDATION, sequence: { groupOrder: 1 } } },
     ],

@@ -26,7 +26,15 @@ import { BENCH_WRITER } from './writer.ts';
 const [mode, ...args] = process.argv.slice(2);
 
 function connect(host: string, port: number, timeoutMs: number): Redis {
-  const client = new Redis({ host, port, connectTimeout: timeoutMs, commandTimeout: timeoutMs, maxRetriesPerRequest: 0, enableOfflineQueue: false, ...NO_RECONNECT });
+  const client = new Redis({
+    host,
+    port,
+    connectTimeout: timeoutMs,
+    commandTimeout: timeoutMs,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+    ...NO_RECONNECT,
+  });
   client.on('error', () => undefined);
   return client;
 }

@@ -27,7 +27,8 @@ const PYTHON = '/usr/bin/python3';
 /** How to run the library's application; null, with the reason, when this machine cannot. */
 export function clientCommand(library: ClientLibrary): { readonly command: readonly string[] } | { readonly command: null; readonly reason: string } {
   if (library !== 'redis-py') return { command: [process.execPath, '--import', 'tsx', NODE_CLIENT, library] };
-  if (spawnSync(PYTHON, ['-c', 'import redis'], { stdio: 'ignore' }).status !== 0) return { command: null, reason: `${PYTHON} cannot import redis (apt-get install python3-redis)` };
+  if (spawnSync(PYTHON, ['-c', 'import redis'], { stdio: 'ignore' }).status !== 0)
+    return { command: null, reason: `${PYTHON} cannot import redis (apt-get install python3-redis)` };
   return { command: [PYTHON, PY_CLIENT] };
 }
 
@@ -37,7 +38,10 @@ export function clientCommand(library: ClientLibrary): { readonly command: reado
  * /etc/resolv.conf: bind-mounted over it in a mount namespace of the process's own (root only),
  * so nothing of this machine's own resolving changes. Null, with the reason, when it cannot run here.
  */
-export function dnsClientCommand(library: ClientLibrary, resolvConf: string): { readonly command: readonly string[] } | { readonly command: null; readonly reason: string } {
+export function dnsClientCommand(
+  library: ClientLibrary,
+  resolvConf: string,
+): { readonly command: readonly string[] } | { readonly command: null; readonly reason: string } {
   if (process.getuid?.() !== 0) return { command: null, reason: 'a resolver of its own needs a mount namespace: run as root' };
   if (spawnSync('unshare', ['--mount', 'true'], { stdio: 'ignore' }).status !== 0) return { command: null, reason: 'unshare --mount fails here' };
   const base = clientCommand(library);
@@ -95,8 +99,17 @@ export async function runClientTrial(system: 'redis-failover' | 'sentinel', libr
     }
     const lastBefore = await writing.settled();
     const announced = await running.announced;
-    const first = await waitFor(() => writing.firstAfter(lastBefore), { timeoutMs: 30_000, intervalMs: 5, what: `${library} to write after the fault` }).catch(() => null);
-    return { system, library, fault, faultToSwitchMs: announced.at - faultAt, faultToFirstWriteMs: first ? first.at - faultAt : null, failuresReported: writing.failures.length };
+    const first = await waitFor(() => writing.firstAfter(lastBefore), { timeoutMs: 30_000, intervalMs: 5, what: `${library} to write after the fault` }).catch(
+      () => null,
+    );
+    return {
+      system,
+      library,
+      fault,
+      faultToSwitchMs: announced.at - faultAt,
+      faultToFirstWriteMs: first ? first.at - faultAt : null,
+      failuresReported: writing.failures.length,
+    };
   } finally {
     await app?.stop();
     paused?.resume();

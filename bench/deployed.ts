@@ -152,7 +152,8 @@ export interface NetworkedDeployment {
 export async function deployAcrossNetworks(options: NetworkedDeployment): Promise<SimulatedDeployment> {
   const assembly = readAssembly(options.assembly);
   const probes = assembly.functions.filter(isProbe).sort((a, b) => a.logicalId.localeCompare(b.logicalId));
-  if (probes.length !== options.probeLaunchers.length) throw new Error(`the stack has ${probes.length} probes, given ${options.probeLaunchers.length} networks`);
+  if (probes.length !== options.probeLaunchers.length)
+    throw new Error(`the stack has ${probes.length} probes, given ${options.probeLaunchers.length} networks`);
   const launchers = new Map(probes.map((probe, i) => [probe.name, options.probeLaunchers[i]!]));
   const deployment = await SimulatedDeployment.start({ assembly, host: options.host, launcher: (spec) => launchers.get(spec.name) });
   try {
@@ -186,11 +187,14 @@ async function watching(deployment: SimulatedDeployment, replicas: number): Prom
   const store = new DynamoDbStore({ client: deployment.table.client(), tableName: deployment.assembly.tables[0]!.name });
   const probes = probeFunctions(deployment);
   // Every function cold-starts at deploy time (probes and warm-ups at once): on two cores that takes a while.
-  await waitFor(async () => (await store.listReplicas(MASTER)).length >= replicas && probes.every((p) => deployment.lambda.containers(p.name).some((c) => c.busy)), {
-    timeoutMs: 90_000,
-    intervalMs: 100,
-    what: 'the voters to store every replica in the table',
-  });
+  await waitFor(
+    async () => (await store.listReplicas(MASTER)).length >= replicas && probes.every((p) => deployment.lambda.containers(p.name).some((c) => c.busy)),
+    {
+      timeoutMs: 90_000,
+      intervalMs: 100,
+      what: 'the voters to store every replica in the table',
+    },
+  );
 }
 
 function warmUpSchedules(deployment: SimulatedDeployment): ScheduleSpec[] {
@@ -242,7 +246,14 @@ function failoverSteps(deployment: SimulatedDeployment, since: number): StepInvo
   return deployment.lambda.invocations
     .filter((i) => names.has(i.function) && i.receivedAt >= since && !isWarmUp(i.event))
     .sort((a, b) => a.receivedAt - b.receivedAt)
-    .map((i) => ({ step: names.get(i.function)!, atMs: i.receivedAt - since, cold: i.cold, coldStartMs: i.coldStartMs, durationMs: i.endedAt - i.startedAt, outcome: i.outcome }));
+    .map((i) => ({
+      step: names.get(i.function)!,
+      atMs: i.receivedAt - since,
+      cold: i.cold,
+      coldStartMs: i.coldStartMs,
+      durationMs: i.endedAt - i.startedAt,
+      outcome: i.outcome,
+    }));
 }
 
 function addressOf(value: unknown): Address | null {

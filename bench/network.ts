@@ -408,9 +408,7 @@ function killAll(pids: readonly number[]): void {
 async function deleteNamespaces(names: readonly string[]): Promise<void> {
   if (names.length === 0) return;
   const { code, stderr } = await tool('ip', ['-force', '-batch', '-'], names.map((name) => `netns del ${name}\n`).join(''), true);
-  const failures = stderr
-    .split('\n')
-    .filter((line) => line.trim() !== '' && !line.includes('No such file or directory') && !line.startsWith('Command failed'));
+  const failures = stderr.split('\n').filter((line) => line.trim() !== '' && !line.includes('No such file or directory') && !line.startsWith('Command failed'));
   if (code !== 0 && failures.length > 0) throw new Error(`deleting network namespaces failed: ${failures.join('; ')}`);
 }
 

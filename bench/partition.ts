@@ -97,7 +97,9 @@ const BIN = fileURLToPath(new URL('../bin/redis-failover.mjs', import.meta.url))
 export async function runPartitionTrial(system: PartitionSystem, options: PartitionOptions): Promise<PartitionResult> {
   const scenario = options.scenario ?? 'master-side';
   if (scenario === 'minority-voter' && system === 'redis-failover') {
-    throw new Error('the minority-voter scenario needs voters on separate networks: the local runtime runs its three voters in one process (use redis-failover-aws)');
+    throw new Error(
+      'the minority-voter scenario needs voters on separate networks: the local runtime runs its three voters in one process (use redis-failover-aws)',
+    );
   }
   const replicaNodes = Array.from({ length: options.replicas ?? 2 }, (_, i) => `r${i + 1}`);
   const net = await Network.create(['m', ...replicaNodes, 'sys', ...ZONES, 'w', 'obs']);
@@ -118,19 +120,46 @@ export async function runPartitionTrial(system: PartitionSystem, options: Partit
   try {
     // The servers, each in its own namespace.
     for (const node of ['m', ...replicaNodes]) {
-      const fence = options.minReplicasMaxLagSeconds ? ['--min-replicas-to-write', '1', '--min-replicas-max-lag', String(options.minReplicasMaxLagSeconds)] : [];
+      const fence = options.minReplicasMaxLagSeconds
+        ? ['--min-replicas-to-write', '1', '--min-replicas-max-lag', String(options.minReplicasMaxLagSeconds)]
+        : [];
       const replica = node === 'm' ? [] : ['--replicaof', net.address('m'), String(REDIS_PORT)];
       mkdirSync(path.join(dir, node));
-      spawn(node, 'redis-server', ['--bind', net.address(node), '--port', String(REDIS_PORT), '--save', '', '--appendonly', 'no', '--protected-mode', 'no', '--dir', path.join(dir, node), ...fence, ...replica]);
+      spawn(node, 'redis-server', [
+        '--bind',
+        net.address(node),
+        '--port',
+        String(REDIS_PORT),
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--protected-mode',
+        'no',
+        '--dir',
+        path.join(dir, node),
+        ...fence,
+        ...replica,
+      ]);
     }
     const roles = new RoleTimeline(agent('obs', 'roles', ...['m', ...replicaNodes].map(at)));
-    await waitFor(() => roles.current(at('m')) === 'master' && replicaNodes.every((r) => roles.current(at(r)) === 'slave'), { timeoutMs: 15_000, what: 'the servers up' });
+    await waitFor(() => roles.current(at('m')) === 'master' && replicaNodes.every((r) => roles.current(at(r)) === 'slave'), {
+      timeoutMs: 15_000,
+      what: 'the servers up',
+    });
     await replicationFlowing(net, net.address('m'), replicaNodes.length);
 
     // The system, heard as a user would: redis-cli PSUBSCRIBE on a Sentinel port, or the bus.
     const events = new EventLog();
     const settings = { quorum: 2, downAfterMs: options.downAfterMs, failoverTimeoutMs: options.failoverTimeoutMs, parallelSyncs: 1 };
-    const master = { name: 'mymaster', host: net.address('m'), port: REDIS_PORT, ...settings, ...(options.managedFencing && { fencing: true }), ...(options.witnesses && { witnesses: true }) };
+    const master = {
+      name: 'mymaster',
+      host: net.address('m'),
+      port: REDIS_PORT,
+      ...settings,
+      ...(options.managedFencing && { fencing: true }),
+      ...(options.witnesses && { witnesses: true }),
+    };
     if (system === 'sentinel') {
       for (const zone of ZONES) {
         mkdirSync(path.join(dir, zone));
@@ -152,7 +181,11 @@ export async function runPartitionTrial(system: PartitionSystem, options: Partit
       deployment = agent('sys', 'deployed', assembly, net.address('sys'), String(replicaNodes.length), ...ZONES.map((zone) => net.namespace(zone)));
       events.listenToAgent(deployment);
       const running = deployment;
-      await waitFor(() => events.ready || running.exitCode !== null, { timeoutMs: 120_000, intervalMs: 50, what: 'the simulated deployment to watch every replica' });
+      await waitFor(() => events.ready || running.exitCode !== null, {
+        timeoutMs: 120_000,
+        intervalMs: 50,
+        what: 'the simulated deployment to watch every replica',
+      });
       if (!events.ready) throw new Error(`the simulated deployment ended before it was ready (exit ${running.exitCode})`);
     }
 
@@ -162,7 +195,11 @@ export async function runPartitionTrial(system: PartitionSystem, options: Partit
     // The observer sees both sides, as an outside eye on the servers' roles would.
     const voters = system === 'redis-failover' ? ['sys'] : system === 'sentinel' ? [...ZONES] : ['sys', ...ZONES];
     const cut = () =>
-      scenario === 'master-side' ? net.cut(['m', 'w'], [...replicaNodes, ...voters]) : scenario === 'voters-only' ? net.cut(['m'], voters) : net.cut(['m'], [ZONES[0]]);
+      scenario === 'master-side'
+        ? net.cut(['m', 'w'], [...replicaNodes, ...voters])
+        : scenario === 'voters-only'
+          ? net.cut(['m'], voters)
+          : net.cut(['m'], [ZONES[0]]);
     await cut();
     const cutAt = Date.now();
     // The partition's length (and the flapping's rhythm) is the scenario itself, not a wait for something to happen.
@@ -186,7 +223,11 @@ export async function runPartitionTrial(system: PartitionSystem, options: Partit
     const switched = events.last('+switch-master');
     if (switched) writer.follow(switched.host, switched.port);
     const demotedAt = switched
-      ? await waitFor(() => (roles.current(at('m')) === 'slave' ? Date.now() : null), { timeoutMs: 30_000, intervalMs: 10, what: 'the old master demoted' }).catch(() => null)
+      ? await waitFor(() => (roles.current(at('m')) === 'slave' ? Date.now() : null), {
+          timeoutMs: 30_000,
+          intervalMs: 10,
+          what: 'the old master demoted',
+        }).catch(() => null)
       : null;
     const finalMaster = switched ? `${switched.host}:${switched.port}` : at('m');
     await waitFor(() => writer.acks.length > 0 && roles.current(finalMaster) === 'master', { timeoutMs: 10_000, what: 'the final master' });
@@ -331,7 +372,9 @@ async function replicationFlowing(net: Network, master: string, replicas: number
 async function sentinelPortKnows(net: Network, node: string, replicas: number, system: PartitionSystem): Promise<void> {
   await waitFor(
     async () => {
-      const probe = await net.exec(node, 'redis-cli', ['-h', '127.0.0.1', '-p', String(SENTINEL_PORT), 'SENTINEL', 'REPLICAS', 'mymaster'], { timeoutMs: 1000 });
+      const probe = await net.exec(node, 'redis-cli', ['-h', '127.0.0.1', '-p', String(SENTINEL_PORT), 'SENTINEL', 'REPLICAS', 'mymaster'], {
+        timeoutMs: 1000,
+      });
       return probe.code === 0 && (probe.stdout.match(/^name$/gm) ?? []).length >= replicas;
     },
     { timeoutMs: 30_000, intervalMs: 200, what: `${system} to know every replica` },
@@ -343,7 +386,9 @@ async function sentinelsKnowEachOther(net: Network): Promise<void> {
   await waitFor(
     async () => {
       const all = await Promise.all(
-        ZONES.map((zone) => net.exec(zone, 'redis-cli', ['-h', '127.0.0.1', '-p', String(SENTINEL_PORT), 'SENTINEL', 'SENTINELS', 'mymaster'], { timeoutMs: 1000 })),
+        ZONES.map((zone) =>
+          net.exec(zone, 'redis-cli', ['-h', '127.0.0.1', '-p', String(SENTINEL_PORT), 'SENTINEL', 'SENTINELS', 'mymaster'], { timeoutMs: 1000 }),
+        ),
       );
       return all.every((r) => r.code === 0 && (r.stdout.match(/^name$/gm) ?? []).length >= ZONES.length - 1);
     },
@@ -359,7 +404,11 @@ async function synthesizeForTrial(outdir: string, config: DeployConfig, probeInt
 
 async function missingOn(net: Network, address: string, acked: readonly number[]): Promise<{ count: number; first: number; last: number }> {
   const [host, port] = address.split(':') as [string, string];
-  const result = await net.exec('obs', process.execPath, ['--import', 'tsx', AGENT, 'missing', host, port], { input: acked.join('\n') + '\n', timeoutMs: 30_000, cwd: ROOT });
+  const result = await net.exec('obs', process.execPath, ['--import', 'tsx', AGENT, 'missing', host, port], {
+    input: acked.join('\n') + '\n',
+    timeoutMs: 30_000,
+    cwd: ROOT,
+  });
   const found = /missing (\d+) (\S+) (\S+)/.exec(result.stdout);
   if (!found) throw new Error(`counting lost writes on ${address} failed: ${result.stderr.trim().split('\n').at(-1) ?? 'no output'}`);
   return { count: Number(found[1]), first: Number(found[2]), last: Number(found[3]) };

@@ -104,12 +104,22 @@ export function summarize(results: readonly TrialResult[], downAfterMs: number):
   for (const system of ours) addressOverheadRatios[system] = addressOverhead(system) / addressOverhead('sentinel');
   const trials = Math.max(0, ...systems.map((s) => results.filter((r) => r.system === s).length));
   const fault = results[0]?.fault ?? 'kill';
-  const summary: Summary = { fault, downAfterMs, trials, bySystem, overheadRatio: ours[0] ? overheadRatios[ours[0]]! : Number.NaN, systems, overheadRatios, addressOverheadRatios };
+  const summary: Summary = {
+    fault,
+    downAfterMs,
+    trials,
+    bySystem,
+    overheadRatio: ours[0] ? overheadRatios[ours[0]]! : Number.NaN,
+    systems,
+    overheadRatios,
+    addressOverheadRatios,
+  };
 
   const chains = CHAINS.filter(([, system]) => systems.includes(system));
   if (chains.length === 0) return summary;
   const electedToSwitchMs: Partial<Record<Chain, Stats>> = {};
-  for (const [chain, system] of chains) electedToSwitchMs[chain] = stats(results.filter((r) => r.system === system && r.electedToSwitchMs !== undefined).map((r) => r.electedToSwitchMs!));
+  for (const [chain, system] of chains)
+    electedToSwitchMs[chain] = stats(results.filter((r) => r.system === system && r.electedToSwitchMs !== undefined).map((r) => r.electedToSwitchMs!));
   const coldStarts = new Map<string, number[]>();
   for (const result of results.filter((r) => r.system === 'redis-failover-aws-cold')) {
     for (const step of result.steps ?? []) {
@@ -147,7 +157,9 @@ export function formatTable(summary: Summary): string {
 function addressRatioLine(summary: Summary): string[] {
   const ratios = Object.entries(summary.addressOverheadRatios).filter(([, ratio]) => !Number.isNaN(ratio));
   if (ratios.length === 0) return [];
-  return [`…until GET-MASTER-ADDR-BY-NAME names the new master: ${ratios.map(([system, ratio]) => `${ratio.toFixed(2)} (${SYSTEM_LABELS[system as System]})`).join(', ')}`];
+  return [
+    `…until GET-MASTER-ADDR-BY-NAME names the new master: ${ratios.map(([system, ratio]) => `${ratio.toFixed(2)} (${SYSTEM_LABELS[system as System]})`).join(', ')}`,
+  ];
 }
 
 /** The aws section after the table: the chain warm against cold, and each step's cold start. Empty without aws trials. */
@@ -163,7 +175,12 @@ export function formatChains(summary: Summary): string {
   const steps = Object.entries(summary.coldStartMs ?? {});
   if (steps.length > 0) {
     lines.push('', 'Cold starts of the step functions in the cold trials, spawn to handler loaded (ms)');
-    lines.push(...markdownTable(['step function', 'median (min–max)', 'cold starts'], steps.map(([step, s]) => [step, cell(s), String(s.count)])));
+    lines.push(
+      ...markdownTable(
+        ['step function', 'median (min–max)', 'cold starts'],
+        steps.map(([step, s]) => [step, cell(s), String(s.count)]),
+      ),
+    );
   }
   return lines.join('\n');
 }
@@ -172,7 +189,14 @@ export function formatChains(summary: Summary): string {
 export function formatPartitions(results: readonly PartitionResult[]): string {
   const variants = [...new Set(results.map((r) => r.variant))];
   const of = (variant: string, pick: (r: PartitionResult) => number | null) =>
-    cell(stats(results.filter((r) => r.variant === variant).map(pick).filter((n): n is number => n !== null)));
+    cell(
+      stats(
+        results
+          .filter((r) => r.variant === variant)
+          .map(pick)
+          .filter((n): n is number => n !== null),
+      ),
+    );
   const rows: Array<[string, (r: PartitionResult) => number | null]> = [
     ['partition (ms)', (r) => r.partitionMs],
     ['acknowledged writes lost', (r) => r.lostWrites],
@@ -183,7 +207,10 @@ export function formatPartitions(results: readonly PartitionResult[]): string {
     ['+sdown/+odown of a server never cut off', (r) => r.falseVerdicts.length],
     ['heal → old master demoted (ms)', (r) => r.demotedAfterHealMs],
   ];
-  return markdownTable(['median (min–max)', ...variants], rows.map(([label, pick]) => [label, ...variants.map((v) => of(v, pick))])).join('\n');
+  return markdownTable(
+    ['median (min–max)', ...variants],
+    rows.map(([label, pick]) => [label, ...variants.map((v) => of(v, pick))]),
+  ).join('\n');
 }
 
 /** One probe's DynamoDB requests per minute while nothing fails. */
@@ -208,7 +235,12 @@ export interface IdleSummary {
  * Requests per minute by operation over the whole minutes after the first: the first includes
  * every function's start-up (the session taken, the replicas discovered), which the steady state does not.
  */
-export function idleRates(probe: string, requests: ReadonlyArray<{ readonly operation: string; readonly at: number }>, startedAt: number, minutes: number): IdleProbe {
+export function idleRates(
+  probe: string,
+  requests: ReadonlyArray<{ readonly operation: string; readonly at: number }>,
+  startedAt: number,
+  minutes: number,
+): IdleProbe {
   if (!Number.isInteger(minutes) || minutes < 2) throw new Error(`idle rates need at least 2 whole minutes (got ${minutes})`);
   const eachMinute: Record<string, number>[] = [];
   for (let minute = 1; minute < minutes; minute++) {
@@ -254,7 +286,10 @@ function fmt(n: number): string {
 }
 
 /** `bench --fault all`: one row per fault (and partition scenario) and system, the figures a user loses by. */
-export function formatOverview(failovers: readonly Summary[], partitions: ReadonlyArray<{ readonly title: string; readonly results: readonly PartitionResult[] }>): string {
+export function formatOverview(
+  failovers: readonly Summary[],
+  partitions: ReadonlyArray<{ readonly title: string; readonly results: readonly PartitionResult[] }>,
+): string {
   const median = (values: ReadonlyArray<number | null>) => {
     const present = values.filter((n): n is number => n !== null);
     return present.length === 0 ? '–' : fmt(stats(present).median);
@@ -264,7 +299,17 @@ export function formatOverview(failovers: readonly Summary[], partitions: Readon
     for (const system of summary.systems) {
       const figures = summary.bySystem[system]!;
       const demoted = summary.fault === 'stop' ? fmt(figures.wokenDemotedMs.median) : '–';
-      rows.push([FAULT_WORDS[summary.fault] === 'kill' ? 'kill -9' : 'SIGSTOP', SYSTEM_LABELS[system], fmt(figures.killToSwitchMs.median), fmt(figures.lostWrites.median), '–', '–', String(summary.trials), '–', demoted]);
+      rows.push([
+        FAULT_WORDS[summary.fault] === 'kill' ? 'kill -9' : 'SIGSTOP',
+        SYSTEM_LABELS[system],
+        fmt(figures.killToSwitchMs.median),
+        fmt(figures.lostWrites.median),
+        '–',
+        '–',
+        String(summary.trials),
+        '–',
+        demoted,
+      ]);
     }
   }
   for (const { title, results } of partitions) {
@@ -284,7 +329,17 @@ export function formatOverview(failovers: readonly Summary[], partitions: Readon
     }
   }
   // The lost writes' count depends on the writer's pace; the time over which they were taken does not.
-  const header = ['fault', 'system', '→ +switch-master (ms)', 'acknowledged writes lost', '…taken over (ms)', 'two masters (ms)', 'failovers (all trials)', 'false +sdown/+odown (all trials)', 'old master demoted after wake/heal (ms)'];
+  const header = [
+    'fault',
+    'system',
+    '→ +switch-master (ms)',
+    'acknowledged writes lost',
+    '…taken over (ms)',
+    'two masters (ms)',
+    'failovers (all trials)',
+    'false +sdown/+odown (all trials)',
+    'old master demoted after wake/heal (ms)',
+  ];
   return markdownTable(header, rows).join('\n');
 }
 

@@ -237,7 +237,11 @@ async function demotedOnWaking(old: RedisServer, newMaster: Address): Promise<nu
   const wokenAt = Date.now();
   old.resume();
   try {
-    return await waitFor(async () => ((await old.followsWithLinkUp(newMaster)) ? Date.now() - wokenAt : null), { timeoutMs: 30_000, intervalMs: 10, what: 'the woken old master to follow the new one' });
+    return await waitFor(async () => ((await old.followsWithLinkUp(newMaster)) ? Date.now() - wokenAt : null), {
+      timeoutMs: 30_000,
+      intervalMs: 10,
+      what: 'the woken old master to follow the new one',
+    });
   } catch {
     return null;
   }

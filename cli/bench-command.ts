@@ -132,7 +132,8 @@ export async function benchCommand(argv: readonly string[]): Promise<number> {
   const fault = (['kill', 'stop', 'partition', 'all'] as const).find((f) => f === values.fault);
   if (!fault) throw new UsageError(`--fault must be kill, stop, partition or all (got ${JSON.stringify(values.fault)})`);
   const partitionOnly = (['partition', 'scenario', 'flap'] as const).find((flag) => values[flag] !== undefined);
-  if (partitionOnly && fault !== 'partition' && !(fault === 'all' && partitionOnly === 'partition')) throw new UsageError(`--${partitionOnly} applies to --fault partition only`);
+  if (partitionOnly && fault !== 'partition' && !(fault === 'all' && partitionOnly === 'partition'))
+    throw new UsageError(`--${partitionOnly} applies to --fault partition only`);
   const trials = positive('--trials', values.trials);
   const replicas = positive('--replicas', values.replicas);
   const downAfterMs = positive('--down-after', values['down-after']);
@@ -144,25 +145,31 @@ export async function benchCommand(argv: readonly string[]): Promise<number> {
   const probeIntervalSeconds = positive('--probe-interval', values['probe-interval'] ?? '60');
   const idleMinutes = positive('--idle', values.idle ?? '0', true);
   // The first minute includes every function's start-up: averages need whole minutes after it.
-  if (idleMinutes === 1) throw new UsageError('--idle must be 0 (skip) or at least 2 minutes: the first minute, with the start-up, is left out of the averages');
+  if (idleMinutes === 1)
+    throw new UsageError('--idle must be 0 (skip) or at least 2 minutes: the first minute, with the start-up, is left out of the averages');
   const partitionMs = positive('--partition', values.partition ?? '9000');
   const flapMs = values.flap === undefined ? undefined : positive('--flap', values.flap);
   const scenario = PARTITION_SCENARIOS.find((s) => s === (values.scenario ?? 'master-side'));
   if (!scenario) throw new UsageError(`--scenario must be ${PARTITION_SCENARIOS.join(', ')} (got ${JSON.stringify(values.scenario)})`);
   if (fault === 'partition') {
-    if (scenario === 'minority-voter' && runtime === 'local') throw new UsageError('--scenario minority-voter needs --runtime aws: the local runtime runs its three voters in one process');
+    if (scenario === 'minority-voter' && runtime === 'local')
+      throw new UsageError('--scenario minority-voter needs --runtime aws: the local runtime runs its three voters in one process');
     const unused = (['chain', 'idle', 'scale'] as const).find((flag) => values[flag] !== undefined);
     if (unused) throw new UsageError(`--${unused} does not apply to --fault partition`);
   }
   for (const binary of ['redis-server', 'redis-sentinel']) {
-    if (spawnSync(binary, ['--version'], { stdio: 'ignore' }).status !== 0) throw new UsageError(`${binary} is not on the PATH (Debian/Ubuntu: sudo apt-get install ${binary})`);
+    if (spawnSync(binary, ['--version'], { stdio: 'ignore' }).status !== 0)
+      throw new UsageError(`${binary} is not on the PATH (Debian/Ubuntu: sudo apt-get install ${binary})`);
   }
   const json = values.json ?? false;
   if (values.clients) {
     if (fault !== 'kill' && fault !== 'stop') throw new UsageError('--clients measures --fault kill or stop');
     if (runtime !== 'local') throw new UsageError('--clients runs the local runtime only: the simulated deployment answers no Sentinel protocol');
     const results = await benchClients({ fault, trials, replicas, downAfterMs, failoverTimeoutMs });
-    if (json) process.stdout.write(JSON.stringify({ machine: machineText(), fault, settings: { trials, replicas, downAfterMs, failoverTimeoutMs }, results }, null, 2) + '\n');
+    if (json)
+      process.stdout.write(
+        JSON.stringify({ machine: machineText(), fault, settings: { trials, replicas, downAfterMs, failoverTimeoutMs }, results }, null, 2) + '\n',
+      );
     else {
       const { formatClients } = await import('../bench/report.ts');
       process.stdout.write(
@@ -193,7 +200,20 @@ export async function benchCommand(argv: readonly string[]): Promise<number> {
     }
     if (json) {
       const partitionJson = partitions.map(({ bench, results }) => ({ scenario: bench.trial.scenario, settings: bench.trial, results }));
-      process.stdout.write(JSON.stringify({ machine, fault, runtime, settings: { trials, replicas, downAfterMs, failoverTimeoutMs }, failovers: failovers.map(failoverJson), partitions: partitionJson }, null, 2) + '\n');
+      process.stdout.write(
+        JSON.stringify(
+          {
+            machine,
+            fault,
+            runtime,
+            settings: { trials, replicas, downAfterMs, failoverTimeoutMs },
+            failovers: failovers.map(failoverJson),
+            partitions: partitionJson,
+          },
+          null,
+          2,
+        ) + '\n',
+      );
       return EXIT.ok;
     }
     for (const run of failovers) process.stdout.write(formatFailovers(run, machine));
@@ -229,7 +249,13 @@ function machineText(): string {
 }
 
 /** `--clients`: for each library this machine can run, rounds of ours and Sentinel in a rotating order. */
-async function benchClients(settings: { fault: Fault; trials: number; replicas: number; downAfterMs: number; failoverTimeoutMs: number }): Promise<ClientTrialResult[]> {
+async function benchClients(settings: {
+  fault: Fault;
+  trials: number;
+  replicas: number;
+  downAfterMs: number;
+  failoverTimeoutMs: number;
+}): Promise<ClientTrialResult[]> {
   const { CLIENT_LIBRARIES, clientCommand, runClientTrial } = await import('../bench/clients.ts');
   await LocalWorkflow.load();
   const results: ClientTrialResult[] = [];
@@ -244,7 +270,9 @@ async function benchClients(settings: { fault: Fault; trials: number; replicas: 
       for (const system of i % 2 === 0 ? systems : [...systems].reverse()) {
         const result = await runClientTrial(system, library, { ...settings, parallelSyncs: 1, port: osFreePort });
         results.push(result);
-        note(`${library} trial ${i + 1}/${settings.trials} ${system.padEnd(14)} ${settings.fault}→switch ${result.faultToSwitchMs} ms, →first write ${result.faultToFirstWriteMs ?? 'none within 30 s'}${result.faultToFirstWriteMs === null ? '' : ' ms'}`);
+        note(
+          `${library} trial ${i + 1}/${settings.trials} ${system.padEnd(14)} ${settings.fault}→switch ${result.faultToSwitchMs} ms, →first write ${result.faultToFirstWriteMs ?? 'none within 30 s'}${result.faultToFirstWriteMs === null ? '' : ' ms'}`,
+        );
       }
     }
   }
@@ -321,15 +349,21 @@ async function benchFailovers(settings: FailoverSettings): Promise<FailoverBench
 
 function failoverJson(run: FailoverBench): Record<string, unknown> {
   const { runtime, fault, trials, replicas, downAfterMs, failoverTimeoutMs, chains, probeIntervalSeconds, idleMinutes } = run.settings;
-  const settings = runtime === 'aws' ? { fault, trials, replicas, downAfterMs, failoverTimeoutMs, chain: chains.join(','), probeIntervalSeconds, idleMinutes } : { fault, trials, replicas, downAfterMs, failoverTimeoutMs };
+  const settings =
+    runtime === 'aws'
+      ? { fault, trials, replicas, downAfterMs, failoverTimeoutMs, chain: chains.join(','), probeIntervalSeconds, idleMinutes }
+      : { fault, trials, replicas, downAfterMs, failoverTimeoutMs };
   return { runtime, settings, summary: run.summary, results: run.results, ...(runtime === 'aws' && { idle: run.idle }) };
 }
 
 function formatFailovers(run: FailoverBench, machine: string): string {
   const { runtime, fault, trials, replicas, downAfterMs, failoverTimeoutMs, chains, probeIntervalSeconds } = run.settings;
   const faultText = fault === 'kill' ? 'kill -9 of the master' : 'SIGSTOP of the master (woken at the end)';
-  const lines = [`\nFailover after ${faultText}, ${trials} trials per system, 1 master + ${replicas} replicas, down-after ${downAfterMs} ms, failover-timeout ${failoverTimeoutMs} ms`];
-  if (runtime === 'aws') lines.push(`Ours: the deployed stack on the simulation (sim/), probe interval ${probeIntervalSeconds} s, chain ${chains.join(' and ')}`);
+  const lines = [
+    `\nFailover after ${faultText}, ${trials} trials per system, 1 master + ${replicas} replicas, down-after ${downAfterMs} ms, failover-timeout ${failoverTimeoutMs} ms`,
+  ];
+  if (runtime === 'aws')
+    lines.push(`Ours: the deployed stack on the simulation (sim/), probe interval ${probeIntervalSeconds} s, chain ${chains.join(' and ')}`);
   lines.push(`Machine: ${machine}`, '', formatTable(run.summary));
   const chainSection = formatChains(run.summary);
   if (chainSection) lines.push('', chainSection);
@@ -346,7 +380,10 @@ interface PartitionBench {
 /** `--fault all`: every scenario the runtime can run, and a flapping link. */
 function allPartitionBenches(runtime: Runtime, trials: number, trial: Omit<PartitionBench['trial'], 'scenario'>): PartitionBench[] {
   const scenarios = PARTITION_SCENARIOS.filter((s) => s !== 'minority-voter' || runtime === 'aws');
-  return [...scenarios.map((scenario) => ({ runtime, trials, trial: { ...trial, scenario } })), { runtime, trials, trial: { ...trial, scenario: 'master-side' as const, flapMs: FLAP_MS } }];
+  return [
+    ...scenarios.map((scenario) => ({ runtime, trials, trial: { ...trial, scenario } })),
+    { runtime, trials, trial: { ...trial, scenario: 'master-side' as const, flapMs: FLAP_MS } },
+  ];
 }
 
 /** The flapping link of `--fault all`: cut and back every 400 ms (about half of down-after by default). */
@@ -400,7 +437,10 @@ function partitionCaption({ trial, trials }: PartitionBench): string {
 function trialLine(i: number, trials: number, result: TrialResult): string {
   const name = result.chain ? `aws ${result.chain}` : result.system;
   const steps = result.steps ?? [];
-  const chain = result.electedToSwitchMs === undefined ? '' : `, elected→switch ${result.electedToSwitchMs} ms (${steps.filter((s) => s.cold).length}/${steps.length} steps cold)`;
+  const chain =
+    result.electedToSwitchMs === undefined
+      ? ''
+      : `, elected→switch ${result.electedToSwitchMs} ms (${steps.filter((s) => s.cold).length}/${steps.length} steps cold)`;
   return (
     `trial ${i + 1}/${trials} ${name.padEnd(14)} ${result.fault}→switch ${result.killToSwitchMs} ms${chain}, ` +
     (result.killToAddressMs === null ? '' : `address ${result.killToAddressMs} ms, `) +
@@ -440,6 +480,7 @@ async function distinctFreePorts(count: number): Promise<number[]> {
 
 function positive(flag: string, text: string, zeroAllowed = false): number {
   const value = Number(text);
-  if (!Number.isInteger(value) || value < (zeroAllowed ? 0 : 1)) throw new UsageError(`${flag} must be a ${zeroAllowed ? 'non-negative' : 'positive'} integer (got ${JSON.stringify(text)})`);
+  if (!Number.isInteger(value) || value < (zeroAllowed ? 0 : 1))
+    throw new UsageError(`${flag} must be a ${zeroAllowed ? 'non-negative' : 'positive'} integer (got ${JSON.stringify(text)})`);
   return value;
 }

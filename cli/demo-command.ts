@@ -43,7 +43,9 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
       await servers.start({ port: await osFreePort(), replicaOf: master.address, replicaPriority: 100 }),
       await servers.start({ port: await osFreePort(), replicaOf: master.address, replicaPriority: 50 }),
     ];
-    note(`started master ${addressKey(master.address)} and replicas ${replicas.map((r) => `${addressKey(r.address)} (replica-priority ${r.options.replicaPriority})`).join(', ')}`);
+    note(
+      `started master ${addressKey(master.address)} and replicas ${replicas.map((r) => `${addressKey(r.address)} (replica-priority ${r.options.replicaPriority})`).join(', ')}`,
+    );
 
     const config = parseConfig(
       { probes: 3, masters: [{ name: 'mymaster', ...master.address, quorum: 2, downAfterMs: DOWN_AFTER_MS, failoverTimeoutMs: 10_000 }] },
@@ -84,7 +86,9 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
     const sdownAt = Date.parse(memory.events.find((e) => e.type === '+sdown' && Date.parse(e.time) >= killedAt)?.time ?? switched.time);
     process.stdout.write(`\nSummary\n`);
     process.stdout.write(`  new master: ${addressKey(newMaster)} (replica-priority ${promoted.options.replicaPriority}), epoch ${switched.detail.epoch}\n`);
-    process.stdout.write(`  kill -9 → +switch-master: ${Date.parse(switched.time) - killedAt} ms, of which detection (down-after ${DOWN_AFTER_MS} ms) ${sdownAt - killedAt} ms and the failover itself ${Date.parse(switched.time) - sdownAt} ms\n`);
+    process.stdout.write(
+      `  kill -9 → +switch-master: ${Date.parse(switched.time) - killedAt} ms, of which detection (down-after ${DOWN_AFTER_MS} ms) ${sdownAt - killedAt} ms and the failover itself ${Date.parse(switched.time) - sdownAt} ms\n`,
+    );
     process.stdout.write(`  data: ${keys}/${KEYS} keys present on the new master\n`);
     for (const replica of others) process.stdout.write(`  replica ${addressKey(replica.address)}: follows the new master, link up\n`);
     process.stdout.write(`  failovers started: ${memory.events.filter((e) => e.type === '+elected-leader').length} (one leader per epoch)\n`);
@@ -107,4 +111,3 @@ function printTimeline(events: readonly SentinelEvent[], killedAt: number, oldMa
     process.stdout.write(`  ${String(at).padStart(6)}  ${event.type} ${event.message}${who}\n`);
   }
 }
-

@@ -39,7 +39,9 @@ export async function localCommand(options: LocalCommandOptions): Promise<number
     }
     throw error;
   });
-  note(`answering on 127.0.0.1:${orchestrator.sentinelPort?.port}: SENTINEL FAILOVER <name> [COORDINATED], GET-MASTER-ADDR-BY-NAME, MASTER(S), REPLICAS, CKQUORUM, SUBSCRIBE <event> (redis-cli -p ${orchestrator.sentinelPort?.port}, or Sentinel-aware clients)`);
+  note(
+    `answering on 127.0.0.1:${orchestrator.sentinelPort?.port}: SENTINEL FAILOVER <name> [COORDINATED], GET-MASTER-ADDR-BY-NAME, MASTER(S), REPLICAS, CKQUORUM, SUBSCRIBE <event> (redis-cli -p ${orchestrator.sentinelPort?.port}, or Sentinel-aware clients)`,
+  );
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
@@ -52,7 +54,8 @@ export async function localCommand(options: LocalCommandOptions): Promise<number
 
 /** Text: Sentinel's event lines on stdout, notes on stderr. JSON: both as the functions' JSON lines on stdout. */
 function output(options: LocalCommandOptions): { publisher: EventPublisher; note: (line: string) => void } {
-  if (options.logFormat !== 'json') return { publisher: new LocalPublisher({ jsonLinesFile: options.eventsFile, timestamps: options.timestamps }), note: textNote };
+  if (options.logFormat !== 'json')
+    return { publisher: new LocalPublisher({ jsonLinesFile: options.eventsFile, timestamps: options.timestamps }), note: textNote };
   const logger = jsonLogger();
   return { publisher: new LoggedPublisher(new LocalPublisher({ out: null, jsonLinesFile: options.eventsFile }), logger), note: (line) => logger.info(line) };
 }

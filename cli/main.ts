@@ -62,7 +62,11 @@ const LOCAL_ENGINES = ['dynalite', 'aws-local-stepfunctions'] as const;
 
 function withLocalEngines<T>(load: () => Promise<T>): Promise<T> {
   const message = `the local runtime needs ${LOCAL_ENGINES.join(' and ')}, which installing the construct leaves out: npm install ${LOCAL_ENGINES.join(' ')}`;
-  return loadOr(load, LOCAL_ENGINES.map((name) => `'${name}'`), message);
+  return loadOr(
+    load,
+    LOCAL_ENGINES.map((name) => `'${name}'`),
+    message,
+  );
 }
 
 /** Loads a command's module; when what it needs is not installed, a one-line UsageError that says what to do. */
@@ -70,7 +74,8 @@ async function loadOr<T>(load: () => Promise<T>, missingNames: readonly string[]
   try {
     return await load();
   } catch (error) {
-    const missing = (error as { code?: string }).code === 'ERR_MODULE_NOT_FOUND' && missingNames.some((name) => String((error as Error).message).includes(name));
+    const missing =
+      (error as { code?: string }).code === 'ERR_MODULE_NOT_FOUND' && missingNames.some((name) => String((error as Error).message).includes(name));
     if (missing) throw new UsageError(message);
     throw error;
   }
@@ -82,7 +87,11 @@ async function loadOr<T>(load: () => Promise<T>, missingNames: readonly string[]
  */
 function benchCommand(): Promise<{ benchCommand(argv: readonly string[]): Promise<number> }> {
   const file = './bench-command.ts';
-  return loadOr(() => import(file) as Promise<{ benchCommand(argv: readonly string[]): Promise<number> }>, ['bench-command'], 'bench runs from a checkout of the repository (it needs the simulation and the test tools, which the package leaves out)');
+  return loadOr(
+    () => import(file) as Promise<{ benchCommand(argv: readonly string[]): Promise<number> }>,
+    ['bench-command'],
+    'bench runs from a checkout of the repository (it needs the simulation and the test tools, which the package leaves out)',
+  );
 }
 
 function logFormatOption(value: string | undefined): 'text' | 'json' {

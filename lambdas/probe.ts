@@ -66,7 +66,13 @@ export function probeDepsFromEnv(env: Env = process.env): Probe {
   // Voter notes hold names, addresses and error messages, never credentials.
   const endpoint = endpointFromEnv(env);
   const logger = awsLogger.with({ voter: voterId });
-  const deps: VoterDeps = { ...parts, voterId, log: (line) => logger.info(line), metrics: awsMetrics, ...(endpoint && { endpoint, endpointCheckMs: endpointCheckMsFromEnv(env) }) };
+  const deps: VoterDeps = {
+    ...parts,
+    voterId,
+    log: (line) => logger.info(line),
+    metrics: awsMetrics,
+    ...(endpoint && { endpoint, endpointCheckMs: endpointCheckMsFromEnv(env) }),
+  };
   return { config, deps, sessions, intervalMs, destroy };
 }
 
@@ -74,7 +80,8 @@ function intervalFromEnv(env: Env): number {
   const text = env.PROBE_INTERVAL_MS;
   if (text === undefined || text === '') return DEFAULT_INTERVAL_MS;
   const value = Number(text);
-  if (!Number.isInteger(value) || value < 1000) throw new ConfigError(`PROBE_INTERVAL_MS must be a whole number of milliseconds, at least 1000 (got ${JSON.stringify(text)})`);
+  if (!Number.isInteger(value) || value < 1000)
+    throw new ConfigError(`PROBE_INTERVAL_MS must be a whole number of milliseconds, at least 1000 (got ${JSON.stringify(text)})`);
   return value;
 }
 
@@ -91,7 +98,11 @@ const probe = perEnv(
     }
     return p;
   },
-  (previous) => void previous.then((p) => p.destroy(), () => undefined),
+  (previous) =>
+    void previous.then(
+      (p) => p.destroy(),
+      () => undefined,
+    ),
 );
 
 let invocations = 0;

@@ -37,6 +37,10 @@ export const handler = async (event: unknown): Promise<FailoverStarted | { warm:
   const started = await requestFailover(request.master, { ...deps, masters: deps.config.masters }, { coordinated: request.coordinated });
   // The log line an operator looks for; names and addresses only.
   const how = started.handedOver ? 'handed over to' : 'candidate';
-  awsLogger.info(`failover of ${started.master} requested: ${started.execution}, ${how} ${started.candidate.host}:${started.candidate.port}`, { master: started.master, epoch: started.epoch, execution: started.execution });
+  awsLogger.info(`failover of ${started.master} requested: ${started.execution}, ${how} ${started.candidate.host}:${started.candidate.port}`, {
+    master: started.master,
+    epoch: started.epoch,
+    execution: started.execution,
+  });
   return started;
 };

@@ -64,7 +64,9 @@ async function requireKnownToTable(state: FailoverState, deps: Pick<StepDeps, 's
   const record = await deps.store.getMaster(state.master.name);
   if (!record) throw new WorkflowInputError(`refusing input: no master named ${JSON.stringify(state.master.name)} in the table`);
   if (!sameAddress(record, state.master)) {
-    throw new WorkflowInputError(`refusing input: ${state.master.name} is at ${record.host}:${record.port} in the table, not ${state.master.host}:${state.master.port}`);
+    throw new WorkflowInputError(
+      `refusing input: ${state.master.name} is at ${record.host}:${record.port} in the table, not ${state.master.host}:${state.master.port}`,
+    );
   }
   const known = await deps.store.listReplicas(state.master.name);
   const candidates = [...state.replicas, ...(state.resumePromoted ? [state.resumePromoted] : [])];

@@ -38,4 +38,6 @@ function writeTimeline(metrics: Metrics, master: string, timeline: FailoverTimel
   for (const [phase, ms] of Object.entries(timeline.phases)) metrics.measure('PhaseDuration', [{ Master: master, Phase: phase }, { Phase: phase }], ms);
 }
 
-export const handler = stepHandler(run, () => stepDeps({ publisher: eventsFromEnv().publisher, store: storeFromEnv(), endpoint: endpointFromEnv(), metrics: awsMetrics }));
+export const handler = stepHandler(run, () =>
+  stepDeps({ publisher: eventsFromEnv().publisher, store: storeFromEnv(), endpoint: endpointFromEnv(), metrics: awsMetrics }),
+);

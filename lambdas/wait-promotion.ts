@@ -33,7 +33,12 @@ export async function run(state: FailoverState, deps: StepDeps): Promise<Promoti
   // Applications that find the master by name reach the promoted replica from here on. Not worth
   // holding the failover for: SwitchMaster tries again, and the voters repair it later.
   const moved = await movePrimary(deps.endpoint, state, promoted, context).catch((error: unknown) => {
-    awsLogger.warn('the primary DNS record was not updated at the promotion: SwitchMaster tries again', { master: state.master.name, epoch: state.epoch, execution: context.execution, error: messageOf(error) });
+    awsLogger.warn('the primary DNS record was not updated at the promotion: SwitchMaster tries again', {
+      master: state.master.name,
+      epoch: state.epoch,
+      execution: context.execution,
+      error: messageOf(error),
+    });
     return false as const;
   });
   await deps.publisher.publish([
@@ -44,4 +49,6 @@ export async function run(state: FailoverState, deps: StepDeps): Promise<Promoti
   return { ...promotion, confirmed: true, confirmedAt, dnsUpdated: moved !== false && moved !== null };
 }
 
-export const handler = stepHandler(run, () => stepDeps({ publisher: eventsFromEnv().publisher, store: storeFromEnv(), linkOptions: linkOptionsFromEnv(), endpoint: endpointFromEnv() }));
+export const handler = stepHandler(run, () =>
+  stepDeps({ publisher: eventsFromEnv().publisher, store: storeFromEnv(), linkOptions: linkOptionsFromEnv(), endpoint: endpointFromEnv() }),
+);

@@ -31,7 +31,8 @@ function list(source: ContextSource, key: Key): string[] | undefined {
   const value = source.tryGetContext(key);
   if (value === undefined || value === null || value === '') return undefined;
   const items = Array.isArray(value) ? value : typeof value === 'string' ? value.split(',') : undefined;
-  if (items === undefined || items.some((item) => typeof item !== 'string')) throw new ContextError(`-c ${key}: must be a comma-separated list (got ${JSON.stringify(value)})`);
+  if (items === undefined || items.some((item) => typeof item !== 'string'))
+    throw new ContextError(`-c ${key}: must be a comma-separated list (got ${JSON.stringify(value)})`);
   return (items as string[]).map((item) => item.trim()).filter((item) => item !== '');
 }
 
@@ -89,7 +90,13 @@ export function stackPropsFromContext(source: ContextSource, cwd: string = proce
     ...(dnsEndpoints && { dnsEndpoints }),
   };
   const alarmTopicArn = text(source, 'alarmTopicArn');
-  if (alarmTopicArn !== undefined) pattern('alarmTopicArn', alarmTopicArn, /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, 'an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>)');
+  if (alarmTopicArn !== undefined)
+    pattern(
+      'alarmTopicArn',
+      alarmTopicArn,
+      /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/,
+      'an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>)',
+    );
   const alarmEmail = text(source, 'alarmEmail');
   if (alarmEmail !== undefined) pattern('alarmEmail', alarmEmail, /^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'an e-mail address');
   const alarms = { ...(alarmTopicArn !== undefined && { alarmTopicArn }), ...(alarmEmail !== undefined && { alarmEmail }) };

@@ -37,13 +37,20 @@ export class FailoverDashboard extends Construct {
     super(scope, id);
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(3) });
     // The facade makes no alarm here (lib/monitoring.ts does: see there why), so its alarm defaults are never used.
-    const facade = new MonitoringFacade(this, 'Facade', { dashboardFactory: new UnnamedDashboard(this.dashboard), alarmFactoryDefaults: { actionsEnabled: false, alarmNamePrefix: 'unused' } });
+    const facade = new MonitoringFacade(this, 'Facade', {
+      dashboardFactory: new UnnamedDashboard(this.dashboard),
+      alarmFactoryDefaults: { actionsEnabled: false, alarmNamePrefix: 'unused' },
+    });
     const logGroups = [...props.probes, ...Object.values(props.steps)].map((fn) => fn.logGroup.logGroupName);
 
     for (const master of props.masterNames) {
       facade.addLargeHeader(`Master group ${master}`);
       facade.addWidget(storyWidget(master, logGroups));
-      facade.monitorCustom({ alarmFriendlyName: `Group-${master}`, humanReadableName: `${master}: failovers and voters`, metricGroups: groupMetrics(master, props.voterIds) });
+      facade.monitorCustom({
+        alarmFriendlyName: `Group-${master}`,
+        humanReadableName: `${master}: failovers and voters`,
+        metricGroups: groupMetrics(master, props.voterIds),
+      });
     }
 
     facade.addLargeHeader('Alarms');
@@ -57,7 +64,10 @@ export class FailoverDashboard extends Construct {
       metricGroups: [
         { title: 'Step errors', metrics: Object.entries(props.steps).map(([step, fn]) => fn.metricErrors({ period: MINUTE, statistic: 'Sum', label: step })) },
         // A cold step is what the warm-ups are there to prevent (lambdas/runtime/aws/step.ts).
-        { title: 'Steps that waited for a cold start', metrics: Object.entries(props.steps).map(([step, fn]) => ownMetric('StepColdStarts', { Function: fn.functionName }).with({ label: step })) },
+        {
+          title: 'Steps that waited for a cold start',
+          metrics: Object.entries(props.steps).map(([step, fn]) => ownMetric('StepColdStarts', { Function: fn.functionName }).with({ label: step })),
+        },
       ],
     });
     facade.monitorCustom({
@@ -67,14 +77,23 @@ export class FailoverDashboard extends Construct {
         {
           title: 'Deliveries',
           metrics: (['MatchedEvents', 'Invocations', 'FailedInvocations'] as const).map(
-            (name) => new cloudwatch.Metric({ namespace: 'AWS/Events', metricName: name, dimensionsMap: { RuleName: props.switchMasterRule.ruleName }, period: MINUTE, statistic: 'Sum', label: name }),
+            (name) =>
+              new cloudwatch.Metric({
+                namespace: 'AWS/Events',
+                metricName: name,
+                dimensionsMap: { RuleName: props.switchMasterRule.ruleName },
+                period: MINUTE,
+                statistic: 'Sum',
+                label: name,
+              }),
           ),
         },
       ],
     });
 
     // No function here reads a stream, so the library's iterator-age graph would only be empty.
-    const lambdaFunction = (fn: lambda.IFunction, humanReadableName: string, alarmFriendlyName: string) => facade.monitorLambdaFunction({ lambdaFunction: fn, humanReadableName, alarmFriendlyName, isIterator: false });
+    const lambdaFunction = (fn: lambda.IFunction, humanReadableName: string, alarmFriendlyName: string) =>
+      facade.monitorLambdaFunction({ lambdaFunction: fn, humanReadableName, alarmFriendlyName, isIterator: false });
     facade.addLargeHeader('The probes');
     props.probes.forEach((fn, i) => {
       const voter = props.voterIds[i] ?? `${i + 1}`;
@@ -85,7 +104,12 @@ export class FailoverDashboard extends Construct {
     for (const [step, fn] of Object.entries(props.steps)) lambdaFunction(fn, `Step ${step}`, `Step-${step}`);
 
     facade.addLargeHeader('The table');
-    facade.monitorDynamoTable({ table: props.table, billingMode: dynamodb.BillingMode.PAY_PER_REQUEST, humanReadableName: 'Table (master of record, votes, leases)', alarmFriendlyName: 'Table' });
+    facade.monitorDynamoTable({
+      table: props.table,
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      humanReadableName: 'Table (master of record, votes, leases)',
+      alarmFriendlyName: 'Table',
+    });
   }
 }
 
@@ -128,7 +152,14 @@ function storyWidget(master: string, logGroupNames: readonly string[]): cloudwat
 function groupMetrics(master: string, voterIds: readonly string[]) {
   const group = (name: string, statistic: string, dimensions: Record<string, string> = {}) => ownMetric(name, { Master: master, ...dimensions }, statistic);
   return [
-    { title: 'Failovers', metrics: [group('FailoversStarted', 'Sum').with({ label: 'started' }), group('FailoversSucceeded', 'Sum').with({ label: 'succeeded' }), group('FailoversAborted', 'Sum').with({ label: 'aborted' })] },
+    {
+      title: 'Failovers',
+      metrics: [
+        group('FailoversStarted', 'Sum').with({ label: 'started' }),
+        group('FailoversSucceeded', 'Sum').with({ label: 'succeeded' }),
+        group('FailoversAborted', 'Sum').with({ label: 'aborted' }),
+      ],
+    },
     {
       title: 'Detection and failover time (ms)',
       metrics: [
@@ -138,6 +169,9 @@ function groupMetrics(master: string, voterIds: readonly string[]) {
       ],
     },
     { title: 'Voters watching (ticks a minute)', metrics: voterIds.map((voter) => group('Ticks', 'Sum', { Voter: voter }).with({ label: voter })) },
-    { title: 'PING latency, slowest a second (ms)', metrics: voterIds.map((voter) => group('PingLatency', 'Maximum', { Voter: voter }).with({ label: voter })) },
+    {
+      title: 'PING latency, slowest a second (ms)',
+      metrics: voterIds.map((voter) => group('PingLatency', 'Maximum', { Voter: voter }).with({ label: voter })),
+    },
   ];
 }

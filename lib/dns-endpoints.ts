@@ -77,14 +77,22 @@ export class DnsEndpoints extends Construct {
     if (!check.isUnresolved() && (!Number.isInteger(check.toSeconds({ integral: false })) || check.toSeconds() < 1)) {
       props.invalid('dnsEndpoints.checkInterval', `must be a whole number of seconds, at least 1 (got ${check.toHumanString()})`);
     }
-    if (props.zone && (props.zoneName !== undefined || props.zoneId !== undefined)) props.invalid('dnsEndpoints.zone', 'give zone, or zoneName (with zoneId for an existing one), not both');
+    if (props.zone && (props.zoneName !== undefined || props.zoneId !== undefined))
+      props.invalid('dnsEndpoints.zone', 'give zone, or zoneName (with zoneId for an existing one), not both');
     if (props.zoneId !== undefined && props.zoneName === undefined) props.invalid('dnsEndpoints.zoneId', 'needs zoneName, the name of that zone');
     const zoneName = props.zone ? props.zone.zoneName : (props.zoneName ?? DEFAULT_ZONE);
-    if (!Token.isUnresolved(zoneName) && !/^(?=.{1,250}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.?$/.test(zoneName)) {
+    if (
+      !Token.isUnresolved(zoneName) &&
+      !/^(?=.{1,250}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.?$/.test(zoneName)
+    ) {
       props.invalid('dnsEndpoints.zoneName', `must be a domain name such as redis.internal (got ${JSON.stringify(zoneName)})`);
     }
     props.masters.forEach((name, i) => {
-      if (!isDnsLabel(name)) props.invalid(`masters[${i}].name`, `${JSON.stringify(name)} cannot name a DNS record (dnsEndpoints): use 1 to 60 of A-Z a-z 0-9 -, not starting or ending with -`);
+      if (!isDnsLabel(name))
+        props.invalid(
+          `masters[${i}].name`,
+          `${JSON.stringify(name)} cannot name a DNS record (dnsEndpoints): use 1 to 60 of A-Z a-z 0-9 -, not starting or ending with -`,
+        );
     });
 
     if (props.zone) {
@@ -92,7 +100,11 @@ export class DnsEndpoints extends Construct {
     } else if (props.zoneId !== undefined) {
       this.zone = route53.PrivateHostedZone.fromHostedZoneAttributes(this, 'Zone', { hostedZoneId: props.zoneId, zoneName });
     } else {
-      const zone = new route53.PrivateHostedZone(this, 'Zone', { zoneName, vpc: props.vpc, comment: 'redis-failover: the primary and reader endpoints of each master group' });
+      const zone = new route53.PrivateHostedZone(this, 'Zone', {
+        zoneName,
+        vpc: props.vpc,
+        comment: 'redis-failover: the primary and reader endpoints of each master group',
+      });
       zone.applyRemovalPolicy(props.zoneRemovalPolicy ?? RemovalPolicy.RETAIN);
       this.zone = zone;
     }

@@ -48,7 +48,14 @@ export class EventDelivery extends Construct {
         : undefined;
     this.eventBus = props.eventBus ?? ownBus!;
     // With a key, the archive names the bus by its ARN in the key's policy: a literal one (the bus's own would be a cycle).
-    const archived = ownBus && props.encryptionKey ? events.EventBus.fromEventBusAttributes(this, 'BusByName', { eventBusName, eventBusArn: Stack.of(this).formatArn({ service: 'events', resource: 'event-bus', resourceName: eventBusName }), eventBusPolicy: '' }) : this.eventBus;
+    const archived =
+      ownBus && props.encryptionKey
+        ? events.EventBus.fromEventBusAttributes(this, 'BusByName', {
+            eventBusName,
+            eventBusArn: Stack.of(this).formatArn({ service: 'events', resource: 'event-bus', resourceName: eventBusName }),
+            eventBusPolicy: '',
+          })
+        : this.eventBus;
     // Under the bus it makes, as `EventBus.archive` puts it (a logical id that stays: replacing an archive loses it).
     this.archive = new events.Archive(ownBus ?? this, 'Archive', {
       sourceEventBus: archived,
@@ -74,7 +81,7 @@ export class EventDelivery extends Construct {
     acknowledge(
       this.switchMasterRule,
       'Serverless-EventBusDLQ',
-      'A +switch-master the topic refuses is not lost from sight: the SwitchMasterDeliveryFailed alarm pages on the rule\'s FailedInvocations, the event stays in the bus archive for replay, and the new master is in the table and the functions\' logs.',
+      "A +switch-master the topic refuses is not lost from sight: the SwitchMasterDeliveryFailed alarm pages on the rule's FailedInvocations, the event stays in the bus archive for replay, and the new master is in the table and the functions' logs.",
     );
   }
 }

@@ -104,22 +104,42 @@ export class RedisFailoverStack extends Stack {
     this.eventBus = this.failover.eventBus;
     this.workflow = this.failover.workflow;
 
-    new CfnOutput(this, 'StateMachineArn', { value: this.failover.stateMachine.stateMachineArn, description: 'The failover workflow (Step Functions console: its executions are named <master>-<epoch>)' });
+    new CfnOutput(this, 'StateMachineArn', {
+      value: this.failover.stateMachine.stateMachineArn,
+      description: 'The failover workflow (Step Functions console: its executions are named <master>-<epoch>)',
+    });
     new CfnOutput(this, 'RequestFailoverFunctionName', {
       value: this.failover.requestFailoverFunction.functionName,
-      description: 'SENTINEL FAILOVER: aws lambda invoke --function-name <this> --cli-binary-format raw-in-base64-out --payload \'{"master":"mymaster"}\' /dev/stdout',
+      description:
+        'SENTINEL FAILOVER: aws lambda invoke --function-name <this> --cli-binary-format raw-in-base64-out --payload \'{"master":"mymaster"}\' /dev/stdout',
     });
     new CfnOutput(this, 'EventBusName', { value: this.eventBus.eventBusName, description: 'Every Sentinel event; detail-type is the event name' });
     new CfnOutput(this, 'TableName', { value: this.failover.table.tableName, description: 'Votes, known replicas, the master of record, epochs' });
-    new CfnOutput(this, 'SwitchMasterTopicArn', { value: this.failover.switchMasterTopic.topicArn, description: 'Subscribe here to hear about +switch-master' });
+    new CfnOutput(this, 'SwitchMasterTopicArn', {
+      value: this.failover.switchMasterTopic.topicArn,
+      description: 'Subscribe here to hear about +switch-master',
+    });
     const dns = this.failover.dnsEndpoints;
     if (dns) {
       new CfnOutput(this, 'HostedZoneId', { value: dns.zone.hostedZoneId, description: 'The private hosted zone of the DNS endpoints' });
-      const list = (names: Readonly<Record<string, string>>) => Object.entries(names).map(([master, name]) => `${master}=${name}`).join(' ');
-      new CfnOutput(this, 'PrimaryEndpoints', { value: list(dns.primaryNames), description: `Each master group's primary endpoint (TTL ${dns.ttl.toSeconds()} s): always the master of record` });
-      if (Object.keys(dns.readerNames).length > 0) new CfnOutput(this, 'ReaderEndpoints', { value: list(dns.readerNames), description: "Each master group's reader endpoint: its replicas that serve (the master when none does)" });
+      const list = (names: Readonly<Record<string, string>>) =>
+        Object.entries(names)
+          .map(([master, name]) => `${master}=${name}`)
+          .join(' ');
+      new CfnOutput(this, 'PrimaryEndpoints', {
+        value: list(dns.primaryNames),
+        description: `Each master group's primary endpoint (TTL ${dns.ttl.toSeconds()} s): always the master of record`,
+      });
+      if (Object.keys(dns.readerNames).length > 0)
+        new CfnOutput(this, 'ReaderEndpoints', {
+          value: list(dns.readerNames),
+          description: "Each master group's reader endpoint: its replicas that serve (the master when none does)",
+        });
     }
-    new CfnOutput(this, 'SecurityGroupId', { value: this.failover.securityGroup.securityGroupId, description: "The functions' security group: allow it in on the Redis ports" });
+    new CfnOutput(this, 'SecurityGroupId', {
+      value: this.failover.securityGroup.securityGroupId,
+      description: "The functions' security group: allow it in on the Redis ports",
+    });
   }
 
   /** The topics the alarms notify: the one named, and one created for the e-mail address. */
@@ -146,7 +166,10 @@ export class RedisFailoverStack extends Stack {
     if (new Set(existing.availabilityZones).size !== subnets.length) fail('existingVpc.availabilityZones', 'one subnet per zone: each subnet is one voter');
     const routeTables = existing.privateSubnetRouteTableIds;
     if (routeTables !== undefined && routeTables.length !== subnets.length) {
-      fail('existingVpc.privateSubnetRouteTableIds', `must name the route table of each subnet (${subnets.length} subnets, ${routeTables.length} route tables)`);
+      fail(
+        'existingVpc.privateSubnetRouteTableIds',
+        `must name the route table of each subnet (${subnets.length} subnets, ${routeTables.length} route tables)`,
+      );
     }
     // The construct checks `probes` against the zones too (same rule); here it is named as this stack's prop.
     const probesMismatch = probesProblem(config.probes, subnets.length, 'subnets');

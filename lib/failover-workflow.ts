@@ -126,7 +126,11 @@ export class FailoverWorkflow extends Construct {
       comment: 'Redis Sentinel failover: one state per phase, events named as Sentinel names them',
     });
     for (const fn of Object.values(this.functions)) {
-      acknowledge(this.stateMachine.role, invokeWildcardFinding(fn), 'LambdaInvoke grants the step function and its qualified ARNs (versions, aliases) of that one function: the workflow invokes only its own eight steps.');
+      acknowledge(
+        this.stateMachine.role,
+        invokeWildcardFinding(fn),
+        'LambdaInvoke grants the step function and its qualified ARNs (versions, aliases) of that one function: the workflow invokes only its own eight steps.',
+      );
     }
     if (props.logs !== undefined || props.tracingEnabled) {
       acknowledge(
@@ -159,7 +163,11 @@ export class FailoverWorkflow extends Construct {
           ...props.functionProps?.environment,
         },
       });
-      acknowledge(fn, 'Serverless-LambdaDLQ', 'Step Functions invokes every step synchronously and retries or catches its errors in the workflow; a dead-letter queue applies to asynchronous invocations only.');
+      acknowledge(
+        fn,
+        'Serverless-LambdaDLQ',
+        'Step Functions invokes every step synchronously and retries or catches its errors in the workflow; a dead-letter queue applies to asynchronous invocations only.',
+      );
       props.eventBus.grantPutEventsTo(fn);
       if (usesTable) props.table.grant(fn, ...STEP_ACCESS[step].table);
       functions[step] = fn;
@@ -167,7 +175,12 @@ export class FailoverWorkflow extends Construct {
     return functions;
   }
 
-  private invoke(id: string, step: StepKey, props: Partial<tasks.LambdaInvokeProps> = {}, phase: keyof typeof TASK_RETRIES = 'beforePromotion'): tasks.LambdaInvoke {
+  private invoke(
+    id: string,
+    step: StepKey,
+    props: Partial<tasks.LambdaInvokeProps> = {},
+    phase: keyof typeof TASK_RETRIES = 'beforePromotion',
+  ): tasks.LambdaInvoke {
     const task = new tasks.LambdaInvoke(this, id, {
       lambdaFunction: this.invoked[step],
       payloadResponseOnly: true,
@@ -200,7 +213,14 @@ export class FailoverWorkflow extends Construct {
    * A promotion step that polls within one invocation and hands back to the workflow:
    * it loops until `$.promotion.<done>`, or leaves for `onTimeout` once failover-timeout passed.
    */
-  private untilDone(id: string, step: StepKey, choiceId: string, done: 'sent' | 'confirmed', next: sfn.IChainable, onTimeout: sfn.IChainable): tasks.LambdaInvoke {
+  private untilDone(
+    id: string,
+    step: StepKey,
+    choiceId: string,
+    done: 'sent' | 'confirmed',
+    next: sfn.IChainable,
+    onTimeout: sfn.IChainable,
+  ): tasks.LambdaInvoke {
     const task = this.invoke(id, step, { resultPath: '$.promotion' });
     task.next(
       new sfn.Choice(this, choiceId)
@@ -255,7 +275,13 @@ export class FailoverWorkflow extends Construct {
     const demoteOldMaster = this.invoke(
       'DemoteOldMaster',
       'reconfSlave',
-      { payload: sfn.TaskInput.fromObject({ target: { 'host.$': '$.master.host', 'port.$': '$.master.port', role: 'old-master' }, 'masterDownSince.$': '$.masterDownSince', ...item }) },
+      {
+        payload: sfn.TaskInput.fromObject({
+          target: { 'host.$': '$.master.host', 'port.$': '$.master.port', role: 'old-master' },
+          'masterDownSince.$': '$.masterDownSince',
+          ...item,
+        }),
+      },
       'afterPromotion',
     );
     const reconfigure = new sfn.Parallel(this, 'Reconfigure', {
@@ -270,9 +296,7 @@ export class FailoverWorkflow extends Construct {
 
     const selectSlave = this.invoke('SelectSlave', 'selectSlave', { resultPath: '$.selection' });
     selectSlave.next(
-      new sfn.Choice(this, 'SlaveSelected?')
-        .when(sfn.Condition.booleanEquals('$.selection.found', true), sendSlaveofNoOne)
-        .otherwise(abortNoGoodSlave),
+      new sfn.Choice(this, 'SlaveSelected?').when(sfn.Condition.booleanEquals('$.selection.found', true), sendSlaveofNoOne).otherwise(abortNoGoodSlave),
     );
 
     return this.announce('FailoverTriggered', ['+failover-triggered', '+failover-state-wait-start'])

@@ -75,7 +75,12 @@ export class FailoverMonitoring extends Construct {
       period: MINUTE,
     });
     const sumOf = (label: string, metrics: readonly cloudwatch.IMetric[]) =>
-      new cloudwatch.MathExpression({ label, expression: metrics.map((_, i) => `m${i}`).join(' + '), usingMetrics: Object.fromEntries(metrics.map((m, i) => [`m${i}`, m])), period: MINUTE });
+      new cloudwatch.MathExpression({
+        label,
+        expression: metrics.map((_, i) => `m${i}`).join(' + '),
+        usingMetrics: Object.fromEntries(metrics.map((m, i) => [`m${i}`, m])),
+        period: MINUTE,
+      });
     const voterMetric = (name: string, voter: string) => ownMetric(name, { Voter: voter });
     /** A failover metric over every group (written with no dimension, lambdas/adapters/metrics.ts perGroup). */
     const stackMetric = (name: string) => ownMetric(name, {});
@@ -94,18 +99,58 @@ export class FailoverMonitoring extends Construct {
     });
     this.alarms = {
       probeHeartbeats,
-      probeTickErrors: atLeastOnce('ProbeTickErrorsAlarm', sumOf('Failed ticks', props.voterIds.map((voter) => voterMetric('TickErrors', voter))), 'redis-failover: a voter could not reach the table or the bus: it takes no decision until it can'),
-      probeThrottles: atLeastOnce('ProbeThrottlesAlarm', sumOf('Probe throttles', props.probes.map((fn) => fn.metricThrottles({ period: MINUTE, statistic: 'Sum' }))), 'redis-failover: a probe invocation was throttled (out of concurrency?)'),
+      probeTickErrors: atLeastOnce(
+        'ProbeTickErrorsAlarm',
+        sumOf(
+          'Failed ticks',
+          props.voterIds.map((voter) => voterMetric('TickErrors', voter)),
+        ),
+        'redis-failover: a voter could not reach the table or the bus: it takes no decision until it can',
+      ),
+      probeThrottles: atLeastOnce(
+        'ProbeThrottlesAlarm',
+        sumOf(
+          'Probe throttles',
+          props.probes.map((fn) => fn.metricThrottles({ period: MINUTE, statistic: 'Sum' })),
+        ),
+        'redis-failover: a probe invocation was throttled (out of concurrency?)',
+      ),
       switchMasterDeliveryFailed: atLeastOnce(
         'SwitchMasterDeliveryFailedAlarm',
-        new cloudwatch.Metric({ namespace: 'AWS/Events', metricName: 'FailedInvocations', dimensionsMap: { RuleName: props.switchMasterRule.ruleName }, period: MINUTE, statistic: 'Sum' }),
+        new cloudwatch.Metric({
+          namespace: 'AWS/Events',
+          metricName: 'FailedInvocations',
+          dimensionsMap: { RuleName: props.switchMasterRule.ruleName },
+          period: MINUTE,
+          statistic: 'Sum',
+        }),
         'redis-failover: +switch-master could not be delivered to its SNS topic',
       ),
-      executionsFailed: atLeastOnce('ExecutionsFailedAlarm', machine.metricFailed({ period: MINUTE, statistic: 'Sum' }), 'redis-failover: a failover execution failed (aborted, or a step kept failing): see the Step Functions console'),
-      executionsTimedOut: atLeastOnce('ExecutionsTimedOutAlarm', machine.metricTimedOut({ period: MINUTE, statistic: 'Sum' }), 'redis-failover: a failover execution timed out'),
-      failoverStarted: atLeastOnce('FailoverStartedAlarm', stackMetric('FailoversStarted'), 'redis-failover: a failover started (the voters reached ODOWN, or a manual failover)'),
-      failoversAborted: atLeastOnce('FailoversAbortedAlarm', stackMetric('FailoversAborted'), 'redis-failover: a failover gave up (no good replica, or the promotion timed out): the master is still down; the event names the reason'),
-      probeErrors: atLeastOnce('ProbeErrorsAlarm', probeErrors, 'redis-failover: a probe invocation failed (a bad config, a crash, no session in the table): that voter is not voting'),
+      executionsFailed: atLeastOnce(
+        'ExecutionsFailedAlarm',
+        machine.metricFailed({ period: MINUTE, statistic: 'Sum' }),
+        'redis-failover: a failover execution failed (aborted, or a step kept failing): see the Step Functions console',
+      ),
+      executionsTimedOut: atLeastOnce(
+        'ExecutionsTimedOutAlarm',
+        machine.metricTimedOut({ period: MINUTE, statistic: 'Sum' }),
+        'redis-failover: a failover execution timed out',
+      ),
+      failoverStarted: atLeastOnce(
+        'FailoverStartedAlarm',
+        stackMetric('FailoversStarted'),
+        'redis-failover: a failover started (the voters reached ODOWN, or a manual failover)',
+      ),
+      failoversAborted: atLeastOnce(
+        'FailoversAbortedAlarm',
+        stackMetric('FailoversAborted'),
+        'redis-failover: a failover gave up (no good replica, or the promotion timed out): the master is still down; the event names the reason',
+      ),
+      probeErrors: atLeastOnce(
+        'ProbeErrorsAlarm',
+        probeErrors,
+        'redis-failover: a probe invocation failed (a bad config, a crash, no session in the table): that voter is not voting',
+      ),
     };
 
     this.dashboard = new FailoverDashboard(this, 'Dashboard', {

@@ -64,7 +64,9 @@ export class FailoverNetwork extends Construct {
         description: 'redis-failover interface endpoints: HTTPS from the functions only',
       });
       endpointGroup.addIngressRule(this.securityGroup, ec2.Port.tcp(443), 'HTTPS from the redis-failover functions');
-      for (const [name, service] of Object.entries(INTERFACE_ENDPOINT_SERVICES) as Array<[keyof typeof INTERFACE_ENDPOINT_SERVICES, ec2.InterfaceVpcEndpointAwsService]>) {
+      for (const [name, service] of Object.entries(INTERFACE_ENDPOINT_SERVICES) as Array<
+        [keyof typeof INTERFACE_ENDPOINT_SERVICES, ec2.InterfaceVpcEndpointAwsService]
+      >) {
         endpoints[name] = new ec2.InterfaceVpcEndpoint(this, `${name}Endpoint`, {
           vpc: props.vpc,
           service,

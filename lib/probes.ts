@@ -105,7 +105,8 @@ export class Probes extends Construct {
       // A missed start is not worth catching up: the previous invocation still watches, the next start is on its way.
       const maxEventAge = Duration.seconds(Math.max(60, seconds));
       fn.configureAsyncInvoke({ retryAttempts: 0, maxEventAge });
-      const dropped = 'A probe start that cannot run is dropped on purpose: the invocation before it still watches until the next start takes over, and the voter heartbeat alarm (missing data breaching) pages when starts keep failing. A queue of stale starts would add nothing.';
+      const dropped =
+        'A probe start that cannot run is dropped on purpose: the invocation before it still watches until the next start takes over, and the voter heartbeat alarm (missing data breaching) pages when starts keep failing. A queue of stale starts would add nothing.';
       acknowledge(fn, 'Serverless-LambdaDLQ', dropped);
       acknowledge(fn, 'Serverless-LambdaAsyncFailureDestination', dropped);
       functions.push(fn);
@@ -116,7 +117,11 @@ export class Probes extends Construct {
           target: new targets.LambdaInvoke(fn, { role: scheduleRole, retryAttempts: 0, maxEventAge }),
         }),
       );
-      acknowledge(scheduleRole, invokeWildcardFinding(fn), 'grantInvoke covers the probe function and its qualified ARNs (versions, aliases) of that one function.');
+      acknowledge(
+        scheduleRole,
+        invokeWildcardFinding(fn),
+        'grantInvoke covers the probe function and its qualified ARNs (versions, aliases) of that one function.',
+      );
     });
     this.functions = functions;
     this.schedules = schedules;

@@ -262,7 +262,8 @@ export class RedisFailover extends Construct implements ec2.IConnectable {
 
   constructor(scope: Construct, id: string, props: RedisFailoverProps) {
     super(scope, id);
-    const { config, subnets, probeSubnets, configJson, redisPorts, redisPeer, probeMemorySize, probeInterval, archiveRetention, logGroups } = this.resolve(props);
+    const { config, subnets, probeSubnets, configJson, redisPorts, redisPeer, probeMemorySize, probeInterval, archiveRetention, logGroups } =
+      this.resolve(props);
     const key = props.encryptionKey;
     this.config = config;
 
@@ -365,7 +366,11 @@ export class RedisFailover extends Construct implements ec2.IConnectable {
       description: 'redis-failover: SENTINEL FAILOVER <master> [COORDINATED], invoked with {"master": "<name>", "coordinated": false}',
       environment: { ...leaderEnvironment, NODE_OPTIONS: '--enable-source-maps' },
     });
-    acknowledge(this.requestFailoverFunction, 'Serverless-LambdaDLQ', 'Invoked synchronously by an operator (or their tooling), who gets the answer or the error; a dead-letter queue applies to asynchronous invocations only.');
+    acknowledge(
+      this.requestFailoverFunction,
+      'Serverless-LambdaDLQ',
+      'Invoked synchronously by an operator (or their tooling), who gets the answer or the error; a dead-letter queue applies to asynchronous invocations only.',
+    );
 
     // Least privilege: each function that leads failovers (the probes, the request) gets the table
     // actions it calls, the start and status of this state machine's executions, the bus; the
@@ -377,7 +382,11 @@ export class RedisFailover extends Construct implements ec2.IConnectable {
     for (const fn of key ? tableUsers : []) {
       key?.grantEncryptDecrypt(fn);
       for (const action of ['kms:ReEncrypt*', 'kms:GenerateDataKey*']) {
-        acknowledge(fn.role!, `AwsSolutions-IAM5[Action::${action}]`, 'On the one key the table is encrypted with: the data-key actions CDK grants a reader and writer of a table with a customer managed key (Table.grantReadWriteData).');
+        acknowledge(
+          fn.role!,
+          `AwsSolutions-IAM5[Action::${action}]`,
+          'On the one key the table is encrypted with: the data-key actions CDK grants a reader and writer of a table with a customer managed key (Table.grantReadWriteData).',
+        );
       }
     }
     for (const fn of leaders) {
@@ -402,9 +411,17 @@ export class RedisFailover extends Construct implements ec2.IConnectable {
           })
         : undefined;
 
-    this.dnsEndpoints = props.dnsEndpoints && new DnsEndpoints(this, 'Dns', { ...props.dnsEndpoints, vpc: props.vpc, masters: config.masters.map((m) => m.name), invalid: (prop, problem) => this.invalid(prop, problem) });
+    this.dnsEndpoints =
+      props.dnsEndpoints &&
+      new DnsEndpoints(this, 'Dns', {
+        ...props.dnsEndpoints,
+        vpc: props.vpc,
+        masters: config.masters.map((m) => m.name),
+        invalid: (prop, problem) => this.invalid(prop, problem),
+      });
     if (this.dnsEndpoints) {
-      for (const fn of [...this.probeFunctions, ...STEP_KEYS.filter((step) => STEP_ACCESS[step].dns).map((step) => this.stepFunctions[step])]) this.dnsEndpoints.grantTo(fn);
+      for (const fn of [...this.probeFunctions, ...STEP_KEYS.filter((step) => STEP_ACCESS[step].dns).map((step) => this.stepFunctions[step])])
+        this.dnsEndpoints.grantTo(fn);
     }
 
     const secretArns = secretArnsOf(this.config);
@@ -476,7 +493,10 @@ export class RedisFailover extends Construct implements ec2.IConnectable {
     // one-line message already names this construct and the field.
     let config: Config;
     try {
-      config = parseConfig({ probes, masters: props.masters }, `RedisFailover ${this.node.path}`, { deployed: true, probesFrom: 'one per availability zone of vpcSubnets' });
+      config = parseConfig({ probes, masters: props.masters }, `RedisFailover ${this.node.path}`, {
+        deployed: true,
+        probesFrom: 'one per availability zone of vpcSubnets',
+      });
     } catch (error) {
       if (error instanceof ConfigError) throw new RedisFailoverPropsError(error.message, { cause: error });
       throw error;
@@ -484,7 +504,10 @@ export class RedisFailover extends Construct implements ec2.IConnectable {
     // What the functions receive is the validated config itself, written back as a document (defaults left out).
     const configJson = JSON.stringify(configDocument(config));
     if (Buffer.byteLength(configJson) > MAX_CONFIG_ENV_BYTES) {
-      invalid('masters', `the config is ${Buffer.byteLength(configJson)} bytes as JSON, more than ${MAX_CONFIG_ENV_BYTES} (Lambda allows 4 KB of environment per function): split the master groups over several stacks`);
+      invalid(
+        'masters',
+        `the config is ${Buffer.byteLength(configJson)} bytes as JSON, more than ${MAX_CONFIG_ENV_BYTES} (Lambda allows 4 KB of environment per function): split the master groups over several stacks`,
+      );
     }
 
     const redisPorts = props.redisPorts ?? redisPortsOf(config);
@@ -500,7 +523,10 @@ export class RedisFailover extends Construct implements ec2.IConnectable {
     if (!probeInterval.isUnresolved()) {
       const seconds = probeInterval.toSeconds({ integral: false });
       if (!Number.isInteger(seconds) || seconds < 1 || seconds > 450) {
-        invalid('probeInterval', `must be a whole number of seconds from 1 to 450 (each invocation may run twice as long, and Lambda stops a function at 15 minutes); got ${probeInterval.toHumanString()}`);
+        invalid(
+          'probeInterval',
+          `must be a whole number of seconds from 1 to 450 (each invocation may run twice as long, and Lambda stops a function at 15 minutes); got ${probeInterval.toHumanString()}`,
+        );
       }
     }
     const eventBusName = props.eventBusName;
@@ -533,7 +559,6 @@ export class RedisFailover extends Construct implements ec2.IConnectable {
     };
     return { config, subnets, probeSubnets, configJson, redisPorts, redisPeer: redisPeer!, probeMemorySize, probeInterval, archiveRetention, logGroups };
   }
-
 }
 
 /** How cdk-nag spells a part of an ARN: the literal of a stack with an environment, else the pseudo parameter. */
@@ -556,13 +581,18 @@ function executionTimeout(config: Config): Duration {
  */
 function warmConcurrency(config: Config): Record<StepKey, number> {
   const parallel = Math.max(...config.masters.map((m) => m.parallelSyncs));
-  return Object.fromEntries(STEP_KEYS.map((step) => [step, step === 'reconfSlave' ? Math.min(MAX_WARM_CONTAINERS, 1 + parallel) : 1])) as Record<StepKey, number>;
+  return Object.fromEntries(STEP_KEYS.map((step) => [step, step === 'reconfSlave' ? Math.min(MAX_WARM_CONTAINERS, 1 + parallel) : 1])) as Record<
+    StepKey,
+    number
+  >;
 }
 
 /** REDIS_AUTH of the steps (lambdas/runtime/aws/redis.ts): each master group with AUTH, its username and secret. */
 function authOf(config: Config): Record<string, { username?: string; secretArn: string }> {
   const entries = config.masters.flatMap((m) =>
-    m.auth?.secretArn === undefined ? [] : [[m.name, { ...(m.auth.username !== undefined && { username: m.auth.username }), secretArn: m.auth.secretArn }] as const],
+    m.auth?.secretArn === undefined
+      ? []
+      : [[m.name, { ...(m.auth.username !== undefined && { username: m.auth.username }), secretArn: m.auth.secretArn }] as const],
   );
   return Object.fromEntries(entries);
 }

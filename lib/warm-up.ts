@@ -49,11 +49,20 @@ export class WarmUp extends Construct {
           new scheduler.Schedule(this, `${target.name}${i === 0 ? '' : i + 1}`, {
             schedule: scheduler.ScheduleExpression.rate(interval),
             description: `redis-failover: keeps ${target.name} warm${target.concurrency > 1 ? ` (${i + 1} of ${target.concurrency})` : ''}`,
-            target: new targets.LambdaInvoke(target.fn, { role, input: scheduler.ScheduleTargetInput.fromObject(input), retryAttempts: 0, maxEventAge: Duration.minutes(1) }),
+            target: new targets.LambdaInvoke(target.fn, {
+              role,
+              input: scheduler.ScheduleTargetInput.fromObject(input),
+              retryAttempts: 0,
+              maxEventAge: Duration.minutes(1),
+            }),
           }),
         );
       }
-      acknowledge(role, invokeWildcardFinding(target.fn), 'grantInvoke covers the step function and its qualified ARNs (versions, aliases) of that one function.');
+      acknowledge(
+        role,
+        invokeWildcardFinding(target.fn),
+        'grantInvoke covers the step function and its qualified ARNs (versions, aliases) of that one function.',
+      );
     }
     this.schedules = schedules;
   }

@@ -68,7 +68,8 @@ export function resolveIntrinsics(value: unknown, names: ResourceNames, what: st
       const [index, list] = argument as [unknown, unknown];
       const items = resolveIntrinsics(list, names, what);
       const at = Number(resolveIntrinsics(index, names, what));
-      if (!Array.isArray(items) || !Number.isInteger(at) || at < 0 || at >= items.length) throw new TemplateError(`Fn::Select index ${at} out of range in ${what}`);
+      if (!Array.isArray(items) || !Number.isInteger(at) || at < 0 || at >= items.length)
+        throw new TemplateError(`Fn::Select index ${at} out of range in ${what}`);
       return items[at];
     }
     case 'Fn::Split': {

@@ -32,7 +32,17 @@ export class OrchestratorClient {
    */
   static async find(port: number, password?: string): Promise<OrchestratorClient | null> {
     const auth = password === undefined ? {} : { password };
-    const client = new Redis({ host: '127.0.0.1', port, lazyConnect: true, connectTimeout: 500, commandTimeout: 2000, enableReadyCheck: false, maxRetriesPerRequest: 0, ...NO_RECONNECT, ...auth });
+    const client = new Redis({
+      host: '127.0.0.1',
+      port,
+      lazyConnect: true,
+      connectTimeout: 500,
+      commandTimeout: 2000,
+      enableReadyCheck: false,
+      maxRetriesPerRequest: 0,
+      ...NO_RECONNECT,
+      ...auth,
+    });
     // A refused AUTH at connect arrives as an error event, and the connection then closes.
     const errors: string[] = [];
     client.on('error', (error: Error) => errors.push(error.message));

@@ -133,7 +133,14 @@ export class LocalOrchestrator {
       };
       const late: PortDeps = { request: (name, options) => request(name, options) };
       let voters: Voter[] = [];
-      port = options.sentinelPort === undefined ? null : await SentinelPort.listen({ port: options.sentinelPort, handlers: sentinelHandlers(config, store, late, () => voters), ...(options.sentinelPassword && { password: options.sentinelPassword }) });
+      port =
+        options.sentinelPort === undefined
+          ? null
+          : await SentinelPort.listen({
+              port: options.sentinelPort,
+              handlers: sentinelHandlers(config, store, late, () => voters),
+              ...(options.sentinelPassword && { password: options.sentinelPassword }),
+            });
       // Every event also goes to the port's subscribers, on the channel of its name, as Sentinel publishes them.
       const publisher = port ? new FanoutPublisher([options.publisher, portPublisher(port)]) : options.publisher;
       const stepDeps = localStepDeps(config.masters, publisher, { store }, options.reloadConfig);
@@ -161,8 +168,7 @@ export class LocalOrchestrator {
           notice,
         });
       });
-      request = (name, options) =>
-        requestFailover(name, { masters: config.masters, store, starter, publisher, linkOptions, now: () => Date.now() }, options);
+      request = (name, options) => requestFailover(name, { masters: config.masters, store, starter, publisher, linkOptions, now: () => Date.now() }, options);
       const running = Promise.all(voters.map((voter) => voter.run()));
       return new LocalOrchestrator(voters, store, starter, dynamo, running, request, config, port);
     } catch (error) {

@@ -6,7 +6,7 @@
 
 /** What {@link parseCommand} found at an offset. */
 export type Parsed =
-  | { readonly kind: 'command'; readonly args: readonly string[]; /** offset after the command */ readonly next: number }
+  | { readonly kind: 'command'; readonly args: readonly string[] /** offset after the command */; readonly next: number }
   | Incomplete
   | ProtocolError;
 type Incomplete = { readonly kind: 'incomplete' };
@@ -76,10 +76,7 @@ function parseMultibulk(buffer: Buffer, offset: number): Parsed {
 }
 
 /** A `*…` or `$…` line ending in CRLF. */
-function readLine(
-  buffer: Buffer,
-  offset: number,
-): { readonly kind: 'line'; readonly text: string; readonly next: number } | Incomplete | ProtocolError {
+function readLine(buffer: Buffer, offset: number): { readonly kind: 'line'; readonly text: string; readonly next: number } | Incomplete | ProtocolError {
   const end = buffer.indexOf('\r\n', offset);
   if ((end === -1 ? buffer.length : end) - offset > MAX_HEADER_BYTES) {
     return protocolError(buffer[offset] === 0x2a ? 'invalid multibulk length' : 'invalid bulk length');

@@ -101,7 +101,10 @@ const SENTINEL_SUBCOMMANDS: ReadonlyMap<string, { readonly min: number; readonly
   ['REPLICAS', { min: 1, max: 1, help: '<master-name> Show a list of replicas for this master and their state.' }],
   ['SENTINELS', { min: 1, max: 1, help: '<master-name> Show a list of Sentinel instances for this master and their state (none: the voters answer here).' }],
   ['GET-MASTER-ADDR-BY-NAME', { min: 1, max: 1, help: '<master-name> Return the ip and port number of the master with that name.' }],
-  ['IS-MASTER-DOWN-BY-ADDR', { min: 4, max: 4, help: '<ip> <port> <current-epoch> <runid> Whether the voters hold the master at that address down (never votes for a leader).' }],
+  [
+    'IS-MASTER-DOWN-BY-ADDR',
+    { min: 4, max: 4, help: '<ip> <port> <current-epoch> <runid> Whether the voters hold the master at that address down (never votes for a leader).' },
+  ],
   ['CKQUORUM', { min: 1, max: 1, help: '<master-name> Check if the current voters are enough to reach the quorum and the failover lease.' }],
   ['FAILOVER', { min: 1, max: 2, help: '<master-name> [COORDINATED] Manually failover a master node (COORDINATED: a handover without data loss).' }],
   ['MYID', { min: 0, max: 0, help: 'Return the ID of this Sentinel port.' }],
@@ -116,12 +119,37 @@ const COMMANDS: ReadonlyMap<string, { readonly arity: number; readonly flags: re
   ['client', { arity: -2, flags: [], group: 'connection', summary: 'A container for client connection commands' }],
   ['command', { arity: -1, flags: ['loading', 'stale'], group: 'server', summary: 'Get array of Redis command details' }],
   ['info', { arity: -1, flags: ['loading', 'stale'], group: 'server', summary: 'Get information and statistics about the server' }],
-  ['role', { arity: 1, flags: ['noscript', 'loading', 'stale', 'fast'], group: 'server', summary: 'Return the role of the instance in the context of replication' }],
+  [
+    'role',
+    { arity: 1, flags: ['noscript', 'loading', 'stale', 'fast'], group: 'server', summary: 'Return the role of the instance in the context of replication' },
+  ],
   ['sentinel', { arity: -2, flags: ['admin', 'sentinel', 'only_sentinel'], group: 'sentinel', summary: 'A container for Sentinel commands' }],
-  ['subscribe', { arity: -2, flags: ['pubsub', 'noscript', 'loading', 'stale'], group: 'pubsub', summary: 'Listen for messages published to the given channels' }],
-  ['psubscribe', { arity: -2, flags: ['pubsub', 'noscript', 'loading', 'stale'], group: 'pubsub', summary: 'Listen for messages published to channels matching the given patterns' }],
-  ['unsubscribe', { arity: -1, flags: ['pubsub', 'noscript', 'loading', 'stale'], group: 'pubsub', summary: 'Stop listening for messages posted to the given channels' }],
-  ['punsubscribe', { arity: -1, flags: ['pubsub', 'noscript', 'loading', 'stale'], group: 'pubsub', summary: 'Stop listening for messages posted to channels matching the given patterns' }],
+  [
+    'subscribe',
+    { arity: -2, flags: ['pubsub', 'noscript', 'loading', 'stale'], group: 'pubsub', summary: 'Listen for messages published to the given channels' },
+  ],
+  [
+    'psubscribe',
+    {
+      arity: -2,
+      flags: ['pubsub', 'noscript', 'loading', 'stale'],
+      group: 'pubsub',
+      summary: 'Listen for messages published to channels matching the given patterns',
+    },
+  ],
+  [
+    'unsubscribe',
+    { arity: -1, flags: ['pubsub', 'noscript', 'loading', 'stale'], group: 'pubsub', summary: 'Stop listening for messages posted to the given channels' },
+  ],
+  [
+    'punsubscribe',
+    {
+      arity: -1,
+      flags: ['pubsub', 'noscript', 'loading', 'stale'],
+      group: 'pubsub',
+      summary: 'Stop listening for messages posted to channels matching the given patterns',
+    },
+  ],
   ['reset', { arity: 1, flags: ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'allow_busy'], group: 'connection', summary: 'Reset the connection' }],
   ['quit', { arity: -1, flags: ['allow_busy', 'noscript', 'loading', 'stale', 'fast', 'no_auth'], group: 'connection', summary: 'Close the connection' }],
 ]);
@@ -135,7 +163,10 @@ export async function answer(args: readonly string[], client: ClientState, ctx: 
   if (ctx.password !== null && !client.authenticated && !BEFORE_AUTH.has(name)) return error('NOAUTH Authentication required.');
   // RESP2 in subscribe mode takes only these; RESP3 takes anything (its pushes are told apart).
   if (client.protocol === 2 && subscribed(client) && !SUBSCRIBED_ONLY.has(name)) {
-    const shownName = rest.length > 0 && (name === 'SENTINEL' || name === 'CLIENT' || name === 'COMMAND') ? `${command.toLowerCase()}|${rest[0]!.toLowerCase()}` : command.toLowerCase();
+    const shownName =
+      rest.length > 0 && (name === 'SENTINEL' || name === 'CLIENT' || name === 'COMMAND')
+        ? `${command.toLowerCase()}|${rest[0]!.toLowerCase()}`
+        : command.toLowerCase();
     return error(`ERR Can't execute '${shownName}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`);
   }
   try {
@@ -233,7 +264,10 @@ function hello(args: readonly string[], client: ClientState, ctx: PortContext): 
       return error(`ERR Syntax error in HELLO option '${args[i]}'`);
     }
   }
-  if (ctx.password !== null && !client.authenticated) return error('NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time');
+  if (ctx.password !== null && !client.authenticated)
+    return error(
+      'NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time',
+    );
   client.protocol = protocol;
   if (name !== null) client.name = name;
   return map([
@@ -345,7 +379,18 @@ function client_(args: readonly string[], client: ClientState, ctx: PortContext)
     case 'KILL':
       return kill(rest, client, ctx);
     case 'HELP':
-      return array(['CLIENT <subcommand> [<arg> ...]. Subcommands are:', 'GETNAME', 'ID', 'INFO', 'KILL <ip:port> | <option> <value> [...]', 'LIST', 'SETINFO <LIB-NAME|LIB-VER> <value>', 'SETNAME <name>'].map(simple));
+      return array(
+        [
+          'CLIENT <subcommand> [<arg> ...]. Subcommands are:',
+          'GETNAME',
+          'ID',
+          'INFO',
+          'KILL <ip:port> | <option> <value> [...]',
+          'LIST',
+          'SETINFO <LIB-NAME|LIB-VER> <value>',
+          'SETNAME <name>',
+        ].map(simple),
+      );
     default:
       return error(`ERR unknown subcommand '${shown(sub)}'. Try CLIENT HELP.`);
   }
@@ -404,13 +449,23 @@ function commandCommand(args: readonly string[]): Reply {
     case 'LIST':
       return bulks([...COMMANDS.keys()]);
     case 'INFO':
-      return array((names.length > 0 ? names : [...COMMANDS.keys()]).map((name) => (COMMANDS.has(name.toLowerCase()) ? commandInfo(name.toLowerCase()) : nilArray)));
+      return array(
+        (names.length > 0 ? names : [...COMMANDS.keys()]).map((name) => (COMMANDS.has(name.toLowerCase()) ? commandInfo(name.toLowerCase()) : nilArray)),
+      );
     case 'DOCS': {
       const wanted = (names.length > 0 ? names.map((n) => n.toLowerCase()) : [...COMMANDS.keys()]).filter((name) => COMMANDS.has(name));
       return map(
         wanted.map((name) => {
           const doc = COMMANDS.get(name)!;
-          return [bulk(name), map([[bulk('summary'), bulk(doc.summary)], [bulk('since'), bulk('1.0.0')], [bulk('group'), bulk(doc.group)], [bulk('complexity'), bulk('O(1)')]])] as const;
+          return [
+            bulk(name),
+            map([
+              [bulk('summary'), bulk(doc.summary)],
+              [bulk('since'), bulk('1.0.0')],
+              [bulk('group'), bulk(doc.group)],
+              [bulk('complexity'), bulk('O(1)')],
+            ]),
+          ] as const;
         }),
       );
     }
@@ -422,7 +477,18 @@ function commandCommand(args: readonly string[]): Reply {
 /** One COMMAND INFO entry: name, arity, flags, first/last key, step, ACL categories, tips, key specs, subcommands. */
 function commandInfo(name: string): Reply {
   const command = COMMANDS.get(name)!;
-  return array([bulk(name), integer(command.arity), array(command.flags.map(simple)), integer(0), integer(0), integer(0), array([simple(`@${command.group}`)]), array([]), array([]), array([])]);
+  return array([
+    bulk(name),
+    integer(command.arity),
+    array(command.flags.map(simple)),
+    integer(0),
+    integer(0),
+    integer(0),
+    array([simple(`@${command.group}`)]),
+    array([]),
+    array([]),
+    array([]),
+  ]);
 }
 
 async function sentinel(subcommand: string, args: readonly string[], ctx: PortContext): Promise<Reply> {
@@ -470,7 +536,10 @@ async function sentinel(subcommand: string, args: readonly string[], ctx: PortCo
     case 'MYID':
       return bulk(ctx.runId);
     case 'HELP':
-      return array([simple('SENTINEL <subcommand> [<arg> [value] [opt] ...]. Subcommands are:'), ...[...SENTINEL_SUBCOMMANDS].map(([sub, { help }]) => simple(`${sub} ${help}`))]);
+      return array([
+        simple('SENTINEL <subcommand> [<arg> [value] [opt] ...]. Subcommands are:'),
+        ...[...SENTINEL_SUBCOMMANDS].map(([sub, { help }]) => simple(`${sub} ${help}`)),
+      ]);
     default:
       // SENTINELS: the voters are not Sentinels a client could ask instead of us, there are none to list.
       return handlers.masters().includes(master) ? array([]) : NO_SUCH_MASTER;

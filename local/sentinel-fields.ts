@@ -26,13 +26,7 @@ export interface MasterView extends InstanceView {
 /** Sentinel's flag order (sentinel.c): s_down, o_down, the role, disconnected, failover_in_progress. */
 export function flags(role: 'master' | 'slave', view: InstanceView, failoverInProgress = false, odown = false): string {
   const watch = view.watch;
-  return [
-    watch?.sdownSince != null && 's_down',
-    odown && 'o_down',
-    role,
-    view.disconnected && 'disconnected',
-    failoverInProgress && 'failover_in_progress',
-  ]
+  return [watch?.sdownSince != null && 's_down', odown && 'o_down', role, view.disconnected && 'disconnected', failoverInProgress && 'failover_in_progress']
     .filter(Boolean)
     .join(',');
 }
@@ -46,7 +40,15 @@ interface Optional {
  * The fields every instance has, up to `role-reported-time`, with the optional ones where
  * Sentinel puts them. Before any INFO the role reported is the role Sentinel assumed.
  */
-function common(name: string, role: 'master' | 'slave', view: InstanceView, flagText: string, downAfterMs: number, now: number, optional: Optional): Array<[string, string]> {
+function common(
+  name: string,
+  role: 'master' | 'slave',
+  view: InstanceView,
+  flagText: string,
+  downAfterMs: number,
+  now: number,
+  optional: Optional,
+): Array<[string, string]> {
   const watch = view.watch;
   const ago = (at: number | null | undefined) => (at == null ? '0' : String(Math.max(0, now - at)));
   const reported = view.info?.role ?? watch?.reportedRole ?? 'unknown';
@@ -60,7 +62,11 @@ function common(name: string, role: 'master' | 'slave', view: InstanceView, flag
     ['link-refcount', '1'],
   ];
   if (optional.failoverState) list.push(['failover-state', optional.failoverState]);
-  list.push(['last-ping-sent', ago(watch?.pendingPingSince)], ['last-ok-ping-reply', ago(watch?.lastAcceptableReplyAt)], ['last-ping-reply', ago(watch?.lastAcceptableReplyAt)]);
+  list.push(
+    ['last-ping-sent', ago(watch?.pendingPingSince)],
+    ['last-ok-ping-reply', ago(watch?.lastAcceptableReplyAt)],
+    ['last-ping-reply', ago(watch?.lastAcceptableReplyAt)],
+  );
   if (watch?.sdownSince != null) list.push(['s-down-time', ago(watch.sdownSince)]);
   if (optional.odownSince != null) list.push(['o-down-time', ago(optional.odownSince)]);
   list.push(

@@ -207,4 +207,3 @@ export function globMatches(pattern: string, channel: string): boolean {
     return false; // a pattern no regular expression can stand for matches nothing
   }
 }
-

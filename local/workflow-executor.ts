@@ -73,7 +73,8 @@ export class WorkflowExecutor {
   run(input: unknown, execution: { readonly name: string; readonly startedAt: number; readonly runTask: TaskRunner }): RunningExecution {
     const taskResourceLocalHandlers: LocalHandlers = {};
     for (const { name, resource } of this.tasks) {
-      taskResourceLocalHandlers[name] = async (taskInput: unknown) => (await execution.runTask({ state: name, resource: resource ?? '', input: taskInput })) as JSONValue;
+      taskResourceLocalHandlers[name] = async (taskInput: unknown) =>
+        (await execution.runTask({ state: name, resource: resource ?? '', input: taskInput })) as JSONValue;
     }
     const running = this.machine.run(input as JSONValue, {
       overrides: { taskResourceLocalHandlers },
@@ -103,7 +104,16 @@ export class WorkflowExecutor {
         await watching.catch(() => undefined);
         if (aborted) return { status: 'ABORTED', output: null, error: null, cause: null, statesEntered, lastState, history };
         // The definition's top-level TimeoutSeconds ran out: Step Functions ends it TIMED_OUT, States.Timeout.
-        if (error instanceof ExecutionTimeoutError) return { status: 'TIMED_OUT', output: null, error: 'States.Timeout', cause: 'The execution ran past its TimeoutSeconds.', statesEntered, lastState, history };
+        if (error instanceof ExecutionTimeoutError)
+          return {
+            status: 'TIMED_OUT',
+            output: null,
+            error: 'States.Timeout',
+            cause: 'The execution ran past its TimeoutSeconds.',
+            statesEntered,
+            lastState,
+            history,
+          };
         const failed = failure as { Error: string; Cause: unknown } | null;
         const cause = failed ? String(failed.Cause) : messageOf(error);
         return { status: 'FAILED', output: null, error: failed?.Error ?? 'Error', cause, statesEntered, lastState, history };

@@ -88,7 +88,24 @@ export class LocalWorkflow {
     });
     const result = await execution.result;
     const lastState = result.lastState as FailoverState | null;
-    if (crashed) return { name, status: 'ABORTED', output: null, error: 'Crashed', cause: `simulated crash before ${hooks.crashBefore}`, statesEntered: result.statesEntered, lastState };
-    return { name, status: result.status, output: result.output as FailoverState | null, error: result.error, cause: result.cause, statesEntered: result.statesEntered, lastState };
+    if (crashed)
+      return {
+        name,
+        status: 'ABORTED',
+        output: null,
+        error: 'Crashed',
+        cause: `simulated crash before ${hooks.crashBefore}`,
+        statesEntered: result.statesEntered,
+        lastState,
+      };
+    return {
+      name,
+      status: result.status,
+      output: result.output as FailoverState | null,
+      error: result.error,
+      cause: result.cause,
+      statesEntered: result.statesEntered,
+      lastState,
+    };
   }
 }

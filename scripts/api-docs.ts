@@ -29,7 +29,14 @@ interface Entry {
 
 /** The exported classes and interfaces of the entry point, in the order it exports them. */
 export function apiEntries(entry = path.join(ROOT, 'lib', 'index.ts')): Entry[] {
-  const program = ts.createProgram([entry], { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, target: ts.ScriptTarget.ES2022, allowImportingTsExtensions: true, noEmit: true, strict: true });
+  const program = ts.createProgram([entry], {
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    target: ts.ScriptTarget.ES2022,
+    allowImportingTsExtensions: true,
+    noEmit: true,
+    strict: true,
+  });
   const checker = program.getTypeChecker();
   const module = checker.getSymbolAtLocation(program.getSourceFile(entry)!)!;
   const entries: Entry[] = [];
@@ -41,7 +48,10 @@ export function apiEntries(entry = path.join(ROOT, 'lib', 'index.ts')): Entry[] 
       if (!member.name || !(ts.isPropertySignature(member) || ts.isPropertyDeclaration(member) || ts.isMethodDeclaration(member))) return [];
       const modifiers = ts.canHaveModifiers(member) ? (ts.getModifiers(member) ?? []) : [];
       // Private and protected members are not the API; an override (an error's `name`) is its base class's.
-      if (modifiers.some((m) => m.kind === ts.SyntaxKind.PrivateKeyword || m.kind === ts.SyntaxKind.ProtectedKeyword || m.kind === ts.SyntaxKind.OverrideKeyword)) return [];
+      if (
+        modifiers.some((m) => m.kind === ts.SyntaxKind.PrivateKeyword || m.kind === ts.SyntaxKind.ProtectedKeyword || m.kind === ts.SyntaxKind.OverrideKeyword)
+      )
+        return [];
       const name = member.name.getText();
       const memberSymbol = checker.getSymbolAtLocation(member.name);
       const type = ts.isMethodDeclaration(member) ? signatureText(member) : (member.type?.getText() ?? checker.typeToString(checker.getTypeAtLocation(member)));
@@ -51,7 +61,12 @@ export function apiEntries(entry = path.join(ROOT, 'lib', 'index.ts')): Entry[] 
           type: oneLine(type),
           optional: member.questionToken !== undefined,
           doc: memberSymbol ? oneLine(ts.displayPartsToString(memberSymbol.getDocumentationComment(checker))) : '',
-          defaultValue: memberSymbol?.getJsDocTags(checker).find((tag) => tag.name === 'default')?.text?.map((part) => part.text).join('') ?? undefined,
+          defaultValue:
+            memberSymbol
+              ?.getJsDocTags(checker)
+              .find((tag) => tag.name === 'default')
+              ?.text?.map((part) => part.text)
+              .join('') ?? undefined,
         },
       ];
     });
@@ -94,7 +109,10 @@ export function renderApiDocs(entries: readonly Entry[]): string {
     if (entry.members.length === 0) continue;
     if (entry.kind === 'interface') {
       lines.push('', '| prop | type | default | |', '|---|---|---|---|');
-      for (const m of entry.members) lines.push(`| \`${m.name}\`${m.optional ? '' : ' (required)'} | \`${cell(m.type)}\` | ${m.defaultValue ? cell(oneLine(m.defaultValue)) : ''} | ${cell(m.doc)} |`);
+      for (const m of entry.members)
+        lines.push(
+          `| \`${m.name}\`${m.optional ? '' : ' (required)'} | \`${cell(m.type)}\` | ${m.defaultValue ? cell(oneLine(m.defaultValue)) : ''} | ${cell(m.doc)} |`,
+        );
     } else {
       lines.push('', '| member | type | |', '|---|---|---|');
       for (const m of entry.members) lines.push(`| \`${m.name}\` | \`${cell(m.type)}\` | ${cell(m.doc)} |`);

@@ -18,7 +18,9 @@ const started = Date.now();
 
 rmSync(dist, { recursive: true, force: true });
 process.stderr.write('# compiling (tsc -p tsconfig.build.json)\n');
-execFileSync(process.execPath, [createRequire(import.meta.url).resolve('typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+execFileSync(process.execPath, [createRequire(import.meta.url).resolve('typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.build.json')], {
+  stdio: 'inherit',
+});
 
 // tsc rewrites the `.ts` of relative imports in the JavaScript it emits, not in declarations: a consumer's compiler would refuse them (TS5097).
 for (const file of readdirSync(dist, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.d.ts'))) {

@@ -8,7 +8,14 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { LOCAL_ACCOUNT, LOCAL_REGION, resolveIntrinsics, type CloudFormationTemplate, type ResourceNames, type TemplateResource } from '../local/cloudformation.ts';
+import {
+  LOCAL_ACCOUNT,
+  LOCAL_REGION,
+  resolveIntrinsics,
+  type CloudFormationTemplate,
+  type ResourceNames,
+  type TemplateResource,
+} from '../local/cloudformation.ts';
 import type { StateMachineDefinition } from '../local/workflow-definition.ts';
 import { DEFAULT_ASYNC, type FunctionSpec } from './lambda/function-spec.ts';
 import { TemplateError, messageOf } from '../lambdas/core/errors.ts';
@@ -84,7 +91,9 @@ interface AssetManifest {
 /** Reads the one stack of the assembly in `dir` (or `stackName`). Throws a one-line TemplateError for what it cannot run. */
 export function readAssembly(dir: string, stackName?: string): Assembly {
   const manifest = readJson<Manifest>(path.join(dir, 'manifest.json'));
-  const stacks = Object.entries(manifest.artifacts).filter(([name, a]) => a.type === 'aws:cloudformation:stack' && (stackName === undefined || name === stackName));
+  const stacks = Object.entries(manifest.artifacts).filter(
+    ([name, a]) => a.type === 'aws:cloudformation:stack' && (stackName === undefined || name === stackName),
+  );
   if (stacks.length !== 1) throw new TemplateError(`${dir}: expected one stack${stackName ? ` named ${stackName}` : ''}, found ${stacks.length}`);
   const [name, artifact] = stacks[0]!;
   const templatePath = path.join(dir, artifact.properties?.templateFile ?? `${name}.template.json`);
@@ -154,16 +163,21 @@ export function readAssembly(dir: string, stackName?: string): Assembly {
       targetArn: String(resolve(target.Arn, `${id}.Target.Arn`)),
       input,
       // Scheduler's defaults: 24 hours, 185 retries.
-      retry: { maxEventAgeMs: (target.RetryPolicy?.MaximumEventAgeInSeconds ?? 86_400) * 1000, maxRetryAttempts: target.RetryPolicy?.MaximumRetryAttempts ?? 185 },
+      retry: {
+        maxEventAgeMs: (target.RetryPolicy?.MaximumEventAgeInSeconds ?? 86_400) * 1000,
+        maxRetryAttempts: target.RetryPolicy?.MaximumRetryAttempts ?? 185,
+      },
     };
   });
 
-  const tables = of('AWS::DynamoDB::Table').map(([id, resource]): TableSpec => ({
-    logicalId: id,
-    name: names.ref(id)!,
-    keySchema: resource.Properties?.KeySchema as TableSpec['keySchema'],
-    attributeDefinitions: resource.Properties?.AttributeDefinitions as TableSpec['attributeDefinitions'],
-  }));
+  const tables = of('AWS::DynamoDB::Table').map(
+    ([id, resource]): TableSpec => ({
+      logicalId: id,
+      name: names.ref(id)!,
+      keySchema: resource.Properties?.KeySchema as TableSpec['keySchema'],
+      attributeDefinitions: resource.Properties?.AttributeDefinitions as TableSpec['attributeDefinitions'],
+    }),
+  );
 
   const buses = of('AWS::Events::EventBus').map(([id]) => names.ref(id)!);
   const rules = of('AWS::Events::Rule').map(([id, resource]): RuleSpec => {
@@ -176,11 +190,13 @@ export function readAssembly(dir: string, stackName?: string): Assembly {
     };
   });
 
-  const hostedZones = of('AWS::Route53::HostedZone').map(([id, resource]): HostedZoneSpec => ({
-    logicalId: id,
-    id: names.ref(id)!,
-    name: String(resolve(resource.Properties?.Name, `${id}.Name`)).replace(/\.$/, ''),
-  }));
+  const hostedZones = of('AWS::Route53::HostedZone').map(
+    ([id, resource]): HostedZoneSpec => ({
+      logicalId: id,
+      id: names.ref(id)!,
+      name: String(resolve(resource.Properties?.Name, `${id}.Name`)).replace(/\.$/, ''),
+    }),
+  );
 
   // Resolved when asked: alarm actions may name topics of other stacks, which nothing here runs.
   const alarm = (prefix: string): TemplateResource => {
@@ -191,7 +207,8 @@ export function readAssembly(dir: string, stackName?: string): Assembly {
     return { Type: resource.Type, Properties: resolve(properties, id) as Record<string, unknown> };
   };
 
-  const dashboardBodies = (): string[] => of('AWS::CloudWatch::Dashboard').map(([id, resource]) => String(resolve(resource.Properties?.DashboardBody, `${id}.DashboardBody`)));
+  const dashboardBodies = (): string[] =>
+    of('AWS::CloudWatch::Dashboard').map(([id, resource]) => String(resolve(resource.Properties?.DashboardBody, `${id}.DashboardBody`)));
 
   return { dir, stackName: name, templatePath, template, functions, stateMachines, schedules, tables, buses, rules, hostedZones, alarm, dashboardBodies };
 }

@@ -17,7 +17,10 @@ export interface DataPoint {
 }
 
 interface EmfLine {
-  readonly _aws?: { readonly Timestamp: number; readonly CloudWatchMetrics: ReadonlyArray<{ Namespace: string; Dimensions: string[][]; Metrics: Array<{ Name: string }> }> };
+  readonly _aws?: {
+    readonly Timestamp: number;
+    readonly CloudWatchMetrics: ReadonlyArray<{ Namespace: string; Dimensions: string[][]; Metrics: Array<{ Name: string }> }>;
+  };
   readonly [field: string]: unknown;
 }
 

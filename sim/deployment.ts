@@ -83,7 +83,10 @@ export class SimulatedDeployment {
     const taskRoot = mkdtempSync(path.join(tmpdir(), 'redis-failover-sim-'));
     try {
       const host = options.host && { host: options.host };
-      const table = await TableStandIn.start({ tables: assembly.tables.map((t) => ({ name: t.name, keySchema: t.keySchema, attributeDefinitions: t.attributeDefinitions })), ...host });
+      const table = await TableStandIn.start({
+        tables: assembly.tables.map((t) => ({ name: t.name, keySchema: t.keySchema, attributeDefinitions: t.attributeDefinitions })),
+        ...host,
+      });
       started.push(table);
       const events = await EventBridgeStandIn.start({ buses: [...assembly.buses], rules: assembly.rules.map((r) => ({ ...r })), ...host });
       started.push(events);
@@ -123,7 +126,21 @@ export class SimulatedDeployment {
       const scheduler = new Scheduler(assembly.schedules, lambda);
       started.push(scheduler);
       if (options.schedules ?? true) scheduler.start();
-      return new SimulatedDeployment(assembly, lambda, table, events, stepFunctions, secrets, route53, dns, scheduler, stateMachines, catchAll, taskRoot, callers);
+      return new SimulatedDeployment(
+        assembly,
+        lambda,
+        table,
+        events,
+        stepFunctions,
+        secrets,
+        route53,
+        dns,
+        scheduler,
+        stateMachines,
+        catchAll,
+        taskRoot,
+        callers,
+      );
     } catch (error) {
       for (const part of started.reverse()) await part.stop();
       rmSync(taskRoot, { recursive: true, force: true });

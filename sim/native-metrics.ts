@@ -11,7 +11,13 @@ import type { LambdaService } from './lambda/service.ts';
 import type { EventBridgeStandIn } from './services/eventbridge.ts';
 import type { SimExecution } from './services/step-functions.ts';
 
-const point = (namespace: string, name: string, dimensions: Record<string, string>, timestamp: number): DataPoint => ({ namespace, name, dimensions, value: 1, timestamp });
+const point = (namespace: string, name: string, dimensions: Record<string, string>, timestamp: number): DataPoint => ({
+  namespace,
+  name,
+  dimensions,
+  value: 1,
+  timestamp,
+});
 
 export function lambdaPoints(lambda: Pick<LambdaService, 'invocations' | 'throttles'>): DataPoint[] {
   return [
@@ -23,13 +29,21 @@ export function lambdaPoints(lambda: Pick<LambdaService, 'invocations' | 'thrott
   ];
 }
 
-const STOPPED: Record<string, string> = { SUCCEEDED: 'ExecutionsSucceeded', FAILED: 'ExecutionsFailed', TIMED_OUT: 'ExecutionsTimedOut', ABORTED: 'ExecutionsAborted' };
+const STOPPED: Record<string, string> = {
+  SUCCEEDED: 'ExecutionsSucceeded',
+  FAILED: 'ExecutionsFailed',
+  TIMED_OUT: 'ExecutionsTimedOut',
+  ABORTED: 'ExecutionsAborted',
+};
 
 export function stepFunctionsPoints(executions: readonly SimExecution[]): DataPoint[] {
   return executions.flatMap((e) => {
     const dims = { StateMachineArn: e.stateMachineArn };
     const stopped = STOPPED[e.status];
-    return [point('AWS/States', 'ExecutionsStarted', dims, e.startDate), ...(stopped && e.stopDate !== undefined ? [point('AWS/States', stopped, dims, e.stopDate)] : [])];
+    return [
+      point('AWS/States', 'ExecutionsStarted', dims, e.startDate),
+      ...(stopped && e.stopDate !== undefined ? [point('AWS/States', stopped, dims, e.stopDate)] : []),
+    ];
   });
 }
 

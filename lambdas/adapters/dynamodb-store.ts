@@ -71,7 +71,16 @@ export class DynamoDbStore implements FailoverStore, VoterSessionStore {
   }
 
   async ensureMaster(master: MasterRef): Promise<MasterRecord> {
-    const record: MasterRecord = { name: master.name, host: master.host, port: master.port, epoch: 0, failover: null, lastFailoverStartedAt: null, switchedAt: null, promoted: null };
+    const record: MasterRecord = {
+      name: master.name,
+      host: master.host,
+      port: master.port,
+      epoch: 0,
+      failover: null,
+      lastFailoverStartedAt: null,
+      switchedAt: null,
+      promoted: null,
+    };
     try {
       await this.#doc.send(
         new PutCommand({
@@ -155,14 +164,21 @@ export class DynamoDbStore implements FailoverStore, VoterSessionStore {
       if (!isConditionFailure(err)) throw err;
     }
     const record = await this.#mustGet(name);
-    const done = record.epoch === epoch && record.failover === null && record.switchedAt !== null && record.host === newMaster.host && record.port === newMaster.port;
+    const done =
+      record.epoch === epoch && record.failover === null && record.switchedAt !== null && record.host === newMaster.host && record.port === newMaster.port;
     if (done) return record; // a retried last step
     const holder = record.failover ? `failover epoch ${record.failover.epoch} in progress` : 'no failover in progress';
     throw new StaleEpochError(`completeFailover ${name} epoch ${epoch}: the record is at epoch ${record.epoch} with ${holder}; master not switched`);
   }
 
   async recordPromotion(name: string, args: { epoch: number; promoted: Address; runId: string | null; confirmedAt?: number }): Promise<MasterRecord> {
-    const promoted: PromotedReplica = { epoch: args.epoch, host: args.promoted.host, port: args.promoted.port, runId: args.runId, confirmedAt: args.confirmedAt ?? null };
+    const promoted: PromotedReplica = {
+      epoch: args.epoch,
+      host: args.promoted.host,
+      port: args.promoted.port,
+      runId: args.runId,
+      confirmedAt: args.confirmedAt ?? null,
+    };
     try {
       return await this.#updateHeldLease(name, args.epoch, {
         UpdateExpression: 'SET #promoted = :promoted',
@@ -178,7 +194,11 @@ export class DynamoDbStore implements FailoverStore, VoterSessionStore {
 
   async abortFailover(name: string, args: { epoch: number }): Promise<MasterRecord> {
     try {
-      return await this.#updateHeldLease(name, args.epoch, { UpdateExpression: 'SET #failover = :null', ExpressionAttributeNames: {}, ExpressionAttributeValues: { ':null': null } });
+      return await this.#updateHeldLease(name, args.epoch, {
+        UpdateExpression: 'SET #failover = :null',
+        ExpressionAttributeNames: {},
+        ExpressionAttributeValues: { ':null': null },
+      });
     } catch (err) {
       if (!isConditionFailure(err)) throw err;
     }
@@ -247,7 +267,12 @@ export class DynamoDbStore implements FailoverStore, VoterSessionStore {
           // JSON text: the snapshot's shape is the watch's business, not the table's.
           UpdateExpression: `SET #snapshot = :snapshot, #snapshotGeneration = :generation, #snapshotAt = :now${args.release ? ', #released = :generation' : ''}`,
           ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(#snapshotGeneration) OR #snapshotGeneration <= :generation)',
-          ExpressionAttributeNames: { '#snapshot': 'snapshot', '#snapshotGeneration': 'snapshotGeneration', '#snapshotAt': 'snapshotAt', ...(args.release && { '#released': 'released' }) },
+          ExpressionAttributeNames: {
+            '#snapshot': 'snapshot',
+            '#snapshotGeneration': 'snapshotGeneration',
+            '#snapshotAt': 'snapshotAt',
+            ...(args.release && { '#released': 'released' }),
+          },
           ExpressionAttributeValues: { ':snapshot': JSON.stringify(args.snapshot), ':generation': args.generation, ':now': args.now },
         }),
       );
@@ -261,7 +286,13 @@ export class DynamoDbStore implements FailoverStore, VoterSessionStore {
   /** The leadership write: one conditional UpdateItem. Throws ConditionalCheckFailedException when refused. */
   async #start(name: string, args: StartArgs): Promise<MasterRecord> {
     const epoch = args.expectedEpoch + 1;
-    const lease: FailoverLease = { epoch, execution: executionName(name, epoch), leader: args.leader, startedAt: args.now, leaseExpiresAt: args.now + args.leaseMs };
+    const lease: FailoverLease = {
+      epoch,
+      execution: executionName(name, epoch),
+      leader: args.leader,
+      startedAt: args.now,
+      leaseExpiresAt: args.now + args.leaseMs,
+    };
     const out = await this.#doc.send(
       new UpdateCommand({
         TableName: this.#table,
@@ -391,7 +422,9 @@ function isConditionFailure(err: unknown): boolean {
 function field(item: Item, key: string, type: 'number' | 'string', nullable: boolean): unknown {
   const value = item[key];
   if (typeof value === type || (nullable && value === null)) return value;
-  throw new Error(`table item ${String(item['pk'])}/${String(item['sk'])}: ${key} should be a ${type}${nullable ? ' or null' : ''}, got ${JSON.stringify(value)}`);
+  throw new Error(
+    `table item ${String(item['pk'])}/${String(item['sk'])}: ${key} should be a ${type}${nullable ? ' or null' : ''}, got ${JSON.stringify(value)}`,
+  );
 }
 const num = (item: Item, key: string): number => field(item, key, 'number', false) as number;
 const numOrNull = (item: Item, key: string): number | null => field(item, key, 'number', true) as number | null;

@@ -32,7 +32,11 @@ export interface Logger {
   with(fields: LogFields): Logger;
 }
 
-export function jsonLogger(write: (line: string) => void = (line) => void process.stdout.write(`${line}\n`), base: LogFields = {}, now: () => Date = () => new Date()): Logger {
+export function jsonLogger(
+  write: (line: string) => void = (line) => void process.stdout.write(`${line}\n`),
+  base: LogFields = {},
+  now: () => Date = () => new Date(),
+): Logger {
   const log = (level: LogLevel, message: string, fields: LogFields = {}) => {
     const defined = Object.fromEntries(Object.entries({ ...base, ...fields }).filter(([, v]) => v !== undefined));
     write(JSON.stringify({ time: now().toISOString(), level, message, ...defined }));

@@ -65,7 +65,9 @@ export class EmfMetrics implements Metrics {
       const longest = Math.max(1, ...[...measures.values()].map((values) => values.length));
       // The counts go in the first line; values beyond 100 a metric spill into further lines.
       for (let offset = 0; offset < longest; offset += MAX_VALUES_PER_LINE) {
-        const slice = [...measures].map(([name, values]) => [name, values.slice(offset, offset + MAX_VALUES_PER_LINE)] as const).filter(([, values]) => values.length > 0);
+        const slice = [...measures]
+          .map(([name, values]) => [name, values.slice(offset, offset + MAX_VALUES_PER_LINE)] as const)
+          .filter(([, values]) => values.length > 0);
         const lineCounts = offset === 0 ? [...counts] : [];
         this.write(
           JSON.stringify({

@@ -306,6 +306,9 @@ export class PollingLink {
     const opening = this.link;
     this.link = null;
     this.open = null;
-    await opening?.then((link) => link.close(), () => undefined);
+    await opening?.then(
+      (link) => link.close(),
+      () => undefined,
+    );
   }
 }

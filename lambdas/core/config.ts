@@ -133,11 +133,18 @@ function genericMessage(issue: RawIssue & { expected?: unknown; keys?: unknown }
 const DEFAULTS = { probes: 3, downAfterMs: 30_000, failoverTimeoutMs: 180_000, parallelSyncs: 1, waitStartSeconds: 0, masterRebootDownAfterMs: 0 } as const;
 
 function intAtLeast(min: number, what = min === 1 ? 'a positive integer' : `an integer >= ${min}`) {
-  return z.number({ error: expected(what) }).int().min(min);
+  return z
+    .number({ error: expected(what) })
+    .int()
+    .min(min);
 }
 
 const host = z.string({ error: expected('a non-empty host name without whitespace') }).regex(/^\S+$/);
-const port = z.number({ error: expected('an integer from 1 to 65535') }).int().min(1).max(65535);
+const port = z
+  .number({ error: expected('an integer from 1 to 65535') })
+  .int()
+  .min(1)
+  .max(65535);
 
 /*
  * Master names: 1–64 of [A-Za-z0-9._-]. Sentinel's messages are space-separated
@@ -146,9 +153,7 @@ const port = z.number({ error: expected('an integer from 1 to 65535') }).int().m
  * `<name>-<epoch>`, which allows at most 80 characters and no spaces, control or special
  * characters (64 leaves room for `-` and a 15-digit epoch).
  */
-const masterName = z
-  .string({ error: expected('1 to 64 characters of A-Z a-z 0-9 . _ -', true) })
-  .regex(/^[A-Za-z0-9._-]{1,64}$/);
+const masterName = z.string({ error: expected('1 to 64 characters of A-Z a-z 0-9 . _ -', true) }).regex(/^[A-Za-z0-9._-]{1,64}$/);
 
 const secret = z.string({ error: expected('a non-empty string') }).min(1);
 
@@ -157,7 +162,10 @@ const SECRET_ARN_PATTERN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:sec
 
 const authSchema = z
   .strictObject({
-    username: z.string({ error: expected('a non-empty string') }).min(1).optional(),
+    username: z
+      .string({ error: expected('a non-empty string') })
+      .min(1)
+      .optional(),
     password: secret.optional(),
     passwordEnv: z
       .string({ error: expected('an environment variable name') })
@@ -246,7 +254,11 @@ function resolveAuth(master: ParsedMaster, index: number, source: string, option
   if (auth === undefined) return undefined;
   if (auth.secretArn !== undefined) {
     if (!options.allowSecretArn) {
-      fail(source, ['masters', index, 'auth', 'secretArn'], 'the local runtime cannot read Secrets Manager (only the deployed Lambda functions do): give password or passwordEnv');
+      fail(
+        source,
+        ['masters', index, 'auth', 'secretArn'],
+        'the local runtime cannot read Secrets Manager (only the deployed Lambda functions do): give password or passwordEnv',
+      );
     }
     return { ...(auth.username !== undefined && { username: auth.username }), secretArn: auth.secretArn };
   }
@@ -271,7 +283,11 @@ function refusePasswords(raw: unknown, source: string): void {
     if (!isRecord(auth)) return;
     for (const key of ['password', 'passwordEnv'] as const) {
       if (auth[key] !== undefined) {
-        fail(source, ['masters', i, 'auth', key], 'a deployed config cannot hold a password (it would be stored in clear in the Lambda environment): store it in Secrets Manager and give auth.secretArn');
+        fail(
+          source,
+          ['masters', i, 'auth', key],
+          'a deployed config cannot hold a password (it would be stored in clear in the Lambda environment): store it in Secrets Manager and give auth.secretArn',
+        );
       }
     }
   });
@@ -282,7 +298,11 @@ function refusePartialArns(masters: readonly ParsedMaster[], source: string): vo
   masters.forEach((m, i) => {
     const arn = m.auth?.secretArn;
     if (arn !== undefined && !/-[A-Za-z0-9]{6}$/.test(arn)) {
-      fail(source, ['masters', i, 'auth', 'secretArn'], 'give the full ARN, with the 6-character suffix Secrets Manager adds to the name (IAM grants match the full ARN)');
+      fail(
+        source,
+        ['masters', i, 'auth', 'secretArn'],
+        'give the full ARN, with the 6-character suffix Secrets Manager adds to the name (IAM grants match the full ARN)',
+      );
     }
   });
 }

@@ -66,7 +66,16 @@ export function unseenInstance(address: Address): InstanceView {
 }
 
 export function newWatch(now: number): InstanceWatch {
-  return { lastAcceptableReplyAt: now, pendingPingSince: null, linkDown: false, runId: null, rebootSince: null, reportedRole: 'unknown', roleSince: now, sdownSince: null };
+  return {
+    lastAcceptableReplyAt: now,
+    pendingPingSince: null,
+    linkDown: false,
+    runId: null,
+    rebootSince: null,
+    reportedRole: 'unknown',
+    roleSince: now,
+    sdownSince: null,
+  };
 }
 
 /** A PING went out: the oldest unanswered one is the one SDOWN is measured from. */

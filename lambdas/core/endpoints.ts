@@ -52,7 +52,12 @@ export function primaryRecord(master: string, address: Address, settings: Endpoi
  * each (a CNAME cannot have several). With none, the master's addresses, so a reader always has
  * somewhere to read. Null when there is nothing to name (no address at all).
  */
-export function readerRecord(master: string, replicaAddresses: readonly string[], masterAddresses: readonly string[], settings: EndpointSettings): RecordSet | null {
+export function readerRecord(
+  master: string,
+  replicaAddresses: readonly string[],
+  masterAddresses: readonly string[],
+  settings: EndpointSettings,
+): RecordSet | null {
   const pick = (list: readonly string[]) => [...new Set(list.filter((a) => isIP(a) === 4))].sort();
   const values = pick(replicaAddresses).length > 0 ? pick(replicaAddresses) : pick(masterAddresses);
   if (values.length === 0) return null;
@@ -63,7 +68,11 @@ export function readerRecord(master: string, replicaAddresses: readonly string[]
 export function recordHolds(held: readonly RecordSet[], wanted: RecordSet): boolean {
   if (held.length !== 1) return false;
   const [record] = held as [RecordSet];
-  const norm = (values: readonly string[]) => values.map((v) => trimDot(v).toLowerCase()).sort().join(' ');
+  const norm = (values: readonly string[]) =>
+    values
+      .map((v) => trimDot(v).toLowerCase())
+      .sort()
+      .join(' ');
   return record.type === wanted.type && record.ttlSeconds === wanted.ttlSeconds && norm(record.values) === norm(wanted.values);
 }
 

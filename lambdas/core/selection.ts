@@ -19,14 +19,7 @@ export interface SelectionContext {
   readonly downAfterMs: number;
 }
 
-export type RejectionReason =
-  | 'unreachable'
-  | 'ping-stale'
-  | 'info-stale'
-  | 'priority-zero'
-  | 'link-down-too-long'
-  | 'not-a-replica'
-  | 'loading';
+export type RejectionReason = 'unreachable' | 'ping-stale' | 'info-stale' | 'priority-zero' | 'link-down-too-long' | 'not-a-replica' | 'loading';
 
 export interface Rejection {
   readonly address: Address;

@@ -56,7 +56,8 @@ export interface PromotedReplica extends Address {
  */
 export function masterForClients(record: MasterRecord): Address {
   const { failover, promoted } = record;
-  if (failover !== null && promoted !== null && promoted.epoch === failover.epoch && promoted.confirmedAt !== null) return { host: promoted.host, port: promoted.port };
+  if (failover !== null && promoted !== null && promoted.epoch === failover.epoch && promoted.confirmedAt !== null)
+    return { host: promoted.host, port: promoted.port };
   return { host: record.host, port: record.port };
 }
 

@@ -51,7 +51,14 @@ export interface VoterSession {
  */
 export function significantOf(snapshots: readonly WatchSnapshot[]): string {
   return JSON.stringify(
-    snapshots.map((s) => [s.master, s.record, s.instances.map((i) => [i.host, i.port, i.watch.sdownSince, i.watch.runId, i.watch.reportedRole]), s.voting.odown, s.voting.votedSdownSince, s.election]),
+    snapshots.map((s) => [
+      s.master,
+      s.record,
+      s.instances.map((i) => [i.host, i.port, i.watch.sdownSince, i.watch.runId, i.watch.reportedRole]),
+      s.voting.odown,
+      s.voting.votedSdownSince,
+      s.election,
+    ]),
   );
 }
 

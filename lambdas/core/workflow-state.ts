@@ -121,4 +121,3 @@ export interface AnnounceInput {
   readonly master: MasterRef;
   readonly epoch: number;
 }
-

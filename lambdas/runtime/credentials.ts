@@ -49,7 +49,11 @@ export function linkOptionsFrom(
   };
 }
 
-async function credentialsOf(auth: MasterAuth | undefined, secrets: () => SecretSource, options: { fresh?: boolean } = {}): Promise<RedisCredentials | undefined> {
+async function credentialsOf(
+  auth: MasterAuth | undefined,
+  secrets: () => SecretSource,
+  options: { fresh?: boolean } = {},
+): Promise<RedisCredentials | undefined> {
   if (auth === undefined) return undefined;
   if (auth.secretArn === undefined) {
     return { ...(auth.username !== undefined && { username: auth.username }), ...(auth.password !== undefined && { password: auth.password }) };

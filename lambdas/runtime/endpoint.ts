@@ -30,7 +30,10 @@ export class MasterEndpoint {
   async repair(master: string, address: Address, replicas: readonly Address[], options: { readonly reader?: boolean } = {}): Promise<RecordSet[]> {
     const wanted: RecordSet[] = [primaryRecord(master, address, this.settings)];
     if (this.settings.reader && (options.reader ?? true)) {
-      const [replicaAddresses, masterAddresses] = await Promise.all([Promise.all(replicas.map((r) => addressesOf(r.host))).then((l) => l.flat()), addressesOf(address.host)]);
+      const [replicaAddresses, masterAddresses] = await Promise.all([
+        Promise.all(replicas.map((r) => addressesOf(r.host))).then((l) => l.flat()),
+        addressesOf(address.host),
+      ]);
       const reader = readerRecord(master, replicaAddresses, masterAddresses, this.settings);
       if (reader) wanted.push(reader);
     }
@@ -64,7 +67,12 @@ export class MemoryRecords implements EndpointRecords {
  * The workflow's move of the primary record to the promoted replica, with its `+dns-update`
  * (null without endpoints). Throws what the write threw: the caller decides whether that can wait.
  */
-export async function movePrimary(endpoint: MasterEndpoint | undefined, failover: { readonly master: MasterRef; readonly epoch: number }, promoted: Address, context: EventContext): Promise<SentinelEvent | null> {
+export async function movePrimary(
+  endpoint: MasterEndpoint | undefined,
+  failover: { readonly master: MasterRef; readonly epoch: number },
+  promoted: Address,
+  context: EventContext,
+): Promise<SentinelEvent | null> {
   if (!endpoint) return null;
   const record = await endpoint.pointPrimary(failover.master.name, promoted);
   return recordEvent('+dns-update', failover.master, record, context);

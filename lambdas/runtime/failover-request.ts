@@ -51,7 +51,8 @@ export interface FailoverStarted {
 
 export async function requestFailover(name: string, deps: FailoverRequestDeps, options: FailoverRequestOptions = {}): Promise<FailoverStarted> {
   const master = deps.masters.find((m) => m.name === name);
-  if (!master) throw new FailoverRefused('UNKNOWN', `No such master with that name: ${JSON.stringify(name)} (known: ${deps.masters.map((m) => m.name).join(', ')})`);
+  if (!master)
+    throw new FailoverRefused('UNKNOWN', `No such master with that name: ${JSON.stringify(name)} (known: ${deps.masters.map((m) => m.name).join(', ')})`);
   const leader = deps.requester ?? 'manual';
   const record = await masterRecord(master, deps);
   const takeOverEpoch = await refuseIfInProgress(record, deps);
@@ -61,7 +62,10 @@ export async function requestFailover(name: string, deps: FailoverRequestDeps, o
   const masterDownSince = masterReachable ? null : now;
   const coordinated = options.coordinated === true;
   if (coordinated && !masterReachable) {
-    throw new FailoverRefused('UNREACHABLE', `COORDINATED needs a reachable master: ${addressKey(record)} does not answer as a master; ask without COORDINATED`);
+    throw new FailoverRefused(
+      'UNREACHABLE',
+      `COORDINATED needs a reachable master: ${addressKey(record)} does not answer as a master; ask without COORDINATED`,
+    );
   }
   // A replica a dead failover already promoted is resumed, never a second one; a handover starts afresh.
   const resumable = coordinated ? null : await stillPromoted(record.promoted, linkOptions);
@@ -78,7 +82,11 @@ export async function requestFailover(name: string, deps: FailoverRequestDeps, o
 
   const result = await leadFailover(
     { master, record, leader, now, blockMs: 0, takeOverEpoch, replicas, masterDownSince, manual: true, beforeStart },
-    { store: deps.store, starter: deps.starter, publish: (events) => deps.publisher.publish(events.map((e) => ({ ...e, detail: { ...e.detail, voter: leader } }))) },
+    {
+      store: deps.store,
+      starter: deps.starter,
+      publish: (events) => deps.publisher.publish(events.map((e) => ({ ...e, detail: { ...e.detail, voter: leader } }))),
+    },
   );
   if (!result.won) {
     // Someone else moved first (a voter's failover, another request): say what runs now.
@@ -123,10 +131,16 @@ async function refuseIfInProgress(record: MasterRecord, deps: FailoverRequestDep
  * The table's replicas plus those the master reports now. New ones are stored first (`+slave`):
  * SelectSlave accepts only replicas the table knows.
  */
-async function replicasOf(record: MasterRecord, linkOptions: RedisLinkOptions, deps: FailoverRequestDeps, leader: string): Promise<{ replicas: Address[]; masterReachable: boolean }> {
+async function replicasOf(
+  record: MasterRecord,
+  linkOptions: RedisLinkOptions,
+  deps: FailoverRequestDeps,
+  leader: string,
+): Promise<{ replicas: Address[]; masterReachable: boolean }> {
   const reported = await withRedis(record, linkOptions, (link) => link.info()).catch((error: unknown) => {
     // A refused AUTH is the operator's to fix, not a dead master to fail over without.
-    if (error instanceof RedisAuthError) throw new ConfigError(`${record.name}: ${error.message}; check the auth of master ${record.name} in the config`, { cause: error });
+    if (error instanceof RedisAuthError)
+      throw new ConfigError(`${record.name}: ${error.message}; check the auth of master ${record.name} in the config`, { cause: error });
     return null;
   });
   const masterReachable = reported?.role === 'master';
@@ -136,7 +150,13 @@ async function replicasOf(record: MasterRecord, linkOptions: RedisLinkOptions, d
 }
 
 /** Sentinel answers NOGOODSLAVE before bumping the epoch: no lease, no block, no event. */
-async function goodReplica(master: MasterConfig, replicas: readonly Address[], masterDownSince: number | null, linkOptions: RedisLinkOptions, now: number): Promise<PromotedAddress> {
+async function goodReplica(
+  master: MasterConfig,
+  replicas: readonly Address[],
+  masterDownSince: number | null,
+  linkOptions: RedisLinkOptions,
+  now: number,
+): Promise<PromotedAddress> {
   const observations = await Promise.all(replicas.map((replica) => observeReplica(replica, linkOptions)));
   const { chosen, rejected } = selectReplica(observations, { now, masterDownSince, downAfterMs: master.downAfterMs });
   if (chosen) return { ...chosen.address, runId: chosen.info?.runId ?? null };

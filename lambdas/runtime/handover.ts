@@ -45,7 +45,9 @@ export async function handOver({ master, target, linkOptions, timeoutMs = DEFAUL
     { timeoutMs: timeoutMs + ABORT_GRACE_MS, intervalMs: 20, what: `${addressKey(master)} to hand over to ${addressKey(target)}` },
   ).catch(() => 'timeout' as const);
   if (outcome === 'aborted') {
-    throw new HandoverAbortedError(`${master.name}: coordinated failover to ${addressKey(target)} aborted (aborted); ${addressKey(master)} is still the master`);
+    throw new HandoverAbortedError(
+      `${master.name}: coordinated failover to ${addressKey(target)} aborted (aborted); ${addressKey(master)} is still the master`,
+    );
   }
   if (outcome === 'swapped') {
     // Redis' FAILOVER drops only blocked clients: the others would stay on the new replica, their writes refused (-READONLY).
@@ -54,7 +56,9 @@ export async function handOver({ master, target, linkOptions, timeoutMs = DEFAUL
   }
   if (outcome === 'timeout') {
     // Neither swapped nor back: we cannot tell what the servers did, so we say so rather than guess.
-    throw new HandoverAbortedError(`${master.name}: coordinated failover to ${addressKey(target)} did not end within ${(timeoutMs + ABORT_GRACE_MS) / 1000} s; check the role of ${addressKey(master)} and ${addressKey(target)}`);
+    throw new HandoverAbortedError(
+      `${master.name}: coordinated failover to ${addressKey(target)} did not end within ${(timeoutMs + ABORT_GRACE_MS) / 1000} s; check the role of ${addressKey(master)} and ${addressKey(target)}`,
+    );
   }
   return target;
 }

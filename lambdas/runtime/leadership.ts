@@ -106,7 +106,12 @@ export async function leadFailover(candidacy: Candidacy, deps: LeadershipDeps): 
   return { won: true, record: result.record, input };
 }
 
-async function abortOnError(work: (epoch: number) => Promise<PromotedAddress>, epoch: number, master: MasterRef, deps: LeadershipDeps): Promise<PromotedAddress> {
+async function abortOnError(
+  work: (epoch: number) => Promise<PromotedAddress>,
+  epoch: number,
+  master: MasterRef,
+  deps: LeadershipDeps,
+): Promise<PromotedAddress> {
   try {
     return await work(epoch);
   } catch (error) {

@@ -200,7 +200,9 @@ export class MasterWatch {
     if (!this.witnessNoticed) {
       this.witnessNoticed = true;
       const names = witnesses.map((w) => `${w.host}:${w.port}`).join(', ');
-      this.ctx.notice(`${this.config.name}: ODOWN, but ${names} still replicate${witnesses.length === 1 ? 's' : ''} from ${record.host}:${record.port} with the link up (witnesses): no failover while they do`);
+      this.ctx.notice(
+        `${this.config.name}: ODOWN, but ${names} still replicate${witnesses.length === 1 ? 's' : ''} from ${record.host}:${record.port} with the link up (witnesses): no failover while they do`,
+      );
     }
     return true;
   }
@@ -236,7 +238,8 @@ export class MasterWatch {
     const voter = this.deps.voterId;
     for (const event of events) {
       const metric = EVENT_METRICS[event.type];
-      if (metric && (event.type === '+elected-leader' || event.detail.instance?.type === 'master')) this.deps.metrics?.count(metric, perVoter(voter, this.config.name));
+      if (metric && (event.type === '+elected-leader' || event.detail.instance?.type === 'master'))
+        this.deps.metrics?.count(metric, perVoter(voter, this.config.name));
     }
     // Which voter said it: Sentinels publish their own view, and so do voters.
     await this.deps.publisher.publish(events.map((e) => ({ ...e, detail: { ...e.detail, voter } })));

@@ -12,7 +12,11 @@ export type PollOutcome<T> =
  * Calls `attempt` every poll interval until it yields a value, the `deadline` passes,
  * or this invocation's budget is spent. `attempt` returns undefined for "not yet".
  */
-export async function pollWithin<T>(deps: Pick<StepDeps, 'now' | 'pollIntervalMs' | 'invocationBudgetMs'>, deadline: number, attempt: () => Promise<T | undefined>): Promise<PollOutcome<T>> {
+export async function pollWithin<T>(
+  deps: Pick<StepDeps, 'now' | 'pollIntervalMs' | 'invocationBudgetMs'>,
+  deadline: number,
+  attempt: () => Promise<T | undefined>,
+): Promise<PollOutcome<T>> {
   const budgetEnd = deps.now() + deps.invocationBudgetMs;
   for (;;) {
     const value = await attempt();

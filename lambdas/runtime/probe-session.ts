@@ -47,7 +47,9 @@ export async function runProbeSession(voter: Voter, deps: ProbeSessionDeps, invo
   };
   const before = await store.getSession(id).catch(unreachable);
   if (before && isDuplicateStart(before, now(), invocation.intervalMs)) return { kind: 'duplicate', holder: before.holder };
-  const mine = await store.claimSession(id, { expectedGeneration: before?.generation ?? null, holder: invocation.holder, now: now(), deadline: invocation.deadline }).catch(unreachable);
+  const mine = await store
+    .claimSession(id, { expectedGeneration: before?.generation ?? null, holder: invocation.holder, now: now(), deadline: invocation.deadline })
+    .catch(unreachable);
   if (!mine) return { kind: 'duplicate', holder: (await store.getSession(id).catch(() => null))?.holder ?? 'unknown' };
 
   const previous = before ? await waitForHandover(before, deps, invocation.intervalMs) : null;
@@ -139,4 +141,3 @@ async function watchOver(
     }
   }
 }
-

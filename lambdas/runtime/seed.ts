@@ -23,7 +23,9 @@ export async function masterRecord(master: MasterConfig, deps: RecordDeps): Prom
   if (stored) return stored;
   const current = await followedMaster(master, await deps.linkOptions(master.name));
   if (current) {
-    deps.log?.(`${master.name}: the configured master ${addressKey(master)} follows ${addressKey(current)}, which answers as a master: monitoring ${addressKey(current)} (update the config file)`);
+    deps.log?.(
+      `${master.name}: the configured master ${addressKey(master)} follows ${addressKey(current)}, which answers as a master: monitoring ${addressKey(current)} (update the config file)`,
+    );
   }
   return deps.store.ensureMaster({ name: master.name, ...(current ?? { host: master.host, port: master.port }) });
 }

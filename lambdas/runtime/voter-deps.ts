@@ -31,4 +31,3 @@ export interface VoterDeps extends LeaderDeps {
   /** Ticks, failed ticks, SDOWN/ODOWN of the master, leadership won (per voter and master group). @default - none */
   readonly metrics?: Metrics;
 }
-

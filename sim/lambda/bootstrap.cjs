@@ -15,7 +15,13 @@ const started = Date.now();
 let currentRequestId = null;
 
 // Lambda's text log format: timestamp, request id, level, message (one record per console call).
-for (const [method, level] of [['log', 'INFO'], ['info', 'INFO'], ['warn', 'WARN'], ['error', 'ERROR'], ['debug', 'DEBUG']]) {
+for (const [method, level] of [
+  ['log', 'INFO'],
+  ['info', 'INFO'],
+  ['warn', 'WARN'],
+  ['error', 'ERROR'],
+  ['debug', 'DEBUG'],
+]) {
   const stream = level === 'ERROR' || level === 'WARN' ? process.stderr : process.stdout;
   console[method] = (...args) => {
     const text = util.format(...args).replace(/\n/g, '\r');
@@ -89,7 +95,14 @@ process.on('unhandledRejection', (reason) => {
   const formatted = formatError(reason);
   console.error(`Unhandled Promise Rejection\t${JSON.stringify({ errorType: 'Runtime.UnhandledPromiseRejection', errorMessage: formatted.errorMessage })}`);
   // 'fatal': the environment is gone after this answer, and must not be frozen for reuse.
-  if (currentRequestId) send({ type: 'fatal', requestId: currentRequestId, errorType: 'Runtime.UnhandledPromiseRejection', errorMessage: formatted.errorMessage, trace: formatted.trace });
+  if (currentRequestId)
+    send({
+      type: 'fatal',
+      requestId: currentRequestId,
+      errorType: 'Runtime.UnhandledPromiseRejection',
+      errorMessage: formatted.errorMessage,
+      trace: formatted.trace,
+    });
   process.exit(128);
 });
 

@@ -78,7 +78,10 @@ export class Container {
     forwardLines(child.stdout!, options.log);
     forwardLines(child.stderr!, options.log);
     const ready = await new Promise<Message>((resolve) => {
-      const timer = setTimeout(() => resolve({ type: 'init-error', errorType: 'Sandbox.Timedout', errorMessage: `Init timed out after ${INIT_TIMEOUT_MS / 1000} seconds`, trace: [] }), INIT_TIMEOUT_MS);
+      const timer = setTimeout(
+        () => resolve({ type: 'init-error', errorType: 'Sandbox.Timedout', errorMessage: `Init timed out after ${INIT_TIMEOUT_MS / 1000} seconds`, trace: [] }),
+        INIT_TIMEOUT_MS,
+      );
       child.once('message', (message: Message) => {
         clearTimeout(timer);
         resolve(message);
@@ -129,10 +132,21 @@ export class Container {
       const timer = setTimeout(() => {
         this.kill();
         const seconds = (request.timeoutMs / 1000).toFixed(2);
-        this.settle({ ok: false, errorType: 'Sandbox.Timedout', errorMessage: `RequestId: ${request.requestId} Error: Task timed out after ${seconds} seconds`, trace: [] });
+        this.settle({
+          ok: false,
+          errorType: 'Sandbox.Timedout',
+          errorMessage: `RequestId: ${request.requestId} Error: Task timed out after ${seconds} seconds`,
+          trace: [],
+        });
       }, request.timeoutMs);
       this.pending = { requestId: request.requestId, resolve, timer };
-      this.child.send({ type: 'invoke', requestId: request.requestId, invokedFunctionArn: request.invokedFunctionArn, event, deadline: Date.now() + request.timeoutMs });
+      this.child.send({
+        type: 'invoke',
+        requestId: request.requestId,
+        invokedFunctionArn: request.invokedFunctionArn,
+        event,
+        deadline: Date.now() + request.timeoutMs,
+      });
     });
   }
 
@@ -155,7 +169,13 @@ export class Container {
   private onExit(code: number | null, signal: NodeJS.Signals | null): void {
     this.dead = true;
     const pending = this.pending;
-    if (pending) this.settle({ ok: false, errorType: 'Runtime.ExitError', errorMessage: `RequestId: ${pending.requestId} Error: Runtime exited with error: ${exitText(code, signal)}`, trace: [] });
+    if (pending)
+      this.settle({
+        ok: false,
+        errorType: 'Runtime.ExitError',
+        errorMessage: `RequestId: ${pending.requestId} Error: Runtime exited with error: ${exitText(code, signal)}`,
+        trace: [],
+      });
   }
 
   private settle(outcome: InvokeOutcome): void {

@@ -22,7 +22,10 @@ let built: string | undefined;
 export function runtimeSdkPath(): string {
   if (built) return built;
   const packages = sdkClosure();
-  const id = createHash('sha256').update(packages.map((p) => `${p.name}@${p.version}`).join('\n')).digest('hex').slice(0, 12);
+  const id = createHash('sha256')
+    .update(packages.map((p) => `${p.name}@${p.version}`).join('\n'))
+    .digest('hex')
+    .slice(0, 12);
   const root = path.join(RUNTIME_DIR, `sdk-${id}`, 'node_modules');
   if (!existsSync(root)) {
     const staging = path.join(RUNTIME_DIR, `sdk-${id}.${process.pid}`);

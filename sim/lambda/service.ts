@@ -152,7 +152,8 @@ export class LambdaService {
       throw error;
     });
     if (acquired === 'throttled') this.throttles.push({ function: fn.spec.name, at: Date.now() });
-    if (acquired === 'throttled') throw new LambdaServiceError('TooManyRequestsException', `Rate Exceeded. (${fn.spec.name}: concurrency ${this.limit(fn)} in use)`);
+    if (acquired === 'throttled')
+      throw new LambdaServiceError('TooManyRequestsException', `Rate Exceeded. (${fn.spec.name}: concurrency ${this.limit(fn)} in use)`);
     const record = await this.run(fn, acquired, { requestId: randomUUID(), event, receivedAt, type: 'sync' });
     const failed = record.outcome !== 'ok';
     return {
@@ -324,10 +325,13 @@ export class LambdaService {
       void this.runQueued(fn, queued);
     }
     if (Number.isFinite(next)) {
-      const timer = setTimeout(() => {
-        this.timers.delete(timer);
-        this.pump(fn);
-      }, Math.max(0, next - now));
+      const timer = setTimeout(
+        () => {
+          this.timers.delete(timer);
+          this.pump(fn);
+        },
+        Math.max(0, next - now),
+      );
       this.timers.add(timer);
     }
   }
@@ -371,7 +375,8 @@ export class LambdaService {
     const now = Date.now();
     for (const fn of this.functions.values()) {
       for (const container of fn.containers) {
-        if (container.alive && !container.busy && !this.claimed.has(container) && !fn.provisioned.has(container) && now - container.lastUsedAt > idleMs) container.kill();
+        if (container.alive && !container.busy && !this.claimed.has(container) && !fn.provisioned.has(container) && now - container.lastUsedAt > idleMs)
+          container.kill();
       }
       this.prune(fn);
     }

@@ -150,7 +150,8 @@ export async function startAwsJsonServer(options: AwsJsonServerOptions): Promise
       sendJson(res, 200, contentType, out ?? {});
     } catch (error) {
       // Anything but an AwsServiceError is a bug in the stand-in: answered as AWS answers its own.
-      const aws = error instanceof AwsServiceError ? error : new AwsServiceError('InternalFailure', `${options.name} stand-in failed: ${messageOf(error)}`, 500);
+      const aws =
+        error instanceof AwsServiceError ? error : new AwsServiceError('InternalFailure', `${options.name} stand-in failed: ${messageOf(error)}`, 500);
       if (!res.headersSent && !res.destroyed) sendError(res, contentType, aws);
     }
   };

@@ -139,11 +139,21 @@ function parseQuery(message: Buffer): Query {
     at += length;
   }
   if (at + 4 > message.length) throw new Error('short question');
-  return { id: message.readUInt16BE(0), flags: message.readUInt16BE(2), name: labels.join('.'), type: message.readUInt16BE(at), klass: message.readUInt16BE(at + 2), question: message.subarray(12, at + 4) };
+  return {
+    id: message.readUInt16BE(0),
+    flags: message.readUInt16BE(2),
+    name: labels.join('.'),
+    type: message.readUInt16BE(at),
+    klass: message.readUInt16BE(at + 2),
+    question: message.subarray(12, at + 4),
+  };
 }
 
 function encodeName(name: string): Buffer {
-  const parts = name.split('.').filter(Boolean).map((label) => Buffer.concat([Buffer.from([label.length]), Buffer.from(label, 'latin1')]));
+  const parts = name
+    .split('.')
+    .filter(Boolean)
+    .map((label) => Buffer.concat([Buffer.from([label.length]), Buffer.from(label, 'latin1')]));
   return Buffer.concat([...parts, Buffer.from([0])]);
 }
 

@@ -107,13 +107,10 @@ export const TableStandIn = {
     let inFlight = 0;
 
     const forward = (req: IncomingMessage, res: ServerResponse): void => {
-      const upstream = request(
-        { host: '127.0.0.1', port: store.port, method: req.method, path: req.url, headers: endToEnd(req.headers), agent },
-        (answer) => {
-          res.writeHead(answer.statusCode ?? 502, endToEnd(answer.headers));
-          answer.pipe(res);
-        },
-      );
+      const upstream = request({ host: '127.0.0.1', port: store.port, method: req.method, path: req.url, headers: endToEnd(req.headers), agent }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, endToEnd(answer.headers));
+        answer.pipe(res);
+      });
       // Counted until dynalite is done with it, whatever the client does meanwhile.
       inFlight++;
       upstream.once('close', () => inFlight--);
@@ -124,7 +121,8 @@ export const TableStandIn = {
 
     const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
       const target = req.headers['x-amz-target'];
-      const operation = typeof target === 'string' ? (target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : target) : `${req.method ?? '?'} ${req.url ?? ''}`;
+      const operation =
+        typeof target === 'string' ? (target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : target) : `${req.method ?? '?'} ${req.url ?? ''}`;
       log.push({ operation, caller: callerOf(req.headers.authorization), at: Date.now() });
       switch (mode) {
         case 'none':

@@ -164,7 +164,12 @@ export const EventBridgeStandIn = {
       return { FailedEntryCount: results.filter((r) => 'ErrorCode' in r).length, Entries: results };
     };
 
-    const server = await startAwsJsonServer({ name: 'eventbridge', targetPrefix: 'AWSEvents', operations: { PutEvents: putEvents }, ...(options.host && { host: options.host }) });
+    const server = await startAwsJsonServer({
+      name: 'eventbridge',
+      targetPrefix: 'AWSEvents',
+      operations: { PutEvents: putEvents },
+      ...(options.host && { host: options.host }),
+    });
     return {
       url: server.url,
       calls: server.calls,
@@ -230,7 +235,8 @@ function checkCondition(condition: unknown, where: string, path: string): void {
   if (isLiteral(condition)) return;
   const keys = isRecord(condition) ? Object.keys(condition) : [];
   const [op] = keys;
-  if (!isRecord(condition) || keys.length !== 1 || op === undefined) throw new Error(`${where}: ${path} has a condition that is neither a literal nor a one-key operator`);
+  if (!isRecord(condition) || keys.length !== 1 || op === undefined)
+    throw new Error(`${where}: ${path} has a condition that is neither a literal nor a one-key operator`);
   const arg = condition[op];
   const ok =
     op === 'prefix'

@@ -110,22 +110,35 @@ export const Route53StandIn = {
         const action = text(child(change, 'Action'));
         const set = recordSetOf(child(change, 'ResourceRecordSet'));
         const fqdn = `${set.name}.`;
-        if (set.name !== zone.name && !set.name.endsWith(`.${zone.name}`)) throw batchError(`RRSet with DNS name ${fqdn} is not permitted in zone ${zone.name}.`);
+        if (set.name !== zone.name && !set.name.endsWith(`.${zone.name}`))
+          throw batchError(`RRSet with DNS name ${fqdn} is not permitted in zone ${zone.name}.`);
         const others = [...next.values()].filter((s) => s.name === set.name && s.type !== set.type);
         if (action === 'DELETE') {
           const held = next.get(key(set.name, set.type));
           if (!held) throw batchError(`Tried to delete resource record set [name='${fqdn}', type='${set.type}'] but it was not found`);
           if (held.ttlSeconds !== set.ttlSeconds || [...held.values].sort().join() !== [...set.values].sort().join()) {
-            throw batchError(`Tried to delete resource record set [name='${fqdn}', type='${set.type}'] but the values provided do not match the current values`);
+            throw batchError(
+              `Tried to delete resource record set [name='${fqdn}', type='${set.type}'] but the values provided do not match the current values`,
+            );
           }
           next.delete(key(set.name, set.type));
         } else if (action === 'CREATE' || action === 'UPSERT') {
-          if (action === 'CREATE' && next.has(key(set.name, set.type))) throw batchError(`Tried to create resource record set [name='${fqdn}', type='${set.type}'] but it already exists`);
-          if (set.type === 'CNAME' && others.length > 0) throw batchError(`RRSet of type CNAME with DNS name ${fqdn} is not permitted as it conflicts with other records with the same DNS name in zone ${zone.name}.`);
-          if (others.some((s) => s.type === 'CNAME')) throw batchError(`RRSet of type ${set.type} with DNS name ${fqdn} is not permitted because a conflicting RRSet of type CNAME with the same DNS name already exists in zone ${zone.name}.`);
+          if (action === 'CREATE' && next.has(key(set.name, set.type)))
+            throw batchError(`Tried to create resource record set [name='${fqdn}', type='${set.type}'] but it already exists`);
+          if (set.type === 'CNAME' && others.length > 0)
+            throw batchError(
+              `RRSet of type CNAME with DNS name ${fqdn} is not permitted as it conflicts with other records with the same DNS name in zone ${zone.name}.`,
+            );
+          if (others.some((s) => s.type === 'CNAME'))
+            throw batchError(
+              `RRSet of type ${set.type} with DNS name ${fqdn} is not permitted because a conflicting RRSet of type CNAME with the same DNS name already exists in zone ${zone.name}.`,
+            );
           next.set(key(set.name, set.type), set);
         } else {
-          throw new Route53Error('InvalidInput', `Invalid XML ; cvc-enumeration-valid: Value '${action}' is not facet-valid with respect to enumeration '[CREATE, DELETE, UPSERT]'.`);
+          throw new Route53Error(
+            'InvalidInput',
+            `Invalid XML ; cvc-enumeration-valid: Value '${action}' is not facet-valid with respect to enumeration '[CREATE, DELETE, UPSERT]'.`,
+          );
         }
         touched.push(set.name);
       }
@@ -155,7 +168,10 @@ export const Route53StandIn = {
         const from = start === null ? '' : norm(start).split('.').reverse().join('.');
         const sets = [...zone.sets.values()].sort((a, b) => order(a).localeCompare(order(b))).filter((s) => order(s) >= from);
         const page = sets.slice(0, max);
-        const items = page.map((s) => `<ResourceRecordSet><Name>${escapeXml(s.name)}.</Name><Type>${s.type}</Type><TTL>${s.ttlSeconds}</TTL><ResourceRecords>${s.values.map((v) => `<ResourceRecord><Value>${escapeXml(v)}</Value></ResourceRecord>`).join('')}</ResourceRecords></ResourceRecordSet>`);
+        const items = page.map(
+          (s) =>
+            `<ResourceRecordSet><Name>${escapeXml(s.name)}.</Name><Type>${s.type}</Type><TTL>${s.ttlSeconds}</TTL><ResourceRecords>${s.values.map((v) => `<ResourceRecord><Value>${escapeXml(v)}</Value></ResourceRecord>`).join('')}</ResourceRecords></ResourceRecordSet>`,
+        );
         const next = sets[max];
         const more = next ? `<NextRecordName>${escapeXml(next.name)}.</NextRecordName><NextRecordType>${next.type}</NextRecordType>` : '';
         return `<ListResourceRecordSetsResponse xmlns="${NS}"><ResourceRecordSets>${items.join('')}</ResourceRecordSets><IsTruncated>${next ? 'true' : 'false'}</IsTruncated>${more}<MaxItems>${max}</MaxItems></ListResourceRecordSetsResponse>`;
@@ -179,7 +195,13 @@ export const Route53StandIn = {
       } catch (error) {
         const e = error instanceof Route53Error ? error : new Route53Error('InternalFailure', `route53 stand-in failed: ${messageOf(error)}`, 500);
         const type = e.status >= 500 ? 'Receiver' : 'Sender';
-        if (!res.headersSent && !res.destroyed) send(res, e.status, `<?xml version="1.0" encoding="UTF-8"?>\n<ErrorResponse xmlns="${NS}"><Error><Type>${type}</Type><Code>${e.code}</Code><Message>${escapeXml(e.message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`, requestId);
+        if (!res.headersSent && !res.destroyed)
+          send(
+            res,
+            e.status,
+            `<?xml version="1.0" encoding="UTF-8"?>\n<ErrorResponse xmlns="${NS}"><Error><Type>${type}</Type><Code>${e.code}</Code><Message>${escapeXml(e.message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`,
+            requestId,
+          );
       }
     };
 

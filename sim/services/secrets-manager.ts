@@ -67,7 +67,10 @@ export const SecretsManagerStandIn = {
     const getSecretValue = (body: Record<string, unknown>): unknown => {
       const { SecretId: secretId, VersionId: versionId, VersionStage: stage } = body;
       if (typeof secretId !== 'string' || secretId === '') {
-        throw new AwsServiceError('ValidationException', "1 validation error detected: Value null at 'secretId' failed to satisfy constraint: Member must not be null");
+        throw new AwsServiceError(
+          'ValidationException',
+          "1 validation error detected: Value null at 'secretId' failed to satisfy constraint: Member must not be null",
+        );
       }
       const secret = find(secretId);
       if (!secret) throw new AwsServiceError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
@@ -77,11 +80,13 @@ export const SecretsManagerStandIn = {
       if (typeof versionId === 'string') {
         chosen = [secret.current, secret.previous].find((v) => v?.versionId === versionId) ?? null;
         if (chosen === secret.previous) stages = ['AWSPREVIOUS'];
-        if (!chosen) throw new AwsServiceError('ResourceNotFoundException', `Secrets Manager can't find the specified secret value for VersionId: ${versionId}`);
+        if (!chosen)
+          throw new AwsServiceError('ResourceNotFoundException', `Secrets Manager can't find the specified secret value for VersionId: ${versionId}`);
       } else if (typeof stage === 'string' && stage !== 'AWSCURRENT') {
         chosen = stage === 'AWSPREVIOUS' ? secret.previous : null;
         stages = [stage];
-        if (!chosen) throw new AwsServiceError('ResourceNotFoundException', `Secrets Manager can't find the specified secret value for staging label: ${stage}`);
+        if (!chosen)
+          throw new AwsServiceError('ResourceNotFoundException', `Secrets Manager can't find the specified secret value for staging label: ${stage}`);
       }
       return {
         ARN: secret.arn,
@@ -94,7 +99,12 @@ export const SecretsManagerStandIn = {
       };
     };
 
-    const server = await startAwsJsonServer({ name: 'secrets-manager', targetPrefix: 'secretsmanager', operations: { GetSecretValue: getSecretValue }, ...(options.host && { host: options.host }) });
+    const server = await startAwsJsonServer({
+      name: 'secrets-manager',
+      targetPrefix: 'secretsmanager',
+      operations: { GetSecretValue: getSecretValue },
+      ...(options.host && { host: options.host }),
+    });
     const known = (arn: string): Secret => {
       const secret = byArn.get(arn);
       if (!secret) throw new Error(`no secret ${arn}`);

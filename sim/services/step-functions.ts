@@ -172,7 +172,10 @@ export const StepFunctionsStandIn = {
       const machine = machineOf(body.stateMachineArn);
       const filter = body.statusFilter;
       if (filter !== undefined && (typeof filter !== 'string' || !STATUSES.includes(filter))) {
-        throw new AwsServiceError('ValidationException', `1 validation error detected: Value '${String(filter)}' at 'statusFilter' failed to satisfy constraint`);
+        throw new AwsServiceError(
+          'ValidationException',
+          `1 validation error detected: Value '${String(filter)}' at 'statusFilter' failed to satisfy constraint`,
+        );
       }
       // Step Functions lists the most recent first.
       const list = [...executions.values()].filter((e) => e.stateMachineArn === machine.arn && (filter === undefined || e.status === filter)).reverse();

@@ -19,7 +19,10 @@ describe('DynamoDbStore (mocked client)', () => {
 
     const outcome = await store
       .tryStartFailover('mymaster', { expectedMaster: { host: '10.0.0.1', port: 6379 }, expectedEpoch: 0, leader: 'probe-a', now: 1, leaseMs: 10, blockMs: 20 })
-      .then(() => 'resolved', (err: unknown) => err);
+      .then(
+        () => 'resolved',
+        (err: unknown) => err,
+      );
 
     expect(outcome).toBe(throttled);
     expect(doc.commandCalls(UpdateCommand)).toHaveLength(1);

@@ -14,7 +14,12 @@ function publisher(maxAttempts?: number): EventBridgePublisher {
   const sleep = async (ms: number) => {
     sleeps.push(ms);
   };
-  return new EventBridgePublisher({ client: new EventBridgeClient({ region: 'eu-west-1' }), busName: 'failover-bus', sleep, ...(maxAttempts !== undefined && { maxAttempts }) });
+  return new EventBridgePublisher({
+    client: new EventBridgeClient({ region: 'eu-west-1' }),
+    busName: 'failover-bus',
+    sleep,
+    ...(maxAttempts !== undefined && { maxAttempts }),
+  });
 }
 
 /** The entries of every PutEvents call, in call order. */
@@ -54,7 +59,9 @@ describe('EventBridgePublisher', () => {
 
   it('uses a custom source', async () => {
     eb.on(PutEventsCommand).resolves({ FailedEntryCount: 0 });
-    await new EventBridgePublisher({ client: new EventBridgeClient({ region: 'eu-west-1' }), busName: 'b', source: 'com.example.redis' }).publish([masterEvent('+sdown', master, { now })]);
+    await new EventBridgePublisher({ client: new EventBridgeClient({ region: 'eu-west-1' }), busName: 'b', source: 'com.example.redis' }).publish([
+      masterEvent('+sdown', master, { now }),
+    ]);
     expect(sentEntries()[0]?.[0]?.Source).toBe('com.example.redis');
   });
 
@@ -80,21 +87,29 @@ describe('EventBridgePublisher', () => {
       .resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'c' }] });
     const events = [masterEvent('+sdown', master, { now }), masterEvent('+odown', master, { now }), masterEvent('+try-failover', master, { now })];
     await publisher().publish(events);
-    expect(sentEntries().map((b) => b.map((e) => e.DetailType))).toEqual([['+sdown', '+odown', '+try-failover'], ['+sdown', '+try-failover'], ['+try-failover']]);
+    expect(sentEntries().map((b) => b.map((e) => e.DetailType))).toEqual([
+      ['+sdown', '+odown', '+try-failover'],
+      ['+sdown', '+try-failover'],
+      ['+try-failover'],
+    ]);
     expect(sleeps).toEqual([50, 100]);
   });
 
   it('throws after maxAttempts, naming the event types and error codes', async () => {
     // +switch-master is always throttled, everything else accepted.
     eb.on(PutEventsCommand).callsFake((input: { Entries: PutEventsRequestEntry[] }) => {
-      const Entries = input.Entries.map((e) => (e.DetailType === '+switch-master' ? { ErrorCode: 'ThrottlingException', ErrorMessage: 'slow down' } : { EventId: 'a' }));
+      const Entries = input.Entries.map((e) =>
+        e.DetailType === '+switch-master' ? { ErrorCode: 'ThrottlingException', ErrorMessage: 'slow down' } : { EventId: 'a' },
+      );
       return { FailedEntryCount: Entries.filter((e) => 'ErrorCode' in e).length, Entries };
     });
     const events = [masterEvent('+sdown', master, { now }), switchMasterEvent(master, { host: '10.0.0.2', port: 6379 }, { now })];
-    const error = await publisher(3).publish(events).then(
-      () => undefined,
-      (err: unknown) => err,
-    );
+    const error = await publisher(3)
+      .publish(events)
+      .then(
+        () => undefined,
+        (err: unknown) => err,
+      );
     expect(error).toBeInstanceOf(Error);
     expect((error as Error).message).toBe('EventBridge PutEvents to failover-bus failed after 3 attempts for 1 event(s): +switch-master (ThrottlingException)');
     expect(eb.commandCalls(PutEventsCommand)).toHaveLength(3);
@@ -103,7 +118,9 @@ describe('EventBridgePublisher', () => {
 
   it('defaults to 4 attempts', async () => {
     eb.on(PutEventsCommand).resolves({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'InternalFailure' }] });
-    await expect(publisher().publish([masterEvent('+sdown', master, { now })])).rejects.toThrow('failed after 4 attempts for 1 event(s): +sdown (InternalFailure)');
+    await expect(publisher().publish([masterEvent('+sdown', master, { now })])).rejects.toThrow(
+      'failed after 4 attempts for 1 event(s): +sdown (InternalFailure)',
+    );
     expect(eb.commandCalls(PutEventsCommand)).toHaveLength(4);
     expect(sleeps).toEqual([50, 100, 200]);
   });

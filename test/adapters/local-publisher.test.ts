@@ -50,7 +50,13 @@ describe('LocalPublisher', () => {
     const lines = (await readFile(file, 'utf8')).trimEnd().split('\n');
     expect(lines.map((l) => JSON.parse(l) as unknown)).toEqual([
       { time: '2026-11-25T13:10:15.123Z', type: '+sdown', master: 'mymaster', message: 'master mymaster 127.0.0.1 6379', detail: events[0]?.detail },
-      { time: '2026-11-25T13:10:15.123Z', type: '+switch-master', master: 'mymaster', message: 'mymaster 127.0.0.1 6379 127.0.0.1 6380', detail: events[1]?.detail },
+      {
+        time: '2026-11-25T13:10:15.123Z',
+        type: '+switch-master',
+        master: 'mymaster',
+        message: 'mymaster 127.0.0.1 6379 127.0.0.1 6380',
+        detail: events[1]?.detail,
+      },
     ]);
   });
 
@@ -76,8 +82,14 @@ describe('LocalPublisher under concurrent publishers', () => {
 
     await Promise.all(batches.map((batch) => publisher.publish(batch)));
 
-    const ports = (await readFile(file, 'utf8')).trimEnd().split('\n').map((l) => (JSON.parse(l) as { detail: { masterAddress: { port: number } } }).detail.masterAddress.port);
-    const printed = text().trimEnd().split('\n').map((l) => Number(l.split(' ').at(-1)));
+    const ports = (await readFile(file, 'utf8'))
+      .trimEnd()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { detail: { masterAddress: { port: number } } }).detail.masterAddress.port);
+    const printed = text()
+      .trimEnd()
+      .split('\n')
+      .map((l) => Number(l.split(' ').at(-1)));
     expect(ports).toEqual(printed);
     expect(ports).toHaveLength(60);
   });

@@ -32,7 +32,14 @@ describe('LoggedPublisher', () => {
     await new LoggedPublisher(inner, logger).publish([masterEvent('+sdown', master), { ...event, detail: { ...event.detail, voter: 'eu-west-1b' } }]);
     expect(inner.events).toHaveLength(2);
     expect(parsed()).toEqual([
-      { time: '2026-12-02T06:00:00.000Z', level: 'INFO', message: 'event published', event: '+sdown', sentinel: '+sdown master mymaster 10.0.0.1 6379', master: 'mymaster' },
+      {
+        time: '2026-12-02T06:00:00.000Z',
+        level: 'INFO',
+        message: 'event published',
+        event: '+sdown',
+        sentinel: '+sdown master mymaster 10.0.0.1 6379',
+        master: 'mymaster',
+      },
       {
         time: '2026-12-02T06:00:00.000Z',
         level: 'INFO',

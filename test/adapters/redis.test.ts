@@ -52,7 +52,9 @@ describe('RedisLink', () => {
     const server = await servers.start({ port: await ports.take(), password: 'rotated' });
     const same = await error(RedisLink.open(server.address, { credentials: { password: 'old' }, renewCredentials: async () => ({ password: 'old' }) }));
     expect(same).toBeInstanceOf(RedisAuthError);
-    const broken = await error(RedisLink.open(server.address, { credentials: { password: 'old' }, renewCredentials: () => Promise.reject(new Error('config unreadable')) }));
+    const broken = await error(
+      RedisLink.open(server.address, { credentials: { password: 'old' }, renewCredentials: () => Promise.reject(new Error('config unreadable')) }),
+    );
     expect(broken).toBeInstanceOf(RedisAuthError);
   });
 

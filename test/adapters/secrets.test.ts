@@ -22,7 +22,10 @@ function source(now: () => number = () => 0): SecretsManagerSource {
 
 describe('parseRedisSecret', () => {
   it('reads a JSON secret: password and username, other keys ignored', () => {
-    expect(parseRedisSecret(JSON.stringify({ username: 'failover', password: PASSWORD, host: '10.0.0.1', engine: 'redis' }), ARN)).toEqual({ username: 'failover', password: PASSWORD });
+    expect(parseRedisSecret(JSON.stringify({ username: 'failover', password: PASSWORD, host: '10.0.0.1', engine: 'redis' }), ARN)).toEqual({
+      username: 'failover',
+      password: PASSWORD,
+    });
     expect(parseRedisSecret(JSON.stringify({ password: PASSWORD }), ARN)).toEqual({ password: PASSWORD });
   });
 
@@ -88,7 +91,9 @@ describe('SecretsManagerSource', () => {
 
   it('does not cache a failed read: the next call asks again', async () => {
     const secrets = source();
-    sm.on(GetSecretValueCommand).rejectsOnce(new ResourceNotFoundException({ message: "Secrets Manager can't find the specified secret.", $metadata: {} })).resolves({ SecretString: PASSWORD });
+    sm.on(GetSecretValueCommand)
+      .rejectsOnce(new ResourceNotFoundException({ message: "Secrets Manager can't find the specified secret.", $metadata: {} }))
+      .resolves({ SecretString: PASSWORD });
     await expect(secrets.get(ARN)).rejects.toThrow(`cannot read secret ${ARN}: ResourceNotFoundException: Secrets Manager can't find the specified secret.`);
     await expect(secrets.get(ARN)).resolves.toEqual({ password: PASSWORD });
     expect(sm.commandCalls(GetSecretValueCommand)).toHaveLength(2);
@@ -96,7 +101,9 @@ describe('SecretsManagerSource', () => {
 
   it('does not cache an unusable secret either', async () => {
     const secrets = source();
-    sm.on(GetSecretValueCommand).resolvesOnce({ SecretString: JSON.stringify({ pass: PASSWORD }) }).resolves({ SecretString: JSON.stringify({ password: PASSWORD }) });
+    sm.on(GetSecretValueCommand)
+      .resolvesOnce({ SecretString: JSON.stringify({ pass: PASSWORD }) })
+      .resolves({ SecretString: JSON.stringify({ password: PASSWORD }) });
     await expect(secrets.get(ARN)).rejects.toThrow(`secret ${ARN}: a JSON secret must hold a non-empty string "password"`);
     await expect(secrets.get(ARN)).resolves.toEqual({ password: PASSWORD });
   });
@@ -140,7 +147,9 @@ describe('the Lambda runtime: credentials from the config', () => {
   it("prefers the secret's username to the config's", async () => {
     const config = parseConfig({ probes: 1, masters: [master({ username: 'from-config', secretArn: ARN })] }, 'c', { allowSecretArn: true });
     const { secrets } = fakeSecrets({ [ARN]: { username: 'from-secret', password: PASSWORD } });
-    await expect(linkOptionsFrom(config, false, secrets)('mymaster').then(plain)).resolves.toEqual({ credentials: { username: 'from-secret', password: PASSWORD } });
+    await expect(linkOptionsFrom(config, false, secrets)('mymaster').then(plain)).resolves.toEqual({
+      credentials: { username: 'from-secret', password: PASSWORD },
+    });
   });
 
   it('passes no secretArn on to the Redis client, and asks no secret for a group without one', async () => {
@@ -195,7 +204,11 @@ describe('the Lambda runtime: credentials from the config', () => {
       await linkOptions('mymaster');
       expect(sm.commandCalls(GetSecretValueCommand)).toHaveLength(1);
     } finally {
-      for (const [name, value] of [['AWS_REGION', previous.region], ['AWS_ACCESS_KEY_ID', previous.key], ['AWS_SECRET_ACCESS_KEY', previous.secret]] as const) {
+      for (const [name, value] of [
+        ['AWS_REGION', previous.region],
+        ['AWS_ACCESS_KEY_ID', previous.key],
+        ['AWS_SECRET_ACCESS_KEY', previous.secret],
+      ] as const) {
         if (value === undefined) delete process.env[name];
         else process.env[name] = value;
       }

@@ -52,7 +52,14 @@ describe('DynamoDbStore: master record', () => {
     expect(created).toEqual<MasterRecord>({ ...master, epoch: 0, failover: null, lastFailoverStartedAt: null, switchedAt: null, promoted: null });
     expect(await store.getMaster('cfg')).toEqual(created);
 
-    await store.tryStartFailover('cfg', { expectedMaster: { host: '10.0.0.1', port: 6379 }, expectedEpoch: 0, leader: 'p1', now: T0, leaseMs: LEASE_MS, blockMs: BLOCK_MS });
+    await store.tryStartFailover('cfg', {
+      expectedMaster: { host: '10.0.0.1', port: 6379 },
+      expectedEpoch: 0,
+      leader: 'p1',
+      now: T0,
+      leaseMs: LEASE_MS,
+      blockMs: BLOCK_MS,
+    });
     const switched = await store.completeFailover('cfg', { epoch: 1, newMaster: { host: '10.0.0.2', port: 6380 }, now: T0 + 1 });
 
     // The config still names the old master: the table wins.
@@ -86,7 +93,12 @@ describe('DynamoDbStore: votes', () => {
 
   it('reads a vote written before votes named their master as about nothing in particular', async () => {
     const { name } = await freshMaster();
-    await local.client.send(new PutItemCommand({ TableName: TABLE, Item: marshall({ pk: `master#${name}`, sk: 'vote#old', voter: 'old', master: name, sdownSince: T0, observedAt: T0, expiresAt: T0 + 5000 }) }));
+    await local.client.send(
+      new PutItemCommand({
+        TableName: TABLE,
+        Item: marshall({ pk: `master#${name}`, sk: 'vote#old', voter: 'old', master: name, sdownSince: T0, observedAt: T0, expiresAt: T0 + 5000 }),
+      }),
+    );
     expect(await store.listVotes(name)).toEqual([{ voter: 'old', master: name, about: null, sdownSince: T0, observedAt: T0, expiresAt: T0 + 5000 }]);
   });
 });
@@ -228,7 +240,10 @@ describe('DynamoDbStore: tryStartFailover', () => {
     expect(await store.tryStartFailover(name, { ...args, now: T0 + BLOCK_MS + 1, takeOverEpoch: 1 })).toMatchObject({ won: true, record: { epoch: 2 } });
     // Taking over never skips the 2 × failover-timeout block of the attempt it replaces.
     await store.completeFailover(name, { epoch: 2, newMaster: { host: '10.0.0.1', port: 6379 }, now: T0 + BLOCK_MS + 2 });
-    expect(await store.tryStartFailover(name, { ...args, expectedEpoch: 2, now: T0 + BLOCK_MS + 3, takeOverEpoch: 2 })).toMatchObject({ won: false, reason: 'blocked' });
+    expect(await store.tryStartFailover(name, { ...args, expectedEpoch: 2, now: T0 + BLOCK_MS + 3, takeOverEpoch: 2 })).toMatchObject({
+      won: false,
+      reason: 'blocked',
+    });
   });
 
   it('refuses with a clear error when the master has no record', async () => {
@@ -258,7 +273,9 @@ describe('DynamoDbStore: completeFailover', () => {
 
     const stale = store.completeFailover(name, { epoch: 1, newMaster, now: T0 + BLOCK_MS + 2 });
     await expect(stale).rejects.toThrow(StaleEpochError);
-    await expect(store.completeFailover(name, { epoch: 1, newMaster, now: T0 })).rejects.toThrow(/epoch 1: the record is at epoch 2 with failover epoch 2 in progress/);
+    await expect(store.completeFailover(name, { epoch: 1, newMaster, now: T0 })).rejects.toThrow(
+      /epoch 1: the record is at epoch 2 with failover epoch 2 in progress/,
+    );
     expect(await store.getMaster(name)).toMatchObject({ host: '10.0.0.1', port: 6379, epoch: 2, failover: { epoch: 2 } });
   });
 
@@ -307,7 +324,7 @@ describe('DynamoDbStore: abortFailover', () => {
     expect(await start(name, 1, 'probe-b', T0 + BLOCK_MS + 1)).toMatchObject({ won: true, record: { epoch: 2 } });
   });
 
-  it('leaves a later epoch\'s lease alone', async () => {
+  it("leaves a later epoch's lease alone", async () => {
     const { name } = await freshMaster();
     await start(name, 0, 'probe-a', T0);
     await store.abortFailover(name, { epoch: 1 });
@@ -327,7 +344,25 @@ describe('DynamoDbStore: voter sessions (one voter, many Lambda invocations)', (
     {
       master,
       record: { host: '10.0.0.1', port: 6379 },
-      instances: [{ host: '10.0.0.1', port: 6379, watch: { lastAcceptableReplyAt: T0, pendingPingSince: null, linkDown: false, runId: 'r1', rebootSince: null, reportedRole: 'master', roleSince: T0, sdownSince: null }, wrongMasterSince: null, lastRepairAt: 0, scriptKillSent: false }],
+      instances: [
+        {
+          host: '10.0.0.1',
+          port: 6379,
+          watch: {
+            lastAcceptableReplyAt: T0,
+            pendingPingSince: null,
+            linkDown: false,
+            runId: 'r1',
+            rebootSince: null,
+            reportedRole: 'master',
+            roleSince: T0,
+            sdownSince: null,
+          },
+          wrongMasterSince: null,
+          lastRepairAt: 0,
+          scriptKillSent: false,
+        },
+      ],
       voting: { votedSdownSince: null, lastVoteAt: 0, odown: false },
       election: { lastAttempt: null, blockedUntil: 0 },
       notices: { fenceWarned: ['10.0.0.1:6379'], reported: [['10.0.0.9:6379', 'cannot resolve']] },
@@ -337,7 +372,17 @@ describe('DynamoDbStore: voter sessions (one voter, many Lambda invocations)', (
   it('the first claim creates generation 1; each next one takes the generation it read, once', async () => {
     expect(await store.getSession('az-a')).toBeNull();
     const first = await claim('az-a', null, 'req-1');
-    expect(first).toEqual({ voter: 'az-a', generation: 1, holder: 'req-1', claimedAt: T0, deadline: T0 + 120_000, released: null, snapshot: null, snapshotGeneration: null, snapshotAt: null });
+    expect(first).toEqual({
+      voter: 'az-a',
+      generation: 1,
+      holder: 'req-1',
+      claimedAt: T0,
+      deadline: T0 + 120_000,
+      released: null,
+      snapshot: null,
+      snapshotGeneration: null,
+      snapshotAt: null,
+    });
     expect(await claim('az-a', null, 'req-dup')).toBeNull();
     const second = await claim('az-a', 1, 'req-2', T0 + 60_000);
     expect(second).toMatchObject({ generation: 2, holder: 'req-2', claimedAt: T0 + 60_000 });
@@ -355,7 +400,7 @@ describe('DynamoDbStore: voter sessions (one voter, many Lambda invocations)', (
     expect(await store.getSession('az-b')).toMatchObject({ generation: 2, holder: 'req-2', released: 1, snapshotGeneration: 1, snapshotAt: T0 + 60_200 });
   });
 
-  it('never lets an invocation that lost the voter overwrite its successor\'s snapshot', async () => {
+  it("never lets an invocation that lost the voter overwrite its successor's snapshot", async () => {
     await claim('az-c', null, 'req-1');
     await claim('az-c', 1, 'req-2', T0 + 60_000);
     expect(await store.saveSnapshot('az-c', { generation: 2, snapshot: snapshot('new'), now: T0 + 61_000, release: false })).toBe(true);
@@ -385,4 +430,3 @@ describe('DynamoDbStore: voter sessions (one voter, many Lambda invocations)', (
     expect(await store.getSession('az-none')).toBeNull();
   });
 });
-

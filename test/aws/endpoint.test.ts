@@ -44,7 +44,10 @@ beforeAll(() => {
     synthesizeStack({
       config: { probes: 3, masters: [{ name: GROUP, host: HOSTS[0], port, quorum: 2, downAfterMs: 1500, failoverTimeoutMs: 10_000 }] },
       outdir,
-      failover: { probeInterval: Duration.millis(PROBE_INTERVAL_MS), dnsEndpoints: { zoneName: 'redis.internal', ttl: Duration.seconds(TTL_SECONDS), checkInterval: Duration.seconds(2) } },
+      failover: {
+        probeInterval: Duration.millis(PROBE_INTERVAL_MS),
+        dnsEndpoints: { zoneName: 'redis.internal', ttl: Duration.seconds(TTL_SECONDS), checkInterval: Duration.seconds(2) },
+      },
     });
   })();
 }, 180_000);
@@ -64,8 +67,14 @@ afterAll(() => {
 
 async function topology(): Promise<{ master: RedisServer; replicas: RedisServer[] }> {
   const master = await servers.start({ port, host: HOSTS[0] });
-  const replicas = [await servers.start({ port, host: HOSTS[1], replicaOf: master.address }), await servers.start({ port, host: HOSTS[2], replicaOf: master.address })];
-  await waitFor(async () => (await master.info()).connectedReplicas.filter((r) => r.state === 'online').length === 2, { timeoutMs: 10_000, what: 'both replicas online' });
+  const replicas = [
+    await servers.start({ port, host: HOSTS[1], replicaOf: master.address }),
+    await servers.start({ port, host: HOSTS[2], replicaOf: master.address }),
+  ];
+  await waitFor(async () => (await master.info()).connectedReplicas.filter((r) => r.state === 'online').length === 2, {
+    timeoutMs: 10_000,
+    what: 'both replicas online',
+  });
   return { master, replicas };
 }
 
@@ -124,21 +133,29 @@ describe('the DNS endpoints of a master group', () => {
 
     // The voters create the records from the table (nothing else does) once they know the replicas.
     await waitFor(async () => (await resolve(resolver, PRIMARY)).join() === HOSTS[0], { timeoutMs: 60_000, what: `${PRIMARY} naming the master` });
-    await waitFor(async () => (await resolve(resolver, READER)).join() === [HOSTS[1], HOSTS[2]].join(), { timeoutMs: 30_000, what: `${READER} naming both replicas` });
+    await waitFor(async () => (await resolve(resolver, READER)).join() === [HOSTS[1], HOSTS[2]].join(), {
+      timeoutMs: 30_000,
+      what: `${READER} naming both replicas`,
+    });
     expect(deployment.route53.lookup(PRIMARY, 'A')).toMatchObject({ ttlSeconds: TTL_SECONDS, values: [HOSTS[0]] });
     const readerSettledAt = Date.now();
 
     // Someone points the name elsewhere in the console: a voter puts it back.
     const brokenAt = Date.now();
     deployment.route53.put({ name: PRIMARY, type: 'A', ttlSeconds: 300, values: ['10.9.9.9'] });
-    const fix = await waitFor(() => eventsOf(deployment!, GROUP, '+fix-dns-record').find((e) => e.receivedAt >= brokenAt && String(e.detail.message).startsWith(`${PRIMARY} `)), {
-      timeoutMs: 30_000,
-      what: `+fix-dns-record of ${PRIMARY}`,
-    });
+    const fix = await waitFor(
+      () => eventsOf(deployment!, GROUP, '+fix-dns-record').find((e) => e.receivedAt >= brokenAt && String(e.detail.message).startsWith(`${PRIMARY} `)),
+      {
+        timeoutMs: 30_000,
+        what: `+fix-dns-record of ${PRIMARY}`,
+      },
+    );
     expect(fix.detail.message).toBe(`${PRIMARY} A ${HOSTS[0]} @ ${GROUP} ${HOSTS[0]} ${port}`);
     // Nothing else was rewritten meanwhile (two voters may both put the primary back, which is harmless): a new
     // probe invocation that has not heard from the replicas yet leaves the reader record alone.
-    const fixes = eventsOf(deployment, GROUP, '+fix-dns-record').filter((e) => e.receivedAt >= readerSettledAt).map((e) => e.detail.message);
+    const fixes = eventsOf(deployment, GROUP, '+fix-dns-record')
+      .filter((e) => e.receivedAt >= readerSettledAt)
+      .map((e) => e.detail.message);
     expect(new Set(fixes)).toEqual(new Set([fix.detail.message]));
     expect(deployment.route53.lookup(PRIMARY, 'A')).toMatchObject({ ttlSeconds: TTL_SECONDS, values: [HOSTS[0]] });
 
@@ -167,12 +184,20 @@ describe('the DNS endpoints of a master group', () => {
     expect(updates.map((e) => e.detail.message)).toEqual([`${PRIMARY} A ${promoted} @ ${GROUP} ${HOSTS[0]} ${port}`]);
     expect(updates[0]!.receivedAt).toBeLessThanOrEqual(switched.receivedAt);
     // A client resolving through the VPC resolver gets the new master at most a TTL after the move.
-    await waitFor(async () => (await resolve(resolver, PRIMARY)).join() === promoted, { timeoutMs: TTL_SECONDS * 1000 + 2000, intervalMs: 20, what: `${PRIMARY} resolving to ${promoted}` });
+    await waitFor(async () => (await resolve(resolver, PRIMARY)).join() === promoted, {
+      timeoutMs: TTL_SECONDS * 1000 + 2000,
+      intervalMs: 20,
+      what: `${PRIMARY} resolving to ${promoted}`,
+    });
     const resolvedAt = Date.now();
     // Each application writes again, on the new master (the old one is dead), by itself.
     const firsts: string[] = [];
     for (const [i, [library, app]] of writers.entries()) {
-      const first = await waitFor(() => app.firstAfter(lastBefore[i]!), { timeoutMs: 20_000, intervalMs: 5, what: `${library} writing again through ${PRIMARY}` });
+      const first = await waitFor(() => app.firstAfter(lastBefore[i]!), {
+        timeoutMs: 20_000,
+        intervalMs: 5,
+        what: `${library} writing again through ${PRIMARY}`,
+      });
       firsts.push(`${CLIENT_LABELS[library]} ${first.at - killedAt} ms`);
     }
     const onPromoted = replicas.find((server) => server.address.host === promoted)!;
@@ -185,7 +210,9 @@ describe('the DNS endpoints of a master group', () => {
     } finally {
       written.disconnect();
     }
-    console.log(`kill -9 → record moved ${movedAt! - killedAt} ms, +switch-master ${switched.receivedAt - killedAt} ms, resolved ${resolvedAt - killedAt} ms (TTL ${TTL_SECONDS} s); first write through the name: ${firsts.join(', ') || 'no client run'}`);
+    console.log(
+      `kill -9 → record moved ${movedAt! - killedAt} ms, +switch-master ${switched.receivedAt - killedAt} ms, resolved ${resolvedAt - killedAt} ms (TTL ${TTL_SECONDS} s); first write through the name: ${firsts.join(', ') || 'no client run'}`,
+    );
 
     // The reader record follows: the replica left, not the promoted one nor the dead old master.
     const left = replicas.map((r) => r.address.host).filter((h) => h !== promoted);
@@ -194,7 +221,12 @@ describe('the DNS endpoints of a master group', () => {
     expect(deployment.stepFunctions.executions().map((e) => e.status)).toEqual(['SUCCEEDED']);
     // Every function logs JSON lines only, and each event it published is a line with its Sentinel message.
     // Node's own process warnings (the runtime's console format, e.g. the SDK's Node version notice) are not the code's lines.
-    const lines = deployment.lambda.specs.flatMap((spec) => deployment!.lambda.logLines(spec.name).filter((line) => !/\t\(node:\d+\) \w*Warning/.test(line)).map((line) => [spec.logicalId, line] as const));
+    const lines = deployment.lambda.specs.flatMap((spec) =>
+      deployment!.lambda
+        .logLines(spec.name)
+        .filter((line) => !/\t\(node:\d+\) \w*Warning/.test(line))
+        .map((line) => [spec.logicalId, line] as const),
+    );
     const parsed = lines.map(([fn, line]) => {
       try {
         return JSON.parse(line) as { level: string; event?: string; sentinel?: string };
@@ -217,10 +249,16 @@ describe("the probes' metrics and the alarms on them", () => {
   it('tick as a heartbeat whose absence alarms, and report a tick that cannot reach the table at once, which alarms', async () => {
     await topology();
     deployment = await SimulatedDeployment.start({ assembly: outdir! });
-    const voters = deployment.lambda.specs.filter((spec) => spec.logicalId.includes('Probe')).map((spec) => spec.environment.VOTER_ID!).sort();
+    const voters = deployment.lambda.specs
+      .filter((spec) => spec.logicalId.includes('Probe'))
+      .map((spec) => spec.environment.VOTER_ID!)
+      .sort();
     expect(voters).toHaveLength(3);
     // Each voter's ticks, under its own dimension (what the heartbeat alarm watches) and per master group.
-    await waitFor(() => voters.every((voter) => probePoints(deployment!, 'Ticks').some((p) => p.dimensions.Voter === voter && p.dimensions.Master === undefined)), { timeoutMs: 60_000, what: 'Ticks from every voter' });
+    await waitFor(
+      () => voters.every((voter) => probePoints(deployment!, 'Ticks').some((p) => p.dimensions.Voter === voter && p.dimensions.Master === undefined)),
+      { timeoutMs: 60_000, what: 'Ticks from every voter' },
+    );
     expect(probePoints(deployment, 'Ticks').some((p) => p.dimensions.Master === GROUP)).toBe(true);
     const heartbeat = deployment.assembly.alarm('FailoverMonitoringProbeHeartbeat1Alarm');
     const voter1 = (heartbeat.Properties!.Dimensions as Array<{ Name: string; Value: string }>)[0]!.Value;
@@ -233,7 +271,10 @@ describe("the probes' metrics and the alarms on them", () => {
     expect(evaluateAlarm(tickErrors, probePoints(deployment, 'TickErrors'), Date.now())).toBe('OK');
     const refusedAt = Date.now();
     deployment.table.fail('refuse');
-    const first = await waitFor(() => probePoints(deployment!, 'TickErrors').find((p) => p.timestamp >= refusedAt), { timeoutMs: 20_000, what: 'a TickErrors data point' });
+    const first = await waitFor(() => probePoints(deployment!, 'TickErrors').find((p) => p.timestamp >= refusedAt), {
+      timeoutMs: 20_000,
+      what: 'a TickErrors data point',
+    });
     deployment.table.fail('none');
     console.log(`table refused → TickErrors written ${first.timestamp - refusedAt} ms later by ${first.dimensions.Voter}`);
     expect(evaluateAlarm(tickErrors, probePoints(deployment, 'TickErrors'), Date.now())).toBe('ALARM');
@@ -242,7 +283,10 @@ describe("the probes' metrics and the alarms on them", () => {
   it('count a failover that gives up, by its reason (the aborted-failover and failed-execution alarms fire), votes, leadership attempts and PING latency; a probe start that fails or is throttled alarms', async () => {
     const { master, replicas } = await topology();
     deployment = await SimulatedDeployment.start({ assembly: outdir! });
-    await waitFor(() => probePoints(deployment!, 'PingLatency').some((p) => p.dimensions.Master === GROUP), { timeoutMs: 60_000, what: 'PING latency from a voter' });
+    await waitFor(() => probePoints(deployment!, 'PingLatency').some((p) => p.dimensions.Master === GROUP), {
+      timeoutMs: 60_000,
+      what: 'PING latency from a voter',
+    });
     const aborted = deployment.assembly.alarm('FailoverMonitoringFailoversAbortedAlarm');
     const started = deployment.assembly.alarm('FailoverMonitoringFailoverStartedAlarm');
     expect(evaluateAlarm(aborted, metricPoints(deployment, 'FailoversAborted'), Date.now()), 'aborted before').toBe('OK');
@@ -250,17 +294,24 @@ describe("the probes' metrics and the alarms on them", () => {
     for (const server of [...replicas, master]) await server.kill();
     await nextEvent(deployment, GROUP, '-failover-abort-no-good-slave', { timeoutMs: 40_000 });
     await deployment.stepFunctions.settled();
-    const points = await waitFor(() => {
-      const found = metricPoints(deployment!, 'FailoversAborted');
-      return found.length > 0 && found;
-    }, { timeoutMs: 10_000, what: 'a FailoversAborted data point' });
+    const points = await waitFor(
+      () => {
+        const found = metricPoints(deployment!, 'FailoversAborted');
+        return found.length > 0 && found;
+      },
+      { timeoutMs: 10_000, what: 'a FailoversAborted data point' },
+    );
     expect(points.filter((p) => p.dimensions.Reason === 'no-good-slave').map((p) => [p.dimensions.Master, p.value])).toEqual([[GROUP, 1]]);
     expect(evaluateAlarm(aborted, points, Date.now())).toBe('ALARM');
     expect(evaluateAlarm(started, metricPoints(deployment, 'FailoversStarted'), Date.now())).toBe('ALARM');
     expect(metricPoints(deployment, 'FailoversSucceeded')).toEqual([]);
     // What led there, per voter: the votes it wrote and the leadership it ran for.
     expect(probePoints(deployment, 'VotesWritten').filter((p) => p.dimensions.Master === GROUP).length).toBeGreaterThan(0);
-    expect(probePoints(deployment, 'LeadershipAttempts').filter((p) => p.dimensions.Master === GROUP).reduce((a, p) => a + p.value, 0)).toBeGreaterThanOrEqual(1);
+    expect(
+      probePoints(deployment, 'LeadershipAttempts')
+        .filter((p) => p.dimensions.Master === GROUP)
+        .reduce((a, p) => a + p.value, 0),
+    ).toBeGreaterThanOrEqual(1);
     const latencies = probePoints(deployment, 'PingLatency').filter((p) => p.dimensions.Master === GROUP);
     expect(latencies.every((p) => p.value >= 0 && p.value < 1500)).toBe(true);
 
@@ -268,8 +319,18 @@ describe("the probes' metrics and the alarms on them", () => {
     // (a Fail state), no probe invocation failed.
     const machine = deployment.assembly.alarm('FailoverMonitoringExecutionsFailedAlarm');
     expect(evaluateAlarm(machine, stepFunctionsPoints(deployment.stepFunctions.executions()), Date.now())).toBe('ALARM');
-    expect(evaluateAlarm(deployment.assembly.alarm('FailoverMonitoringExecutionsTimedOutAlarm'), stepFunctionsPoints(deployment.stepFunctions.executions()), Date.now()), 'timed out').toBe('OK');
-    expect(evaluateAlarm(deployment.assembly.alarm('FailoverMonitoringProbeErrorsAlarm'), lambdaPoints(deployment.lambda), Date.now()), JSON.stringify(deployment.lambda.invocations.filter((i) => i.outcome !== 'ok').map((i) => [i.function, i.errorMessage]))).toBe('OK');
+    expect(
+      evaluateAlarm(
+        deployment.assembly.alarm('FailoverMonitoringExecutionsTimedOutAlarm'),
+        stepFunctionsPoints(deployment.stepFunctions.executions()),
+        Date.now(),
+      ),
+      'timed out',
+    ).toBe('OK');
+    expect(
+      evaluateAlarm(deployment.assembly.alarm('FailoverMonitoringProbeErrorsAlarm'), lambdaPoints(deployment.lambda), Date.now()),
+      JSON.stringify(deployment.lambda.invocations.filter((i) => i.outcome !== 'ok').map((i) => [i.function, i.errorMessage])),
+    ).toBe('OK');
     // Two more starts of a probe while its invocation runs: reserved concurrency 2 (the handover) throttles one.
     const throttles = deployment.assembly.alarm('FailoverMonitoringProbeThrottlesAlarm');
     const probe = deployment.lambda.specs.find((spec) => spec.logicalId.includes('Probe1'))!;
@@ -277,8 +338,14 @@ describe("the probes' metrics and the alarms on them", () => {
     // The table refusing as they start: the one that gets a container fails (it cannot take its voter over).
     deployment.table.fail('refuse');
     for (let i = 0; i < 3; i++) deployment.lambda.invokeAsync(probe.name, {});
-    await waitFor(() => deployment!.lambda.throttles.some((t) => t.function === probe.name && t.at >= startedAt), { timeoutMs: 10_000, what: 'a throttled probe start' });
-    await waitFor(() => deployment!.lambda.invocations.some((i) => i.function === probe.name && i.startedAt >= startedAt && i.outcome !== 'ok'), { timeoutMs: 20_000, what: 'a failed probe invocation' });
+    await waitFor(() => deployment!.lambda.throttles.some((t) => t.function === probe.name && t.at >= startedAt), {
+      timeoutMs: 10_000,
+      what: 'a throttled probe start',
+    });
+    await waitFor(() => deployment!.lambda.invocations.some((i) => i.function === probe.name && i.startedAt >= startedAt && i.outcome !== 'ok'), {
+      timeoutMs: 20_000,
+      what: 'a failed probe invocation',
+    });
     deployment.table.fail('none');
     expect(evaluateAlarm(deployment.assembly.alarm('FailoverMonitoringProbeErrorsAlarm'), lambdaPoints(deployment.lambda), Date.now())).toBe('ALARM');
     // Only those: evaluated without them, the alarm does not fire (a loaded machine can overrun an invocation and throttle a start by itself).

@@ -99,7 +99,7 @@ describe('what the simulation runs', () => {
     }
   });
 
-  it('times an execution out at the definition\'s TimeoutSeconds, as Step Functions does, and the timed-out alarm fires', async () => {
+  it("times an execution out at the definition's TimeoutSeconds, as Step Functions does, and the timed-out alarm fires", async () => {
     // A copy whose first state waits past a 2 s execution timeout (the deployed one is the longest lease plus a minute).
     const dir = mkdtempSync(path.join(tmpdir(), 'redis-failover-timeout-'));
     try {
@@ -122,7 +122,10 @@ describe('what the simulation runs', () => {
       const alarm = deployment.assembly.alarm('FailoverMonitoringExecutionsTimedOutAlarm');
       await watching(deployment, SHORT.name);
       await master.kill();
-      const execution = await waitFor(() => deployment.stepFunctions.executions().find((e) => e.name === `${SHORT.name}-1` && e.status !== 'RUNNING'), { timeoutMs: 30_000, what: 'the execution to end' });
+      const execution = await waitFor(() => deployment.stepFunctions.executions().find((e) => e.name === `${SHORT.name}-1` && e.status !== 'RUNNING'), {
+        timeoutMs: 30_000,
+        what: 'the execution to end',
+      });
       expect([execution.status, execution.error], execution.cause).toEqual(['TIMED_OUT', 'States.Timeout']);
       expect(execution.stopDate! - execution.startDate).toBeGreaterThanOrEqual(2000);
       expect(execution.stopDate! - execution.startDate).toBeLessThan(5000);
@@ -141,10 +144,13 @@ describe.each([
     const { deployment, topologies } = await deployed({ failsOver: [group.name] });
     const killedAt = await killNearInvocationEnd(deployment, () => topologies[group.name]!.master.kill());
 
-    const sdowns = await waitFor(() => {
-      const seen = eventsOf(deployment, group.name, '+sdown').filter((e) => (e.detail.instance as { type?: string } | undefined)?.type === 'master');
-      return seen.length >= group.quorum && seen;
-    }, { timeoutMs: group.downAfterMs + 10_000, what: `+sdown from ${group.quorum} voters` });
+    const sdowns = await waitFor(
+      () => {
+        const seen = eventsOf(deployment, group.name, '+sdown').filter((e) => (e.detail.instance as { type?: string } | undefined)?.type === 'master');
+        return seen.length >= group.quorum && seen;
+      },
+      { timeoutMs: group.downAfterMs + 10_000, what: `+sdown from ${group.quorum} voters` },
+    );
     for (const sdown of sdowns) {
       // SDOWN is judged every ping period, from the last reply, which came before the kill: at most a ping period
       // late. It comes early by however old that reply was at the kill (a ping period or two, more on a loaded
@@ -156,7 +162,9 @@ describe.each([
     }
     await switchedOnce(deployment, group.name);
     // Each voter said +sdown of the master once, across every handover of the outage.
-    const voters = eventsOf(deployment, group.name, '+sdown').filter((e) => (e.detail.instance as { type?: string } | undefined)?.type === 'master').map((e) => e.detail.voter);
+    const voters = eventsOf(deployment, group.name, '+sdown')
+      .filter((e) => (e.detail.instance as { type?: string } | undefined)?.type === 'master')
+      .map((e) => e.detail.voter);
     expect(new Set(voters).size).toBe(voters.length);
     expect(deployment.strayCalls).toEqual([]);
   });
@@ -169,7 +177,10 @@ describe('a master group whose password is in Secrets Manager', () => {
     await switchedOnce(deployment, SECURED.name);
     expect(deployment.secrets.reads(secretArnOf(SECURED.name))).toBeGreaterThan(0);
     for (const spec of deployment.lambda.specs) {
-      expect(deployment.lambda.logLines(spec.name).filter((line) => line.includes(SECURED.password)), spec.logicalId).toEqual([]);
+      expect(
+        deployment.lambda.logLines(spec.name).filter((line) => line.includes(SECURED.password)),
+        spec.logicalId,
+      ).toEqual([]);
     }
     expect(JSON.stringify(deployment.events.events)).not.toContain(SECURED.password);
   });
@@ -212,20 +223,28 @@ describe('a probe container killed mid-invocation, as Lambda does at the timeout
     await topologies[LONG.name]!.master.kill();
     await waitFor(() => eventsOf(deployment, LONG.name, '+sdown').some((e) => e.detail.voter === voter), { timeoutMs: 15_000, what: `${voter} holding SDOWN` });
     // Once the opinion is checkpointed, the container dies with nothing saved after it.
-    await waitFor(async () => (await storeOf(deployment).getSession(voter))?.snapshot?.some((w) => w.master === LONG.name && w.voting.votedSdownSince !== null), {
-      timeoutMs: 5000,
-      what: `${voter}'s SDOWN checkpointed`,
-    });
+    await waitFor(
+      async () => (await storeOf(deployment).getSession(voter))?.snapshot?.some((w) => w.master === LONG.name && w.voting.votedSdownSince !== null),
+      {
+        timeoutMs: 5000,
+        what: `${voter}'s SDOWN checkpointed`,
+      },
+    );
     expect(deployment.lambda.crash(probe.name)).toBeGreaterThan(0);
     const generation = (await storeOf(deployment).getSession(voter))!.generation;
 
     // The next start takes the voter over from the checkpoint (the dead one never hands over).
-    await waitFor(async () => (await storeOf(deployment).getSession(voter))!.generation > generation, { timeoutMs: PROBE_INTERVAL_MS * 3, what: `${voter} taken over` });
+    await waitFor(async () => (await storeOf(deployment).getSession(voter))!.generation > generation, {
+      timeoutMs: PROBE_INTERVAL_MS * 3,
+      what: `${voter} taken over`,
+    });
     // Quorum 3: the crashed voter's vote still counts (it is valid for 5 s), then its next invocation's.
     await switchedOnce(deployment, LONG.name);
     expect(deployment.lambda.invocations.filter((i) => i.function === probe.name && i.outcome === 'crash').length).toBeGreaterThan(0);
     // It held SDOWN across the crash: said once, never taken back.
-    const said = eventsOf(deployment, LONG.name).filter((e) => e.detail.voter === voter && ['+sdown', '-sdown'].includes(e.detailType) && (e.detail.instance as { type?: string } | undefined)?.type === 'master');
+    const said = eventsOf(deployment, LONG.name).filter(
+      (e) => e.detail.voter === voter && ['+sdown', '-sdown'].includes(e.detailType) && (e.detail.instance as { type?: string } | undefined)?.type === 'master',
+    );
     expect(said.map((e) => e.detailType)).toEqual(['+sdown']);
   });
 });
@@ -275,20 +294,30 @@ describe('the failover chain', () => {
     const { deployment, topologies } = await deployed({ failsOver: [SHORT.name], firstOnIt: true });
     const warmUps = deployment.assembly.schedules.filter((s) => s.logicalId.includes('WarmUp'));
     expect(warmUps.length).toBeGreaterThan(0);
-    await waitFor(() => warmUps.every((s) => deployment.lambda.invocations.some((i) => i.requestId === deployment.scheduler.firings.find((f) => f.schedule === s.logicalId)?.requestId)), {
-      timeoutMs: 20_000,
-      what: 'every warm-up invocation to run',
-    });
+    await waitFor(
+      () =>
+        warmUps.every((s) =>
+          deployment.lambda.invocations.some((i) => i.requestId === deployment.scheduler.firings.find((f) => f.schedule === s.logicalId)?.requestId),
+        ),
+      {
+        timeoutMs: 20_000,
+        what: 'every warm-up invocation to run',
+      },
+    );
     const steps = await failoverSteps(deployment, () => topologies[SHORT.name]!.master.kill());
     expect(steps.length).toBeGreaterThan(5);
     expect(steps.filter((i) => i.cold).map((i) => i.function)).toEqual([]);
     // What the functions wrote of it: one failover started and succeeded, its duration and phases, and no step waited for a cold start.
-    const duration = await waitFor(() => {
-      const found = metricPoints(deployment, 'FailoverDuration').filter((p) => p.dimensions.Master === SHORT.name);
-      return found.length > 0 && found;
-    }, { timeoutMs: 10_000, what: 'the failover duration metric' });
+    const duration = await waitFor(
+      () => {
+        const found = metricPoints(deployment, 'FailoverDuration').filter((p) => p.dimensions.Master === SHORT.name);
+        return found.length > 0 && found;
+      },
+      { timeoutMs: 10_000, what: 'the failover duration metric' },
+    );
     expect(duration).toHaveLength(1);
-    const forGroup = (name: string, extra: Record<string, string> = {}) => metricPoints(deployment, name).filter((p) => JSON.stringify(p.dimensions) === JSON.stringify({ Master: SHORT.name, ...extra }));
+    const forGroup = (name: string, extra: Record<string, string> = {}) =>
+      metricPoints(deployment, name).filter((p) => JSON.stringify(p.dimensions) === JSON.stringify({ Master: SHORT.name, ...extra }));
     expect(forGroup('FailoversStarted').map((p) => p.value)).toEqual([1]);
     expect(forGroup('FailoversSucceeded').map((p) => p.value)).toEqual([1]);
     const phases = ['select-slave', 'promote', 'reconf-slaves'].map((phase) => forGroup('PhaseDuration', { Phase: phase }).map((p) => p.value));
@@ -297,12 +326,20 @@ describe('the failover chain', () => {
     expect(phases.reduce((a, [v]) => a + v!, 0)).toBe(duration[0]!.value);
     // From the first voter's SDOWN to the lease won: the quorum's agreement and the election.
     expect(forGroup('DetectionTime')[0]!.value).toBeLessThan(SHORT.downAfterMs + PROBE_INTERVAL_MS);
-    expect(evaluateAlarm(deployment.assembly.alarm('FailoverMonitoringFailoverStartedAlarm'), metricPoints(deployment, 'FailoversStarted'), Date.now())).toBe('ALARM');
+    expect(evaluateAlarm(deployment.assembly.alarm('FailoverMonitoringFailoverStartedAlarm'), metricPoints(deployment, 'FailoversStarted'), Date.now())).toBe(
+      'ALARM',
+    );
     expect(metricPoints(deployment, 'StepColdStarts')).toEqual([]);
     // The dashboard's graphs of this group draw what the functions wrote: every one has data but the aborts'.
-    const sameDimensions = (a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>) => JSON.stringify(Object.entries(a).sort()) === JSON.stringify(Object.entries(b).sort());
-    const graphed = deployment.assembly.dashboardBodies().flatMap(graphedMetrics).filter((m) => m.namespace === METRICS_NAMESPACE && m.dimensions.Master === SHORT.name);
-    expect(new Set(graphed.map((m) => m.name))).toEqual(new Set(['FailoversStarted', 'FailoversSucceeded', 'FailoversAborted', 'DetectionTime', 'FailoverDuration', 'PhaseDuration', 'Ticks', 'PingLatency']));
+    const sameDimensions = (a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>) =>
+      JSON.stringify(Object.entries(a).sort()) === JSON.stringify(Object.entries(b).sort());
+    const graphed = deployment.assembly
+      .dashboardBodies()
+      .flatMap(graphedMetrics)
+      .filter((m) => m.namespace === METRICS_NAMESPACE && m.dimensions.Master === SHORT.name);
+    expect(new Set(graphed.map((m) => m.name))).toEqual(
+      new Set(['FailoversStarted', 'FailoversSucceeded', 'FailoversAborted', 'DetectionTime', 'FailoverDuration', 'PhaseDuration', 'Ticks', 'PingLatency']),
+    );
     const empty = graphed.filter((m) => !metricPoints(deployment, m.name).some((p) => sameDimensions(p.dimensions, m.dimensions)));
     expect(empty.map((m) => m.name)).toEqual(['FailoversAborted']);
   });

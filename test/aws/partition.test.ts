@@ -13,7 +13,12 @@ if (!availability.ok) console.warn(`deployed-stack partition tests skipped: ${av
 
 describe.skipIf(!availability.ok)('the deployed stack, the master cut off from one probe’s zone', () => {
   it('fails nothing over: the cut-off probe says +sdown, the quorum never forms, nothing is lost', async () => {
-    const result = await runPartitionTrial('redis-failover-aws', { downAfterMs: 1000, failoverTimeoutMs: 10_000, partitionMs: 5000, scenario: 'minority-voter' });
+    const result = await runPartitionTrial('redis-failover-aws', {
+      downAfterMs: 1000,
+      failoverTimeoutMs: 10_000,
+      partitionMs: 5000,
+      scenario: 'minority-voter',
+    });
 
     // The cut was real: the probe in that zone lost the master.
     expect(result.masterVerdicts.filter((v) => v.startsWith('+sdown'))).toHaveLength(1);

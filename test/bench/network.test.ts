@@ -25,7 +25,10 @@ async function rootSnapshot(): Promise<string> {
 
 async function namespaces(): Promise<string[]> {
   const { stdout } = await run('ip', ['netns', 'list']);
-  return stdout.split('\n').map((line) => line.split(' ')[0] ?? '').filter(Boolean);
+  return stdout
+    .split('\n')
+    .map((line) => line.split(' ')[0] ?? '')
+    .filter(Boolean);
 }
 
 function alive(pid: number): boolean {
@@ -58,7 +61,11 @@ describe.skipIf(!availability.ok)(`network partitions${availability.ok ? '' : ` 
     dirs.push(dir);
     const args = ['--port', String(port), '--bind', network.address(node), '--save', '', '--appendonly', 'no', '--protected-mode', 'no', '--daemonize', 'no'];
     const child = network.spawn(node, 'redis-server', args, { cwd: dir, stdio: 'ignore' });
-    await waitFor(async () => (await ping(network, from, node, port, 1000)) === 'PONG', { timeoutMs: 10_000, intervalMs: 50, what: `redis-server in ${node} to answer ${from}` });
+    await waitFor(async () => (await ping(network, from, node, port, 1000)) === 'PONG', {
+      timeoutMs: 10_000,
+      intervalMs: 50,
+      what: `redis-server in ${node} to answer ${from}`,
+    });
     return { child, port };
   }
 
@@ -101,7 +108,11 @@ describe.skipIf(!availability.ok)(`network partitions${availability.ok ? '' : ` 
 
     // Cuts add up: b is now cut off from c as well, and a still reaches c.
     await network.cut(['b'], ['c']);
-    const [stillCut, nowCut, untouched] = await Promise.all([ping(network, 'b', 'a', port, 1000), ping(network, 'c', 'b', port, 1000), ping(network, 'c', 'a', port)]);
+    const [stillCut, nowCut, untouched] = await Promise.all([
+      ping(network, 'b', 'a', port, 1000),
+      ping(network, 'c', 'b', port, 1000),
+      ping(network, 'c', 'a', port),
+    ]);
     expect([stillCut, nowCut, untouched]).toEqual(['timeout', 'timeout', 'PONG']);
 
     await network.heal();

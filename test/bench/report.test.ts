@@ -16,7 +16,14 @@ const trial = (system: TrialResult['system'], killToSwitchMs: number, lostWrites
   lostWrites,
 });
 
-const step = (name: string, coldStartMs: number | null, durationMs = 10): StepInvocation => ({ step: name, atMs: 0, cold: coldStartMs !== null, coldStartMs, durationMs, outcome: 'ok' });
+const step = (name: string, coldStartMs: number | null, durationMs = 10): StepInvocation => ({
+  step: name,
+  atMs: 0,
+  cold: coldStartMs !== null,
+  coldStartMs,
+  durationMs,
+  outcome: 'ok',
+});
 
 const aws = (chain: 'warm' | 'cold', killToSwitchMs: number, electedToSwitchMs: number, steps: StepInvocation[]): TrialResult => ({
   ...trial(chain === 'warm' ? 'redis-failover-aws-warm' : 'redis-failover-aws-cold', killToSwitchMs),
@@ -32,7 +39,12 @@ const local = [trial('redis-failover', 1100), trial('sentinel', 3000), trial('re
 /** Two rounds of sentinel, aws warm and aws cold. */
 const deployed = [
   aws('warm', 1200, 150, [step('FailoverAnnounceFunction', null), step('FailoverSwitchMasterFunction', null)]),
-  aws('cold', 3000, 2000, [step('FailoverAnnounceFunction', 400), step('FailoverSelectSlaveFunction', 600), step('FailoverAnnounceFunction', null), step('FailoverSwitchMasterFunction', 500)]),
+  aws('cold', 3000, 2000, [
+    step('FailoverAnnounceFunction', 400),
+    step('FailoverSelectSlaveFunction', 600),
+    step('FailoverAnnounceFunction', null),
+    step('FailoverSwitchMasterFunction', 500),
+  ]),
   trial('sentinel', 2000),
   aws('cold', 3400, 2400, [step('FailoverAnnounceFunction', 300), step('FailoverSelectSlaveFunction', 800), step('FailoverSwitchMasterFunction', 700)]),
   trial('sentinel', 2400),
@@ -78,8 +90,15 @@ describe('benchmark report', () => {
   });
 
   it('names the fault in the table, and shows the woken old master only where one was woken', () => {
-    const stopped = (system: TrialResult['system'], killToSwitchMs: number, wokenDemotedMs: number | null): TrialResult => ({ ...trial(system, killToSwitchMs), fault: 'stop', wokenDemotedMs });
-    const summary = summarize([stopped('redis-failover', 1200, 150), stopped('sentinel', 2800, 900), stopped('redis-failover', 1300, 250), stopped('sentinel', 3200, null)], 1000);
+    const stopped = (system: TrialResult['system'], killToSwitchMs: number, wokenDemotedMs: number | null): TrialResult => ({
+      ...trial(system, killToSwitchMs),
+      fault: 'stop',
+      wokenDemotedMs,
+    });
+    const summary = summarize(
+      [stopped('redis-failover', 1200, 150), stopped('sentinel', 2800, 900), stopped('redis-failover', 1300, 250), stopped('sentinel', 3200, null)],
+      1000,
+    );
     expect(summary.fault).toBe('stop');
     expect(summary.addressOverheadRatios['redis-failover']).toBeCloseTo(240 / 1990);
     expect(summary.bySystem.sentinel!.wokenDemotedMs).toEqual({ median: 900, min: 900, max: 900 });
@@ -131,14 +150,28 @@ describe('benchmark report', () => {
 
   it('puts the aws figures in the JSON: elected → switch by chain, cold starts by step', () => {
     const json = JSON.parse(JSON.stringify(summarize(deployed, 1000))) as Record<string, unknown>;
-    expect(Object.keys(json)).toEqual(['fault', 'downAfterMs', 'trials', 'bySystem', 'overheadRatio', 'systems', 'overheadRatios', 'addressOverheadRatios', 'electedToSwitchMs', 'coldStartMs']);
+    expect(Object.keys(json)).toEqual([
+      'fault',
+      'downAfterMs',
+      'trials',
+      'bySystem',
+      'overheadRatio',
+      'systems',
+      'overheadRatios',
+      'addressOverheadRatios',
+      'electedToSwitchMs',
+      'coldStartMs',
+    ]);
     expect(Object.keys(json.bySystem as object)).toEqual(['redis-failover-aws-warm', 'redis-failover-aws-cold', 'sentinel']);
     expect(Object.keys(json.overheadRatios as object)).toEqual(['redis-failover-aws-warm', 'redis-failover-aws-cold']);
     expect(Object.keys(json.electedToSwitchMs as object)).toEqual(['warm', 'cold']);
   });
 
   it('with the cold chain alone, the first of ours is the cold one and there is no warm figure', () => {
-    const summary = summarize(deployed.filter((r) => r.system !== 'redis-failover-aws-warm'), 1000);
+    const summary = summarize(
+      deployed.filter((r) => r.system !== 'redis-failover-aws-warm'),
+      1000,
+    );
     expect(summary.systems).toEqual(['redis-failover-aws-cold', 'sentinel']);
     expect(summary.overheadRatio).toBeCloseTo(2200 / 1200);
     expect(summary.electedToSwitchMs).toEqual({ cold: { median: 2200, min: 2000, max: 2400 } });
@@ -163,7 +196,11 @@ describe('benchmark report', () => {
     expect(probe.eachMinute).toEqual([{ GetItem: 60 }, { GetItem: 30, UpdateItem: 1 }]);
     expect(() => idleRates('p', requests, t0, 1)).toThrow(/at least 2/);
 
-    const text = formatIdle({ minutes: 3, probeIntervalSeconds: 60, probes: [probe, idleRates('FailoverProbesProbe2', [{ operation: 'Query', at: at(1, 1) }], t0, 3)] });
+    const text = formatIdle({
+      minutes: 3,
+      probeIntervalSeconds: 60,
+      probes: [probe, idleRates('FailoverProbesProbe2', [{ operation: 'Query', at: at(1, 1) }], t0, 3)],
+    });
     expect(text).toContain('average of minutes 2–3');
     expect(text).toMatch(/\| probe +\| GetItem \| Query \| UpdateItem \| total \|/);
     expect(text).toMatch(/\| FailoverProbesProbe1 \| 45 +\| 0 +\| 0\.5 +\| 45\.5 +\|/);
@@ -194,7 +231,11 @@ describe('partition report', () => {
   });
 
   it('has a column per variant in the order first run, and counts verdicts about servers never cut off', () => {
-    const table = formatPartitions([partition('redis-failover (aws)', 0, 0), partition('redis-sentinel 7', 10, 1, ['+sdown slave …']), partition('redis-failover (aws)', 0, 0)]).split('\n');
+    const table = formatPartitions([
+      partition('redis-failover (aws)', 0, 0),
+      partition('redis-sentinel 7', 10, 1, ['+sdown slave …']),
+      partition('redis-failover (aws)', 0, 0),
+    ]).split('\n');
     expect(table[0]).toMatch(/^\| median \(min–max\) +\| redis-failover \(aws\) +\| redis-sentinel 7 +\|$/);
     expect(table.find((line) => line.startsWith('| failovers '))).toMatch(/\| 0 \(0–0\) +\| 1 \(1–1\) +\|$/);
     expect(table.find((line) => line.startsWith('| +sdown/+odown of a server never cut off'))).toMatch(/\| 0 \(0–0\) +\| 1 \(1–1\) +\|$/);
@@ -205,7 +246,12 @@ describe('partition report', () => {
   it('puts every fault and system in one overview: failovers summed over the trials, medians of the rest', () => {
     const overview = formatOverview(
       [summarize(local, 1000)],
-      [{ title: 'partition minority-voter', results: [partition('redis-failover (aws)', 0, 0), partition('redis-sentinel 7', 10, 1), partition('redis-sentinel 7', 30, 1)] }],
+      [
+        {
+          title: 'partition minority-voter',
+          results: [partition('redis-failover (aws)', 0, 0), partition('redis-sentinel 7', 10, 1), partition('redis-sentinel 7', 30, 1)],
+        },
+      ],
     ).split('\n');
     expect(overview).toHaveLength(2 + 4);
     expect(overview[2]).toMatch(/^\| kill -9 +\| redis-failover +\| 1080 +\| 1 +\| – +\| – +\| 2 +\| – +\| – +\|$/);
@@ -215,8 +261,21 @@ describe('partition report', () => {
 
 describe('client report', () => {
   it('gives each library a row, ours beside Sentinel, and says how many trials never wrote again', () => {
-    const result = (system: 'redis-failover' | 'sentinel', library: 'ioredis' | 'node-redis-5', faultToFirstWriteMs: number | null) => ({ system, library, fault: 'stop' as const, faultToSwitchMs: 1000, faultToFirstWriteMs, failuresReported: 3 });
-    const table = formatClients([result('redis-failover', 'ioredis', 1200), result('sentinel', 'ioredis', 2300), result('redis-failover', 'node-redis-5', 2200), result('sentinel', 'node-redis-5', null), result('sentinel', 'node-redis-5', 4100)]).split('\n');
+    const result = (system: 'redis-failover' | 'sentinel', library: 'ioredis' | 'node-redis-5', faultToFirstWriteMs: number | null) => ({
+      system,
+      library,
+      fault: 'stop' as const,
+      faultToSwitchMs: 1000,
+      faultToFirstWriteMs,
+      failuresReported: 3,
+    });
+    const table = formatClients([
+      result('redis-failover', 'ioredis', 1200),
+      result('sentinel', 'ioredis', 2300),
+      result('redis-failover', 'node-redis-5', 2200),
+      result('sentinel', 'node-redis-5', null),
+      result('sentinel', 'node-redis-5', 4100),
+    ]).split('\n');
     expect(table[2]).toMatch(/^\| ioredis 5 +\| 1200 \(1200–1200\) +\| 2300 \(2300–2300\) +\|$/);
     expect(table[3]).toMatch(/^\| node-redis 5 +\| 2200 \(2200–2200\) +\| 4100 \(4100–4100\), 1 never within 30 s \|$/);
   });

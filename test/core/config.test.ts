@@ -108,9 +108,7 @@ describe('parseConfig: refusals', () => {
     expect(refusal({ masters: [master()], sentinels: 3 })).toBe('cluster.json: unknown key "sentinels"');
     expect(withMaster({ downAfterMilliseconds: 5000 })).toBe('cluster.json: masters[0]: unknown key "downAfterMilliseconds"');
     expect(withMaster({ auth: { password: SECRET, pass: 'x' } })).toBe('cluster.json: masters[0].auth: unknown key "pass"');
-    expect(withMaster({ knownReplicas: [{ host: 'h', port: 1, priority: 1 }] })).toBe(
-      'cluster.json: masters[0].knownReplicas[0]: unknown key "priority"',
-    );
+    expect(withMaster({ knownReplicas: [{ host: 'h', port: 1, priority: 1 }] })).toBe('cluster.json: masters[0].knownReplicas[0]: unknown key "priority"');
   });
 
   it('refuses missing and empty masters', () => {
@@ -212,9 +210,7 @@ describe('passwordEnv', () => {
   });
 
   it('names a missing variable', () => {
-    expect(withMaster({ auth: { passwordEnv: VAR } })).toBe(
-      `cluster.json: masters[0].auth.passwordEnv: environment variable ${VAR} is not set or empty`,
-    );
+    expect(withMaster({ auth: { passwordEnv: VAR } })).toBe(`cluster.json: masters[0].auth.passwordEnv: environment variable ${VAR} is not set or empty`);
   });
 });
 
@@ -232,7 +228,11 @@ describe('secretArn', () => {
     try {
       const path = join(dir, 'cluster.json');
       writeFileSync(path, JSON.stringify(withSecret({ secretArn: SECRET_ARN })));
-      expect(() => loadConfig(path)).toThrow(new ConfigError(`${path}: masters[0].auth.secretArn: the local runtime cannot read Secrets Manager (only the deployed Lambda functions do): give password or passwordEnv`));
+      expect(() => loadConfig(path)).toThrow(
+        new ConfigError(
+          `${path}: masters[0].auth.secretArn: the local runtime cannot read Secrets Manager (only the deployed Lambda functions do): give password or passwordEnv`,
+        ),
+      );
       expect(loadConfig(path, { allowSecretArn: true }).masters[0]?.auth).toEqual({ secretArn: SECRET_ARN });
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -341,10 +341,13 @@ describe('the deployed flavour (the CDK app, the construct)', () => {
     }
     throw new Error('config was accepted');
   };
-  const clear = 'a deployed config cannot hold a password (it would be stored in clear in the Lambda environment): store it in Secrets Manager and give auth.secretArn';
+  const clear =
+    'a deployed config cannot hold a password (it would be stored in clear in the Lambda environment): store it in Secrets Manager and give auth.secretArn';
 
   it('accepts a secret, refuses a password in clear or from the environment, before anything else', () => {
-    expect(parseConfig({ masters: [master({ auth: { secretArn: SECRET_ARN } })] }, 'deploy.json', { deployed: true }).masters[0]?.auth).toEqual({ secretArn: SECRET_ARN });
+    expect(parseConfig({ masters: [master({ auth: { secretArn: SECRET_ARN } })] }, 'deploy.json', { deployed: true }).masters[0]?.auth).toEqual({
+      secretArn: SECRET_ARN,
+    });
     expect(deployed({ masters: [master({ auth: { password: SECRET } })] })).toBe(`deploy.json: masters[0].auth.password: ${clear}`);
     expect(deployed({ masters: [master({ port: 0, auth: { passwordEnv: 'REDIS_PASSWORD' } })] })).toBe(`deploy.json: masters[0].auth.passwordEnv: ${clear}`);
     expect(deployed({ masters: [master({ auth: { password: SECRET } })] })).not.toContain(SECRET);
@@ -357,7 +360,9 @@ describe('the deployed flavour (the CDK app, the construct)', () => {
   });
 
   it('says how the probes were counted when a quorum is larger', () => {
-    expect(deployed({ probes: 2, masters: [master({ quorum: 3 })] }, { probesFrom: 'one per zone' })).toBe('deploy.json: masters[0].quorum: quorum 3 is larger than the number of probes (2: one per zone)');
+    expect(deployed({ probes: 2, masters: [master({ quorum: 3 })] }, { probesFrom: 'one per zone' })).toBe(
+      'deploy.json: masters[0].quorum: quorum 3 is larger than the number of probes (2: one per zone)',
+    );
     expect(deployed({ probes: 2, masters: [master({ quorum: 3 })] })).toBe('deploy.json: masters[0].quorum: quorum 3 is larger than probes (2)');
   });
 });
@@ -373,7 +378,9 @@ describe('parseConfigText: JSON text to a Config, as a file or a variable holds 
 
   it('parses and validates, naming the source', () => {
     expect(parseConfigText(JSON.stringify({ masters: [master()] }), 'VAR').masters[0]?.name).toBe('mymaster');
-    expect(() => parseConfigText(JSON.stringify({ masters: [master({ quorum: 0 })] }), 'VAR')).toThrow(new ConfigError('VAR: masters[0].quorum: must be a positive integer (got 0)'));
+    expect(() => parseConfigText(JSON.stringify({ masters: [master({ quorum: 0 })] }), 'VAR')).toThrow(
+      new ConfigError('VAR: masters[0].quorum: must be a positive integer (got 0)'),
+    );
   });
 
   it('refuses invalid JSON as loadConfig does, under the name it is given, never quoting the text', () => {
@@ -395,7 +402,13 @@ describe('parseConfigText: JSON text to a Config, as a file or a variable holds 
 
 describe('configDocument: the validated config written back', () => {
   it('leaves the defaults out, so a document as written comes back as written', () => {
-    const written = { probes: 3, masters: [master(), master({ name: 'b', downAfterMs: 5000, auth: { username: 'u', secretArn: SECRET_ARN }, knownReplicas: [{ host: '127.0.0.2', port: 6380 }] })] };
+    const written = {
+      probes: 3,
+      masters: [
+        master(),
+        master({ name: 'b', downAfterMs: 5000, auth: { username: 'u', secretArn: SECRET_ARN }, knownReplicas: [{ host: '127.0.0.2', port: 6380 }] }),
+      ],
+    };
     expect(configDocument(parseConfig(written, 'c', { deployed: true }))).toEqual(written);
     expect(configDocument(parseConfig({ masters: [master()] }), { probes: false })).toEqual({ masters: [master()] });
   });

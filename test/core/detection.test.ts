@@ -169,7 +169,8 @@ describe('master reboot (master-reboot-down-after-period)', () => {
 });
 
 describe('ODOWN', () => {
-  const votes = (...list: Array<[string, number | null, number]>): VoteView[] => list.map(([voter, sdownSince, expiresAt]) => ({ voter, sdownSince, expiresAt }));
+  const votes = (...list: Array<[string, number | null, number]>): VoteView[] =>
+    list.map(([voter, sdownSince, expiresAt]) => ({ voter, sdownSince, expiresAt }));
 
   it('counts only fresh SDOWN votes', () => {
     const list = votes(['a', 100, 6000], ['b', 200, 999], ['c', null, 6000], ['d', 300, 1000]);
@@ -240,7 +241,7 @@ describe('a switch of the master of record', () => {
     expect(evaluateSdown({ ...stillSlave, lastAcceptableReplyAt: 603_200 }, 603_200, rules)).toMatchObject({ event: '+sdown', reason: 'reports-slave' });
   });
 
-  it('leaves the votes about the old master out of the new one\'s ODOWN', () => {
+  it("leaves the votes about the old master out of the new one's ODOWN", () => {
     const votes = [
       { voter: 'a', about: '10.0.0.1:6379', sdownSince: 100, expiresAt: 10_000 },
       { voter: 'b', about: '10.0.0.1:6379', sdownSince: 120, expiresAt: 10_000 },
@@ -253,10 +254,19 @@ describe('a switch of the master of record', () => {
   });
 });
 
-
 describe('replicas as witnesses', () => {
   const master = { host: '10.0.0.1', port: 6379 };
-  const replica = parseInfo(['# Replication', 'role:slave', 'master_host:10.0.0.1', 'master_port:6379', 'master_link_status:up', 'master_last_io_seconds_ago:0', 'slave_repl_offset:100'].join('\r\n'));
+  const replica = parseInfo(
+    [
+      '# Replication',
+      'role:slave',
+      'master_host:10.0.0.1',
+      'master_port:6379',
+      'master_link_status:up',
+      'master_last_io_seconds_ago:0',
+      'slave_repl_offset:100',
+    ].join('\r\n'),
+  );
 
   it('says the master is alive while the replica replicates from it with its link up and heard from it within down-after', () => {
     expect(replica.masterLastIoSeconds).toBe(0);

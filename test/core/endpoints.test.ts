@@ -10,7 +10,12 @@ describe('the endpoint records of a master group', () => {
   });
 
   it('name the master by A, AAAA or CNAME as its configured host is an IPv4 or IPv6 address or a name', () => {
-    expect(primaryRecord('m', { host: '10.0.0.1', port: 6379 }, settings)).toEqual({ name: 'm.redis.internal', type: 'A', ttlSeconds: 5, values: ['10.0.0.1'] });
+    expect(primaryRecord('m', { host: '10.0.0.1', port: 6379 }, settings)).toEqual({
+      name: 'm.redis.internal',
+      type: 'A',
+      ttlSeconds: 5,
+      values: ['10.0.0.1'],
+    });
     expect(primaryRecord('m', { host: 'fd00::1', port: 6379 }, settings).type).toBe('AAAA');
     expect(primaryRecord('m', { host: 'redis-1.internal', port: 6379 }, settings)).toMatchObject({ type: 'CNAME', values: ['redis-1.internal'] });
   });

@@ -18,7 +18,16 @@ describe('SENTINEL_EVENTS', () => {
   it('lists every event of the reference table once, and the two DNS events of this project', () => {
     expect(SENTINEL_EVENTS).toHaveLength(32);
     expect(new Set(SENTINEL_EVENTS).size).toBe(SENTINEL_EVENTS.length);
-    for (const name of ['+sdown', '+odown', '+new-epoch', '+selected-slave', '-failover-abort-slave-timeout', '+slave-reconf-sent-be', '+switch-master', '+monitor']) {
+    for (const name of [
+      '+sdown',
+      '+odown',
+      '+new-epoch',
+      '+selected-slave',
+      '-failover-abort-slave-timeout',
+      '+slave-reconf-sent-be',
+      '+switch-master',
+      '+monitor',
+    ]) {
       expect(SENTINEL_EVENTS).toContain(name);
     }
   });

@@ -111,7 +111,14 @@ describe('parseInfo on real redis-server 7.0 output', () => {
   });
 
   it('every other fixture reports loading false', () => {
-    for (const name of ['master-no-replicas.txt', 'master-with-2-replicas.txt', 'replica-link-up.txt', 'replica-link-down.txt', 'replica-never-connected.txt', 'replica-priority-0.txt']) {
+    for (const name of [
+      'master-no-replicas.txt',
+      'master-with-2-replicas.txt',
+      'replica-link-up.txt',
+      'replica-link-down.txt',
+      'replica-never-connected.txt',
+      'replica-priority-0.txt',
+    ]) {
       expect(parseInfo(fixture(name)).loading, name).toBe(false);
     }
   });

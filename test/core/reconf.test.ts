@@ -308,46 +308,51 @@ describe('advanceReconf: replica', () => {
     });
 
     it('applies to the old master too', () => {
-      expect(advanceReconf(item({ target: { ...OLD_MASTER, role: 'old-master' } }), seen(replInfo({ role: 'master' })), DEADLINE + 1)).toMatchObject({ phase: 'timeout', send: false, events: [] });
+      expect(advanceReconf(item({ target: { ...OLD_MASTER, role: 'old-master' } }), seen(replInfo({ role: 'master' })), DEADLINE + 1)).toMatchObject({
+        phase: 'timeout',
+        send: false,
+        events: [],
+      });
     });
   });
 });
 
-for (const role of ['old-master', 'stray-master'] as const) describe(`advanceReconf: ${role} (fenced, not waited for)`, () => {
-  const demoted = (patch: Partial<ReconfItem> = {}): ReconfItem => item({ target: { ...OLD_MASTER, role }, ...patch });
-  const masterInfo = replInfo({ role: 'master', masterHost: null, masterPort: null, masterLinkUp: false, masterLinkDownSinceSeconds: null });
+for (const role of ['old-master', 'stray-master'] as const)
+  describe(`advanceReconf: ${role} (fenced, not waited for)`, () => {
+    const demoted = (patch: Partial<ReconfItem> = {}): ReconfItem => item({ target: { ...OLD_MASTER, role }, ...patch });
+    const masterInfo = replInfo({ role: 'master', masterHost: null, masterPort: null, masterLinkUp: false, masterLinkDownSinceSeconds: null });
 
-  it('is converted with REPLICAOF and +convert-to-slave, and done at once', () => {
-    const now = START + 400;
-    expect(advanceReconf(demoted(), seen(masterInfo), now)).toEqual({
-      phase: 'done',
-      sentAt: now,
-      unreachableSince: null,
-      send: true,
-      events: ['+convert-to-slave'],
+    it('is converted with REPLICAOF and +convert-to-slave, and done at once', () => {
+      const now = START + 400;
+      expect(advanceReconf(demoted(), seen(masterInfo), now)).toEqual({
+        phase: 'done',
+        sentAt: now,
+        unreachableSince: null,
+        send: true,
+        events: ['+convert-to-slave'],
+      });
+    });
+
+    it('is done without sending or events when it already follows the promoted server', () => {
+      expect(advanceReconf(demoted(), seen(following(false)), START + 400)).toEqual({
+        phase: 'done',
+        sentAt: null,
+        unreachableSince: null,
+        send: false,
+        events: [],
+      });
+    });
+
+    it('is skipped as unreachable when it cannot be reached', () => {
+      expect(advanceReconf(demoted(), UNREACHABLE, START + 400)).toEqual({
+        phase: 'unreachable',
+        sentAt: null,
+        unreachableSince: START + 400,
+        send: false,
+        events: [],
+      });
     });
   });
-
-  it('is done without sending or events when it already follows the promoted server', () => {
-    expect(advanceReconf(demoted(), seen(following(false)), START + 400)).toEqual({
-      phase: 'done',
-      sentAt: null,
-      unreachableSince: null,
-      send: false,
-      events: [],
-    });
-  });
-
-  it('is skipped as unreachable when it cannot be reached', () => {
-    expect(advanceReconf(demoted(), UNREACHABLE, START + 400)).toEqual({
-      phase: 'unreachable',
-      sentAt: null,
-      unreachableSince: START + 400,
-      send: false,
-      events: [],
-    });
-  });
-});
 
 describe('advanceReconf: finished phases never change', () => {
   const observations: Array<[string, ReconfObservation]> = [

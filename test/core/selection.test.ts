@@ -60,10 +60,7 @@ describe('selectReplica: ordering', () => {
   });
 
   it('equal priorities and offsets: smaller run_id wins, a missing run_id sorts last', () => {
-    const r = selectReplica(
-      [obs(1, up({ runId: null })), obs(2, up({ runId: 'bbbb' })), obs(3, up({ runId: 'aaab' })), obs(4, up({ runId: 'aaaa' }))],
-      ctx,
-    );
+    const r = selectReplica([obs(1, up({ runId: null })), obs(2, up({ runId: 'bbbb' })), obs(3, up({ runId: 'aaab' })), obs(4, up({ runId: 'aaaa' }))], ctx);
     expect(ports(r.ranked)).toEqual([4, 3, 2, 1]);
     expect(r.chosen?.info?.runId).toBe('aaaa');
   });
@@ -75,7 +72,11 @@ describe('selectReplica: ordering', () => {
 
   it('priority beats offset, offset beats run_id', () => {
     const r = selectReplica(
-      [obs(1, up({ replicaPriority: 50, replOffset: 1, runId: 'a' })), obs(2, up({ replicaPriority: 10, replOffset: 0, runId: 'z' })), obs(3, up({ replicaPriority: 50, replOffset: 2, runId: 'z' }))],
+      [
+        obs(1, up({ replicaPriority: 50, replOffset: 1, runId: 'a' })),
+        obs(2, up({ replicaPriority: 10, replOffset: 0, runId: 'z' })),
+        obs(3, up({ replicaPriority: 50, replOffset: 2, runId: 'z' })),
+      ],
       ctx,
     );
     expect(ports(r.ranked)).toEqual([2, 3, 1]);

@@ -5,7 +5,18 @@ const MINUTE = 60_000;
 const T0 = 1_800_000_000_000;
 
 function session(over: Partial<VoterSession> = {}): VoterSession {
-  return { voter: 'eu-west-1a', generation: 4, holder: 'req-4', claimedAt: T0, deadline: T0 + 2 * MINUTE - 3000, released: 3, snapshot: null, snapshotGeneration: 3, snapshotAt: T0, ...over };
+  return {
+    voter: 'eu-west-1a',
+    generation: 4,
+    holder: 'req-4',
+    claimedAt: T0,
+    deadline: T0 + 2 * MINUTE - 3000,
+    released: 3,
+    snapshot: null,
+    snapshotGeneration: 3,
+    snapshotAt: T0,
+    ...over,
+  };
 }
 
 describe('successor polling', () => {

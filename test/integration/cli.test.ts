@@ -157,9 +157,17 @@ describe.concurrent('command line', () => {
     const lines = run.stdout.trim().split('\n');
     // SENTINEL FAILOVER's order: the replicas found (+slave), the epoch and the leadership, then the workflow.
     const m = `mymaster 127.0.0.1 ${topology.master.options.port}`;
-    expect(lines.filter((line) => !line.startsWith('+slave ')).slice(0, 4)).toEqual(['+new-epoch 1', `+try-failover master ${m}`, `+elected-leader master ${m}`, `+failover-triggered master ${m}`]);
+    expect(lines.filter((line) => !line.startsWith('+slave ')).slice(0, 4)).toEqual([
+      '+new-epoch 1',
+      `+try-failover master ${m}`,
+      `+elected-leader master ${m}`,
+      `+failover-triggered master ${m}`,
+    ]);
     expect(lines.at(-1)).toBe(`+switch-master mymaster 127.0.0.1 ${topology.master.options.port} 127.0.0.1 ${topology.replicas[0]!.options.port}`);
-    const json = readFileSync(eventsFile, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { type: string });
+    const json = readFileSync(eventsFile, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { type: string });
     expect(json.map((e) => e.type)).toEqual(lines.map((line) => line.split(' ')[0]));
     expect(run.stderr).toContain('done: new master');
     expect((await infoOf(topology.replicas[0]!)).role).toBe('master');
@@ -173,7 +181,9 @@ describe.concurrent('command line', () => {
 
     expect(run.code).toBe(2);
     expect(run.stdout).not.toContain('+new-epoch');
-    expect(run.stderr.trim().split('\n').at(-1)).toBe(`redis-failover: NOGOODSLAVE No suitable replica to promote: 127.0.0.1:${topology.replicas[0]!.options.port} replica-priority 0`);
+    expect(run.stderr.trim().split('\n').at(-1)).toBe(
+      `redis-failover: NOGOODSLAVE No suitable replica to promote: 127.0.0.1:${topology.replicas[0]!.options.port} replica-priority 0`,
+    );
     expect((await infoOf(topology.master)).role).toBe('master');
   });
 });
@@ -200,7 +210,10 @@ describe.concurrent('local and demo', () => {
     let failover: Run;
     let taken: Run;
     try {
-      await waitFor(() => stdout.includes('+slave ') && stderr.includes(`answering on 127.0.0.1:${sentinelPort}`), { timeoutMs: 40_000, what: '+slave and the port' });
+      await waitFor(() => stdout.includes('+slave ') && stderr.includes(`answering on 127.0.0.1:${sentinelPort}`), {
+        timeoutMs: 40_000,
+        what: '+slave and the port',
+      });
       // From another terminal: the request goes through the orchestrator, not behind its back.
       failover = await cli('failover', 'mymaster', '--config', file, '--port', sentinelPort);
       taken = await cli('local', '--config', file, '--port', sentinelPort);
@@ -220,7 +233,9 @@ describe.concurrent('local and demo', () => {
     expect(stdout).toContain(`+elected-leader master mymaster 127.0.0.1 ${port}`);
     expect(stdout).toContain(`+switch-master mymaster 127.0.0.1 ${port} 127.0.0.1 ${replicaPort}`);
     expect(taken.code).toBe(2);
-    expect(taken.stderr.trim().split('\n').at(-1)).toBe(`redis-failover: port ${sentinelPort} is in use (a Sentinel, or another redis-failover local?): choose another with --port`);
+    expect(taken.stderr.trim().split('\n').at(-1)).toBe(
+      `redis-failover: port ${sentinelPort} is in use (a Sentinel, or another redis-failover local?): choose another with --port`,
+    );
     // Three processes start one after the other, beside the other lane's: room for a busy machine.
   }, 120_000);
 
@@ -228,9 +243,25 @@ describe.concurrent('local and demo', () => {
     const run = await cli('demo');
     expect(run.code).toBe(0);
     const timeline = run.stdout.slice(run.stdout.indexOf('Timeline'));
-    for (const phase of ['+sdown', '+odown', '+new-epoch', '+try-failover', '+elected-leader', '+failover-triggered', '+failover-state-select-slave',
-      '+selected-slave', '+failover-state-send-slaveof-noone', '+failover-state-wait-promotion', '+promoted-slave', '+failover-state-reconf-slaves',
-      '+slave-reconf-sent', '+slave-reconf-inprog', '+slave-reconf-done', '+failover-end', '+switch-master']) {
+    for (const phase of [
+      '+sdown',
+      '+odown',
+      '+new-epoch',
+      '+try-failover',
+      '+elected-leader',
+      '+failover-triggered',
+      '+failover-state-select-slave',
+      '+selected-slave',
+      '+failover-state-send-slaveof-noone',
+      '+failover-state-wait-promotion',
+      '+promoted-slave',
+      '+failover-state-reconf-slaves',
+      '+slave-reconf-sent',
+      '+slave-reconf-inprog',
+      '+slave-reconf-done',
+      '+failover-end',
+      '+switch-master',
+    ]) {
       expect(timeline, phase).toContain(` ${phase} `);
     }
     expect(run.stdout).toContain('data: 1000/1000 keys present on the new master');

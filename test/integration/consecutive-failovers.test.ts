@@ -29,7 +29,15 @@ class Observer {
     for (const server of servers) {
       const port = server.options.port;
       this.replies.set(port, []);
-      const client = new Redis({ host: '127.0.0.1', port, commandTimeout: 100, connectTimeout: 100, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => 20 });
+      const client = new Redis({
+        host: '127.0.0.1',
+        port,
+        commandTimeout: 100,
+        connectTimeout: 100,
+        maxRetriesPerRequest: 0,
+        enableOfflineQueue: false,
+        retryStrategy: () => 20,
+      });
       client.on('error', () => undefined);
       this.clients.push(client);
       this.loops.push(this.loop(client, this.replies.get(port)!));
@@ -77,7 +85,8 @@ function falseVerdicts(events: readonly SentinelEvent[], watching: Observer): st
     if (port === undefined) continue;
     const at = Date.parse(event.time);
     const last = watching.lastReplyBefore(port, at);
-    if (last !== null && last > at - DOWN_AFTER_MS + MARGIN_MS) wrong.push(`${event.type} ${event.message} at ${event.time}: it answered ${at - last} ms before`);
+    if (last !== null && last > at - DOWN_AFTER_MS + MARGIN_MS)
+      wrong.push(`${event.type} ${event.message} at ${event.time}: it answered ${at - last} ms before`);
   }
   return wrong;
 }

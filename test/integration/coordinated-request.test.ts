@@ -38,7 +38,14 @@ describe('SENTINEL FAILOVER COORDINATED through the orchestrator', () => {
     await writes.stop();
     await appClosed;
 
-    expect(started).toEqual({ master: 'mymaster', epoch: 1, execution: 'mymaster-1', from: topology.master.address, candidate: promoted.address, handedOver: true });
+    expect(started).toEqual({
+      master: 'mymaster',
+      epoch: 1,
+      execution: 'mymaster-1',
+      from: topology.master.address,
+      candidate: promoted.address,
+      handedOver: true,
+    });
     // The request returns once the roles have swapped; the workflow then re-points the other replica.
     expect((await infoOf(promoted)).role).toBe('master');
     const switched = await waitForEvent(running.events, '+switch-master');
@@ -68,18 +75,28 @@ describe('SENTINEL FAILOVER COORDINATED through the orchestrator', () => {
       coordinationTimeoutMs: 500,
       beforeHandover: () => freezeBehind(replica, topology.master), // it cannot catch up before the timeout
     });
-    const error = await attempt.then(() => null, (e: unknown) => e);
+    const error = await attempt.then(
+      () => null,
+      (e: unknown) => e,
+    );
     replica.resume();
 
     expect(error).toBeInstanceOf(HandoverAbortedError);
-    expect((error as Error).message).toBe(`mymaster: coordinated failover to 127.0.0.1:${replica.options.port} aborted (aborted); 127.0.0.1:${topology.master.options.port} is still the master`);
+    expect((error as Error).message).toBe(
+      `mymaster: coordinated failover to 127.0.0.1:${replica.options.port} aborted (aborted); 127.0.0.1:${topology.master.options.port} is still the master`,
+    );
     const info = await infoOf(topology.master);
     expect(info.role).toBe('master');
     expect(info.failoverState).toBe('no-failover');
     const abort = await waitForEvent(running.events, '-failover-abort-slave-timeout');
     expect(abort.detail).toMatchObject({ epoch: 1, execution: 'mymaster-1', voter: 'manual' });
     expect(abort.detail.reason).toContain('aborted');
-    expect(await running.orchestrator.store.getMaster('mymaster')).toMatchObject({ epoch: 1, failover: null, host: '127.0.0.1', port: topology.master.options.port });
+    expect(await running.orchestrator.store.getMaster('mymaster')).toMatchObject({
+      epoch: 1,
+      failover: null,
+      host: '127.0.0.1',
+      port: topology.master.options.port,
+    });
     await waitFollowing(replica, topology.master);
     // Nothing ran, nothing switched; a plain request may follow at once (manual requests are not blocked).
     expect([...running.orchestrator.executions.keys()]).toEqual([]);
@@ -94,11 +111,16 @@ describe('SENTINEL FAILOVER COORDINATED through the orchestrator', () => {
     const running = await orchestrate(topology, { downAfterMs: 60_000 });
     await topology.master.kill();
 
-    const error = await running.orchestrator.failover('mymaster', { coordinated: true }).then(() => null, (e: unknown) => e);
+    const error = await running.orchestrator.failover('mymaster', { coordinated: true }).then(
+      () => null,
+      (e: unknown) => e,
+    );
 
     expect(error).toBeInstanceOf(FailoverRefused);
     expect((error as FailoverRefused).code).toBe('UNREACHABLE');
-    expect((error as Error).message).toBe(`UNREACHABLE COORDINATED needs a reachable master: 127.0.0.1:${topology.master.options.port} does not answer as a master; ask without COORDINATED`);
+    expect((error as Error).message).toBe(
+      `UNREACHABLE COORDINATED needs a reachable master: 127.0.0.1:${topology.master.options.port} does not answer as a master; ask without COORDINATED`,
+    );
     expect(await running.orchestrator.store.getMaster('mymaster')).toMatchObject({ epoch: 0, failover: null });
   });
 });
@@ -111,13 +133,20 @@ describe('redis-failover failover --coordinated, through a running orchestrator'
     const dir = mkdtempSync(path.join(tmpdir(), 'redis-failover-coordinated-'));
     try {
       const configPath = path.join(dir, 'config.json');
-      writeFileSync(configPath, JSON.stringify({ probes: 3, masters: [{ name: 'mymaster', host: '127.0.0.1', port: topology.master.options.port, quorum: 2 }] }));
+      writeFileSync(
+        configPath,
+        JSON.stringify({ probes: 3, masters: [{ name: 'mymaster', host: '127.0.0.1', port: topology.master.options.port, quorum: 2 }] }),
+      );
       const notes: string[] = [];
       const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((text) => notes.push(String(text)) > 0);
 
-      const code = await failoverCommand({ name: 'mymaster', configPath, port: running.orchestrator.sentinelPort!.port, coordinated: true, timestamps: false }).finally(() =>
-        stderr.mockRestore(),
-      );
+      const code = await failoverCommand({
+        name: 'mymaster',
+        configPath,
+        port: running.orchestrator.sentinelPort!.port,
+        coordinated: true,
+        timestamps: false,
+      }).finally(() => stderr.mockRestore());
 
       expect(code).toBe(0);
       expect(notes[0]).toContain('asking it (SENTINEL FAILOVER mymaster COORDINATED)');
@@ -140,12 +169,22 @@ describe('a stale promotion in the table', () => {
     const running = await orchestrate(topology, {});
     const { store } = running.orchestrator;
     const record = (await store.getMaster('mymaster'))!;
-    const lease = await store.tryStartFailover('mymaster', { expectedMaster: record, expectedEpoch: 0, leader: 'test', now: Date.now(), leaseMs: 60_000, blockMs: 0 });
+    const lease = await store.tryStartFailover('mymaster', {
+      expectedMaster: record,
+      expectedEpoch: 0,
+      leader: 'test',
+      now: Date.now(),
+      leaseMs: 60_000,
+      blockMs: 0,
+    });
     expect(lease.won).toBe(true);
     await store.recordPromotion('mymaster', { epoch: 1, promoted: replica.address, runId: 'an-earlier-run' });
     await store.abortFailover('mymaster', { epoch: 1 });
 
-    const error = await running.orchestrator.failover('mymaster').then(() => null, (e: unknown) => e);
+    const error = await running.orchestrator.failover('mymaster').then(
+      () => null,
+      (e: unknown) => e,
+    );
 
     expect(error).toBeInstanceOf(FailoverRefused);
     expect((error as Error).message).toBe(`NOGOODSLAVE No suitable replica to promote: 127.0.0.1:${replica.options.port} replica-priority 0`);

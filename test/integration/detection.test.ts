@@ -12,7 +12,6 @@ import { countKeys, infoOf, startTopology, waitFollowing, writeKeys } from '../s
 
 const { ports, servers: freshServers } = integrationLifecycle();
 
-
 describe('kill -9 of the master', () => {
   it.each([
     [3, 2],

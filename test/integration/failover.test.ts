@@ -24,7 +24,6 @@ afterEach(async () => {
   await servers?.stopAll();
 });
 
-
 describe('manual failover on a live topology', () => {
   it('promotes the replica with the best priority, re-points the rest and the old master, keeps the data', async () => {
     servers = new RedisServers();
@@ -197,7 +196,9 @@ describe('coordinated failover (--coordinated)', () => {
       beforeHandover: () => freezeBehind(replica, topology.master), // it cannot catch up before the timeout
     });
 
-    await expect(attempt).rejects.toThrow(`mymaster: coordinated failover to 127.0.0.1:${replica.options.port} aborted (aborted); 127.0.0.1:${topology.master.options.port} is still the master`);
+    await expect(attempt).rejects.toThrow(
+      `mymaster: coordinated failover to 127.0.0.1:${replica.options.port} aborted (aborted); 127.0.0.1:${topology.master.options.port} is still the master`,
+    );
     replica.resume();
     const info = await infoOf(topology.master);
     expect(info.role).toBe('master');

@@ -59,27 +59,68 @@ const MATRIX: readonly Row[] = [
   { victim: 'A', phase: 'SelectSlave', master: 'B', epoch: 1, executions: ['SUCCEEDED'], events: [complete('B', 'C')], rejoin: false },
   // Chosen but dead before REPLICAOF NO ONE: never another replica within the epoch, the epoch aborts on failover-timeout and epoch 2 (after the 2 × failover-timeout block) picks B.
   {
-    victim: 'A', phase: 'SendSlaveofNoOne', master: 'B', epoch: 2, executions: ['FAILED', 'SUCCEEDED'], rejoin: false,
+    victim: 'A',
+    phase: 'SendSlaveofNoOne',
+    master: 'B',
+    epoch: 2,
+    executions: ['FAILED', 'SUCCEEDED'],
+    rejoin: false,
     events: [[...elected, ...selected('A'), slaveTimeout], complete('B', 'C')],
   },
   // REPLICAOF NO ONE sent, dead before role:master was seen: the same abort, and epoch 2 (resuming with A, which is unreachable) picks B.
   {
-    victim: 'A', phase: 'WaitPromotion', master: 'B', epoch: 2, executions: ['FAILED', 'SUCCEEDED'], rejoin: false,
+    victim: 'A',
+    phase: 'WaitPromotion',
+    master: 'B',
+    epoch: 2,
+    executions: ['FAILED', 'SUCCEEDED'],
+    rejoin: false,
     events: [[...elected, ...selected('A'), ...sentNoOne('A'), slaveTimeout], complete('B', 'C')],
   },
   // The new master dies during reconfiguration: past +promoted-slave there is no abort. B is pointed at the dead A and never
   // gets its link up, failover-timeout runs out before C's turn (best-effort REPLICAOF), the switch names the dead A, and epoch 2 fails over to B.
   {
-    victim: 'A', phase: 'ReconfSlave', master: 'B', epoch: 2, executions: ['SUCCEEDED', 'SUCCEEDED'], rejoin: true,
+    victim: 'A',
+    phase: 'ReconfSlave',
+    master: 'B',
+    epoch: 2,
+    executions: ['SUCCEEDED', 'SUCCEEDED'],
+    rejoin: true,
     events: [
-      [...elected, ...selected('A'), ...sentNoOne('A'), ...promoted('A'), '+slave-reconf-sent B', '+slave-reconf-inprog B', '+failover-end-for-timeout', '+slave-reconf-sent-be C', ...switched('A')],
+      [
+        ...elected,
+        ...selected('A'),
+        ...sentNoOne('A'),
+        ...promoted('A'),
+        '+slave-reconf-sent B',
+        '+slave-reconf-inprog B',
+        '+failover-end-for-timeout',
+        '+slave-reconf-sent-be C',
+        ...switched('A'),
+      ],
       complete('B', 'C'),
     ],
   },
   // Everyone already follows A when it dies: epoch 1 switches to the dead A, epoch 2 to B.
   // (No rejoin here: A comes back exactly as in the ReconfSlave row, a replica known since the epoch-2 switch.)
-  { victim: 'A', phase: 'FailoverEnd', master: 'B', epoch: 2, executions: ['SUCCEEDED', 'SUCCEEDED'], events: [complete('A', 'B', 'C'), complete('B', 'C')], rejoin: false },
-  { victim: 'A', phase: 'SwitchMaster', master: 'B', epoch: 2, executions: ['SUCCEEDED', 'SUCCEEDED'], events: [complete('A', 'B', 'C'), complete('B', 'C')], rejoin: false },
+  {
+    victim: 'A',
+    phase: 'FailoverEnd',
+    master: 'B',
+    epoch: 2,
+    executions: ['SUCCEEDED', 'SUCCEEDED'],
+    events: [complete('A', 'B', 'C'), complete('B', 'C')],
+    rejoin: false,
+  },
+  {
+    victim: 'A',
+    phase: 'SwitchMaster',
+    master: 'B',
+    epoch: 2,
+    executions: ['SUCCEEDED', 'SUCCEEDED'],
+    events: [complete('A', 'B', 'C'), complete('B', 'C')],
+    rejoin: false,
+  },
 
   // Another replica dies: the failover completes with A at epoch 1. Dead before its turn, B is skipped (no reconf event).
   { victim: 'B', phase: 'SelectSlave', master: 'A', epoch: 1, executions: ['SUCCEEDED'], events: [complete('A', 'C')], rejoin: true },
@@ -155,17 +196,21 @@ async function converged(c: Cluster, running: Running): Promise<{ master: RedisS
       if (masters.length !== 1) return not(`masters: ${masters.map((s) => labelOf(c, s.options.port)).join(', ') || 'none'}`);
       const master = masters[0]!;
       const strays = alive.filter((s, i) => s !== master && !(followsMaster(infos[i]!, master.address) && infos[i]!.masterLinkUp));
-      if (strays.length > 0) return not(`not following ${labelOf(c, master.options.port)} with link up: ${strays.map((s) => labelOf(c, s.options.port)).join(', ')}`);
+      if (strays.length > 0)
+        return not(`not following ${labelOf(c, master.options.port)} with link up: ${strays.map((s) => labelOf(c, s.options.port)).join(', ')}`);
       const record = await running.orchestrator.store.getMaster('mymaster');
       if (!record || record.port !== master.options.port || record.failover !== null) return not(`table: ${JSON.stringify(record)}`);
       if (!allSettled(running)) return not('an execution still running');
       const last = running.events.events.filter((e) => e.detail.epoch === record.epoch).at(-1);
-      if (last?.type !== '+switch-master' || last.detail.newMaster?.port !== master.options.port) return not(`last event of epoch ${record.epoch}: ${last?.type}`);
+      if (last?.type !== '+switch-master' || last.detail.newMaster?.port !== master.options.port)
+        return not(`last event of epoch ${record.epoch}: ${last?.type}`);
       return { master, epoch: record.epoch };
     },
     { timeoutMs: 30_000, what: 'convergence' },
   ).catch((error: unknown) => {
-    throw new Error(`${String(error)}; last seen: ${seen}\nevents:\n${running.events.events.map((e) => `${e.detail.epoch ?? '-'} ${story(c, e)}`).join('\n')}\nlog:\n${running.log.join('\n')}`);
+    throw new Error(
+      `${String(error)}; last seen: ${seen}\nevents:\n${running.events.events.map((e) => `${e.detail.epoch ?? '-'} ${story(c, e)}`).join('\n')}\nlog:\n${running.log.join('\n')}`,
+    );
   });
 }
 
@@ -179,7 +224,14 @@ function watchForTwoMasters(c: Cluster): { stop(): Promise<string[]> } {
   const twoMasters: string[] = [];
   let stopped = false;
   const mastersAmong = async (servers: readonly RedisServer[]): Promise<RedisServer[]> => {
-    const roles = await Promise.all(servers.map((s) => s.info().then((info) => info.role, () => null)));
+    const roles = await Promise.all(
+      servers.map((s) =>
+        s.info().then(
+          (info) => info.role,
+          () => null,
+        ),
+      ),
+    );
     return servers.filter((_, i) => roles[i] === 'master');
   };
   const sampling = waitFor(
@@ -253,7 +305,9 @@ describe('fault matrix: a replica killed right before a step of the failover', (
           // Rebooted with its original config (a replica of the dead M): the voters re-point it.
           await victim.restart();
           const fixed = await waitForEvent(running.events, '+fix-slave-config', (e) => e.detail.instance?.port === victim.options.port);
-          expect(fixed.message).toBe(`slave ${victim.address.host}:${victim.options.port} ${victim.address.host} ${victim.options.port} @ mymaster ${end.master.address.host} ${end.master.options.port}`);
+          expect(fixed.message).toBe(
+            `slave ${victim.address.host}:${victim.options.port} ${victim.address.host} ${victim.options.port} @ mymaster ${end.master.address.host} ${end.master.options.port}`,
+          );
           const after = await converged(c, running);
           expect(after).toEqual(end);
           expect(running.events.events.filter((e) => e.type === '+elected-leader')).toHaveLength(row.epoch);
@@ -297,7 +351,15 @@ describe('the promoted replica back before the next epoch', () => {
       expect(end.epoch).toBe(2);
       expect(storyOf(c, running, 1).at(-1)).toBe(slaveTimeout);
       // The rebooted A would take writes as a master: fenced (pointed at B) before B is promoted, then not waited for.
-      expect(storyOf(c, running, 2)).toEqual([...elected, ...selected('B'), '+convert-to-slave A', ...sentNoOne('B'), ...promoted('B'), ...reconfigured('C'), ...switched('B')]);
+      expect(storyOf(c, running, 2)).toEqual([
+        ...elected,
+        ...selected('B'),
+        '+convert-to-slave A',
+        ...sentNoOne('B'),
+        ...promoted('B'),
+        ...reconfigured('C'),
+        ...switched('B'),
+      ]);
       expect(end.master.options.port).toBe(b.options.port); // not the rebooted, empty A
       expect(await countKeys(end.master, 100)).toBe(100); // the acknowledged writes survived
     });
@@ -330,7 +392,15 @@ describe('a replica promoted by hand while the master is down', () => {
       const end = await converged(c, running);
 
       expect(end).toEqual({ master: a, epoch: 1 });
-      expect(storyOf(c, running, 1)).toEqual([...elected, ...selected('A'), '+convert-to-slave C', ...sentNoOne('A'), ...promoted('A'), ...reconfigured('B'), ...switched('A')]);
+      expect(storyOf(c, running, 1)).toEqual([
+        ...elected,
+        ...selected('A'),
+        '+convert-to-slave C',
+        ...sentNoOne('A'),
+        ...promoted('A'),
+        ...reconfigured('B'),
+        ...switched('A'),
+      ]);
     });
   });
 });

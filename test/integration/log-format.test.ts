@@ -18,8 +18,16 @@ describe('local --log-format json', () => {
   it('prints every event and note as one JSON line on stdout, each event with its Sentinel message, through a kill -9 failover', async () => {
     const { master } = await startTopology(servers(), ports, { replicas: [{}, {}] });
     const file = path.join(dir, 'config.json');
-    writeFileSync(file, JSON.stringify({ probes: 2, masters: [{ name: 'mymaster', host: '127.0.0.1', port: master.options.port, quorum: 2, downAfterMs: 1000, failoverTimeoutMs: 3000 }] }));
-    const child = spawn(process.execPath, [BIN, 'local', '--config', file, '--port', String(await ports.take()), '--log-format', 'json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    writeFileSync(
+      file,
+      JSON.stringify({
+        probes: 2,
+        masters: [{ name: 'mymaster', host: '127.0.0.1', port: master.options.port, quorum: 2, downAfterMs: 1000, failoverTimeoutMs: 3000 }],
+      }),
+    );
+    const child = spawn(process.execPath, [BIN, 'local', '--config', file, '--port', String(await ports.take()), '--log-format', 'json'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -33,7 +41,10 @@ describe('local --log-format json', () => {
       child.kill('SIGTERM');
     }
     expect(await exited).toBe(0);
-    const lines = stdout.trim().split('\n').map((line) => JSON.parse(line) as { level: string; message: string; event?: string; sentinel?: string; epoch?: number });
+    const lines = stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { level: string; message: string; event?: string; sentinel?: string; epoch?: number });
     expect(lines.every((l) => typeof l.message === 'string' && ['INFO', 'WARN', 'ERROR'].includes(l.level))).toBe(true);
     const switched = lines.find((l) => l.event === '+switch-master')!;
     expect(switched).toMatchObject({ level: 'INFO', message: 'event published', epoch: 1 });

@@ -75,7 +75,14 @@ describe('SENTINEL FAILOVER through the orchestrator', () => {
     const running = await orchestrate(topology, {}, { workflowHooks: () => ({ before: (state) => (state === 'SelectSlave' ? held.wait() : undefined) }) });
 
     const started = await running.orchestrator.failover('mymaster');
-    expect(started).toEqual({ master: 'mymaster', epoch: 1, execution: 'mymaster-1', from: topology.master.address, candidate: promoted.address, handedOver: false });
+    expect(started).toEqual({
+      master: 'mymaster',
+      epoch: 1,
+      execution: 'mymaster-1',
+      from: topology.master.address,
+      candidate: promoted.address,
+      handedOver: false,
+    });
 
     const second = await refusal(running.orchestrator.failover('mymaster'));
     expect(second.code).toBe('INPROG');
@@ -146,7 +153,11 @@ describe("the orchestrator's Sentinel port", () => {
     const topology = await startTopology(servers, ports, { replicas: [{ replicaPriority: 10 }, { replicaPriority: 20 }] });
     const [promoted] = topology.replicas as [RedisServer, RedisServer];
     const held = gate();
-    const running = await orchestrate(topology, {}, { sentinelPort: 0, workflowHooks: () => ({ before: (state) => (state === 'SelectSlave' ? held.wait() : undefined) }) });
+    const running = await orchestrate(
+      topology,
+      {},
+      { sentinelPort: 0, workflowHooks: () => ({ before: (state) => (state === 'SelectSlave' ? held.wait() : undefined) }) },
+    );
     const port = running.orchestrator.sentinelPort!.port;
     const admin = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, ...NO_RECONNECT });
     // What applications do: ask the Sentinel port for the master of `mymaster`, reconnect through it when dropped.
@@ -186,7 +197,14 @@ describe("the orchestrator's Sentinel port", () => {
       await waitFor(() => heard.length > 0, { timeoutMs: 2000, what: '+switch-master on the port' });
       expect(heard).toEqual([`+switch-master mymaster 127.0.0.1 ${topology.master.options.port} 127.0.0.1 ${promoted.options.port}`]);
       // The failover cut the application off (CLIENT KILL); it asked the port again and writes to the new master.
-      await waitFor(async () => (await app.set('after', '1').then(() => true, () => false)) && (await infoOf(promoted)).role === 'master', { timeoutMs: 10_000, what: 'a write through the Sentinel-aware client' });
+      await waitFor(
+        async () =>
+          (await app.set('after', '1').then(
+            () => true,
+            () => false,
+          )) && (await infoOf(promoted)).role === 'master',
+        { timeoutMs: 10_000, what: 'a write through the Sentinel-aware client' },
+      );
       const direct = promoted.client();
       try {
         expect(await direct.mget('before', 'after')).toEqual(['1', '1']);
@@ -243,7 +261,10 @@ describe("the orchestrator's Sentinel port, for clients reading from replicas", 
         { timeoutMs: 5000, what: 'the voters to have read both replicas' },
       );
       expect([...listed.keys()].sort()).toEqual([live.options.port, dead.options.port].sort());
-      for (const [server, priority] of [[live, '10'], [dead, '20']] as const) {
+      for (const [server, priority] of [
+        [live, '10'],
+        [dead, '20'],
+      ] as const) {
         expect(listed.get(server.options.port)).toMatchObject({
           name: `127.0.0.1:${server.options.port}`,
           ip: '127.0.0.1',
@@ -313,20 +334,36 @@ describe('redis-failover failover, through a running orchestrator', () => {
     const topology = await startTopology(servers, ports, { replicas: [{ replicaPriority: 10 }] });
     const [replica] = topology.replicas as [RedisServer];
     // The chosen replica dies before REPLICAOF NO ONE: -failover-abort-slave-timeout after failover-timeout (2 s).
-    const running = await orchestrate(topology, {}, {
-      sentinelPort: 0,
-      workflowHooks: () => ({ before: async (state, input) => (state === 'SendSlaveofNoOne' && (input as FailoverState).selection?.promoted ? replica.kill() : undefined) }),
-    });
+    const running = await orchestrate(
+      topology,
+      {},
+      {
+        sentinelPort: 0,
+        workflowHooks: () => ({
+          before: async (state, input) => (state === 'SendSlaveofNoOne' && (input as FailoverState).selection?.promoted ? replica.kill() : undefined),
+        }),
+      },
+    );
     const dir = mkdtempSync(path.join(tmpdir(), 'redis-failover-request-'));
     try {
       const configPath = path.join(dir, 'config.json');
-      writeFileSync(configPath, JSON.stringify({ probes: 3, masters: [{ name: 'mymaster', host: '127.0.0.1', port: topology.master.options.port, quorum: 2, failoverTimeoutMs: 2000 }] }));
+      writeFileSync(
+        configPath,
+        JSON.stringify({
+          probes: 3,
+          masters: [{ name: 'mymaster', host: '127.0.0.1', port: topology.master.options.port, quorum: 2, failoverTimeoutMs: 2000 }],
+        }),
+      );
       const notes: string[] = [];
       const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((text) => notes.push(String(text)) > 0);
 
-      const code = await failoverCommand({ name: 'mymaster', configPath, port: running.orchestrator.sentinelPort!.port, coordinated: false, timestamps: false }).finally(() =>
-        stderr.mockRestore(),
-      );
+      const code = await failoverCommand({
+        name: 'mymaster',
+        configPath,
+        port: running.orchestrator.sentinelPort!.port,
+        coordinated: false,
+        timestamps: false,
+      }).finally(() => stderr.mockRestore());
 
       expect(code).toBe(1);
       // Seen from the table (SENTINEL MASTER: the epoch moved, no failover in progress), not from the lease running out.

@@ -40,7 +40,15 @@ describe.skipIf(!availability.ok).concurrent('the master and a writer cut off fr
 
 describe.skipIf(!availability.ok).concurrent('the master cut off from the voters only, its replicas and writer still with it, witnesses on', () => {
   it('fails nothing over and loses nothing: the replicas still replicating from it say it is alive', async () => {
-    const result = await shortTrials(() => runPartitionTrial('redis-failover', { downAfterMs: DOWN_AFTER_MS, failoverTimeoutMs: 10_000, partitionMs: 5000, witnesses: true, scenario: 'voters-only' }));
+    const result = await shortTrials(() =>
+      runPartitionTrial('redis-failover', {
+        downAfterMs: DOWN_AFTER_MS,
+        failoverTimeoutMs: 10_000,
+        partitionMs: 5000,
+        witnesses: true,
+        scenario: 'voters-only',
+      }),
+    );
 
     expect(result.failovers).toBe(0);
     expect(result.falseVerdicts).toEqual([]);
@@ -52,7 +60,9 @@ describe.skipIf(!availability.ok).concurrent('the master cut off from the voters
 
 describe.skipIf(!availability.ok).concurrent('a flapping link: the master and a writer cut off and back every 400 ms for 8 s', () => {
   it('fails over at most once, and judges down no server but the master', async () => {
-    const result = await shortTrials(() => runPartitionTrial('redis-failover', { downAfterMs: DOWN_AFTER_MS, failoverTimeoutMs: 2000, partitionMs: 8000, flapMs: 400 }));
+    const result = await shortTrials(() =>
+      runPartitionTrial('redis-failover', { downAfterMs: DOWN_AFTER_MS, failoverTimeoutMs: 2000, partitionMs: 8000, flapMs: 400 }),
+    );
 
     expect(result.failovers).toBeLessThanOrEqual(1);
     expect(result.falseVerdicts).toEqual([]);

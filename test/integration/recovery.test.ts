@@ -133,6 +133,8 @@ describe('the orchestrator restarted after a failover, its config still naming t
 
     await promoted.kill();
     const switched = await waitForEvent(again.events, '+switch-master');
-    expect(switched.message).toMatch(new RegExp(`^mymaster 127\\.0\\.0\\.1 ${promoted.options.port} 127\\.0\\.0\\.1 (${topology.master.options.port}|${other.options.port})$`));
+    expect(switched.message).toMatch(
+      new RegExp(`^mymaster 127\\.0\\.0\\.1 ${promoted.options.port} 127\\.0\\.0\\.1 (${topology.master.options.port}|${other.options.port})$`),
+    );
   });
 });

@@ -60,7 +60,10 @@ async function runawayScript(server: RedisServer, body: string): Promise<{ outco
   }
   const client = server.client();
   client.on('error', () => undefined);
-  const outcome = client.call('EVAL', body, '0').then(() => 'ended', (error: unknown) => String(error));
+  const outcome = client.call('EVAL', body, '0').then(
+    () => 'ended',
+    (error: unknown) => String(error),
+  );
   return { outcome, stop: () => client.disconnect() };
 }
 
@@ -74,9 +77,16 @@ describe('a master kept -BUSY by a script that wrote nothing', () => {
     try {
       await waitForEvent(running.events, '+sdown', (e) => e.detail.instance?.type === 'master');
       // Killed by a voter: the script's own client is told so, and the master answers PING again.
-      const outcome = await Promise.race([runaway.outcome, new Promise<string>((resolve) => setTimeout(() => resolve('still running after 10 s'), 10_000).unref())]);
+      const outcome = await Promise.race([
+        runaway.outcome,
+        new Promise<string>((resolve) => setTimeout(() => resolve('still running after 10 s'), 10_000).unref()),
+      ]);
       expect(outcome).toMatch(/Script killed by user/);
-      expect(running.log.some((line) => line === `mymaster: 127.0.0.1:${topology.master.options.port} answers -BUSY while SDOWN: sent SCRIPT KILL, as Sentinel does`)).toBe(true);
+      expect(
+        running.log.some(
+          (line) => line === `mymaster: 127.0.0.1:${topology.master.options.port} answers -BUSY while SDOWN: sent SCRIPT KILL, as Sentinel does`,
+        ),
+      ).toBe(true);
       // Whether the voters' failover began before the kill landed is a race, as with Sentinel: the master answers either way.
       const ping = topology.master.client();
       try {
@@ -96,7 +106,10 @@ describe('master reboot in a very short time (master-reboot-down-after-period)',
     const servers = freshServers();
     const topology = await startTopology(servers, ports, {
       // 1 ms per key, and a -LOADING reply between every KB loaded: a long load, visible from outside.
-      masterExtra: [['key-load-delay', '1000'], ['loading-process-events-interval-bytes', '1024']],
+      masterExtra: [
+        ['key-load-delay', '1000'],
+        ['loading-process-events-interval-bytes', '1024'],
+      ],
       replicas: [{ replicaPriority: 10 }, { replicaPriority: 20 }],
     });
     await writeKeys(topology.master, 2000, 2);
@@ -121,13 +134,20 @@ describe('master reboot in a very short time (master-reboot-down-after-period)',
     expect(await countKeys(promoted, 2000)).toBe(2000);
   });
 
-  it('waits for the load when the period is 0 (Sentinel\'s default): +reboot, and no failover', async () => {
+  it("waits for the load when the period is 0 (Sentinel's default): +reboot, and no failover", async () => {
     const topology = await slowLoadingMaster();
     const running = await orchestrate(topology, { downAfterMs: 5000 });
 
     await topology.master.restart({ loading: true });
     await waitForEvent(running.events, '+reboot');
-    await waitFor(async () => !(await infoOf(topology.master).then((i) => i.loading, () => true)), { timeoutMs: 15_000, what: 'the master to finish loading' });
+    await waitFor(
+      async () =>
+        !(await infoOf(topology.master).then(
+          (i) => i.loading,
+          () => true,
+        )),
+      { timeoutMs: 15_000, what: 'the master to finish loading' },
+    );
     await waitForTicks(running, 10);
 
     expect(types(running.events).filter((t) => t === '+sdown' || t === '+odown' || t === '+try-failover')).toEqual([]);
@@ -140,13 +160,17 @@ describe('replicas reconfigured', () => {
     const servers = freshServers();
     const topology = await startTopology(servers, ports, { replicas: [{ replicaPriority: 10 }, { replicaPriority: 20 }, { replicaPriority: 30 }] });
     const [promoted, doomed] = topology.replicas as [RedisServer, RedisServer, RedisServer];
-    const running = await orchestrate(topology, {}, {
-      workflowHooks: () => ({
-        before: async (state, input) => {
-          if (state === 'ReconfSlave' && (input as ReconfItem).target.port === doomed.options.port) await doomed.kill();
-        },
-      }),
-    });
+    const running = await orchestrate(
+      topology,
+      {},
+      {
+        workflowHooks: () => ({
+          before: async (state, input) => {
+            if (state === 'ReconfSlave' && (input as ReconfItem).target.port === doomed.options.port) await doomed.kill();
+          },
+        }),
+      },
+    );
 
     await topology.master.kill();
     await waitForEvent(running.events, '+switch-master');
@@ -171,7 +195,13 @@ describe('fencing', () => {
     ]);
     await running.orchestrator.stop();
 
-    const fenced = await startTopology(servers, ports, { replicas: [{}], masterExtra: [['min-replicas-to-write', '1'], ['min-replicas-max-lag', '10']] });
+    const fenced = await startTopology(servers, ports, {
+      replicas: [{}],
+      masterExtra: [
+        ['min-replicas-to-write', '1'],
+        ['min-replicas-max-lag', '10'],
+      ],
+    });
     const quiet = await orchestrate(fenced, { quorum: 1 }, { probes: 1 });
     await waitForTicks(quiet, 15);
     expect(quiet.log.filter((line) => line.includes('min-replicas-to-write'))).toEqual([]);
@@ -230,7 +260,8 @@ describe('a wrong password', () => {
 
     const refusals = running.log.filter((line) => line.includes('refused our credentials'));
     const expected = topology.all.map(
-      (s) => `mymaster: 127.0.0.1:${s.options.port} refused our credentials (WRONGPASS invalid username-password pair or user is disabled.); check auth of master mymaster: until they work it is watched for replies only, and never failed over for this`,
+      (s) =>
+        `mymaster: 127.0.0.1:${s.options.port} refused our credentials (WRONGPASS invalid username-password pair or user is disabled.); check auth of master mymaster: until they work it is watched for replies only, and never failed over for this`,
     );
     expect([...new Set(refusals)].sort()).toEqual(expected.sort());
     expect(refusals.length).toBe(topology.all.length); // once per server, not per voter or PING
@@ -245,11 +276,18 @@ describe('a wrong password', () => {
     const servers = freshServers();
     const topology = await startTopology(servers, ports, { password: 'old-pw', replicas: [{ replicaPriority: 10 }, { replicaPriority: 20 }] });
     const [promoted, other] = topology.replicas as [RedisServer, RedisServer];
-    const running = await orchestrate(topology, { auth: { password: 'old-pw' } }, { reloadConfig: () => testConfig(topology, { auth: { password: 'old-pw' } }) });
+    const running = await orchestrate(
+      topology,
+      { auth: { password: 'old-pw' } },
+      { reloadConfig: () => testConfig(topology, { auth: { password: 'old-pw' } }) },
+    );
 
     // Half a rotation: Sentinel's rule would fail this healthy master over, and could never demote it (it refuses us).
     await topology.master.changePassword('new-pw');
-    await waitFor(() => running.log.some((line) => line.includes(`127.0.0.1:${topology.master.options.port} refused our credentials`)), { timeoutMs: 5000, what: 'the refusal notice' });
+    await waitFor(() => running.log.some((line) => line.includes(`127.0.0.1:${topology.master.options.port} refused our credentials`)), {
+      timeoutMs: 5000,
+      what: 'the refusal notice',
+    });
     await waitForTicks(running, 40); // 2 s: four times down-after
     expect(types(running.events).filter((t) => t === '+sdown' || t === '+odown' || t === '+try-failover')).toEqual([]);
 
@@ -313,7 +351,9 @@ describe('ACL users', () => {
   it('fails over with a least-privilege ACL user holding only the commands Sentinel needs', async () => {
     const servers = freshServers();
     // Replication keeps the default user's password; the orchestrator gets its own, narrower user.
-    const acl: Array<[string, string]> = [['user', 'failover on >failover-pw ~* &* -@all +ping +info +multi +exec +replicaof +config|rewrite +client|kill +script|kill']];
+    const acl: Array<[string, string]> = [
+      ['user', 'failover on >failover-pw ~* &* -@all +ping +info +multi +exec +replicaof +config|rewrite +client|kill +script|kill'],
+    ];
     const topology = await startTopology(servers, ports, {
       password: 'replication-pw',
       masterExtra: acl,

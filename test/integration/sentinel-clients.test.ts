@@ -70,17 +70,26 @@ for (const client of CLIENTS) {
       const topology = await startTopology(freshServers(), ports, { replicas: [{}, {}] });
       const system = await orchestrate(topology, {}, { sentinelPort: 0 });
       // Every replica's INFO read by the voters, so both are offered.
-      await waitFor(() => system.orchestrator.voters[0]!.watches[0]!.view()?.replicas.filter((r) => r.info !== null).length === 2, { timeoutMs: 10_000, what: 'the voters to have read both replicas' });
+      await waitFor(() => system.orchestrator.voters[0]!.watches[0]!.view()?.replicas.filter((r) => r.info !== null).length === 2, {
+        timeoutMs: 10_000,
+        what: 'the voters to have read both replicas',
+      });
       const app = startClient(command, system.orchestrator.sentinelPort!.port, 'read');
       // The replicas it reads from: one (ioredis, redis-py) or its whole pool (node-redis spreads reads over every replica).
       const replicaPorts = topology.replicas.map((r) => String(r.options.port));
       const readsFrom = (line: { readonly port: string }) => line.port.split(',');
-      const first = await waitFor(() => app.replicas.find((r) => readsFrom(r).every((port) => replicaPorts.includes(port))), { timeoutMs: 20_000, what: `${client.name} to read from a replica` });
+      const first = await waitFor(() => app.replicas.find((r) => readsFrom(r).every((port) => replicaPorts.includes(port))), {
+        timeoutMs: 20_000,
+        what: `${client.name} to read from a replica`,
+      });
       const used = topology.replicas.find((r) => String(r.options.port) === readsFrom(first)[0])!;
       const other = topology.replicas.find((r) => r !== used)!;
       const diedAt = Date.now();
       await used.kill();
-      await waitFor(() => app.replicas.find((r) => r.at > diedAt && r.port === String(other.options.port)), { timeoutMs: 30_000, what: `${client.name} to read from the other replica only` });
+      await waitFor(() => app.replicas.find((r) => r.at > diedAt && r.port === String(other.options.port)), {
+        timeoutMs: 30_000,
+        what: `${client.name} to read from the other replica only`,
+      });
       expect(app.replicas.flatMap(readsFrom).every((port) => replicaPorts.includes(port))).toBe(true);
     });
   });

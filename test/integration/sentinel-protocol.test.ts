@@ -28,7 +28,10 @@ beforeAll(async () => {
   ourPort = await ports.take();
   const running = await orchestrate(topology, { downAfterMs: 1000, failoverTimeoutMs: 10_000 }, { sentinelPort: ourPort });
   // Both have read every replica's INFO: their lists are complete.
-  await waitFor(async () => (await replicasKnown(ourPort)) === 2 && running.orchestrator.voters.every((v) => v.watches[0]!.ticks > 20), { timeoutMs: 20_000, what: 'the port to know both replicas' });
+  await waitFor(async () => (await replicasKnown(ourPort)) === 2 && running.orchestrator.voters.every((v) => v.watches[0]!.ticks > 20), {
+    timeoutMs: 20_000,
+    what: 'the port to know both replicas',
+  });
 }, 60_000);
 
 afterAll(async () => {
@@ -47,7 +50,8 @@ async function replicasKnown(port: number): Promise<number> {
   }
 }
 
-const text = (node: Node | undefined): string => (node && (node.type === 'bulk' || node.type === 'simple' || node.type === 'error') ? node.text : `<${node?.type}>`);
+const text = (node: Node | undefined): string =>
+  node && (node.type === 'bulk' || node.type === 'simple' || node.type === 'error') ? node.text : `<${node?.type}>`;
 
 /** A field's value in a RESP3 map or a RESP2 flat list. */
 function fieldValue(node: Node, field: string): string | undefined {

@@ -40,7 +40,14 @@ function promotedState(over: Partial<FailoverState> = {}): FailoverState {
 
 function deps(records: MemoryRecords) {
   const publisher = new MemoryPublisher();
-  return { publisher, endpoint: new MasterEndpoint(records, settings), linkOptions: async () => ({}), now: () => Date.now(), pollIntervalMs: 10, invocationBudgetMs: DEFAULT_INVOCATION_BUDGET_MS };
+  return {
+    publisher,
+    endpoint: new MasterEndpoint(records, settings),
+    linkOptions: async () => ({}),
+    now: () => Date.now(),
+    pollIntervalMs: 10,
+    invocationBudgetMs: DEFAULT_INVOCATION_BUDGET_MS,
+  };
 }
 
 describe('WaitPromotion with DNS endpoints', () => {
@@ -74,7 +81,12 @@ describe('SwitchMaster with DNS endpoints', () => {
     for (const dnsUpdated of [false, undefined]) {
       const records = new MemoryRecords();
       const d = deps(records);
-      await switchMaster(promotedState({ promotion: { sent: true, sentAt: 1, confirmed: true, confirmedAt: 1, timedOut: false, ...(dnsUpdated !== undefined && { dnsUpdated }) } }), d);
+      await switchMaster(
+        promotedState({
+          promotion: { sent: true, sentAt: 1, confirmed: true, confirmedAt: 1, timedOut: false, ...(dnsUpdated !== undefined && { dnsUpdated }) },
+        }),
+        d,
+      );
       expect((await records.read(PRIMARY))[0]?.values).toEqual(['127.0.0.1']);
       expect(d.publisher.events.map((e) => e.type)).toEqual(['+dns-update', '+switch-master']);
     }
@@ -82,7 +94,9 @@ describe('SwitchMaster with DNS endpoints', () => {
 
   it('fails (the workflow retries it) and says nothing when the record cannot be written: +switch-master never comes before the name moved', async () => {
     const d = deps(new FailingRecords());
-    await expect(switchMaster(promotedState({ promotion: { sent: true, sentAt: 1, confirmed: true, confirmedAt: 1, timedOut: false, dnsUpdated: false } }), d)).rejects.toThrow('Rate exceeded');
+    await expect(
+      switchMaster(promotedState({ promotion: { sent: true, sentAt: 1, confirmed: true, confirmedAt: 1, timedOut: false, dnsUpdated: false } }), d),
+    ).rejects.toThrow('Rate exceeded');
     expect(d.publisher.events).toEqual([]);
   });
 });

@@ -12,7 +12,25 @@ const master = parseConfig({ probes: 1, masters: [{ name: 'mymaster', host: '127
 const handed: WatchSnapshot = {
   master: 'mymaster',
   record: { host: '127.0.0.1', port: 6399 },
-  instances: [{ host: '127.0.0.1', port: 6399, watch: { lastAcceptableReplyAt: 1000, pendingPingSince: null, linkDown: false, runId: 'r1', rebootSince: null, reportedRole: 'master', roleSince: 500, sdownSince: 900 }, wrongMasterSince: null, lastRepairAt: 0, scriptKillSent: false }],
+  instances: [
+    {
+      host: '127.0.0.1',
+      port: 6399,
+      watch: {
+        lastAcceptableReplyAt: 1000,
+        pendingPingSince: null,
+        linkDown: false,
+        runId: 'r1',
+        rebootSince: null,
+        reportedRole: 'master',
+        roleSince: 500,
+        sdownSince: 900,
+      },
+      wrongMasterSince: null,
+      lastRepairAt: 0,
+      scriptKillSent: false,
+    },
+  ],
   voting: { votedSdownSince: 900, lastVoteAt: 950, odown: true },
   election: { lastAttempt: '3@127.0.0.1:6399', blockedUntil: 0 },
   notices: { fenceWarned: ['127.0.0.1:6399'], reported: [] },

@@ -20,7 +20,16 @@ import { startTopology, type Topology } from '../support/topology.ts';
 const TABLE = 'redis-failover-probe-test';
 const ARN = STATE_MACHINE_ARN;
 const BUS = 'redis-failover-bus';
-const ENV_KEYS = ['VOTER_ID', 'TABLE_NAME', 'STATE_MACHINE_ARN', 'EVENT_BUS_NAME', 'REDIS_FAILOVER_CONFIG', 'AWS_ENDPOINT_URL_DYNAMODB', 'REDIS_TLS', 'PROBE_INTERVAL_MS'] as const;
+const ENV_KEYS = [
+  'VOTER_ID',
+  'TABLE_NAME',
+  'STATE_MACHINE_ARN',
+  'EVENT_BUS_NAME',
+  'REDIS_FAILOVER_CONFIG',
+  'AWS_ENDPOINT_URL_DYNAMODB',
+  'REDIS_TLS',
+  'PROBE_INTERVAL_MS',
+] as const;
 /** What Lambda gives every function: the role's credentials and the region (dummies here; the table is dynalite). */
 const LAMBDA_ENV = { AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local', AWS_REGION: 'local-1' } as const;
 
@@ -113,7 +122,11 @@ describe('probe handler: environment', () => {
   });
 
   it('gives each master group its credentials and TLS', async () => {
-    const probe = probeDepsFromEnv({ ...valid, REDIS_TLS: 'true', REDIS_FAILOVER_CONFIG: configDocument({ port: 6379, auth: { username: 'probe', password: 's3cret' } }) });
+    const probe = probeDepsFromEnv({
+      ...valid,
+      REDIS_TLS: 'true',
+      REDIS_FAILOVER_CONFIG: configDocument({ port: 6379, auth: { username: 'probe', password: 's3cret' } }),
+    });
     try {
       expect(probe.deps.voterId).toBe('probe-a');
       expect(probe.config.masters.map((m) => m.name)).toEqual(['mymaster']);
@@ -261,7 +274,11 @@ describe.skipIf(!redisServerAvailable())('probe handler against redis-server and
 
     const types = sentEventTypes();
     const order = ['+sdown', '+odown', '+new-epoch', '+try-failover', '+elected-leader'];
-    for (const type of order) expect(types.filter((t) => t === type), type).toHaveLength(1);
+    for (const type of order)
+      expect(
+        types.filter((t) => t === type),
+        type,
+      ).toHaveLength(1);
     expect(types.filter((t) => order.includes(t))).toEqual(order);
     // The known replica from the config is announced once, as Sentinel announces its known-replica lines.
     expect(types.filter((t) => t === '+slave')).toHaveLength(1);

@@ -18,7 +18,17 @@ import { testPorts } from '../support/ports.ts';
 import { infoOf, startTopology, waitFollowing } from '../support/topology.ts';
 
 const TABLE = 'redis-failover-request-test';
-const ENV_KEYS = ['TABLE_NAME', 'STATE_MACHINE_ARN', 'EVENT_BUS_NAME', 'REDIS_FAILOVER_CONFIG', 'AWS_ENDPOINT_URL_DYNAMODB', 'REDIS_TLS', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_REGION'] as const;
+const ENV_KEYS = [
+  'TABLE_NAME',
+  'STATE_MACHINE_ARN',
+  'EVENT_BUS_NAME',
+  'REDIS_FAILOVER_CONFIG',
+  'AWS_ENDPOINT_URL_DYNAMODB',
+  'REDIS_TLS',
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_REGION',
+] as const;
 
 const { eventBridge, sfn } = mockAwsBoundary();
 const ARN = STATE_MACHINE_ARN;
@@ -74,7 +84,9 @@ function deployedWith(name: string, master: RedisServer): void {
 
 describe('failover request handler', () => {
   it('refuses an event that does not name a master, before reading its environment', async () => {
-    expect(() => parseRequest({})).toThrow('UNKNOWN the request must be {"master": "<name>"} naming a master of the config, optionally with "coordinated": true');
+    expect(() => parseRequest({})).toThrow(
+      'UNKNOWN the request must be {"master": "<name>"} naming a master of the config, optionally with "coordinated": true',
+    );
     expect(() => parseRequest(null)).toThrow(/^UNKNOWN /);
     expect(() => parseRequest({ master: 42 })).toThrow(/^UNKNOWN /);
     expect(() => parseRequest({ master: 'mymaster', coordinated: 'yes' })).toThrow(/^UNKNOWN /);
@@ -89,7 +101,14 @@ describe('failover request handler', () => {
 
     const started = await handler({ master: 'mymaster' });
 
-    expect(started).toEqual({ master: 'mymaster', epoch: 1, execution: 'mymaster-1', from: topology.master.address, candidate: candidate.address, handedOver: false });
+    expect(started).toEqual({
+      master: 'mymaster',
+      epoch: 1,
+      execution: 'mymaster-1',
+      from: topology.master.address,
+      candidate: candidate.address,
+      handedOver: false,
+    });
     const start = sfn.commandCalls(StartExecutionCommand).map((c) => c.args[0].input);
     expect(start.map((s) => [s.stateMachineArn, s.name])).toEqual([[ARN, 'mymaster-1']]);
     const input = JSON.parse(start[0]!.input!) as FailoverInput;
@@ -126,7 +145,14 @@ describe('failover request handler', () => {
 
     const started = await fresh.handler({ master: 'handover', coordinated: true });
 
-    expect(started).toEqual({ master: 'handover', epoch: 1, execution: 'handover-1', from: topology.master.address, candidate: candidate.address, handedOver: true });
+    expect(started).toEqual({
+      master: 'handover',
+      epoch: 1,
+      execution: 'handover-1',
+      from: topology.master.address,
+      candidate: candidate.address,
+      handedOver: true,
+    });
     // Swapped before the invocation returned: the old master already follows the new one.
     expect((await infoOf(candidate)).role).toBe('master');
     await waitFollowing(topology.master, candidate);

@@ -18,7 +18,14 @@ beforeAll(async () => {
   const store = new DynamoDbStore({ client: dynamo.client, tableName: 'steps' });
   await store.ensureMaster(master);
   await store.addReplica('mymaster', { host: '10.9.9.2', port: 6379 });
-  deps = { publisher: new MemoryPublisher(), linkOptions: async () => ({}), now: () => Date.now(), pollIntervalMs: 10, invocationBudgetMs: DEFAULT_INVOCATION_BUDGET_MS, store };
+  deps = {
+    publisher: new MemoryPublisher(),
+    linkOptions: async () => ({}),
+    now: () => Date.now(),
+    pollIntervalMs: 10,
+    invocationBudgetMs: DEFAULT_INVOCATION_BUDGET_MS,
+    store,
+  };
 });
 afterAll(async () => {
   await dynamo?.stop();

@@ -17,7 +17,13 @@ writeFileSync(path.join(dir, 'cluster.json'), JSON.stringify({ masters }));
 
 // As an App's node: it can list its keys, so an unknown one is refused.
 const context = (values: Record<string, unknown>) => ({ tryGetContext: (key: string) => values[key], getAllContext: () => values });
-const IMPORT = { config: 'cluster.json', vpcId: 'vpc-0abc', subnetIds: 'subnet-0a,subnet-0b,subnet-0c', availabilityZones: 'eu-west-1a, eu-west-1b, eu-west-1c', vpcCidr: '10.20.0.0/16' };
+const IMPORT = {
+  config: 'cluster.json',
+  vpcId: 'vpc-0abc',
+  subnetIds: 'subnet-0a,subnet-0b,subnet-0c',
+  availabilityZones: 'eu-west-1a, eu-west-1b, eu-west-1c',
+  vpcCidr: '10.20.0.0/16',
+};
 
 function refusal(values: Record<string, unknown>): string {
   try {
@@ -50,7 +56,9 @@ describe('stackPropsFromContext', () => {
   it('reads -c config relative to the working directory, and names a file it cannot read', () => {
     expect(stackPropsFromContext(context({ config: 'cluster.json' }), dir).config).toEqual({ masters });
     const missing = path.join(dir, 'nope.json');
-    expect(() => stackPropsFromContext(context({ config: 'nope.json' }), dir)).toThrow(new ConfigError(`cannot read config file ${missing}: ENOENT (no such file or directory)`));
+    expect(() => stackPropsFromContext(context({ config: 'nope.json' }), dir)).toThrow(
+      new ConfigError(`cannot read config file ${missing}: ENOENT (no such file or directory)`),
+    );
   });
 
   it('imports an existing VPC from -c strings', () => {
@@ -66,7 +74,13 @@ describe('stackPropsFromContext', () => {
 
   it('takes the same keys as JSON from cdk.json (arrays, booleans)', () => {
     const props = stackPropsFromContext(
-      context({ ...IMPORT, subnetIds: ['subnet-0a', 'subnet-0b', 'subnet-0c'], availabilityZones: ['a', 'b', 'c'], routeTableIds: ['rtb-1', 'rtb-2', 'rtb-3'], dynamoDbEndpoint: true }),
+      context({
+        ...IMPORT,
+        subnetIds: ['subnet-0a', 'subnet-0b', 'subnet-0c'],
+        availabilityZones: ['a', 'b', 'c'],
+        routeTableIds: ['rtb-1', 'rtb-2', 'rtb-3'],
+        dynamoDbEndpoint: true,
+      }),
       dir,
     );
     expect(props.existingVpc?.privateSubnetRouteTableIds).toEqual(['rtb-1', 'rtb-2', 'rtb-3']);

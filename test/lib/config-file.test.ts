@@ -33,12 +33,15 @@ describe('examples/config.json', () => {
 
 describe('readDeployConfig', () => {
   it('returns the masters as written, and probes only when given', () => {
-    expect(readDeployConfig(file('a.json', { masters: [master({ auth: { secretArn: SECRET } })] }))).toEqual({ masters: [master({ auth: { secretArn: SECRET } })] });
+    expect(readDeployConfig(file('a.json', { masters: [master({ auth: { secretArn: SECRET } })] }))).toEqual({
+      masters: [master({ auth: { secretArn: SECRET } })],
+    });
     expect(readDeployConfig(file('b.json', { probes: 2, masters: [master()] }))).toEqual({ probes: 2, masters: [master()] });
   });
 
   it('refuses a password in clear or from the environment, naming the file and the field, never the password', () => {
-    const clear = 'a deployed config cannot hold a password (it would be stored in clear in the Lambda environment): store it in Secrets Manager and give auth.secretArn';
+    const clear =
+      'a deployed config cannot hold a password (it would be stored in clear in the Lambda environment): store it in Secrets Manager and give auth.secretArn';
     const withPassword = file('p.json', { masters: [master({ auth: { password: 'hunter2' } })] });
     expect(() => readDeployConfig(withPassword)).toThrow(new ConfigError(`${withPassword}: masters[0].auth.password: ${clear}`));
     const withEnv = file('e.json', { masters: [master(), master({ name: 'two', auth: { username: 'u', passwordEnv: 'REDIS_PASSWORD' } })] });

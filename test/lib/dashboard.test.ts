@@ -6,7 +6,13 @@ import { STEP_KEYS } from '../../lib/steps.ts';
 import { graphedMetrics } from '../../sim/cloudwatch.ts';
 import { Synthesized, testApp } from './support.ts';
 
-const existingVpc = { vpcId: 'vpc-0123456789abcdef0', vpcCidrBlock: '10.20.0.0/16', privateSubnetIds: ['subnet-0aaa', 'subnet-0bbb', 'subnet-0ccc'], availabilityZones: ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'], privateSubnetRouteTableIds: ['rtb-0aaa', 'rtb-0bbb', 'rtb-0ccc'] };
+const existingVpc = {
+  vpcId: 'vpc-0123456789abcdef0',
+  vpcCidrBlock: '10.20.0.0/16',
+  privateSubnetIds: ['subnet-0aaa', 'subnet-0bbb', 'subnet-0ccc'],
+  availabilityZones: ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'],
+  privateSubnetRouteTableIds: ['rtb-0aaa', 'rtb-0bbb', 'rtb-0ccc'],
+};
 const masters = [
   { name: 'cache', host: '10.20.1.10', port: 6379, quorum: 2 },
   { name: 'sessions', host: '10.20.2.10', port: 6380, quorum: 2 },
@@ -42,7 +48,9 @@ describe('the dashboard', () => {
       const story = widgets.find((w) => w.type === 'log' && w.properties.query?.includes(`master = '${master}'`));
       expect(story?.properties.title).toContain(master);
       const graphed = graphedMetrics(body).filter((m) => m.namespace === METRICS_NAMESPACE && m.dimensions.Master === master);
-      expect(new Set(graphed.map((m) => m.widget))).toEqual(new Set(['Failovers', 'Detection and failover time (ms)', 'Voters watching (ticks a minute)', 'PING latency, slowest a second (ms)']));
+      expect(new Set(graphed.map((m) => m.widget))).toEqual(
+        new Set(['Failovers', 'Detection and failover time (ms)', 'Voters watching (ticks a minute)', 'PING latency, slowest a second (ms)']),
+      );
       expect(graphed.filter((m) => m.name === 'PhaseDuration').map((m) => m.dimensions.Phase)).toEqual(['select-slave', 'promote', 'reconf-slaves']);
       expect(graphed.filter((m) => m.name === 'Ticks').map((m) => m.dimensions.Voter)).toEqual(f.voterIds);
     }
@@ -60,10 +68,10 @@ describe('the dashboard', () => {
     expect(texts.filter((t) => t.startsWith('### Lambda Function') && t.includes('Probe of voter'))).toHaveLength(f.probeFunctions.length);
     expect(texts.filter((t) => t.startsWith('### Lambda Function') && t.includes('Step '))).toHaveLength(STEP_KEYS.length);
     expect(texts.filter((t) => t.startsWith('### Dynamo Table'))).toHaveLength(1);
-    for (const title of ['Step errors', 'Steps that waited for a cold start', 'Deliveries']) expect(widgets.some((w) => w.properties.title === title)).toBe(true);
+    for (const title of ['Step errors', 'Steps that waited for a cold start', 'Deliveries'])
+      expect(widgets.some((w) => w.properties.title === title)).toBe(true);
     // No stream feeds any function: the library's iterator-age graph would be empty.
     expect(widgets.some((w) => w.properties.title === 'Iterator')).toBe(false);
     expect(s.ofType('AWS::CloudWatch::Alarm')).toHaveLength(Object.values(f.alarms).flat().length);
   });
-
 });

@@ -8,7 +8,12 @@ import type { RedisMasterProps } from '../../lib/masters.ts';
 import { STEP_ACCESS, STEP_KEYS } from '../../lib/steps.ts';
 import { Synthesized, testApp } from './support.ts';
 
-const existingVpc = { vpcId: 'vpc-0123456789abcdef0', vpcCidrBlock: '10.20.0.0/16', privateSubnetIds: ['subnet-0aaa', 'subnet-0bbb', 'subnet-0ccc'], availabilityZones: ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'] };
+const existingVpc = {
+  vpcId: 'vpc-0123456789abcdef0',
+  vpcCidrBlock: '10.20.0.0/16',
+  privateSubnetIds: ['subnet-0aaa', 'subnet-0bbb', 'subnet-0ccc'],
+  availabilityZones: ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'],
+};
 const MASTERS: RedisMasterProps[] = [
   { name: 'cache', host: '10.20.1.10', port: 6379, quorum: 2 },
   { name: 'Sessions', host: '10.20.2.10', port: 6379, quorum: 2 },
@@ -64,7 +69,12 @@ describe('dnsEndpoints', () => {
           Resource: zoneArn,
           Condition: {
             'ForAllValues:StringEquals': {
-              'route53:ChangeResourceRecordSetsNormalizedRecordNames': ['cache.redis.internal', 'sessions.redis.internal', 'cache-ro.redis.internal', 'sessions-ro.redis.internal'],
+              'route53:ChangeResourceRecordSetsNormalizedRecordNames': [
+                'cache.redis.internal',
+                'sessions.redis.internal',
+                'cache-ro.redis.internal',
+                'sessions-ro.redis.internal',
+              ],
               'route53:ChangeResourceRecordSetsRecordTypes': ['A', 'AAAA', 'CNAME'],
             },
           },
@@ -72,10 +82,19 @@ describe('dnsEndpoints', () => {
       ]);
       expect(s.resourcesFor(role, 'route53:ListResourceRecordSets')).toEqual([zoneArn]);
       const env = (s.props(id).Environment as { Variables: Record<string, unknown> }).Variables;
-      expect(env).toMatchObject({ ENDPOINT_ZONE_ID: { Ref: s.idOf(f.dnsEndpoints!.zone) }, ENDPOINT_ZONE_NAME: 'redis.internal', ENDPOINT_TTL_SECONDS: '3', ENDPOINT_READER: 'true', ENDPOINT_CHECK_SECONDS: '30' });
+      expect(env).toMatchObject({
+        ENDPOINT_ZONE_ID: { Ref: s.idOf(f.dnsEndpoints!.zone) },
+        ENDPOINT_ZONE_NAME: 'redis.internal',
+        ENDPOINT_TTL_SECONDS: '3',
+        ENDPOINT_READER: 'true',
+        ENDPOINT_CHECK_SECONDS: '30',
+      });
     }
     for (const step of STEP_KEYS.filter((k) => !STEP_ACCESS[k].dns)) {
-      expect(s.actionsOf(s.roleOf(s.idOf(f.stepFunctions[step]))).filter((a) => a.startsWith('route53:')), step).toEqual([]);
+      expect(
+        s.actionsOf(s.roleOf(s.idOf(f.stepFunctions[step]))).filter((a) => a.startsWith('route53:')),
+        step,
+      ).toEqual([]);
     }
     expect(s.actionsOf(s.roleOf(s.idOf(f.requestFailoverFunction))).filter((a) => a.startsWith('route53:'))).toEqual([]);
   });
@@ -89,9 +108,15 @@ describe('dnsEndpoints', () => {
   it('uses an existing zone, given as a construct or by id and name, without creating one', () => {
     const byId = synth({ zoneId: 'Z0123456789ABC', zoneName: 'corp.internal' });
     expect(byId.s.ofType('AWS::Route53::HostedZone')).toEqual([]);
-    expect(JSON.stringify(byId.s.resourcesFor(byId.s.roleOf(byId.s.idOf(byId.f.probeFunctions[0]!)), 'route53:ListResourceRecordSets'))).toContain('hostedzone/Z0123456789ABC');
-    const given = synth((host) => ({ zone: route53.PrivateHostedZone.fromHostedZoneAttributes(host, 'Corp', { hostedZoneId: 'Z0FROMAZONE', zoneName: 'corp.internal' }) }));
-    expect((given.s.props(given.s.idOf(given.f.probeFunctions[0]!)).Environment as { Variables: Record<string, unknown> }).Variables.ENDPOINT_ZONE_NAME).toBe('corp.internal');
+    expect(JSON.stringify(byId.s.resourcesFor(byId.s.roleOf(byId.s.idOf(byId.f.probeFunctions[0]!)), 'route53:ListResourceRecordSets'))).toContain(
+      'hostedzone/Z0123456789ABC',
+    );
+    const given = synth((host) => ({
+      zone: route53.PrivateHostedZone.fromHostedZoneAttributes(host, 'Corp', { hostedZoneId: 'Z0FROMAZONE', zoneName: 'corp.internal' }),
+    }));
+    expect((given.s.props(given.s.idOf(given.f.probeFunctions[0]!)).Environment as { Variables: Record<string, unknown> }).Variables.ENDPOINT_ZONE_NAME).toBe(
+      'corp.internal',
+    );
   });
 
   it('refuses, in one line naming the prop, what cannot make a record', () => {
@@ -99,7 +124,11 @@ describe('dnsEndpoints', () => {
       'RedisFailover Test/Failover: masters[0].name: "my_master" cannot name a DNS record (dnsEndpoints): use 1 to 60 of A-Z a-z 0-9 -, not starting or ending with -',
     );
     expect(refusal({ zoneId: 'Z0123' })).toBe('RedisFailover Test/Failover: dnsEndpoints.zoneId: needs zoneName, the name of that zone');
-    expect(refusal({ ttl: Duration.millis(1500) })).toBe('RedisFailover Test/Failover: dnsEndpoints.ttl: must be a whole number of seconds up to a day (got 1 second 500 millis)');
-    expect(refusal({ zoneName: 'not a domain' })).toBe('RedisFailover Test/Failover: dnsEndpoints.zoneName: must be a domain name such as redis.internal (got "not a domain")');
+    expect(refusal({ ttl: Duration.millis(1500) })).toBe(
+      'RedisFailover Test/Failover: dnsEndpoints.ttl: must be a whole number of seconds up to a day (got 1 second 500 millis)',
+    );
+    expect(refusal({ zoneName: 'not a domain' })).toBe(
+      'RedisFailover Test/Failover: dnsEndpoints.zoneName: must be a domain name such as redis.internal (got "not a domain")',
+    );
   });
 });

@@ -56,7 +56,10 @@ describe('in an existing VPC', () => {
     expect(s.ofType('AWS::EC2::VPC')).toEqual([]);
     expect(s.ofType('AWS::EC2::Subnet')).toEqual([]);
     expect(stack.failover.voterIds).toEqual(['eu-west-1a', 'eu-west-1b']);
-    expect(stack.failover.probeFunctions.map((fn) => (s.props(s.idOf(fn)).VpcConfig as { SubnetIds: unknown }).SubnetIds)).toEqual([['subnet-0aaa'], ['subnet-0bbb']]);
+    expect(stack.failover.probeFunctions.map((fn) => (s.props(s.idOf(fn)).VpcConfig as { SubnetIds: unknown }).SubnetIds)).toEqual([
+      ['subnet-0aaa'],
+      ['subnet-0bbb'],
+    ]);
   });
 
   const refused = (vpc: Partial<ExistingVpcProps>, probes?: number): string => {
@@ -72,8 +75,12 @@ describe('in an existing VPC', () => {
     const at = 'RedisFailoverStack Existing: ';
     expect(refused({ privateSubnetIds: [] })).toBe(`${at}existingVpc.privateSubnetIds: must name at least one subnet`);
     expect(refused({ availabilityZones: ['eu-west-1a'] })).toBe(`${at}existingVpc.availabilityZones: must name the zone of each subnet (2 subnets, 1 zones)`);
-    expect(refused({ availabilityZones: ['eu-west-1a', 'eu-west-1a'] })).toBe(`${at}existingVpc.availabilityZones: one subnet per zone: each subnet is one voter`);
-    expect(refused({ privateSubnetRouteTableIds: ['rtb-1'] })).toBe(`${at}existingVpc.privateSubnetRouteTableIds: must name the route table of each subnet (2 subnets, 1 route tables)`);
+    expect(refused({ availabilityZones: ['eu-west-1a', 'eu-west-1a'] })).toBe(
+      `${at}existingVpc.availabilityZones: one subnet per zone: each subnet is one voter`,
+    );
+    expect(refused({ privateSubnetRouteTableIds: ['rtb-1'] })).toBe(
+      `${at}existingVpc.privateSubnetRouteTableIds: must name the route table of each subnet (2 subnets, 1 route tables)`,
+    );
     expect(refused({}, 3)).toBe(`${at}config.probes: is 3 but 2 subnets were given: one probe runs per subnet`);
   });
 });

@@ -297,7 +297,14 @@ describe('state machine', () => {
     }
   });
 
-  type Retrier = { ErrorEquals: string[]; MaxAttempts: number; IntervalSeconds?: number; BackoffRate?: number; MaxDelaySeconds?: number; JitterStrategy?: string };
+  type Retrier = {
+    ErrorEquals: string[];
+    MaxAttempts: number;
+    IntervalSeconds?: number;
+    BackoffRate?: number;
+    MaxDelaySeconds?: number;
+    JitterStrategy?: string;
+  };
   const AFTER_PROMOTION = ['ReconfSlave', 'DemoteOldMaster', 'FailoverEnd', 'SwitchMaster'];
 
   it('retries every Task: never the permanent errors, the Lambda service’s own errors six times, and its failures', () => {
@@ -325,7 +332,14 @@ describe('state machine', () => {
     for (const [name, s] of allStates(definition).filter(([, s]) => s.Type === 'Task')) {
       const failed = (s.Retry as Retrier[])[2]!;
       if (AFTER_PROMOTION.includes(name)) {
-        expect(failed, name).toEqual({ ErrorEquals: ['States.TaskFailed'], IntervalSeconds: 1, MaxAttempts: 10, BackoffRate: 2, MaxDelaySeconds: 30, JitterStrategy: 'FULL' });
+        expect(failed, name).toEqual({
+          ErrorEquals: ['States.TaskFailed'],
+          IntervalSeconds: 1,
+          MaxAttempts: 10,
+          BackoffRate: 2,
+          MaxDelaySeconds: 30,
+          JitterStrategy: 'FULL',
+        });
         const worstCase = Array.from({ length: 10 }, (_, i) => Math.min(30, 2 ** i)).reduce((a, b) => a + b, 0);
         expect(worstCase).toBeGreaterThanOrEqual(180);
       } else {
@@ -460,7 +474,8 @@ describe('in the deployed stack', () => {
   it('is the same workflow: RedisFailoverStack renders the very same DefinitionString', () => {
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
     const full = Template.fromStack(new RedisFailoverStack(app, 'Test')).toJSON() as CloudFormationTemplate;
-    const definitionOf = (t: CloudFormationTemplate) => Object.values(t.Resources).find((r) => r.Type === 'AWS::StepFunctions::StateMachine')!.Properties!.DefinitionString;
+    const definitionOf = (t: CloudFormationTemplate) =>
+      Object.values(t.Resources).find((r) => r.Type === 'AWS::StepFunctions::StateMachine')!.Properties!.DefinitionString;
     expect(withoutExecutionTimeout(definitionOf(full))).toEqual(definitionOf(json));
     expect(JSON.stringify(definitionOf(full))).toMatch(/\\"TimeoutSeconds\\":\d+,\\"Comment\\"/);
     // …and its step functions have the same logical ids, which the definition refers to.

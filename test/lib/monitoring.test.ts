@@ -5,7 +5,12 @@ import { RedisFailoverStack } from '../../lib/failover-stack.ts';
 import { stackPropsFromContext } from '../../lib/app-context.ts';
 import { Synthesized, testApp } from './support.ts';
 
-const existingVpc = { vpcId: 'vpc-0123456789abcdef0', vpcCidrBlock: '10.20.0.0/16', privateSubnetIds: ['subnet-0aaa', 'subnet-0bbb', 'subnet-0ccc'], availabilityZones: ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'] };
+const existingVpc = {
+  vpcId: 'vpc-0123456789abcdef0',
+  vpcCidrBlock: '10.20.0.0/16',
+  privateSubnetIds: ['subnet-0aaa', 'subnet-0bbb', 'subnet-0ccc'],
+  availabilityZones: ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'],
+};
 const masters = [
   { name: 'cache', host: '10.20.1.10', port: 6379, quorum: 2 },
   { name: 'slow', host: '10.20.2.10', port: 6379, quorum: 2, failoverTimeoutMs: 240_000 },
@@ -40,13 +45,23 @@ describe('alarms', () => {
   it('alarm on any failed tick, on probe throttles and on +switch-master deliveries that failed', () => {
     const ticks = props(f.alarms.probeTickErrors);
     expect(ticks).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching' });
-    const metrics = ticks.Metrics as Array<{ Expression?: string; MetricStat?: { Metric: { Namespace: string; MetricName: string; Dimensions: Array<{ Value: unknown }> } } }>;
+    const metrics = ticks.Metrics as Array<{
+      Expression?: string;
+      MetricStat?: { Metric: { Namespace: string; MetricName: string; Dimensions: Array<{ Value: unknown }> } };
+    }>;
     expect(metrics.find((m) => m.Expression)?.Expression).toBe('m0 + m1 + m2');
-    expect(metrics.filter((m) => m.MetricStat).map((m) => [m.MetricStat!.Metric.Namespace, m.MetricStat!.Metric.MetricName, m.MetricStat!.Metric.Dimensions[0]!.Value])).toEqual(
-      existingVpc.availabilityZones.map((zone) => ['RedisFailover', 'TickErrors', zone]),
-    );
+    expect(
+      metrics
+        .filter((m) => m.MetricStat)
+        .map((m) => [m.MetricStat!.Metric.Namespace, m.MetricStat!.Metric.MetricName, m.MetricStat!.Metric.Dimensions[0]!.Value]),
+    ).toEqual(existingVpc.availabilityZones.map((zone) => ['RedisFailover', 'TickErrors', zone]));
     expect(JSON.stringify(props(f.alarms.probeThrottles).Metrics)).toContain('"MetricName":"Throttles"');
-    expect(props(f.alarms.switchMasterDeliveryFailed)).toMatchObject({ Namespace: 'AWS/Events', MetricName: 'FailedInvocations', Dimensions: [{ Name: 'RuleName', Value: { Ref: s.idOf(f.switchMasterRule) } }], TreatMissingData: 'notBreaching' });
+    expect(props(f.alarms.switchMasterDeliveryFailed)).toMatchObject({
+      Namespace: 'AWS/Events',
+      MetricName: 'FailedInvocations',
+      Dimensions: [{ Name: 'RuleName', Value: { Ref: s.idOf(f.switchMasterRule) } }],
+      TreatMissingData: 'notBreaching',
+    });
   });
 
   it('give the state machine a timeout, the longest lease plus a minute, so ExecutionsTimedOut can fire', () => {
@@ -58,13 +73,19 @@ describe('alarms', () => {
   });
 
   it('notify the topic -c alarmTopicArn names, and -c alarmEmail through a topic of its own', () => {
-    const fromContext = stackPropsFromContext({ tryGetContext: (key) => ({ alarmTopicArn: 'arn:aws:sns:eu-west-1:111122223333:pager', alarmEmail: 'oncall@example.com' })[key] });
+    const fromContext = stackPropsFromContext({
+      tryGetContext: (key) => ({ alarmTopicArn: 'arn:aws:sns:eu-west-1:111122223333:pager', alarmEmail: 'oncall@example.com' })[key],
+    });
     const { s: paged, f: failover } = synth({ alarmTopicArn: fromContext.alarmTopicArn, alarmEmail: fromContext.alarmEmail });
     const [[topicId]] = paged.ofType('AWS::SNS::Topic').filter(([id]) => id.startsWith('AlarmTopic')) as [[string, unknown]];
-    expect(paged.ofType('AWS::SNS::Subscription').map(([, r]) => r.Properties)).toContainEqual(expect.objectContaining({ Protocol: 'email', Endpoint: 'oncall@example.com' }));
+    expect(paged.ofType('AWS::SNS::Subscription').map(([, r]) => r.Properties)).toContainEqual(
+      expect.objectContaining({ Protocol: 'email', Endpoint: 'oncall@example.com' }),
+    );
     for (const alarm of Object.values(failover.alarms).flat()) {
       expect(paged.props(paged.idOf(alarm)).AlarmActions).toEqual(['arn:aws:sns:eu-west-1:111122223333:pager', { Ref: topicId }]);
     }
-    expect(() => stackPropsFromContext({ tryGetContext: (key) => ({ alarmEmail: 'nobody' })[key] })).toThrow('-c alarmEmail: "nobody" is not an e-mail address');
+    expect(() => stackPropsFromContext({ tryGetContext: (key) => ({ alarmEmail: 'nobody' })[key] })).toThrow(
+      '-c alarmEmail: "nobody" is not an e-mail address',
+    );
   });
 });

@@ -59,7 +59,13 @@ describe('cdk-nag AwsSolutions and Serverless', () => {
       new RedisFailoverStack(app, 'RedisFailover', {
         existingVpc,
         config: { masters },
-        failover: { switchMasterTopicKey: topicKey, secretsKeys: [secretsKey], alarmActions: [new cloudwatchActions.SnsAction(alarms)], encryptionKey: dataKey, logRemovalPolicy: RemovalPolicy.DESTROY },
+        failover: {
+          switchMasterTopicKey: topicKey,
+          secretsKeys: [secretsKey],
+          alarmActions: [new cloudwatchActions.SnsAction(alarms)],
+          encryptionKey: dataKey,
+          logRemovalPolicy: RemovalPolicy.DESTROY,
+        },
       });
     });
     expect(findings).toEqual([]);
@@ -94,11 +100,15 @@ describe('cdk-nag AwsSolutions and Serverless', () => {
     // No AWS managed policy, no outdated runtime, nothing acknowledged wholesale.
     expect([...acknowledgements, ...demo.acknowledgements].filter((a) => /IAM4|L1|IAM5$/.test(a.id))).toEqual([]);
     // Bare '*' only where the service has no resource-level permissions: the ENI actions of VPC functions and the state machine's logging/X-Ray.
-    const star = acknowledgements.filter((a) => a.id === 'AwsSolutions::AwsSolutions-IAM5[Resource::*]').map((a) => a.path.replace(/^RedisFailover\/Failover\//, ''));
+    const star = acknowledgements
+      .filter((a) => a.id === 'AwsSolutions::AwsSolutions-IAM5[Resource::*]')
+      .map((a) => a.path.replace(/^RedisFailover\/Failover\//, ''));
     expect(star.sort()).toEqual(
       [
         'Default/StateMachine/Role',
-        ...['Announce', 'AbortFailover', 'SelectSlave', 'SendSlaveofNoOne', 'WaitPromotion', 'ReconfSlave', 'FailoverEnd', 'SwitchMaster'].map((s) => `Default/${s}FunctionRole`),
+        ...['Announce', 'AbortFailover', 'SelectSlave', 'SendSlaveofNoOne', 'WaitPromotion', 'ReconfSlave', 'FailoverEnd', 'SwitchMaster'].map(
+          (s) => `Default/${s}FunctionRole`,
+        ),
         ...[1, 2, 3].map((i) => `Probes/Probe${i}Role`),
         'RequestFailoverRole',
       ].sort(),

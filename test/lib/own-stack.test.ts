@@ -33,7 +33,12 @@ describe('RedisFailover in your own stack', () => {
     redisGroup.connections.allowFrom(failover, ec2.Port.tcp(6379), 'redis-failover');
     const s = new Synthesized(stack);
     expect(s.ofType('AWS::EC2::SecurityGroupIngress').map(([, r]) => r.Properties)).toEqual([
-      expect.objectContaining({ GroupId: 'sg-0redis0000000000', FromPort: 6379, ToPort: 6379, SourceSecurityGroupId: { 'Fn::GetAtt': [s.idOf(failover.securityGroup), 'GroupId'] } }),
+      expect.objectContaining({
+        GroupId: 'sg-0redis0000000000',
+        FromPort: 6379,
+        ToPort: 6379,
+        SourceSecurityGroupId: { 'Fn::GetAtt': [s.idOf(failover.securityGroup), 'GroupId'] },
+      }),
     ]);
   });
 
@@ -59,9 +64,9 @@ describe('RedisFailover in your own stack', () => {
     expect(s.props(s.idOf(failover.switchMasterRule)).EventBusName).toBe('platform-events');
     const environment = (fn: lambda.Function) => (s.props(s.idOf(fn)).Environment as { Variables: Record<string, unknown> }).Variables;
     for (const fn of [...failover.probeFunctions, failover.stepFunctions.announce]) expect(environment(fn).EVENT_BUS_NAME).toBe('platform-events');
-    expect(() => inStack(new Stack(testApp(), 'Other'), 'Failover', { eventBus: events.EventBus.fromEventBusName(new Stack(), 'B', 'x'), eventBusName: 'mine' })).toThrow(
-      'RedisFailover Other/Failover: eventBusName: names the bus the construct makes: leave it out with eventBus',
-    );
+    expect(() =>
+      inStack(new Stack(testApp(), 'Other'), 'Failover', { eventBus: events.EventBus.fromEventBusName(new Stack(), 'B', 'x'), eventBusName: 'mine' }),
+    ).toThrow('RedisFailover Other/Failover: eventBusName: names the bus the construct makes: leave it out with eventBus');
   });
 
   it('encrypts the table, the bus and its archive, every log group and the topic with your key, and lets the functions and the services use it', () => {
@@ -112,7 +117,11 @@ describe('RedisFailover in your own stack', () => {
   it('gives you rules on +switch-master and on any Sentinel event, on its bus', () => {
     const stack = new Stack(testApp(), 'App');
     const failover = inStack(stack);
-    const repoint = new lambda.Function(stack, 'Repoint', { runtime: lambda.Runtime.NODEJS_24_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler = async () => {}') });
+    const repoint = new lambda.Function(stack, 'Repoint', {
+      runtime: lambda.Runtime.NODEJS_24_X,
+      handler: 'index.handler',
+      code: lambda.Code.fromInline('exports.handler = async () => {}'),
+    });
     const switched = failover.onSwitchMaster('RepointClients', { target: new targets.LambdaFunction(repoint) });
     const odown = failover.onSentinelEvent('OnOdown', '+odown');
     const s = new Synthesized(stack);

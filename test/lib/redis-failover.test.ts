@@ -21,10 +21,24 @@ const SECRET = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:redis/sessi
 const ZONES = ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'];
 const SUBNETS = ['subnet-0aaa', 'subnet-0bbb', 'subnet-0ccc'];
 const ROUTE_TABLES = ['rtb-0aaa', 'rtb-0bbb', 'rtb-0ccc'];
-const existingVpc = { vpcId: 'vpc-0123456789abcdef0', vpcCidrBlock: '10.20.0.0/16', privateSubnetIds: SUBNETS, availabilityZones: ZONES, privateSubnetRouteTableIds: ROUTE_TABLES };
+const existingVpc = {
+  vpcId: 'vpc-0123456789abcdef0',
+  vpcCidrBlock: '10.20.0.0/16',
+  privateSubnetIds: SUBNETS,
+  availabilityZones: ZONES,
+  privateSubnetRouteTableIds: ROUTE_TABLES,
+};
 const MASTERS: RedisMasterProps[] = [
   { name: 'cache', host: '10.20.1.10', port: 6379, quorum: 2 },
-  { name: 'sessions', host: '10.20.2.10', port: 6380, quorum: 2, downAfterMs: 5000, auth: { username: 'failover', secretArn: SECRET }, knownReplicas: [{ host: '10.20.3.10', port: 6381 }] },
+  {
+    name: 'sessions',
+    host: '10.20.2.10',
+    port: 6380,
+    quorum: 2,
+    downAfterMs: 5000,
+    auth: { username: 'failover', secretArn: SECRET },
+    knownReplicas: [{ host: '10.20.3.10', port: 6381 }],
+  },
 ];
 
 /** The schedules that start the probes (the others keep the failover's functions warm). */
@@ -94,7 +108,9 @@ describe('networking', () => {
     ]);
     // No other rule anywhere opens the functions' group.
     const sgId = s.idOf(f.securityGroup);
-    const rules = [...s.ofType('AWS::EC2::SecurityGroupEgress'), ...s.ofType('AWS::EC2::SecurityGroupIngress')].filter(([, r]) => JSON.stringify(r.Properties?.GroupId).includes(sgId));
+    const rules = [...s.ofType('AWS::EC2::SecurityGroupEgress'), ...s.ofType('AWS::EC2::SecurityGroupIngress')].filter(([, r]) =>
+      JSON.stringify(r.Properties?.GroupId).includes(sgId),
+    );
     expect(rules).toEqual([]);
   });
 
@@ -112,7 +128,12 @@ describe('networking', () => {
     expect(services.map((name) => /\.([a-z]+)"\]\]\}$/.exec(name)?.[1]).sort()).toEqual(['events', 'secretsmanager', 'states']);
     const endpointSg = s.ofType('AWS::EC2::SecurityGroup').find(([id]) => id.includes('EndpointSecurityGroup'))!;
     for (const [, endpoint] of endpoints) {
-      expect(endpoint.Properties).toMatchObject({ PrivateDnsEnabled: true, SubnetIds: SUBNETS, VpcId: existingVpc.vpcId, SecurityGroupIds: [{ 'Fn::GetAtt': [endpointSg[0], 'GroupId'] }] });
+      expect(endpoint.Properties).toMatchObject({
+        PrivateDnsEnabled: true,
+        SubnetIds: SUBNETS,
+        VpcId: existingVpc.vpcId,
+        SecurityGroupIds: [{ 'Fn::GetAtt': [endpointSg[0], 'GroupId'] }],
+      });
     }
     const ingress = s.ofType('AWS::EC2::SecurityGroupIngress');
     expect(ingress.map(([, r]) => r.Properties)).toEqual([
@@ -145,7 +166,14 @@ describe('probes', () => {
   it('runs one probe per subnet, each a voter named after its zone; two invocations at a time for the handover, each up to two minutes', () => {
     expect(f.voterIds).toEqual(ZONES);
     probeIds.forEach((id, i) => {
-      expect(s.props(id)).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], Handler: 'index.handler', Timeout: 120, MemorySize: 256, ReservedConcurrentExecutions: 2 });
+      expect(s.props(id)).toMatchObject({
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        Handler: 'index.handler',
+        Timeout: 120,
+        MemorySize: 256,
+        ReservedConcurrentExecutions: 2,
+      });
       expect(envOf(id)).toEqual({
         PROBE_INTERVAL_MS: '60000',
         VOTER_ID: ZONES[i],
@@ -170,18 +198,31 @@ describe('probes', () => {
         State: 'ENABLED',
         FlexibleTimeWindow: { Mode: 'OFF' },
         Description: `redis-failover voter ${i + 1}: starts its probe every minute`,
-        Target: { Arn: { 'Fn::GetAtt': [id, 'Arn'] }, RoleArn: { 'Fn::GetAtt': [roleId, 'Arn'] }, RetryPolicy: { MaximumEventAgeInSeconds: 60, MaximumRetryAttempts: 0 } },
+        Target: {
+          Arn: { 'Fn::GetAtt': [id, 'Arn'] },
+          RoleArn: { 'Fn::GetAtt': [roleId, 'Arn'] },
+          RetryPolicy: { MaximumEventAgeInSeconds: 60, MaximumRetryAttempts: 0 },
+        },
       })),
     );
     const invokeConfigs = s.ofType('AWS::Lambda::EventInvokeConfig').map(([, r]) => r.Properties);
-    expect(invokeConfigs).toEqual(probeIds.map((id) => ({ FunctionName: { Ref: id }, Qualifier: '$LATEST', MaximumEventAgeInSeconds: 60, MaximumRetryAttempts: 0 })));
+    expect(invokeConfigs).toEqual(
+      probeIds.map((id) => ({ FunctionName: { Ref: id }, Qualifier: '$LATEST', MaximumEventAgeInSeconds: 60, MaximumRetryAttempts: 0 })),
+    );
   });
 
   it('lets the scheduler invoke the probes and nothing else, for this account only', () => {
     const roleId = s.idOf(f.node.findChild('Probes').node.findChild('ScheduleRole'));
     expect(s.props(roleId).AssumeRolePolicyDocument).toEqual({
       Version: '2012-10-17',
-      Statement: [{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'scheduler.amazonaws.com' }, Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } } }],
+      Statement: [
+        {
+          Action: 'sts:AssumeRole',
+          Effect: 'Allow',
+          Principal: { Service: 'scheduler.amazonaws.com' },
+          Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+        },
+      ],
     });
     expect(s.actionsOf(roleId)).toEqual(['lambda:InvokeFunction']);
     expect(s.resourcesFor(roleId, 'lambda:InvokeFunction')).toEqual(
@@ -207,7 +248,10 @@ describe('probes', () => {
       expect((fast.props(id).Environment as { Variables: Record<string, unknown> }).Variables.PROBE_INTERVAL_MS).toBe('3000');
     }
     expect(probeSchedules(fast).map(([, r]) => r.Properties?.ScheduleExpression)).toEqual(['rate(3 seconds)', 'rate(3 seconds)', 'rate(3 seconds)']);
-    const warnings = Annotations.fromStack(Stack.of(scaled)).findWarning('*', Match.stringLikeRegexp('probeInterval is 3 s: EventBridge Scheduler starts functions at most once a minute'));
+    const warnings = Annotations.fromStack(Stack.of(scaled)).findWarning(
+      '*',
+      Match.stringLikeRegexp('probeInterval is 3 s: EventBridge Scheduler starts functions at most once a minute'),
+    );
     expect(warnings).toHaveLength(1);
     const { s: five } = synth({ failover: { probeInterval: Duration.minutes(5) } });
     expect(probeSchedules(five).map(([, r]) => r.Properties?.ScheduleExpression)).toEqual(['rate(5 minutes)', 'rate(5 minutes)', 'rate(5 minutes)']);
@@ -254,7 +298,8 @@ describe('a warm failover chain', () => {
     expect(warmUps(provisioned)).toEqual([]);
     const aliases = provisioned.ofType('AWS::Lambda::Alias');
     expect(aliases).toHaveLength(STEP_KEYS.length);
-    for (const [, alias] of aliases) expect(alias.Properties).toMatchObject({ Name: 'live', ProvisionedConcurrencyConfig: { ProvisionedConcurrentExecutions: expect.any(Number) } });
+    for (const [, alias] of aliases)
+      expect(alias.Properties).toMatchObject({ Name: 'live', ProvisionedConcurrencyConfig: { ProvisionedConcurrentExecutions: expect.any(Number) } });
     const definition = JSON.stringify(provisioned.ofType('AWS::StepFunctions::StateMachine')[0]![1].Properties!.DefinitionString);
     for (const [id] of aliases) expect(definition).toContain(`{"Ref":"${id}"}`);
   });
@@ -265,13 +310,25 @@ describe('workflow', () => {
     const logGroupId = s.idOf(f.stateMachineLogGroup);
     // Named after this stack's own id: a redeploy after a destroy never collides with a retained group.
     expect(s.props(logGroupId)).toEqual({
-      LogGroupName: { 'Fn::Join': ['', [expect.stringMatching(/^\/aws\/vendedlogs\/states\/Test-Failover-[0-9A-F]{8}-$/), { 'Fn::Select': [2, { 'Fn::Split': ['/', { Ref: 'AWS::StackId' }] }] }]] },
+      LogGroupName: {
+        'Fn::Join': [
+          '',
+          [
+            expect.stringMatching(/^\/aws\/vendedlogs\/states\/Test-Failover-[0-9A-F]{8}-$/),
+            { 'Fn::Select': [2, { 'Fn::Split': ['/', { Ref: 'AWS::StackId' }] }] },
+          ],
+        ],
+      },
       RetentionInDays: 30,
     });
     expect(s.json.Resources[logGroupId]!.DeletionPolicy).toBe('Retain');
     expect(s.props(s.idOf(f.stateMachine))).toMatchObject({
       StateMachineType: 'STANDARD',
-      LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: true, Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': [logGroupId, 'Arn'] } } }] },
+      LoggingConfiguration: {
+        Level: 'ALL',
+        IncludeExecutionData: true,
+        Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': [logGroupId, 'Arn'] } } }],
+      },
       TracingConfiguration: { Enabled: true },
     });
   });
@@ -378,19 +435,29 @@ describe('table', () => {
 
 describe('least privilege', () => {
   const XRAY = ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
-  const ENI = ['ec2:AssignPrivateIpAddresses', 'ec2:CreateNetworkInterface', 'ec2:DeleteNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:UnassignPrivateIpAddresses'];
+  const ENI = [
+    'ec2:AssignPrivateIpAddresses',
+    'ec2:CreateNetworkInterface',
+    'ec2:DeleteNetworkInterface',
+    'ec2:DescribeNetworkInterfaces',
+    'ec2:DescribeSubnets',
+    'ec2:UnassignPrivateIpAddresses',
+  ];
 
   it('gives each probe and the failover request the table actions they call, the state machine, the bus, a log group and exactly the secret named', () => {
     const tableArn = { 'Fn::GetAtt': [s.idOf(f.table), 'Arn'] };
     for (const id of [...probeIds, s.idOf(f.requestFailoverFunction)]) {
       const role = s.roleOf(id);
       expect(s.actionsOf(role)).toEqual([...PROBE_ACTIONS_WITHOUT_SECRETS, 'secretsmanager:GetSecretValue'].sort());
-      for (const action of ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']) expect(s.resourcesFor(role, action)).toEqual([tableArn]);
+      for (const action of ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'])
+        expect(s.resourcesFor(role, action)).toEqual([tableArn]);
       expect(s.resourcesFor(role, 'events:PutEvents')).toEqual([{ 'Fn::GetAtt': [s.idOf(f.eventBus), 'Arn'] }]);
       expect(s.resourcesFor(role, 'states:StartExecution')).toEqual([{ Ref: s.idOf(f.stateMachine) }]);
       expect(JSON.stringify(s.resourcesFor(role, 'states:DescribeExecution'))).toMatch(/:execution:.*FailoverStateMachine.*:\*"\]\]\}\]$/);
       expect(s.resourcesFor(role, 'secretsmanager:GetSecretValue')).toEqual([SECRET]);
-      expect(s.resourcesFor(role, 'logs:PutLogEvents')).toEqual([{ 'Fn::GetAtt': [(s.props(id).LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref, 'Arn'] }]);
+      expect(s.resourcesFor(role, 'logs:PutLogEvents')).toEqual([
+        { 'Fn::GetAtt': [(s.props(id).LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref, 'Arn'] },
+      ]);
       expect(s.resourcesFor(role, 'ec2:CreateNetworkInterface')).toEqual(['*']);
     }
   });
@@ -398,7 +465,15 @@ describe('least privilege', () => {
   it('gives each step only what it uses: the bus, its table actions, the secret when it talks to Redis', () => {
     for (const step of STEP_KEYS) {
       const role = s.roleOf(stepIds[step]);
-      const expected = [...ENI, ...XRAY, 'events:PutEvents', 'logs:CreateLogStream', 'logs:PutLogEvents', ...STEP_ACCESS[step].table, ...(STEP_ACCESS[step].redis ? ['secretsmanager:GetSecretValue'] : [])];
+      const expected = [
+        ...ENI,
+        ...XRAY,
+        'events:PutEvents',
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+        ...STEP_ACCESS[step].table,
+        ...(STEP_ACCESS[step].redis ? ['secretsmanager:GetSecretValue'] : []),
+      ];
       expect(s.actionsOf(role), step).toEqual(expected.sort());
       if (STEP_ACCESS[step].redis) expect(s.resourcesFor(role, 'secretsmanager:GetSecretValue')).toEqual([SECRET]);
     }
@@ -430,12 +505,17 @@ describe('least privilege', () => {
       expect(invoked).toContainEqual({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [id, 'Arn'] }, ':*']] });
     }
     const others = s.actionsOf(role).filter((a) => a !== 'lambda:InvokeFunction');
-    expect(others.every((a) => a.startsWith('logs:') || a.startsWith('xray:')), others.join()).toBe(true);
+    expect(
+      others.every((a) => a.startsWith('logs:') || a.startsWith('xray:')),
+      others.join(),
+    ).toBe(true);
   });
 
   it('never grants a wildcard action', () => {
     const statements = [...s.ofType('AWS::IAM::Role'), ...s.ofType('AWS::IAM::Policy')].flatMap(([id]) =>
-      s.ofType('AWS::IAM::Role').some(([roleId]) => roleId === id) ? s.statementsOf(id) : (s.props(id).PolicyDocument as { Statement: Array<{ Action: string | string[] }> }).Statement,
+      s.ofType('AWS::IAM::Role').some(([roleId]) => roleId === id)
+        ? s.statementsOf(id)
+        : (s.props(id).PolicyDocument as { Statement: Array<{ Action: string | string[] }> }).Statement,
     );
     const actions = statements.flatMap((st) => (Array.isArray(st.Action) ? st.Action : [st.Action]));
     expect(actions.filter((a) => a.includes('*'))).toEqual([]);
@@ -449,13 +529,21 @@ describe('least privilege', () => {
 describe('operations', () => {
   const alarmOf = (alarm: { node: { defaultChild?: unknown } } & object) => s.props(s.idOf(alarm as never));
 
-  it('alarms on failed and on timed-out executions, and on failovers started and aborted (the functions\' own metrics, over every group)', () => {
+  it("alarms on failed and on timed-out executions, and on failovers started and aborted (the functions' own metrics, over every group)", () => {
     for (const [alarm, metric] of [
       [f.alarms.failoverStarted, 'FailoversStarted'],
       [f.alarms.failoversAborted, 'FailoversAborted'],
     ] as const) {
       const props = alarmOf(alarm);
-      expect(props).toMatchObject({ Namespace: 'RedisFailover', MetricName: metric, Statistic: 'Sum', Period: 60, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching' });
+      expect(props).toMatchObject({
+        Namespace: 'RedisFailover',
+        MetricName: metric,
+        Statistic: 'Sum',
+        Period: 60,
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+      });
       expect(props.Dimensions).toBeUndefined();
     }
     const machine = { Ref: s.idOf(f.stateMachine) };
@@ -517,7 +605,14 @@ describe('operations', () => {
       SecurityGroupId: { Value: { 'Fn::GetAtt': [s.idOf(f.securityGroup), 'GroupId'] } },
       RequestFailoverFunctionName: { Value: { Ref: s.idOf(f.requestFailoverFunction) } },
     });
-    expect(Object.keys(s.json.Outputs ?? {}).sort()).toEqual(['EventBusName', 'RequestFailoverFunctionName', 'SecurityGroupId', 'StateMachineArn', 'SwitchMasterTopicArn', 'TableName']);
+    expect(Object.keys(s.json.Outputs ?? {}).sort()).toEqual([
+      'EventBusName',
+      'RequestFailoverFunctionName',
+      'SecurityGroupId',
+      'StateMachineArn',
+      'SwitchMasterTopicArn',
+      'TableName',
+    ]);
   });
 });
 
@@ -550,11 +645,14 @@ describe('invalid props fail synth, naming the prop', () => {
   const master = (overrides: Record<string, unknown>) => ({ masters: [{ ...MASTERS[0]!, ...overrides } as RedisMasterProps] });
 
   it('a quorum larger than the probes', () => {
-    expect(attempt(master({ quorum: 4 }))).toBe(`${at}masters[0].quorum: quorum 4 is larger than the number of probes (3: one per availability zone of vpcSubnets)`);
+    expect(attempt(master({ quorum: 4 }))).toBe(
+      `${at}masters[0].quorum: quorum 4 is larger than the number of probes (3: one per availability zone of vpcSubnets)`,
+    );
   });
 
   it('a password in clear, or in an environment variable', () => {
-    const clear = 'a deployed config cannot hold a password (it would be stored in clear in the Lambda environment): store it in Secrets Manager and give auth.secretArn';
+    const clear =
+      'a deployed config cannot hold a password (it would be stored in clear in the Lambda environment): store it in Secrets Manager and give auth.secretArn';
     expect(attempt(master({ auth: { password: 'hunter2' } }))).toBe(`${at}masters[0].auth.password: ${clear}`);
     expect(attempt(master({ auth: { passwordEnv: 'REDIS_PASSWORD' } }))).toBe(`${at}masters[0].auth.passwordEnv: ${clear}`);
     expect(attempt(master({ auth: { password: 'hunter2' } }))).not.toContain('hunter2');
@@ -580,7 +678,9 @@ describe('invalid props fail synth, naming the prop', () => {
 
   it('a config too large for the Lambda environment', () => {
     const replicas = Array.from({ length: 120 }, (_, i) => ({ host: `10.20.${i}.100`, port: 6379 }));
-    expect(attempt(master({ knownReplicas: replicas }))).toMatch(new RegExp(`^${at}masters: the config is \\d+ bytes as JSON, more than 3072 \\(Lambda allows 4 KB of environment per function\\)`));
+    expect(attempt(master({ knownReplicas: replicas }))).toMatch(
+      new RegExp(`^${at}masters: the config is \\d+ bytes as JSON, more than 3072 \\(Lambda allows 4 KB of environment per function\\)`),
+    );
   });
 
   it('subnets, ports, memory, names, retention', () => {
@@ -620,7 +720,9 @@ describe('the minimum', () => {
     const m = new Synthesized(stack);
     expect(failover.probeFunctions).toHaveLength(2);
     expect(m.ofType('AWS::Lambda::Function')).toHaveLength(11);
-    m.template.hasResourceProperties('AWS::EC2::SecurityGroup', { SecurityGroupEgress: Match.arrayWith([Match.objectLike({ FromPort: 6379, CidrIp: { 'Fn::GetAtt': [m.idOf(vpc), 'CidrBlock'] } })]) });
+    m.template.hasResourceProperties('AWS::EC2::SecurityGroup', {
+      SecurityGroupEgress: Match.arrayWith([Match.objectLike({ FromPort: 6379, CidrIp: { 'Fn::GetAtt': [m.idOf(vpc), 'CidrBlock'] } })]),
+    });
     // Private subnets with egress are the default: the public ones are never used.
     for (const fn of failover.probeFunctions) {
       expect(JSON.stringify(m.props(m.idOf(fn)).VpcConfig)).toContain('PrivateSubnet');

@@ -36,12 +36,26 @@ describe('STEP_ACCESS', () => {
   }
 
   it('matches what the probe does (the voter loop and the seeding of known replicas)', () => {
-    const sources = ['runtime/master-watch.ts', 'runtime/watch/instances.ts', 'runtime/watch/voting.ts', 'runtime/watch/election.ts', 'runtime/watch/repairs.ts', 'runtime/watch/endpoint-check.ts', 'runtime/probe-session.ts', 'runtime/leadership.ts', 'runtime/seed.ts'].map((f) => readFileSync(`${LAMBDAS_DIR}${f}`, 'utf8')).join('\n');
+    const sources = [
+      'runtime/master-watch.ts',
+      'runtime/watch/instances.ts',
+      'runtime/watch/voting.ts',
+      'runtime/watch/election.ts',
+      'runtime/watch/repairs.ts',
+      'runtime/watch/endpoint-check.ts',
+      'runtime/probe-session.ts',
+      'runtime/leadership.ts',
+      'runtime/seed.ts',
+    ]
+      .map((f) => readFileSync(`${LAMBDAS_DIR}${f}`, 'utf8'))
+      .join('\n');
     expect([...PROBE_TABLE_ACTIONS].sort()).toEqual(actionsFor(storeCalls(sources)));
   });
 
-  it('covers what the failover request does, which gets the probe\'s table actions', () => {
-    const sources = ['request-failover.ts', 'runtime/failover-request.ts', 'runtime/leadership.ts', 'runtime/seed.ts'].map((f) => readFileSync(`${LAMBDAS_DIR}${f}`, 'utf8')).join('\n');
+  it("covers what the failover request does, which gets the probe's table actions", () => {
+    const sources = ['request-failover.ts', 'runtime/failover-request.ts', 'runtime/leadership.ts', 'runtime/seed.ts']
+      .map((f) => readFileSync(`${LAMBDAS_DIR}${f}`, 'utf8'))
+      .join('\n');
     const used = actionsFor(storeCalls(sources));
     expect(used.filter((action) => !PROBE_TABLE_ACTIONS.includes(action as never))).toEqual([]);
   });

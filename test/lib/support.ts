@@ -34,7 +34,20 @@ export interface Statement {
 
 /** Every literal physical name in a template's resources (`<type> <name>`): what CloudFormation would refuse twice in one account. */
 export function literalNames(resources: Readonly<Record<string, Resource>>): string[] {
-  const nameProperties = ['Name', 'FunctionName', 'TableName', 'TopicName', 'StateMachineName', 'LogGroupName', 'RoleName', 'AlarmName', 'DashboardName', 'ArchiveName', 'GroupName', 'ScheduleGroupName'];
+  const nameProperties = [
+    'Name',
+    'FunctionName',
+    'TableName',
+    'TopicName',
+    'StateMachineName',
+    'LogGroupName',
+    'RoleName',
+    'AlarmName',
+    'DashboardName',
+    'ArchiveName',
+    'GroupName',
+    'ScheduleGroupName',
+  ];
   return Object.values(resources).flatMap((r) =>
     nameProperties.flatMap((p) => {
       const value = r.Properties?.[p];
@@ -75,7 +88,9 @@ export class Synthesized {
 
   /** Every statement granted to a role: its inline policies and every AWS::IAM::Policy attached to it. */
   statementsOf(roleId: string): Statement[] {
-    const inline = ((this.props(roleId).Policies as Array<{ PolicyDocument: { Statement: Statement[] } }> | undefined) ?? []).flatMap((p) => p.PolicyDocument.Statement);
+    const inline = ((this.props(roleId).Policies as Array<{ PolicyDocument: { Statement: Statement[] } }> | undefined) ?? []).flatMap(
+      (p) => p.PolicyDocument.Statement,
+    );
     const attached = this.ofType('AWS::IAM::Policy')
       .filter(([, p]) => ((p.Properties?.Roles as unknown[]) ?? []).some((r) => JSON.stringify(r) === JSON.stringify({ Ref: roleId })))
       .flatMap(([, p]) => (p.Properties!.PolicyDocument as { Statement: Statement[] }).Statement);

@@ -29,15 +29,44 @@ describe('SENTINEL MASTER fields', () => {
   it('are the 20 of a healthy master, in Sentinel’s order, times in milliseconds ago', () => {
     const list = masterFields(master({ lastAcceptableReplyAt: NOW - 40, roleSince: NOW - 4000 }, { infoAt: NOW - 300 }), NOW);
     expect(list.map(([field]) => field)).toEqual([
-      'name', 'ip', 'port', 'runid', 'flags', 'link-pending-commands', 'link-refcount', 'last-ping-sent', 'last-ok-ping-reply', 'last-ping-reply',
-      'down-after-milliseconds', 'info-refresh', 'role-reported', 'role-reported-time', 'config-epoch', 'num-slaves', 'num-other-sentinels', 'quorum',
-      'failover-timeout', 'parallel-syncs',
+      'name',
+      'ip',
+      'port',
+      'runid',
+      'flags',
+      'link-pending-commands',
+      'link-refcount',
+      'last-ping-sent',
+      'last-ok-ping-reply',
+      'last-ping-reply',
+      'down-after-milliseconds',
+      'info-refresh',
+      'role-reported',
+      'role-reported-time',
+      'config-epoch',
+      'num-slaves',
+      'num-other-sentinels',
+      'quorum',
+      'failover-timeout',
+      'parallel-syncs',
     ]);
-    expect(Object.fromEntries(list)).toMatchObject({ flags: 'master', 'last-ping-sent': '0', 'last-ok-ping-reply': '40', 'info-refresh': '300', 'role-reported': 'master', 'role-reported-time': '4000', 'config-epoch': '3', 'num-other-sentinels': '0' });
+    expect(Object.fromEntries(list)).toMatchObject({
+      flags: 'master',
+      'last-ping-sent': '0',
+      'last-ok-ping-reply': '40',
+      'info-refresh': '300',
+      'role-reported': 'master',
+      'role-reported-time': '4000',
+      'config-epoch': '3',
+      'num-other-sentinels': '0',
+    });
   });
 
   it('while down and failing over: s_down,o_down,master,failover_in_progress, with failover-state and the down times where Sentinel puts them', () => {
-    const view = master({ pendingPingSince: NOW - 1500, lastAcceptableReplyAt: NOW - 1600, sdownSince: NOW - 600 }, { odownSince: NOW - 500, failoverState: 'wait_promotion' });
+    const view = master(
+      { pendingPingSince: NOW - 1500, lastAcceptableReplyAt: NOW - 1600, sdownSince: NOW - 600 },
+      { odownSince: NOW - 500, failoverState: 'wait_promotion' },
+    );
     const list = masterFields(view, NOW);
     expect(list.slice(4, 13)).toEqual([
       ['flags', 's_down,o_down,master,failover_in_progress'],
@@ -65,7 +94,21 @@ describe('SENTINEL REPLICAS fields', () => {
       {
         address: { host: '10.0.0.2', port: 6379 },
         watch: newWatch(NOW - 1000),
-        info: { role: 'slave', runId: 'r2', replicaPriority: 10, replOffset: 1234, masterHost: '10.0.0.1', masterPort: 6379, masterLinkUp: true, masterLinkDownSinceSeconds: null, masterLastIoSeconds: 0, connectedReplicas: [], loading: false, minReplicasGood: null, failoverState: null },
+        info: {
+          role: 'slave',
+          runId: 'r2',
+          replicaPriority: 10,
+          replOffset: 1234,
+          masterHost: '10.0.0.1',
+          masterPort: 6379,
+          masterLinkUp: true,
+          masterLinkDownSinceSeconds: null,
+          masterLastIoSeconds: 0,
+          connectedReplicas: [],
+          loading: false,
+          minReplicasGood: null,
+          failoverState: null,
+        },
         infoAt: NOW - 100,
         disconnected: false,
       },
@@ -73,13 +116,48 @@ describe('SENTINEL REPLICAS fields', () => {
       NOW,
     );
     expect(live.map(([field]) => field)).toEqual([
-      'name', 'ip', 'port', 'runid', 'flags', 'link-pending-commands', 'link-refcount', 'last-ping-sent', 'last-ok-ping-reply', 'last-ping-reply',
-      'down-after-milliseconds', 'info-refresh', 'role-reported', 'role-reported-time', 'master-link-down-time', 'master-link-status', 'master-host',
-      'master-port', 'slave-priority', 'slave-repl-offset', 'replica-announced',
+      'name',
+      'ip',
+      'port',
+      'runid',
+      'flags',
+      'link-pending-commands',
+      'link-refcount',
+      'last-ping-sent',
+      'last-ok-ping-reply',
+      'last-ping-reply',
+      'down-after-milliseconds',
+      'info-refresh',
+      'role-reported',
+      'role-reported-time',
+      'master-link-down-time',
+      'master-link-status',
+      'master-host',
+      'master-port',
+      'slave-priority',
+      'slave-repl-offset',
+      'replica-announced',
     ]);
-    expect(Object.fromEntries(live)).toMatchObject({ name: '10.0.0.2:6379', runid: 'r2', flags: 'slave', 'master-link-status': 'ok', 'slave-priority': '10', 'slave-repl-offset': '1234' });
-    const never = Object.fromEntries(replicaFields({ address: { host: '10.0.0.3', port: 6379 }, watch: null, info: null, infoAt: null, disconnected: false }, 1000, NOW));
-    expect(never).toMatchObject({ runid: '', flags: 'slave', 'role-reported': 'slave', 'master-link-status': 'err', 'master-host': '?', 'master-port': '0', 'slave-priority': '100' });
+    expect(Object.fromEntries(live)).toMatchObject({
+      name: '10.0.0.2:6379',
+      runid: 'r2',
+      flags: 'slave',
+      'master-link-status': 'ok',
+      'slave-priority': '10',
+      'slave-repl-offset': '1234',
+    });
+    const never = Object.fromEntries(
+      replicaFields({ address: { host: '10.0.0.3', port: 6379 }, watch: null, info: null, infoAt: null, disconnected: false }, 1000, NOW),
+    );
+    expect(never).toMatchObject({
+      runid: '',
+      flags: 'slave',
+      'role-reported': 'slave',
+      'master-link-status': 'err',
+      'master-host': '?',
+      'master-port': '0',
+      'slave-priority': '100',
+    });
   });
 
   it('shows a replica that says role:master (promoted behind our back) as Sentinel does, and one judged down with s_down', () => {
@@ -88,7 +166,21 @@ describe('SENTINEL REPLICAS fields', () => {
         {
           address: { host: '10.0.0.2', port: 6379 },
           watch: { ...newWatch(NOW), sdownSince: NOW - 10, linkDown: true },
-          info: { role: 'master', runId: 'r2', replicaPriority: 100, replOffset: 99, masterHost: null, masterPort: null, masterLinkUp: false, masterLinkDownSinceSeconds: 3, masterLastIoSeconds: null, connectedReplicas: [], loading: false, minReplicasGood: null, failoverState: null },
+          info: {
+            role: 'master',
+            runId: 'r2',
+            replicaPriority: 100,
+            replOffset: 99,
+            masterHost: null,
+            masterPort: null,
+            masterLinkUp: false,
+            masterLinkDownSinceSeconds: 3,
+            masterLastIoSeconds: null,
+            connectedReplicas: [],
+            loading: false,
+            minReplicasGood: null,
+            failoverState: null,
+          },
           infoAt: NOW - 2000,
           disconnected: true,
         },
@@ -96,7 +188,13 @@ describe('SENTINEL REPLICAS fields', () => {
         NOW,
       ),
     );
-    expect(promoted).toMatchObject({ flags: 's_down,slave,disconnected', 'role-reported': 'master', 'master-link-status': 'err', 'master-link-down-time': '3000', 's-down-time': '10' });
+    expect(promoted).toMatchObject({
+      flags: 's_down,slave,disconnected',
+      'role-reported': 'master',
+      'master-link-status': 'err',
+      'master-link-down-time': '3000',
+      's-down-time': '10',
+    });
   });
 });
 

@@ -239,7 +239,7 @@ describe('SentinelPort through ioredis', () => {
     expect(asked).toEqual(['mymaster', 'mymaster', 'mymaster', 'nope']);
   });
 
-  it("answers GET-MASTER-ADDR-BY-NAME, SENTINELS and REPLICAS, and the commands clients send on connect", async () => {
+  it('answers GET-MASTER-ADDR-BY-NAME, SENTINELS and REPLICAS, and the commands clients send on connect', async () => {
     const redis = await ioredis(await listen());
     expect(await redis.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', 'mymaster')).toEqual(['127.0.0.1', '6380']);
     expect(await redis.call('sentinel', 'get-master-addr-by-name', 'unknown')).toBeNull();
@@ -255,9 +255,24 @@ describe('SentinelPort through ioredis', () => {
     expect(await redis.call('COMMAND', 'COUNT')).toBeGreaterThan(5);
     expect(String(await redis.call('SENTINEL', 'MYID'))).toMatch(/^[0-9a-f]{40}$/);
     // As Sentinel: a Sentinel has no databases to select.
-    await expect(redis.call('SELECT', '0')).rejects.toMatchObject({ message: expect.stringMatching(/^ERR unknown command 'SELECT', with args beginning with: '0'/) });
+    await expect(redis.call('SELECT', '0')).rejects.toMatchObject({
+      message: expect.stringMatching(/^ERR unknown command 'SELECT', with args beginning with: '0'/),
+    });
     await expect(redis.call('HELLO', '4')).rejects.toMatchObject({ message: 'NOPROTO unsupported protocol version' });
-    expect(await redis.call('HELLO', '2')).toEqual(['server', 'redis', 'version', '7.0.0', 'proto', 2, 'id', expect.any(Number), 'mode', 'sentinel', 'modules', []]);
+    expect(await redis.call('HELLO', '2')).toEqual([
+      'server',
+      'redis',
+      'version',
+      '7.0.0',
+      'proto',
+      2,
+      'id',
+      expect.any(Number),
+      'mode',
+      'sentinel',
+      'modules',
+      [],
+    ]);
   });
 
   it('refuses unknown commands and wrong arities as Sentinel does', async () => {
@@ -467,14 +482,16 @@ describe('SENTINEL MASTERS', () => {
 });
 
 describe('SENTINEL CKQUORUM', () => {
-  it('says whether the voters reach the quorum, in the shape of Sentinel\'s answer', () => {
+  it("says whether the voters reach the quorum, in the shape of Sentinel's answer", () => {
     expect(encode(quorumReply({ voters: 3, quorum: 2 }), 2)).toBe('+OK 3 usable voters. Quorum 2 and the failover lease can be reached\r\n');
     expect(encode(quorumReply({ voters: 2, quorum: 2 }), 2)).toBe('+OK 2 usable voters. Quorum 2 and the failover lease can be reached\r\n');
     expect(encode(quorumReply({ voters: 1, quorum: 2 }), 2)).toBe('-NOQUORUM 1 usable voters, quorum is 2\r\n');
   });
 
   it('answers through the port, and an error for an unknown master', async () => {
-    const redis = await ioredis(await listen({ quorum: (name) => (name === 'mymaster' ? { voters: 3, quorum: 2 } : name === 'thin' ? { voters: 1, quorum: 2 } : null) }));
+    const redis = await ioredis(
+      await listen({ quorum: (name) => (name === 'mymaster' ? { voters: 3, quorum: 2 } : name === 'thin' ? { voters: 1, quorum: 2 } : null) }),
+    );
     expect(await redis.call('SENTINEL', 'CKQUORUM', 'mymaster')).toBe('OK 3 usable voters. Quorum 2 and the failover lease can be reached');
     await expect(redis.call('sentinel', 'ckquorum', 'thin')).rejects.toThrow(/^NOQUORUM 1 usable voters, quorum is 2$/);
     await expect(redis.call('SENTINEL', 'CKQUORUM', 'nope')).rejects.toThrow(/^ERR No such master with that name$/);
@@ -524,7 +541,11 @@ describe('SENTINEL FAILOVER <name> [COORDINATED]', () => {
         await listen({
           failover: () =>
             ++calls === 1
-              ? Promise.resolve({ ok: false, code: 'ABORTED', message: 'mymaster: coordinated failover to 127.0.0.1:6381 aborted (aborted);\r\n127.0.0.1:6380 is still the master' })
+              ? Promise.resolve({
+                  ok: false,
+                  code: 'ABORTED',
+                  message: 'mymaster: coordinated failover to 127.0.0.1:6381 aborted (aborted);\r\n127.0.0.1:6380 is still the master',
+                })
               : Promise.reject(new Error('coordinated failover did not end within 10 s;\ncheck the role of 127.0.0.1:6380')),
         })
       ).port,
@@ -536,16 +557,19 @@ describe('SENTINEL FAILOVER <name> [COORDINATED]', () => {
 });
 
 describe("Sentinel's configuration commands", () => {
-  it.each(['SET', 'reset', 'MONITOR', 'Remove', 'CONFIG', 'FLUSHCONFIG'])('refuses SENTINEL %s in one line, saying the config file is the configuration', async (subcommand) => {
-    const client = await RawClient.connect((await listen()).port);
-    await client.send(`SENTINEL ${subcommand} mymaster down-after-milliseconds 1000\r\nPING\r\n`);
-    await client.expectReply(
-      `-ERR SENTINEL ${subcommand.toUpperCase()} is not supported: the config file is the configuration; edit it and restart redis-failover local\r\n+PONG\r\n`,
-    );
-  });
+  it.each(['SET', 'reset', 'MONITOR', 'Remove', 'CONFIG', 'FLUSHCONFIG'])(
+    'refuses SENTINEL %s in one line, saying the config file is the configuration',
+    async (subcommand) => {
+      const client = await RawClient.connect((await listen()).port);
+      await client.send(`SENTINEL ${subcommand} mymaster down-after-milliseconds 1000\r\nPING\r\n`);
+      await client.expectReply(
+        `-ERR SENTINEL ${subcommand.toUpperCase()} is not supported: the config file is the configuration; edit it and restart redis-failover local\r\n+PONG\r\n`,
+      );
+    },
+  );
 });
 
-describe('SentinelPort pub/sub (Sentinel\'s event channels)', () => {
+describe("SentinelPort pub/sub (Sentinel's event channels)", () => {
   it('delivers each event to SUBSCRIBE clients of its channel and PSUBSCRIBE clients of a matching pattern, until they unsubscribe', async () => {
     const sentinel = await listen();
     const exact = await ioredis(sentinel, false);
@@ -670,7 +694,10 @@ describe('the protocol beyond ioredis: RESP3, AUTH, CLIENT, RESET, Valkey names'
     expect(await three.one('SUBSCRIBE', '+switch-master')).toMatchObject({ type: 'push' });
     expect(await two.one('PSUBSCRIBE', '+*')).toMatchObject({ type: 'array' });
     sentinel.publish('+switch-master', 'mymaster 127.0.0.1 6380 127.0.0.1 6381');
-    const message = [{ type: 'bulk', text: '+switch-master' }, { type: 'bulk', text: 'mymaster 127.0.0.1 6380 127.0.0.1 6381' }];
+    const message = [
+      { type: 'bulk', text: '+switch-master' },
+      { type: 'bulk', text: 'mymaster 127.0.0.1 6380 127.0.0.1 6381' },
+    ];
     expect(await three.read()).toEqual({ type: 'push', items: [{ type: 'bulk', text: 'message' }, ...message] });
     expect(await two.read()).toEqual({ type: 'array', items: [{ type: 'bulk', text: 'pmessage' }, { type: 'bulk', text: '+*' }, ...message] });
   });
@@ -694,7 +721,9 @@ describe('the protocol beyond ioredis: RESP3, AUTH, CLIENT, RESET, Valkey names'
   it('lets `redis-failover failover` find a password-protected orchestrator only with the password, and says so without it', async () => {
     const sentinel = await SentinelPort.listen({ port: 0, handlers: { ...handlers(), masters: () => ['mymaster'] }, password: 's3cret' });
     cleanups.push(() => sentinel.close());
-    await expect(OrchestratorClient.find(sentinel.port)).rejects.toThrow(`something answers on 127.0.0.1:${sentinel.port} and wants a password: give it with --password-env <VAR>`);
+    await expect(OrchestratorClient.find(sentinel.port)).rejects.toThrow(
+      `something answers on 127.0.0.1:${sentinel.port} and wants a password: give it with --password-env <VAR>`,
+    );
     await expect(OrchestratorClient.find(sentinel.port, 'wrong')).rejects.toThrow('refused the password');
     const found = await OrchestratorClient.find(sentinel.port, 's3cret');
     cleanups.push(() => found?.close());
@@ -722,7 +751,10 @@ describe('the protocol beyond ioredis: RESP3, AUTH, CLIENT, RESET, Valkey names'
     expect((await c.one('SENTINEL', 'PRIMARIES')).type).toBe('array');
     const info = (await c.one('COMMAND', 'INFO', 'ping', 'get')) as { type: string; items: Array<{ type: string; items?: unknown[] }> };
     expect(info.items).toHaveLength(2);
-    expect(info.items[0]!.items!.slice(0, 2)).toEqual([{ type: 'bulk', text: 'ping' }, { type: 'integer', value: -1 }]);
+    expect(info.items[0]!.items!.slice(0, 2)).toEqual([
+      { type: 'bulk', text: 'ping' },
+      { type: 'integer', value: -1 },
+    ]);
     expect(info.items[1]).toEqual({ type: 'null' });
   });
 });

@@ -174,7 +174,9 @@ describe('definitionFromTemplate', () => {
     );
     expect(definition).toEqual({
       StartAt: 'A',
-      States: { A: { Type: 'Task', End: true, Resource: 'arn:aws:lambda:local-1:000000000000:function:announce', Comment: 'aws/local-1/000000000000/amazonaws.com' } },
+      States: {
+        A: { Type: 'Task', End: true, Resource: 'arn:aws:lambda:local-1:000000000000:function:announce', Comment: 'aws/local-1/000000000000/amazonaws.com' },
+      },
     });
   });
 
@@ -187,9 +189,16 @@ describe('definitionFromTemplate', () => {
 
   it('resolves Fn::Sub, Fn::Select and Fn::Split as CloudFormation does', () => {
     const template = templateWith({
-      'Fn::Join': ['', ['{"StartAt":"', { 'Fn::Sub': '${AWS::Region}-${Fn1.Arn}' }, '","Comment":"', { 'Fn::Select': [1, { 'Fn::Split': [':', 'a:b:c'] }] }, '","States":{}}']],
+      'Fn::Join': [
+        '',
+        ['{"StartAt":"', { 'Fn::Sub': '${AWS::Region}-${Fn1.Arn}' }, '","Comment":"', { 'Fn::Select': [1, { 'Fn::Split': [':', 'a:b:c'] }] }, '","States":{}}'],
+      ],
     });
-    expect(definitionFromTemplate(template, arns)).toEqual({ StartAt: 'local-1-arn:aws:lambda:local-1:000000000000:function:announce', Comment: 'b', States: {} });
+    expect(definitionFromTemplate(template, arns)).toEqual({
+      StartAt: 'local-1-arn:aws:lambda:local-1:000000000000:function:announce',
+      Comment: 'b',
+      States: {},
+    });
   });
 
   it.each([
@@ -202,7 +211,9 @@ describe('definitionFromTemplate', () => {
   });
 
   it('refuses an unsupported intrinsic as the whole DefinitionString', () => {
-    expect(() => definitionFromTemplate(templateWith({ 'Fn::ImportValue': '{}' }), arns)).toThrow('unsupported intrinsic in the state machine definition: Fn::ImportValue');
+    expect(() => definitionFromTemplate(templateWith({ 'Fn::ImportValue': '{}' }), arns)).toThrow(
+      'unsupported intrinsic in the state machine definition: Fn::ImportValue',
+    );
   });
 
   it('refuses Fn::GetAtt of an unknown resource or of another attribute', () => {
@@ -237,7 +248,10 @@ describe('taskStates', () => {
   });
 
   it('refuses a Task that calls a service integration instead of a step function', () => {
-    const definition: StateMachineDefinition = { StartAt: 'Invoke', States: { Invoke: { Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke', End: true } } };
+    const definition: StateMachineDefinition = {
+      StartAt: 'Invoke',
+      States: { Invoke: { Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke', End: true } },
+    };
     expect(() => taskStates(definition)).toThrow('state Invoke is a Task without a known step function (arn:aws:states:::lambda:invoke)');
   });
 
@@ -247,7 +261,10 @@ describe('taskStates', () => {
   });
 
   it('looks inside Map item processors, legacy iterators and Parallel branches', () => {
-    const inner = (name: string, resource: string): StateMachineDefinition => ({ StartAt: name, States: { [name]: { Type: 'Task', Resource: resource, End: true } } });
+    const inner = (name: string, resource: string): StateMachineDefinition => ({
+      StartAt: name,
+      States: { [name]: { Type: 'Task', Resource: resource, End: true } },
+    });
     const ok: StateMachineDefinition = {
       StartAt: 'M',
       States: {

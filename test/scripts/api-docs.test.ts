@@ -10,9 +10,15 @@ describe('the API reference (docs/API.md)', () => {
   });
 
   it('documents every export and every public member, and gives every optional prop its @default', () => {
-    expect(entries.map((e) => e.name)).toEqual(expect.arrayContaining(['RedisFailover', 'RedisFailoverProps', 'RedisMasterProps', 'DnsEndpointsProps', 'FailoverAlarms', 'RedisFailoverStackProps']));
+    expect(entries.map((e) => e.name)).toEqual(
+      expect.arrayContaining(['RedisFailover', 'RedisFailoverProps', 'RedisMasterProps', 'DnsEndpointsProps', 'FailoverAlarms', 'RedisFailoverStackProps']),
+    );
     expect(entries.filter((e) => e.doc === '').map((e) => e.name)).toEqual([]);
     expect(entries.flatMap((e) => e.members.filter((m) => m.doc === '').map((m) => `${e.name}.${m.name}`))).toEqual([]);
-    expect(entries.flatMap((e) => (e.kind === 'interface' ? e.members.filter((m) => m.optional && m.defaultValue === undefined).map((m) => `${e.name}.${m.name}`) : []))).toEqual([]);
+    expect(
+      entries.flatMap((e) =>
+        e.kind === 'interface' ? e.members.filter((m) => m.optional && m.defaultValue === undefined).map((m) => `${e.name}.${m.name}`) : [],
+      ),
+    ).toEqual([]);
   });
 });

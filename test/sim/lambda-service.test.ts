@@ -92,7 +92,10 @@ describe('the Lambda runtime', () => {
     const sdk = await lambda.invoke('fn', { require: '@aws-sdk/client-dynamodb' });
     expect(sdk.functionError).toBeNull();
     const missing = await lambda.invoke('fn', { require: 'ioredis' });
-    expect(missing).toMatchObject({ functionError: 'Unhandled', payload: { errorType: 'Error', errorMessage: expect.stringContaining("Cannot find module 'ioredis'") } });
+    expect(missing).toMatchObject({
+      functionError: 'Unhandled',
+      payload: { errorType: 'Error', errorMessage: expect.stringContaining("Cannot find module 'ioredis'") },
+    });
   });
 });
 
@@ -109,7 +112,11 @@ describe('execution environments', () => {
   });
 
   it('starts a function’s environments under its launcher (as `ip netns exec` puts them in a zone’s network), the pid still the function’s own', async () => {
-    const lambda = startWith({ launcher: (s) => (s.name === 'fn' ? ['/usr/bin/env', 'LAUNCHED=yes'] : undefined) }, spec(), spec({ name: 'other', arn: 'arn:aws:lambda:local-1:000000000000:function:other' }));
+    const lambda = startWith(
+      { launcher: (s) => (s.name === 'fn' ? ['/usr/bin/env', 'LAUNCHED=yes'] : undefined) },
+      spec(),
+      spec({ name: 'other', arn: 'arn:aws:lambda:local-1:000000000000:function:other' }),
+    );
     const launched = (await lambda.invoke('fn', {})).payload as { env: string[]; pid: number };
     const plain = (await lambda.invoke('other', {})).payload as { env: string[] };
     expect(launched.env).toContain('LAUNCHED');
@@ -135,7 +142,10 @@ describe('execution environments', () => {
     expect(quick.remaining).toBeLessThanOrEqual(500);
     expect(quick.requestId).toMatch(/^[0-9a-f-]{36}$/);
     const slow = await lambda.invoke('fn', { sleepMs: 5000 });
-    expect(slow).toMatchObject({ functionError: 'Unhandled', payload: { errorType: 'Sandbox.Timedout', errorMessage: expect.stringMatching(/Task timed out after 0\.50 seconds$/) } });
+    expect(slow).toMatchObject({
+      functionError: 'Unhandled',
+      payload: { errorType: 'Sandbox.Timedout', errorMessage: expect.stringMatching(/Task timed out after 0\.50 seconds$/) },
+    });
     expect(slow.record.outcome).toBe('timeout');
     expect(lambda.containers('fn')).toHaveLength(0);
     expect((await lambda.invoke('fn', {})).record.cold).toBe(true);
@@ -150,7 +160,9 @@ describe('execution environments', () => {
 
   it('reports a process that exits, or an unhandled rejection, as the runtime does, and starts afresh', async () => {
     const lambda = start();
-    expect(await lambda.invoke('fn', { exit: true })).toMatchObject({ payload: { errorType: 'Runtime.ExitError', errorMessage: expect.stringContaining('exit status 3') } });
+    expect(await lambda.invoke('fn', { exit: true })).toMatchObject({
+      payload: { errorType: 'Runtime.ExitError', errorMessage: expect.stringContaining('exit status 3') },
+    });
     expect(await lambda.invoke('fn', { reject: true })).toMatchObject({ payload: { errorType: 'Runtime.UnhandledPromiseRejection' } });
     expect((await lambda.invoke('fn', {})).record.cold).toBe(true);
   });

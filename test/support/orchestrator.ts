@@ -39,10 +39,15 @@ export async function orchestrate(
   const orchestrator = await LocalOrchestrator.start({ ...options, config, publisher: events, log: (line) => log.push(line) });
   started.push(orchestrator);
   // Ready when every replica is stored and announced (+slave comes right after the store, from the voter that stored it).
-  await waitFor(async () => (await orchestrator.store.listReplicas('mymaster')).length >= topology.replicas.length && types(events).filter((t) => t === '+slave').length >= topology.replicas.length, {
-    timeoutMs: 10_000,
-    what: 'the voters to discover every replica',
-  });
+  await waitFor(
+    async () =>
+      (await orchestrator.store.listReplicas('mymaster')).length >= topology.replicas.length &&
+      types(events).filter((t) => t === '+slave').length >= topology.replicas.length,
+    {
+      timeoutMs: 10_000,
+      what: 'the voters to discover every replica',
+    },
+  );
   return { orchestrator, events, log };
 }
 
@@ -50,7 +55,12 @@ export function types(events: MemoryPublisher): SentinelEventName[] {
   return events.events.map((e) => e.type);
 }
 
-export function waitForEvent(events: MemoryPublisher, type: SentinelEventName, match: (e: SentinelEvent) => boolean = () => true, timeoutMs = 20_000): Promise<SentinelEvent> {
+export function waitForEvent(
+  events: MemoryPublisher,
+  type: SentinelEventName,
+  match: (e: SentinelEvent) => boolean = () => true,
+  timeoutMs = 20_000,
+): Promise<SentinelEvent> {
   return waitFor(() => events.events.find((e) => e.type === type && match(e)), { timeoutMs, what: `event ${type}` });
 }
 

@@ -109,7 +109,10 @@ export function simulatedSuite(
   }
 
   async function startGroup(on: RedisServers, name: string): Promise<GroupServers> {
-    const { ports: [masterPort, ...replicaPorts], password } = groups[name]!;
+    const {
+      ports: [masterPort, ...replicaPorts],
+      password,
+    } = groups[name]!;
     const master = await on.start({ port: masterPort, password });
     const replicas = [];
     for (const port of replicaPorts) replicas.push(await on.start({ port, replicaOf: master.address, password }));
@@ -127,7 +130,11 @@ export function simulatedSuite(
 
   beforeAll(async () => {
     for (const master of masters) {
-      groups[master.name] = { name: master.name, ports: [await ports.take(), await ports.take(), await ports.take()], ...(master.password !== undefined && { password: master.password }) };
+      groups[master.name] = {
+        name: master.name,
+        ports: [await ports.take(), await ports.take(), await ports.take()],
+        ...(master.password !== undefined && { password: master.password }),
+      };
     }
     const config: DeployConfig = {
       probes: 3,
@@ -208,7 +215,12 @@ export function eventsOf(deployment: SimulatedDeployment, master: string, type?:
 }
 
 /** Waits for the first event of `type` about `master` (published after `since`). */
-export function nextEvent(deployment: SimulatedDeployment, master: string, type: string, options: { since?: number; timeoutMs?: number } = {}): Promise<SimEvent> {
+export function nextEvent(
+  deployment: SimulatedDeployment,
+  master: string,
+  type: string,
+  options: { since?: number; timeoutMs?: number } = {},
+): Promise<SimEvent> {
   return waitFor(() => eventsOf(deployment, master, type).find((e) => e.receivedAt >= (options.since ?? 0)), {
     timeoutMs: options.timeoutMs ?? 30_000,
     intervalMs: 10,

@@ -15,7 +15,12 @@ export interface StandInLifecycle {
   /** Awaits a stand-in's start; it is stopped after the test. */
   start<T extends { stop(): Promise<void> }>(starting: Promise<T>): Promise<T>;
   /** An SDK client pointed at `url`, calling as `accessKeyId`; destroyed after the test. `extra` adds settings. */
-  client<C extends { destroy(): void }, E extends object = object>(Client: new (options: SdkClientOptions & E) => C, url: string, accessKeyId?: string, extra?: E): C;
+  client<C extends { destroy(): void }, E extends object = object>(
+    Client: new (options: SdkClientOptions & E) => C,
+    url: string,
+    accessKeyId?: string,
+    extra?: E,
+  ): C;
 }
 
 export function standInLifecycle(): StandInLifecycle {
@@ -32,7 +37,13 @@ export function standInLifecycle(): StandInLifecycle {
       return standIn;
     },
     client(Client, url, accessKeyId = 'AKIDPROBE1', extra) {
-      const client = new Client({ endpoint: url, region: 'local-1', credentials: { accessKeyId, secretAccessKey: 'x' }, maxAttempts: 1, ...(extra as object) } as SdkClientOptions & NonNullable<typeof extra>);
+      const client = new Client({
+        endpoint: url,
+        region: 'local-1',
+        credentials: { accessKeyId, secretAccessKey: 'x' },
+        maxAttempts: 1,
+        ...(extra as object),
+      } as SdkClientOptions & NonNullable<typeof extra>);
       clients.push(client);
       return client;
     },

@@ -15,7 +15,10 @@ const context = (key: string): string => {
   if (typeof value !== 'string' || value === '') throw new Error(`-c ${key}=… is missing`);
   return value;
 };
-const list = (key: string): string[] => context(key).split(',').map((item) => item.trim());
+const list = (key: string): string[] =>
+  context(key)
+    .split(',')
+    .map((item) => item.trim());
 
 new CacheStack(app, 'Cache', {
   vpcId: context('vpcId'),

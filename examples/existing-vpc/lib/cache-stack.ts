@@ -70,11 +70,23 @@ export class CacheStack extends Stack {
 
     // cdk-nag's findings on this example's own function, each acknowledged with its reason (the construct acknowledges its own).
     Validations.of(onSwitchMaster).acknowledge(
-      { id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]', reason: 'The example function writes its logs only: the managed basic execution policy is that.' },
-      { id: 'Serverless::Serverless-LambdaDLQ', reason: 'The example function only logs; a +switch-master it misses stays in the failover’s event archive for replay.' },
+      {
+        id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        reason: 'The example function writes its logs only: the managed basic execution policy is that.',
+      },
+      {
+        id: 'Serverless::Serverless-LambdaDLQ',
+        reason: 'The example function only logs; a +switch-master it misses stays in the failover’s event archive for replay.',
+      },
       { id: 'Serverless::Serverless-LambdaAsyncFailureDestination', reason: 'As above: nothing to deliver a failure to in an example.' },
-      { id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]', reason: 'Active tracing: xray:PutTraceSegments and PutTelemetryRecords have no resource-level permissions.' },
+      {
+        id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+        reason: 'Active tracing: xray:PutTraceSegments and PutTelemetryRecords have no resource-level permissions.',
+      },
     );
-    Validations.of(rule).acknowledge({ id: 'Serverless::Serverless-EventBusDLQ', reason: 'A delivery that fails three times is in the failover’s event archive, which replays it.' });
+    Validations.of(rule).acknowledge({
+      id: 'Serverless::Serverless-EventBusDLQ',
+      reason: 'A delivery that fails three times is in the failover’s event archive, which replays it.',
+    });
   }
 }

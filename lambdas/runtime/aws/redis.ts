@@ -21,7 +21,8 @@ export function authFromEnv(env: Env): AuthConfig {
 function authOf(name: string, value: unknown): MasterAuth {
   const { username, secretArn } = (value ?? {}) as Record<string, unknown>;
   if (typeof secretArn !== 'string' || secretArn === '') throw new ConfigError(`REDIS_AUTH.${name}.secretArn: must be a non-empty string`);
-  if (username !== undefined && (typeof username !== 'string' || username === '')) throw new ConfigError(`REDIS_AUTH.${name}.username: must be a non-empty string when present`);
+  if (username !== undefined && (typeof username !== 'string' || username === ''))
+    throw new ConfigError(`REDIS_AUTH.${name}.username: must be a non-empty string when present`);
   return { ...(username !== undefined && { username }), secretArn };
 }
 

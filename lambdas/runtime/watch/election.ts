@@ -96,7 +96,9 @@ export class Election {
     const fresh = await deps.store.getMaster(config.name);
     if (fresh?.failover?.execution !== lease.execution) return fresh ? { fresh } : {};
     this.lastAttempt = null; // worth one more try at this epoch
-    deps.log?.(`${config.name}: the failover ${lease.execution} of ${lease.leader} is ${status === 'unknown' ? 'not running' : 'over'} but holds the lease: taking over`);
+    deps.log?.(
+      `${config.name}: the failover ${lease.execution} of ${lease.leader} is ${status === 'unknown' ? 'not running' : 'over'} but holds the lease: taking over`,
+    );
     return { epoch: lease.epoch };
   }
 }

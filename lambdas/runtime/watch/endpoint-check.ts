@@ -37,7 +37,10 @@ export class EndpointCheck {
     if (!due) return;
     // A name carries no port: a client given it uses the master's (said at each look, every 30 s).
     const otherPort = serving.find((r) => r.port !== record.port);
-    if (otherPort) this.ctx.notice(`${this.ctx.config.name}: replica ${addressKey(otherPort)} listens on another port than the master (${record.port}): a client finding it by DNS name would use the wrong port`);
+    if (otherPort)
+      this.ctx.notice(
+        `${this.ctx.config.name}: replica ${addressKey(otherPort)} listens on another port than the master (${record.port}): a client finding it by DNS name would use the wrong port`,
+      );
     this.lastAt = now;
     this.lastServing = key;
     // A replica this invocation has no fresh INFO of (none yet, or only the one handed over) is not

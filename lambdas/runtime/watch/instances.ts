@@ -6,7 +6,20 @@
 import { PollingLink } from '../../adapters/redis.ts';
 import type { RedisLinkOptions } from '../../core/interfaces.ts';
 import { addressKey, sameAddress } from '../../core/address.ts';
-import { witnessSeesMaster, asNewMaster, evaluateSdown, newWatch, onInfoRole, onPingFailed, onPingReply, onPingSent, onRunId, pingPeriodMs, shouldKillScript, type InstanceWatch } from '../../core/detection.ts';
+import {
+  witnessSeesMaster,
+  asNewMaster,
+  evaluateSdown,
+  newWatch,
+  onInfoRole,
+  onPingFailed,
+  onPingReply,
+  onPingSent,
+  onRunId,
+  pingPeriodMs,
+  shouldKillScript,
+  type InstanceWatch,
+} from '../../core/detection.ts';
 import { masterEvent, replicaEvent, type SentinelEvent } from '../../core/events.ts';
 import { followsMaster } from '../../core/info.ts';
 import type { Address, ReplicationInfo } from '../../core/types.ts';
@@ -108,7 +121,8 @@ export class Instances {
   kick(now: number): void {
     for (const instance of this.byKey.values()) this.kickOne(instance, now);
     if (now - this.latencyWindowStart >= PING_LATENCY_WINDOW_MS) {
-      if (this.slowestPingMs !== null) this.ctx.deps.metrics?.measure('PingLatency', voterInGroup(this.ctx.deps.voterId, this.ctx.config.name), this.slowestPingMs);
+      if (this.slowestPingMs !== null)
+        this.ctx.deps.metrics?.measure('PingLatency', voterInGroup(this.ctx.deps.voterId, this.ctx.config.name), this.slowestPingMs);
       this.slowestPingMs = null;
       this.latencyWindowStart = now;
     }
@@ -218,7 +232,10 @@ export class Instances {
         .use((l) => l.pingReply())
         .then((reply) => {
           if (reply !== undefined) this.slowestPingMs = Math.max(this.slowestPingMs ?? 0, deps.now() - now);
-          instance.watch = reply === undefined ? onPingFailed(instance.watch, TIMED_OUT.test(instance.link.lastFailure ?? '')) : onPingReply(instance.watch, reply, deps.now());
+          instance.watch =
+            reply === undefined
+              ? onPingFailed(instance.watch, TIMED_OUT.test(instance.link.lastFailure ?? ''))
+              : onPingReply(instance.watch, reply, deps.now());
           this.notices.linkProblem(instance.address, instance.link.lastFailure, null);
           if (instance.watch.sdownSince === null) instance.scriptKillSent = false;
           if (reply && shouldKillScript(instance.watch, reply, instance.scriptKillSent)) this.killScript(instance);
@@ -244,7 +261,8 @@ export class Instances {
           const isMaster = sameAddress(instance.address, record);
           const seen = onRunId(onInfoRole(instance.watch, info.role, now), info.runId, now, isMaster && this.ctx.config.masterRebootDownAfterMs > 0);
           instance.watch = seen.watch;
-          if (seen.rebooted) await this.ctx.publish([isMaster ? masterEvent('+reboot', this.ctx.ref()) : replicaEvent('+reboot', instance.address, this.ctx.ref())]);
+          if (seen.rebooted)
+            await this.ctx.publish([isMaster ? masterEvent('+reboot', this.ctx.ref()) : replicaEvent('+reboot', instance.address, this.ctx.ref())]);
           if (this.ctx.config.fencing && info.runId !== instance.fencedRunId) this.fence(instance, info.runId);
           if (isMaster && info.role === 'master') await this.discover(info);
         })
@@ -272,7 +290,9 @@ export class Instances {
       .then((done) => {
         if (!done) return;
         if (instance.fencedRunId === null) {
-          this.ctx.deps.log?.(`${this.ctx.config.name}: fencing ${addressKey(instance.address)}: min-replicas-to-write ${fencing.minReplicas}, min-replicas-max-lag ${fencing.maxLagSeconds}`);
+          this.ctx.deps.log?.(
+            `${this.ctx.config.name}: fencing ${addressKey(instance.address)}: min-replicas-to-write ${fencing.minReplicas}, min-replicas-max-lag ${fencing.maxLagSeconds}`,
+          );
         }
         instance.fencedRunId = runId;
       })

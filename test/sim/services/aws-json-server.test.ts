@@ -46,14 +46,21 @@ describe('startAwsJsonServer', () => {
     const { server, seen } = await sfnLikeServer();
     expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     const out = await sfn(server.url).send(new ListStateMachinesCommand({ maxResults: 5 }));
-    expect(out.stateMachines).toEqual([{ stateMachineArn: 'arn:aws:states:local-1:1:stateMachine:m', name: 'm', type: 'STANDARD', creationDate: new Date(1_700_000_000_500) }]);
+    expect(out.stateMachines).toEqual([
+      { stateMachineArn: 'arn:aws:states:local-1:1:stateMachine:m', name: 'm', type: 'STANDARD', creationDate: new Date(1_700_000_000_500) },
+    ]);
     expect(out.$metadata.requestId).toMatch(/^[0-9a-f-]{36}$/);
     expect(seen).toEqual([{ body: { maxResults: 5 }, call: { operation: 'ListStateMachines', caller: 'AKIDPROBE1' } }]);
   });
 
   it('listens on the address it is given, for functions in other networks (a partition trial’s zones)', async () => {
     // 127.0.0.0/8 is all loopback: another address of it stands for a namespace's own.
-    const server = await startAwsJsonServer({ name: 'elsewhere', targetPrefix: 'AWSStepFunctions', host: '127.0.0.2', operations: { ListStateMachines: () => ({ stateMachines: [] }) } });
+    const server = await startAwsJsonServer({
+      name: 'elsewhere',
+      targetPrefix: 'AWSStepFunctions',
+      host: '127.0.0.2',
+      operations: { ListStateMachines: () => ({ stateMachines: [] }) },
+    });
     stops.push(server.stop);
     expect(server.url).toMatch(/^http:\/\/127\.0\.0\.2:\d+$/);
     expect((await sfn(server.url).send(new ListStateMachinesCommand({}))).stateMachines).toEqual([]);
@@ -81,12 +88,20 @@ describe('startAwsJsonServer', () => {
     const events = new EventBridgeClient({ endpoint: custom.url, region: 'local-1', credentials, maxAttempts: 1 });
     clients.push(events);
     // A code the SDK has no class for still arrives as the error's name (awsJson1_1 here).
-    await expect(events.send(new ListRulesCommand({}))).rejects.toMatchObject({ name: 'SimulatedThrottle', message: 'slow down', $metadata: { httpStatusCode: 429 } });
+    await expect(events.send(new ListRulesCommand({}))).rejects.toMatchObject({
+      name: 'SimulatedThrottle',
+      message: 'slow down',
+      $metadata: { httpStatusCode: 429 },
+    });
   });
 
   it('answers UnknownOperationException for an operation it does not have', async () => {
     const { server } = await sfnLikeServer();
-    const raw = await fetch(server.url, { method: 'POST', headers: { 'X-Amz-Target': 'AWSStepFunctions.StopExecution', 'Content-Type': 'application/x-amz-json-1.0' }, body: '{}' });
+    const raw = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'X-Amz-Target': 'AWSStepFunctions.StopExecution', 'Content-Type': 'application/x-amz-json-1.0' },
+      body: '{}',
+    });
     expect(raw.status).toBe(400);
     expect(raw.headers.get('x-amzn-errortype')).toBe('UnknownOperationException');
     expect(await raw.json()).toEqual({ __type: 'UnknownOperationException', message: 'sfn-like does not simulate AWSStepFunctions.StopExecution' });

@@ -108,7 +108,9 @@ describe('TableStandIn', () => {
       expect(Date.now() - t0).toBeGreaterThanOrEqual(250);
       expect(s.requests()).toHaveLength(1);
       // A second hanging request, left open: stop() must not wait for it.
-      void client(s).send(new ListTablesCommand({})).catch(() => undefined);
+      void client(s)
+        .send(new ListTablesCommand({}))
+        .catch(() => undefined);
       await until(() => s.requests().length === 2);
     } finally {
       await s.stop();
@@ -125,7 +127,6 @@ describe('TableStandIn', () => {
     expect(await isPortFree(port)).toBe(true);
     await s.stop(); // twice: harmless
   });
-
 });
 
 async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {

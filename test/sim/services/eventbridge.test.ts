@@ -26,7 +26,11 @@ function client(s: EventBridgeStandIn, accessKeyId = 'AKIDPROBE1'): EventBridgeC
   return lifecycle.client(EventBridgeClient, s.url, accessKeyId);
 }
 
-const entry = (detailType: string, detail: Record<string, unknown> = { master: 'mymaster' }, extra: Partial<PutEventsRequestEntry> = {}): PutEventsRequestEntry => ({
+const entry = (
+  detailType: string,
+  detail: Record<string, unknown> = { master: 'mymaster' },
+  extra: Partial<PutEventsRequestEntry> = {},
+): PutEventsRequestEntry => ({
   Source: SOURCE,
   DetailType: detailType,
   Detail: JSON.stringify(detail),
@@ -41,14 +45,19 @@ describe('EventBridgeStandIn', () => {
     const unsubscribe = s.on((e) => seen.push(e));
     const time = new Date('2030-01-02T03:04:05.678Z');
     const before = Date.now();
-    const out = await client(s).send(
-      new PutEventsCommand({ Entries: [entry('+sdown', { master: 'mymaster', epoch: 3 }, { Time: time }), entry('+odown')] }),
-    );
+    const out = await client(s).send(new PutEventsCommand({ Entries: [entry('+sdown', { master: 'mymaster', epoch: 3 }, { Time: time }), entry('+odown')] }));
     expect(out.FailedEntryCount).toBe(0);
     expect(out.Entries?.map((e) => e.EventId)).toEqual(s.events.map((e) => e.id));
     expect(s.events).toHaveLength(2);
     const [first, second] = s.events;
-    expect(first).toMatchObject({ source: SOURCE, detailType: '+sdown', detail: { master: 'mymaster', epoch: 3 }, eventBusName: BUS, caller: 'AKIDPROBE1', time: time.getTime() });
+    expect(first).toMatchObject({
+      source: SOURCE,
+      detailType: '+sdown',
+      detail: { master: 'mymaster', epoch: 3 },
+      eventBusName: BUS,
+      caller: 'AKIDPROBE1',
+      time: time.getTime(),
+    });
     // No Time: EventBridge stamps the arrival.
     expect(second?.time).toBe(second?.receivedAt);
     expect(second?.receivedAt).toBeGreaterThanOrEqual(before);
@@ -63,7 +72,9 @@ describe('EventBridgeStandIn', () => {
 
   it('accepts a bus ARN as the bus name', async () => {
     const s = await standIn();
-    const out = await client(s).send(new PutEventsCommand({ Entries: [entry('+sdown', {}, { EventBusName: `arn:aws:events:local-1:123456789012:event-bus/${BUS}` })] }));
+    const out = await client(s).send(
+      new PutEventsCommand({ Entries: [entry('+sdown', {}, { EventBusName: `arn:aws:events:local-1:123456789012:event-bus/${BUS}` })] }),
+    );
     expect(out.FailedEntryCount).toBe(0);
     expect(s.events[0]?.eventBusName).toBe(BUS);
   });
@@ -94,7 +105,9 @@ describe('EventBridgeStandIn', () => {
   it('reports a malformed entry in its own result and accepts the others', async () => {
     const s = await standIn();
     const out = await client(s).send(
-      new PutEventsCommand({ Entries: [{ ...entry('+sdown'), Detail: 'not json' }, entry('+odown'), { ...entry('+x'), Source: undefined }, { ...entry('+y'), Detail: '[1]' }] }),
+      new PutEventsCommand({
+        Entries: [{ ...entry('+sdown'), Detail: 'not json' }, entry('+odown'), { ...entry('+x'), Source: undefined }, { ...entry('+y'), Detail: '[1]' }],
+      }),
     );
     expect(out.FailedEntryCount).toBe(3);
     expect(out.Entries?.map((e) => e.ErrorCode ?? 'ok')).toEqual(['MalformedDetail', 'ok', 'InvalidArgument', 'MalformedDetail']);
@@ -120,7 +133,13 @@ describe('EventBridgeStandIn', () => {
     const s = await standIn();
     const publisher = new EventBridgePublisher({ client: client(s), busName: BUS, sleep: async () => {} });
     const time = '2030-01-02T03:04:05.000Z';
-    const event = (type: '+sdown' | '+odown' | '+switch-master') => ({ type, master: 'mymaster', message: `master mymaster`, time, detail: { master: 'mymaster' } });
+    const event = (type: '+sdown' | '+odown' | '+switch-master') => ({
+      type,
+      master: 'mymaster',
+      message: `master mymaster`,
+      time,
+      detail: { master: 'mymaster' },
+    });
     s.failNext(1);
     await publisher.publish([event('+sdown'), event('+odown'), event('+switch-master')]);
     expect(s.events.map((e) => e.detailType)).toEqual(['+odown', '+switch-master', '+sdown']);
@@ -146,7 +165,13 @@ describe('EventBridgeStandIn', () => {
     ]);
     await client(s).send(
       new PutEventsCommand({
-        Entries: [entry('+sdown', { epoch: 1 }), entry('+switch-master', { epoch: 2 }), entry('+tilt'), entry('+switch-master'), { ...entry('+switch-master'), Source: 'other' }],
+        Entries: [
+          entry('+sdown', { epoch: 1 }),
+          entry('+switch-master', { epoch: 2 }),
+          entry('+tilt'),
+          entry('+switch-master'),
+          { ...entry('+switch-master'), Source: 'other' },
+        ],
       }),
     );
     const [sdown, switch2, tilt, switchNoEpoch, otherSource] = s.events;
@@ -160,7 +185,9 @@ describe('EventBridgeStandIn', () => {
 
   it('refuses at start a rule using a pattern form it does not simulate, or on an unknown bus', async () => {
     const rule = (eventPattern: Record<string, unknown>, eventBusName = BUS): SimRule => ({ name: 'r', eventBusName, eventPattern, targets: [] });
-    await expect(EventBridgeStandIn.start({ buses: [BUS], rules: [rule({ detail: { n: [{ numeric: ['>', 0] }] } })] })).rejects.toThrow(/detail\.n .*not simulated/);
+    await expect(EventBridgeStandIn.start({ buses: [BUS], rules: [rule({ detail: { n: [{ numeric: ['>', 0] }] } })] })).rejects.toThrow(
+      /detail\.n .*not simulated/,
+    );
     await expect(EventBridgeStandIn.start({ buses: [BUS], rules: [rule({ source: [SOURCE] }, 'elsewhere')] })).rejects.toThrow(/elsewhere/);
   });
 

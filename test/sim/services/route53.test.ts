@@ -27,7 +27,9 @@ describe('Route53StandIn with the Route 53 client', () => {
     const change = await client.send(
       new ChangeResourceRecordSetsCommand({
         HostedZoneId: `/hostedzone/${ZONE.id}`,
-        ChangeBatch: { Changes: [{ Action: 'UPSERT', ResourceRecordSet: { Name: 'mymaster.redis.internal', Type: 'A', TTL: 5, ResourceRecords: [{ Value: '10.0.0.1' }] } }] },
+        ChangeBatch: {
+          Changes: [{ Action: 'UPSERT', ResourceRecordSet: { Name: 'mymaster.redis.internal', Type: 'A', TTL: 5, ResourceRecords: [{ Value: '10.0.0.1' }] } }],
+        },
       }),
     );
     expect(change.ChangeInfo?.Status).toBe('PENDING');
@@ -40,14 +42,27 @@ describe('Route53StandIn with the Route 53 client', () => {
   it("refuses what Route 53 refuses, with Route 53's error names, and applies a batch all or nothing", async () => {
     const r53 = await standIn();
     const client = lifecycle.client(Route53Client, r53.url);
-    const upsert = (Name: string, Type: 'A' | 'CNAME', Value: string) => ({ Action: 'UPSERT' as const, ResourceRecordSet: { Name, Type, TTL: 5, ResourceRecords: [{ Value }] } });
-    const send = (HostedZoneId: string, ...Changes: ReturnType<typeof upsert>[]) => client.send(new ChangeResourceRecordSetsCommand({ HostedZoneId, ChangeBatch: { Changes } }));
+    const upsert = (Name: string, Type: 'A' | 'CNAME', Value: string) => ({
+      Action: 'UPSERT' as const,
+      ResourceRecordSet: { Name, Type, TTL: 5, ResourceRecords: [{ Value }] },
+    });
+    const send = (HostedZoneId: string, ...Changes: ReturnType<typeof upsert>[]) =>
+      client.send(new ChangeResourceRecordSetsCommand({ HostedZoneId, ChangeBatch: { Changes } }));
     await expect(send('ZNOPE', upsert('a.redis.internal', 'A', '10.0.0.1'))).rejects.toMatchObject({ name: 'NoSuchHostedZone' });
-    await expect(send(ZONE.id, upsert('a.other.internal', 'A', '10.0.0.1'))).rejects.toMatchObject({ name: 'InvalidChangeBatch', message: expect.stringContaining('not permitted in zone') });
-    await expect(send(ZONE.id, upsert('a.redis.internal', 'A', 'redis-1'))).rejects.toMatchObject({ name: 'InvalidChangeBatch', message: expect.stringContaining('IllegalIPv4Address') });
+    await expect(send(ZONE.id, upsert('a.other.internal', 'A', '10.0.0.1'))).rejects.toMatchObject({
+      name: 'InvalidChangeBatch',
+      message: expect.stringContaining('not permitted in zone'),
+    });
+    await expect(send(ZONE.id, upsert('a.redis.internal', 'A', 'redis-1'))).rejects.toMatchObject({
+      name: 'InvalidChangeBatch',
+      message: expect.stringContaining('IllegalIPv4Address'),
+    });
     await send(ZONE.id, upsert('a.redis.internal', 'A', '10.0.0.1'));
     // The first change is fine, the second conflicts: neither is applied.
-    await expect(send(ZONE.id, upsert('b.redis.internal', 'A', '10.0.0.2'), upsert('a.redis.internal', 'CNAME', 'redis-1.internal'))).rejects.toMatchObject({ name: 'InvalidChangeBatch', message: expect.stringContaining('conflicts') });
+    await expect(send(ZONE.id, upsert('b.redis.internal', 'A', '10.0.0.2'), upsert('a.redis.internal', 'CNAME', 'redis-1.internal'))).rejects.toMatchObject({
+      name: 'InvalidChangeBatch',
+      message: expect.stringContaining('conflicts'),
+    });
     expect(r53.lookup('b.redis.internal', 'A')).toBeUndefined();
     expect(r53.lookup('a.redis.internal', 'A')?.values).toEqual(['10.0.0.1']);
   });
@@ -57,11 +72,18 @@ describe('Route53StandIn with the Route 53 client', () => {
     const client = lifecycle.client(Route53Client, r53.url);
     const results = await Promise.allSettled(Array.from({ length: 8 }, () => client.send(new ListResourceRecordSetsCommand({ HostedZoneId: ZONE.id }))));
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(5);
-    expect(results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason.name)).toEqual(['Throttling', 'Throttling', 'Throttling']);
+    expect(results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason.name)).toEqual([
+      'Throttling',
+      'Throttling',
+      'Throttling',
+    ]);
   });
 
   it('parses the XML the client sends, entities included, and refuses a malformed document', () => {
-    expect(parseXml('<?xml version="1.0"?><A xmlns="x"><B>a &amp; b</B><C/></A>')).toMatchObject({ name: 'A', children: [{ name: 'B', text: 'a & b' }, { name: 'C' }] });
+    expect(parseXml('<?xml version="1.0"?><A xmlns="x"><B>a &amp; b</B><C/></A>')).toMatchObject({
+      name: 'A',
+      children: [{ name: 'B', text: 'a & b' }, { name: 'C' }],
+    });
     expect(() => parseXml('<A><B></A>')).toThrow('Invalid XML');
   });
 });

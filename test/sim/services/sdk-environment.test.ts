@@ -96,7 +96,9 @@ describe('the SDK reaches the stand-ins through AWS_ENDPOINT_URL_<SERVICE>', () 
   it('DynamoDB: AWS_ENDPOINT_URL_DYNAMODB, through the counting proxy', async () => {
     const stray = await catchAll();
     const table = await TableStandIn.start({
-      tables: [{ name: 'failover', keySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }], attributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }] }],
+      tables: [
+        { name: 'failover', keySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }], attributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }] },
+      ],
     });
     stops.push(table.stop);
     const result = await inChild(

@@ -47,7 +47,9 @@ describe('SecretsManagerStandIn', () => {
 
   it('refuses an unknown secret with ResourceNotFoundException', async () => {
     const s = await standIn();
-    await expect(client(s).send(new GetSecretValueCommand({ SecretId: 'arn:aws:secretsmanager:local-1:123456789012:secret:nope-AbC123' }))).rejects.toMatchObject({
+    await expect(
+      client(s).send(new GetSecretValueCommand({ SecretId: 'arn:aws:secretsmanager:local-1:123456789012:secret:nope-AbC123' })),
+    ).rejects.toMatchObject({
       name: 'ResourceNotFoundException',
       message: "Secrets Manager can't find the specified secret.",
     });
@@ -65,7 +67,9 @@ describe('SecretsManagerStandIn', () => {
     expect(previous).toMatchObject({ SecretString: VALUE, VersionId: first.VersionId, VersionStages: ['AWSPREVIOUS'] });
     const byVersion = await client(s).send(new GetSecretValueCommand({ SecretId: ARN, VersionId: first.VersionId }));
     expect(byVersion.SecretString).toBe(VALUE);
-    await expect(client(s).send(new GetSecretValueCommand({ SecretId: ARN, VersionStage: 'AWSPENDING' }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+    await expect(client(s).send(new GetSecretValueCommand({ SecretId: ARN, VersionStage: 'AWSPENDING' }))).rejects.toMatchObject({
+      name: 'ResourceNotFoundException',
+    });
     expect(s.reads(ARN)).toBe(5);
     expect(() => s.set('arn:aws:secretsmanager:local-1:123456789012:secret:nope-AbC123', 'x')).toThrow(/no secret/);
   });

@@ -75,21 +75,27 @@ describe('StepFunctionsStandIn', () => {
       ['start', 'RUNNING'],
       ['stop', 'SUCCEEDED'],
     ]);
-    expect(s.executions()).toMatchObject([{ name: 'mymaster-1', status: 'SUCCEEDED', input: { epoch: 1 }, output: { newMaster: '10.0.0.2:6379' }, startedBy: 'AKIDPROBE1' }]);
+    expect(s.executions()).toMatchObject([
+      { name: 'mymaster-1', status: 'SUCCEEDED', input: { epoch: 1 }, output: { newMaster: '10.0.0.2:6379' }, startedBy: 'AKIDPROBE1' },
+    ]);
     expect(s.calls.map((c) => c.operation)).toEqual(['StartExecution', 'DescribeExecution', 'DescribeExecution']);
   });
 
   it('is idempotent for the same name and input while running, ExecutionAlreadyExists otherwise', async () => {
     const machine = controlledMachine();
     const s = await standIn([machine]);
-    const start = (input: string, key = 'AKIDPROBE1') => client(s, key).send(new StartExecutionCommand({ stateMachineArn: MACHINE, name: 'mymaster-2', input }));
+    const start = (input: string, key = 'AKIDPROBE1') =>
+      client(s, key).send(new StartExecutionCommand({ stateMachineArn: MACHINE, name: 'mymaster-2', input }));
     const first = await start('{"epoch":2}');
     const again = await start('{"epoch":2}', 'AKIDPROBE2');
     expect(again.executionArn).toBe(first.executionArn);
     expect(again.startDate?.getTime()).toBe(first.startDate?.getTime());
     expect(s.executions()).toHaveLength(1);
 
-    await expect(start('{"epoch":3}')).rejects.toMatchObject({ name: 'ExecutionAlreadyExists', message: `Execution Already Exists: '${EXECUTIONS}:mymaster-2'` });
+    await expect(start('{"epoch":3}')).rejects.toMatchObject({
+      name: 'ExecutionAlreadyExists',
+      message: `Execution Already Exists: '${EXECUTIONS}:mymaster-2'`,
+    });
     machine.finish('mymaster-2', { status: 'SUCCEEDED', output: null });
     await s.settled();
     await expect(start('{"epoch":2}')).rejects.toMatchObject({ name: 'ExecutionAlreadyExists' });
@@ -134,7 +140,9 @@ describe('StepFunctionsStandIn', () => {
     for (const name of ['', 'has space', 'a'.repeat(81), 'colon:no', 'ünicode']) {
       await expect(sfn.send(new StartExecutionCommand({ stateMachineArn: MACHINE, name }))).rejects.toMatchObject({ name: 'InvalidName' });
     }
-    await expect(sfn.send(new StartExecutionCommand({ stateMachineArn: MACHINE, name: 'ok', input: '{not json' }))).rejects.toMatchObject({ name: 'InvalidExecutionInput' });
+    await expect(sfn.send(new StartExecutionCommand({ stateMachineArn: MACHINE, name: 'ok', input: '{not json' }))).rejects.toMatchObject({
+      name: 'InvalidExecutionInput',
+    });
     await expect(sfn.send(new DescribeExecutionCommand({ executionArn: `${EXECUTIONS}:never` }))).rejects.toMatchObject({
       name: 'ExecutionDoesNotExist',
       message: `Execution Does Not Exist: '${EXECUTIONS}:never'`,
