@@ -63,6 +63,24 @@ export interface RedisMasterProps extends RedisAddressProps {
    * @default []
    */
   readonly knownReplicas?: readonly RedisAddressProps[];
+  /**
+   * After a restart, a master answering -LOADING counts as alive only this long (Sentinel's
+   * `master-reboot-down-after-period`); 0: for ever.
+   * @default 0
+   */
+  readonly masterRebootDownAfterMs?: number;
+  /**
+   * `true`: no automatic failover while a replica the voters reach still replicates from the master
+   * with its link up and heard from it within down-after (docs/fencing.md).
+   * @default false
+   */
+  readonly witnesses?: boolean;
+  /**
+   * `true` or `{ minReplicas, maxLagSeconds }`: the voters keep `min-replicas-to-write` /
+   * `min-replicas-max-lag` set on every server of the group (docs/fencing.md).
+   * @default false
+   */
+  readonly fencing?: boolean | { readonly minReplicas?: number; readonly maxLagSeconds?: number };
 }
 
 /**

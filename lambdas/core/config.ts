@@ -385,20 +385,11 @@ export function settingsOf(master: MasterConfig): FailoverSettings {
 
 // ---- the document -----------------------------------------------------------------
 
-/** A master group as a config document spells it, a secret as its only AUTH (a deployed config). */
-export interface MasterDocument extends Address {
-  readonly name: string;
-  readonly quorum: number;
-  readonly downAfterMs?: number;
-  readonly failoverTimeoutMs?: number;
-  readonly parallelSyncs?: number;
-  readonly waitStartSeconds?: number;
-  readonly masterRebootDownAfterMs?: number;
-  readonly auth?: { readonly username?: string; readonly secretArn: string };
-  readonly knownReplicas?: readonly Address[];
-  readonly fencing?: true | Fencing;
-  readonly witnesses?: true;
-}
+/**
+ * A master group as a deployed config document spells it: the schema's input (defaults may be left
+ * out), AUTH only as a secret. The construct's RedisMasterProps (lib/masters.ts) is this, documented.
+ */
+export type MasterDocument = Omit<z.input<typeof masterSchema>, 'auth'> & { readonly auth?: { readonly username?: string; readonly secretArn: string } };
 
 /** What the deployed functions receive in REDIS_FAILOVER_CONFIG, and what `parseConfig` reads back. */
 export interface ConfigDocument {

@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import { afterAll, describe, expect, it } from 'vitest';
-import { loadConfig, parseConfig } from '../../lambdas/core/config.ts';
+import { afterAll, describe, expect, expectTypeOf, it } from 'vitest';
+import { loadConfig, parseConfig, type MasterDocument } from '../../lambdas/core/config.ts';
 import { RedisFailoverPropsError } from '../../lambdas/core/errors.ts';
 import { configFromEnv } from '../../lambdas/runtime/aws/orchestrator.ts';
 import { readDeployConfig } from '../../lib/config-file.ts';
@@ -151,5 +151,16 @@ describe("the construct's probes", () => {
           config: { probes: 3, masters: [master()] },
         }),
     ).toThrow('RedisFailoverStack Existing: config.probes: is 3 but 2 subnets were given: one probe runs per subnet');
+  });
+});
+
+describe('the construct props and the config document', () => {
+  it('are the same shape: every prop a config file may give, and nothing else (checked by tsc)', () => {
+    // Each way assignable (arrays read-only on the props' side): a prop missing, extra or typed otherwise fails the type check.
+    const asProps = (document: MasterDocument): RedisMasterProps => document;
+    const asDocument = (props: RedisMasterProps): Readonly<MasterDocument> => ({ ...props, knownReplicas: props.knownReplicas?.map((r) => ({ ...r })) });
+    expectTypeOf(asProps).returns.toEqualTypeOf<RedisMasterProps>();
+    expectTypeOf(asDocument).returns.toEqualTypeOf<Readonly<MasterDocument>>();
+    expectTypeOf<keyof RedisMasterProps>().toEqualTypeOf<keyof MasterDocument>();
   });
 });
