@@ -111,47 +111,34 @@ const SENTINEL_SUBCOMMANDS: ReadonlyMap<string, { readonly min: number; readonly
   ['HELP', { min: 0, max: 0, help: 'Print this help.' }],
 ]);
 
+interface CommandSpec {
+  readonly arity: number;
+  readonly flags: readonly string[];
+  readonly group: string;
+  readonly summary: string;
+}
+
+/** One row of COMMANDS: the flags as one space-separated string, so each command is one line. */
+function spec(arity: number, flags: string, group: string, summary: string): CommandSpec {
+  return { arity, flags: flags === '' ? [] : flags.split(' '), group, summary };
+}
+
 /** The commands answered, with the arity COMMAND INFO reports (negative: at least that many). */
-const COMMANDS: ReadonlyMap<string, { readonly arity: number; readonly flags: readonly string[]; readonly group: string; readonly summary: string }> = new Map([
-  ['ping', { arity: -1, flags: ['fast'], group: 'connection', summary: 'Ping the server' }],
-  ['auth', { arity: -2, flags: ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'allow_busy'], group: 'connection', summary: 'Authenticate to the server' }],
-  ['hello', { arity: -1, flags: ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'allow_busy'], group: 'connection', summary: 'Handshake with Redis' }],
-  ['client', { arity: -2, flags: [], group: 'connection', summary: 'A container for client connection commands' }],
-  ['command', { arity: -1, flags: ['loading', 'stale'], group: 'server', summary: 'Get array of Redis command details' }],
-  ['info', { arity: -1, flags: ['loading', 'stale'], group: 'server', summary: 'Get information and statistics about the server' }],
-  [
-    'role',
-    { arity: 1, flags: ['noscript', 'loading', 'stale', 'fast'], group: 'server', summary: 'Return the role of the instance in the context of replication' },
-  ],
-  ['sentinel', { arity: -2, flags: ['admin', 'sentinel', 'only_sentinel'], group: 'sentinel', summary: 'A container for Sentinel commands' }],
-  [
-    'subscribe',
-    { arity: -2, flags: ['pubsub', 'noscript', 'loading', 'stale'], group: 'pubsub', summary: 'Listen for messages published to the given channels' },
-  ],
-  [
-    'psubscribe',
-    {
-      arity: -2,
-      flags: ['pubsub', 'noscript', 'loading', 'stale'],
-      group: 'pubsub',
-      summary: 'Listen for messages published to channels matching the given patterns',
-    },
-  ],
-  [
-    'unsubscribe',
-    { arity: -1, flags: ['pubsub', 'noscript', 'loading', 'stale'], group: 'pubsub', summary: 'Stop listening for messages posted to the given channels' },
-  ],
-  [
-    'punsubscribe',
-    {
-      arity: -1,
-      flags: ['pubsub', 'noscript', 'loading', 'stale'],
-      group: 'pubsub',
-      summary: 'Stop listening for messages posted to channels matching the given patterns',
-    },
-  ],
-  ['reset', { arity: 1, flags: ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'allow_busy'], group: 'connection', summary: 'Reset the connection' }],
-  ['quit', { arity: -1, flags: ['allow_busy', 'noscript', 'loading', 'stale', 'fast', 'no_auth'], group: 'connection', summary: 'Close the connection' }],
+const COMMANDS: ReadonlyMap<string, CommandSpec> = new Map([
+  ['ping', spec(-1, 'fast', 'connection', 'Ping the server')],
+  ['auth', spec(-2, 'noscript loading stale fast no_auth allow_busy', 'connection', 'Authenticate to the server')],
+  ['hello', spec(-1, 'noscript loading stale fast no_auth allow_busy', 'connection', 'Handshake with Redis')],
+  ['client', spec(-2, '', 'connection', 'A container for client connection commands')],
+  ['command', spec(-1, 'loading stale', 'server', 'Get array of Redis command details')],
+  ['info', spec(-1, 'loading stale', 'server', 'Get information and statistics about the server')],
+  ['role', spec(1, 'noscript loading stale fast', 'server', 'Return the role of the instance in the context of replication')],
+  ['sentinel', spec(-2, 'admin sentinel only_sentinel', 'sentinel', 'A container for Sentinel commands')],
+  ['subscribe', spec(-2, 'pubsub noscript loading stale', 'pubsub', 'Listen for messages published to the given channels')],
+  ['psubscribe', spec(-2, 'pubsub noscript loading stale', 'pubsub', 'Listen for messages published to channels matching the given patterns')],
+  ['unsubscribe', spec(-1, 'pubsub noscript loading stale', 'pubsub', 'Stop listening for messages posted to the given channels')],
+  ['punsubscribe', spec(-1, 'pubsub noscript loading stale', 'pubsub', 'Stop listening for messages posted to channels matching the given patterns')],
+  ['reset', spec(1, 'noscript loading stale fast no_auth allow_busy', 'connection', 'Reset the connection')],
+  ['quit', spec(-1, 'allow_busy noscript loading stale fast no_auth', 'connection', 'Close the connection')],
 ]);
 
 const NO_SUCH_MASTER = error('ERR No such master with that name');
