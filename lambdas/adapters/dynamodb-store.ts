@@ -450,24 +450,27 @@ function asItem(value: unknown, parent: Item, field: string): Item {
   throw new Error(`table item ${String(parent['pk'])}/${String(parent['sk'])}: ${field} should be a map or null, got ${JSON.stringify(value)}`);
 }
 
+/** The type each field of a record has in its item: `?` for one that may be null. */
+type FieldTypes<T> = {
+  readonly [K in keyof T]-?: T[K] extends number ? 'number' : T[K] extends string ? 'string' : T[K] extends number | null ? 'number?' : 'string?';
+};
+
+/** A record's fields read from an item, each checked as `types` says (the compiler checks `types` against the record). */
+function read<T>(item: Item, types: FieldTypes<T>): T {
+  const entries = Object.entries(types as Readonly<Record<string, string>>).map(([key, type]) => [
+    key,
+    field(item, key, type.startsWith('number') ? 'number' : 'string', type.endsWith('?')),
+  ]);
+  return Object.fromEntries(entries) as T;
+}
+
 function toLease(item: Item): FailoverLease {
-  return {
-    epoch: num(item, 'epoch'),
-    execution: str(item, 'execution'),
-    leader: str(item, 'leader'),
-    startedAt: num(item, 'startedAt'),
-    leaseExpiresAt: num(item, 'leaseExpiresAt'),
-  };
+  return read<FailoverLease>(item, { epoch: 'number', execution: 'string', leader: 'string', startedAt: 'number', leaseExpiresAt: 'number' });
 }
 
 function toPromoted(item: Item): PromotedReplica {
-  return {
-    epoch: num(item, 'epoch'),
-    host: str(item, 'host'),
-    port: num(item, 'port'),
-    runId: strOrNull(item, 'runId'),
-    confirmedAt: item['confirmedAt'] === undefined ? null : numOrNull(item, 'confirmedAt'),
-  };
+  // confirmedAt came later: an item written before it has none.
+  return read<PromotedReplica>({ confirmedAt: null, ...item }, { epoch: 'number', host: 'string', port: 'number', runId: 'string?', confirmedAt: 'number?' });
 }
 
 function toVote(item: Item): Vote {

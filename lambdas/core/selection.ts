@@ -1,6 +1,6 @@
 /**
  * Choosing the replica to promote, as Sentinel's sentinelSelectSlave() does
- * (see shared reference "Choosing the replica to promote"). Pure: time comes in `ctx.now`.
+ * (the rules in docs/failover.md, "SelectSlave"). Pure: time comes in `ctx.now`.
  */
 import type { Address, ReplicaObservation } from './types.ts';
 
