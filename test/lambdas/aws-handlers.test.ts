@@ -4,9 +4,11 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { SwitchOutput } from '../../lambdas/core/workflow-state.ts';
 import { failoverState } from '../support/failover-state.ts';
+import { captureMetricLines } from '../support/metric-lines.ts';
 
 const eventBridge = mockClient(EventBridgeClient);
 const master = { name: 'mymaster', host: '10.0.0.1', port: 6379 };
+const metrics = captureMetricLines();
 
 beforeAll(() => {
   process.env.EVENT_BUS_NAME = 'redis-failover-test';
@@ -18,6 +20,7 @@ afterAll(() => {
   eventBridge.restore();
 });
 beforeEach(() => {
+  metrics.lines.length = 0;
   eventBridge.reset();
   eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: '1' }, { EventId: '2' }] });
 });
@@ -53,9 +56,18 @@ describe('Lambda handlers', () => {
     const state = failoverState({
       master,
       epoch: 2,
+      startedAt: Date.now() - 1500,
       selection: { found: true, promoted: { host: '10.0.0.2', port: 6379 }, promotedRunId: null, others: [], rejected: [], selectedAt: 0 },
     });
     const result = (await handler(state)) as SwitchOutput;
+
+    // The failover's duration, from its start to the switch, as a metric of the group.
+    const durations = metrics.lines
+      .map((line) => JSON.parse(line) as { Master?: string; FailoverDuration?: number })
+      .filter((m) => m.Master === 'mymaster' && m.FailoverDuration !== undefined);
+    expect(durations).toHaveLength(1);
+    expect(durations[0]!.FailoverDuration).toBeGreaterThanOrEqual(1500);
+    expect(durations[0]!.FailoverDuration).toBeLessThan(60_000);
 
     expect(result.newMaster).toEqual({ host: '10.0.0.2', port: 6379 });
     const [entry] = sentEntries();

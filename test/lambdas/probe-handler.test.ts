@@ -16,6 +16,10 @@ import { RedisServers, redisServerAvailable } from '../../local/redis-servers.ts
 import { mockAwsBoundary, STATE_MACHINE_ARN } from '../support/aws-boundary.ts';
 import { testPorts } from '../support/ports.ts';
 import { startTopology, type Topology } from '../support/topology.ts';
+import { captureMetricLines } from '../support/metric-lines.ts';
+
+// The voters' metrics go to stdout, as on Lambda: kept out of the run's output.
+captureMetricLines();
 
 const TABLE = 'redis-failover-probe-test';
 const ARN = STATE_MACHINE_ARN;

@@ -16,6 +16,10 @@ import { RedisServers, type RedisServer } from '../../local/redis-servers.ts';
 import { mockAwsBoundary, STATE_MACHINE_ARN } from '../support/aws-boundary.ts';
 import { testPorts } from '../support/ports.ts';
 import { infoOf, startTopology, waitFollowing } from '../support/topology.ts';
+import { captureMetricLines } from '../support/metric-lines.ts';
+
+// The request's metrics go to stdout, as on Lambda: kept out of the run's output.
+captureMetricLines();
 
 const TABLE = 'redis-failover-request-test';
 const ENV_KEYS = [
