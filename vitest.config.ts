@@ -57,7 +57,8 @@ export default defineConfig({
     sequence: { sequencer: LongestFirst },
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     projects: [
-      { extends: true, test: { name: 'stack', include: STACK, env: NO_CFN_VALIDATION, sequence: { groupOrder: 1 } } },
+      // One file at a time too (vitest runs projects of one group together only with the same workers): the other core.
+      { extends: true, test: { name: 'stack', include: STACK, fileParallelism: false, env: NO_CFN_VALIDATION, sequence: { groupOrder: 1 } } },
       {
         extends: true,
         test: {
