@@ -8,12 +8,8 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
  */
 const DEPLOYED = ['test/aws/**/*.test.ts', 'test/bench/deployed.test.ts'];
 
-/**
- * The files whose subject is the synthesized template itself, and the package's (pack, install,
- * synthesize a consumer's app): CPU without tight timing, so they run beside the deployed stack's
- * files, on the core the one-at-a-time simulation leaves, instead of before it.
- */
-const STACK = ['test/lib/**/*.test.ts', 'test/local/workflow-definition.test.ts', 'test/package/package.test.ts'];
+/** The files whose subject is the synthesized template itself. */
+const STACK = ['test/lib/**/*.test.ts', 'test/local/workflow-definition.test.ts'];
 
 /**
  * CDK's built-in CloudFormation validation is skipped wherever nothing reads its report (its
@@ -57,8 +53,8 @@ export default defineConfig({
     sequence: { sequencer: LongestFirst },
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     projects: [
-      // One file at a time too (vitest runs projects of one group together only with the same workers): the other core.
-      { extends: true, test: { name: 'stack', include: STACK, fileParallelism: false, env: NO_CFN_VALIDATION, sequence: { groupOrder: 1 } } },
+      // Same group order: 'stack' and 'suite' share the two workers.
+      { extends: true, test: { name: 'stack', include: STACK, env: NO_CFN_VALIDATION, sequence: { groupOrder: 0 } } },
       {
         extends: true,
         test: {
@@ -70,7 +66,6 @@ export default defineConfig({
         },
       },
       // One simulation at a time: two deployments at once on two cores starve each other's handovers.
-      // Same group order as 'stack', after 'suite': the two share the workers.
       { extends: true, test: { name: 'deployed', include: DEPLOYED, fileParallelism: false, env: NO_CFN_VALIDATION, sequence: { groupOrder: 1 } } },
     ],
   },
