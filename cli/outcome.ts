@@ -1,4 +1,5 @@
 import { addressKey } from '../lambdas/core/address.ts';
+import { rejectionsText } from '../lambdas/core/selection.ts';
 import type { LocalExecution } from '../local/workflow-runner.ts';
 
 /** One line that says how a failover ended and, when it aborted, why. */
@@ -8,9 +9,6 @@ export function describeOutcome(execution: LocalExecution): { ok: boolean; summa
     return { ok: true, summary: `failover ${execution.name} done: new master ${addressKey(newMaster)}` };
   }
   const rejected = execution.lastState?.selection?.rejected ?? [];
-  const why =
-    execution.error === 'NoGoodSlave'
-      ? `no replica qualifies${rejected.length ? ': ' + rejected.map((r) => `${addressKey(r.address)} ${r.detail}`).join('; ') : ' (no replicas known)'}`
-      : (execution.cause ?? 'unknown reason');
+  const why = execution.error === 'NoGoodSlave' ? `no replica qualifies: ${rejectionsText(rejected)}` : (execution.cause ?? 'unknown reason');
   return { ok: false, summary: `failover ${execution.name} aborted (${execution.error}): ${why}` };
 }

@@ -1,5 +1,6 @@
 /** Publishes master-level phase events: FailoverTriggered, and the abort states. */
 import { masterEvent, SENTINEL_EVENTS, type SentinelEventName } from './core/events.ts';
+import { rejectionsText } from './core/selection.ts';
 import type { AnnounceInput } from './core/workflow-state.ts';
 import { eventsFromEnv } from './runtime/aws/events.ts';
 import { stepDeps, stepHandler } from './runtime/aws/step.ts';
@@ -7,7 +8,7 @@ import { failoverEventContext, type StepDeps } from './runtime/deps.ts';
 import { WorkflowInputError } from './core/errors.ts';
 
 export async function run(input: AnnounceInput, deps: Pick<StepDeps, 'publisher' | 'now'>): Promise<void> {
-  const context = failoverEventContext(input, deps);
+  const context = { ...failoverEventContext(input, deps), ...(input.rejected && { reason: `no replica qualifies: ${rejectionsText(input.rejected)}` }) };
   const events = input.events.map((name) => masterEvent(eventName(name), input.master, context));
   await deps.publisher.publish(events);
 }

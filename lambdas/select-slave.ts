@@ -1,6 +1,6 @@
 /** SelectSlave: observe every known replica and pick the one to promote (Sentinel's rules). */
 import { masterEvent, replicaEvent } from './core/events.ts';
-import { selectReplica } from './core/selection.ts';
+import { selectionContext, selectReplica } from './core/selection.ts';
 import { distinctAddresses, sameAddress } from './core/address.ts';
 import type { FailoverState, ReconfTarget, SelectionOutput } from './core/workflow-state.ts';
 import { eventsFromEnv } from './runtime/aws/events.ts';
@@ -22,7 +22,7 @@ export async function run(state: FailoverState, deps: Pick<StepDeps, 'publisher'
   const replicas = distinctAddresses([...state.replicas, ...(state.resumePromoted ? [state.resumePromoted] : [])], [master]);
   const observations = await Promise.all(replicas.map((address) => observeReplica(address, options)));
   const now = deps.now();
-  const result = selectReplica(observations, { now, masterDownSince: state.masterDownSince, downAfterMs: state.settings.downAfterMs });
+  const result = selectReplica(observations, selectionContext(state, now));
   const resumed = resumedPromotion(state.resumePromoted ?? null, observations);
   const chosen = resumed ?? result.chosen;
   if (!chosen) {

@@ -202,9 +202,14 @@ export class FailoverWorkflow extends Construct {
   }
 
   /** Publishes master-level events from a state that does nothing else (`abortFailover` also releases the lease). */
-  private announce(id: string, events: readonly string[], step: 'announce' | 'abortFailover' = 'announce'): tasks.LambdaInvoke {
+  private announce(
+    id: string,
+    events: readonly string[],
+    step: 'announce' | 'abortFailover' = 'announce',
+    more: Record<string, string> = {},
+  ): tasks.LambdaInvoke {
     return this.invoke(id, step, {
-      payload: sfn.TaskInput.fromObject({ events, 'master.$': '$.master', 'epoch.$': '$.epoch' }),
+      payload: sfn.TaskInput.fromObject({ events, 'master.$': '$.master', 'epoch.$': '$.epoch', ...more }),
       resultPath: sfn.JsonPath.DISCARD,
     });
   }
@@ -233,9 +238,9 @@ export class FailoverWorkflow extends Construct {
 
   private definition(): sfn.IChainable {
     // Aborts publish their event, then fail the execution so the console and alarms show it.
-    const abortNoGoodSlave = this.announce('AbortNoGoodSlave', ['-failover-abort-no-good-slave'], 'abortFailover').next(
-      new sfn.Fail(this, 'NoGoodSlave', { error: 'NoGoodSlave', cause: 'No replica qualifies for promotion (-failover-abort-no-good-slave)' }),
-    );
+    const abortNoGoodSlave = this.announce('AbortNoGoodSlave', ['-failover-abort-no-good-slave'], 'abortFailover', {
+      'rejected.$': '$.selection.rejected',
+    }).next(new sfn.Fail(this, 'NoGoodSlave', { error: 'NoGoodSlave', cause: 'No replica qualifies for promotion (-failover-abort-no-good-slave)' }));
     const abortSlaveTimeout = this.announce('AbortSlaveTimeout', ['-failover-abort-slave-timeout'], 'abortFailover').next(
       new sfn.Fail(this, 'SlaveTimeout', { error: 'SlaveTimeout', cause: 'Promotion not seen within failover-timeout (-failover-abort-slave-timeout)' }),
     );

@@ -70,6 +70,13 @@ export interface RedisMasterProps extends RedisAddressProps {
    */
   readonly masterRebootDownAfterMs?: number;
   /**
+   * The lag gate (beyond Sentinel): a replica more than this many bytes behind the most advanced
+   * replication offset known (the master's last, or the best replica's) is not promoted; when none
+   * qualifies the failover aborts (`-failover-abort-no-good-slave`) naming the gap. Availability or data: your choice.
+   * @default - no gate
+   */
+  readonly maxPromotionLagBytes?: number;
+  /**
    * `true`: no automatic failover while a replica the voters reach still replicates from the master
    * with its link up and heard from it within down-after (docs/fencing.md).
    * @default false

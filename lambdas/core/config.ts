@@ -192,6 +192,7 @@ const masterSchema = z.strictObject({
   parallelSyncs: intAtLeast(1).default(DEFAULTS.parallelSyncs),
   waitStartSeconds: intAtLeast(0).default(DEFAULTS.waitStartSeconds),
   masterRebootDownAfterMs: intAtLeast(0).default(DEFAULTS.masterRebootDownAfterMs),
+  maxPromotionLagBytes: intAtLeast(0).optional(),
   auth: authSchema.optional(),
   knownReplicas: z.array(replicaSchema).default([]),
   fencing: z
@@ -331,6 +332,7 @@ export function parseConfig(raw: unknown, source = 'config', options: ParseOptio
       parallelSyncs: m.parallelSyncs,
       waitStartSeconds: m.waitStartSeconds,
       masterRebootDownAfterMs: m.masterRebootDownAfterMs,
+      ...(m.maxPromotionLagBytes !== undefined && { maxPromotionLagBytes: m.maxPromotionLagBytes }),
       auth: resolveAuth(m, i, source, resolveOptions),
       knownReplicas: m.knownReplicas,
       fencing: fencingOf(m),
@@ -379,8 +381,8 @@ export function loadConfig(path: string, options: ParseOptions = {}): Config {
 
 /** The settings a failover carries in its workflow input (never the credentials). */
 export function settingsOf(master: MasterConfig): FailoverSettings {
-  const { downAfterMs, failoverTimeoutMs, parallelSyncs, waitStartSeconds } = master;
-  return { downAfterMs, failoverTimeoutMs, parallelSyncs, waitStartSeconds };
+  const { downAfterMs, failoverTimeoutMs, parallelSyncs, waitStartSeconds, maxPromotionLagBytes } = master;
+  return { downAfterMs, failoverTimeoutMs, parallelSyncs, waitStartSeconds, ...(maxPromotionLagBytes !== undefined && { maxPromotionLagBytes }) };
 }
 
 // ---- the document -----------------------------------------------------------------
@@ -424,6 +426,7 @@ export function configDocument(config: Config, options: { readonly probes?: bool
       ...unlessDefault('parallelSyncs', m.parallelSyncs),
       ...unlessDefault('waitStartSeconds', m.waitStartSeconds),
       ...unlessDefault('masterRebootDownAfterMs', m.masterRebootDownAfterMs),
+      ...(m.maxPromotionLagBytes !== undefined && { maxPromotionLagBytes: m.maxPromotionLagBytes }),
       ...(secretArn !== undefined && { auth: { ...(m.auth?.username !== undefined && { username: m.auth.username }), secretArn } }),
       ...(m.knownReplicas.length > 0 && { knownReplicas: m.knownReplicas.map(({ host, port }) => ({ host, port })) }),
       ...(fencing !== null && { fencing: defaultFence ? true : { minReplicas: fencing.minReplicas, maxLagSeconds: fencing.maxLagSeconds } }),

@@ -2,7 +2,7 @@
  * Choosing the replica to promote, as Sentinel's sentinelSelectSlave() does
  * (the rules in docs/failover.md, "SelectSlave"). Pure: time comes in `ctx.now`.
  */
-import type { Address, ReplicaObservation } from './types.ts';
+import type { Address, FailoverInput, ReplicaObservation } from './types.ts';
 
 /** A replica whose last acceptable PING reply is older than this is skipped (Sentinel: 5 × ping period). */
 export const PING_VALIDITY_MS = 5000;
@@ -17,9 +17,21 @@ export interface SelectionContext {
   /** Since when the master is down (ms), or null when it is not (manual failover). */
   readonly masterDownSince: number | null;
   readonly downAfterMs: number;
+  /** The lag gate (FailoverSettings.maxPromotionLagBytes): at most this many bytes behind the reference offset. @default - no gate */
+  readonly maxLagBytes?: number;
+  /** The master's last replication offset as master, when known: the gate's reference if it is the most advanced. */
+  readonly masterOffset?: number | null;
 }
 
-export type RejectionReason = 'unreachable' | 'ping-stale' | 'info-stale' | 'priority-zero' | 'link-down-too-long' | 'not-a-replica' | 'loading';
+export type RejectionReason =
+  | 'unreachable'
+  | 'ping-stale'
+  | 'info-stale'
+  | 'priority-zero'
+  | 'link-down-too-long'
+  | 'not-a-replica'
+  | 'loading'
+  | 'lag-too-large';
 
 export interface Rejection {
   readonly address: Address;
@@ -34,6 +46,17 @@ export interface SelectionResult {
   readonly ranked: readonly ReplicaObservation[];
   /** Every other observation with the first reason that excluded it, in input order. */
   readonly rejected: readonly Rejection[];
+}
+
+/** The context a failover's input gives selection: its timing, its lag gate and the master's last offset. */
+export function selectionContext(input: Pick<FailoverInput, 'masterDownSince' | 'settings' | 'masterOffset'>, now: number): SelectionContext {
+  return {
+    now,
+    masterDownSince: input.masterDownSince,
+    downAfterMs: input.settings.downAfterMs,
+    ...(input.settings.maxPromotionLagBytes !== undefined && { maxLagBytes: input.settings.maxPromotionLagBytes }),
+    masterOffset: input.masterOffset ?? null,
+  };
 }
 
 /** "310", "0.5": seconds without trailing zeros, for human-readable details. */
@@ -90,12 +113,34 @@ export function compareCandidates(a: ReplicaObservation, b: ReplicaObservation):
   return ra < rb ? -1 : ra > rb ? 1 : 0;
 }
 
+/**
+ * The lag gate, after Sentinel's rules: the reference is the most advanced offset known, the
+ * master's last or any replica's, so a replica that alone holds the latest writes always passes.
+ */
+function lagRejection(o: ReplicaObservation, maxLagBytes: number, referenceOffset: number): Omit<Rejection, 'address'> | null {
+  const offset = o.info?.replOffset ?? 0;
+  const behind = referenceOffset - offset;
+  if (behind <= maxLagBytes) return null;
+  return { reason: 'lag-too-large', detail: `replication offset ${offset} is ${behind} bytes behind ${referenceOffset} (maxPromotionLagBytes ${maxLagBytes})` };
+}
+
+/** The most advanced replication offset known: the master's last, or the furthest replica's. */
+function referenceOffset(observations: readonly ReplicaObservation[], masterOffset: number | null | undefined): number {
+  return Math.max(masterOffset ?? 0, ...observations.map((o) => (o.info?.role === 'slave' ? o.info.replOffset : 0)));
+}
+
+/** Why none qualifies, one line: each replica and its reason (`127.0.0.1:6380 replica-priority 0; …`). */
+export function rejectionsText(rejected: readonly Rejection[]): string {
+  return rejected.map((r) => `${r.address.host}:${r.address.port} ${r.detail}`).join('; ') || 'no replicas known';
+}
+
 /** Filters out unusable replicas and ranks the rest; the first ranked one is chosen. */
 export function selectReplica(observations: readonly ReplicaObservation[], ctx: SelectionContext): SelectionResult {
   const candidates: ReplicaObservation[] = [];
   const rejected: Rejection[] = [];
+  const reference = referenceOffset(observations, ctx.masterOffset);
   for (const o of observations) {
-    const r = rejectionOf(o, ctx);
+    const r = rejectionOf(o, ctx) ?? (ctx.maxLagBytes === undefined ? null : lagRejection(o, ctx.maxLagBytes, reference));
     if (r === null) candidates.push(o);
     else rejected.push({ address: o.address, ...r });
   }

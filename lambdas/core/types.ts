@@ -24,6 +24,12 @@ export interface FailoverSettings {
   readonly parallelSyncs: number;
   /** Seconds the workflow waits in `WaitStart` before acting. */
   readonly waitStartSeconds: number;
+  /**
+   * The lag gate (beyond Sentinel): a replica more than this many bytes of replication stream
+   * behind the most advanced offset known (the master's last, or the best replica's) is not
+   * promoted. Absent: no gate, Sentinel's rules alone.
+   */
+  readonly maxPromotionLagBytes?: number;
 }
 
 /**
@@ -47,6 +53,8 @@ export interface FailoverInput {
    * role:master with the same run_id, this failover resumes with it instead of making a second master.
    */
   readonly resumePromoted?: PromotedAddress | null;
+  /** The master's replication offset when it was last seen as master (the lag gate's reference); absent: unknown. */
+  readonly masterOffset?: number | null;
 }
 
 /** A promoted replica and the run_id it had when selected: a restarted server (new run_id) is not it any more. */

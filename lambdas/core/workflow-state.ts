@@ -120,4 +120,6 @@ export interface AnnounceInput {
   readonly events: readonly string[];
   readonly master: MasterRef;
   readonly epoch: number;
+  /** AbortNoGoodSlave's: why each replica was refused, said in the events' `reason`. */
+  readonly rejected?: readonly Rejection[];
 }

@@ -6,8 +6,8 @@
 import { withRedis } from '../adapters/redis.ts';
 import type { RedisLinkOptions } from '../core/interfaces.ts';
 import { addressKey, distinctAddresses } from '../core/address.ts';
-import type { MasterConfig } from '../core/config.ts';
-import { selectReplica } from '../core/selection.ts';
+import { settingsOf, type MasterConfig } from '../core/config.ts';
+import { rejectionsText, selectionContext, selectReplica, type SelectionContext } from '../core/selection.ts';
 import type { MasterRecord } from '../core/store.ts';
 import type { Address, PromotedAddress } from '../core/types.ts';
 import { executionName } from '../core/workflow-state.ts';
@@ -57,7 +57,7 @@ export async function requestFailover(name: string, deps: FailoverRequestDeps, o
   const record = await masterRecord(master, deps);
   const takeOverEpoch = await refuseIfInProgress(record, deps);
   const linkOptions = await deps.linkOptions(name);
-  const { replicas, masterReachable } = await replicasOf(record, linkOptions, deps, leader);
+  const { replicas, masterReachable, masterOffset } = await replicasOf(record, linkOptions, deps, leader);
   const now = deps.now();
   const masterDownSince = masterReachable ? null : now;
   const coordinated = options.coordinated === true;
@@ -69,7 +69,8 @@ export async function requestFailover(name: string, deps: FailoverRequestDeps, o
   }
   // A replica a dead failover already promoted is resumed, never a second one; a handover starts afresh.
   const resumable = coordinated ? null : await stillPromoted(record.promoted, linkOptions);
-  const candidate = resumable ?? (await goodReplica(master, replicas, masterDownSince, linkOptions, now));
+  const candidate =
+    resumable ?? (await goodReplica(replicas, selectionContext({ masterDownSince, settings: settingsOf(master), masterOffset }, now), linkOptions));
   // Recorded before FAILOVER, as SendSlaveofNoOne records before REPLICAOF NO ONE: should this
   // request die right after the swap, the next epoch resumes from that replica.
   const beforeStart = coordinated
@@ -81,7 +82,7 @@ export async function requestFailover(name: string, deps: FailoverRequestDeps, o
     : undefined;
 
   const result = await leadFailover(
-    { master, record, leader, now, blockMs: 0, takeOverEpoch, replicas, masterDownSince, manual: true, beforeStart },
+    { master, record, leader, now, blockMs: 0, takeOverEpoch, replicas, masterDownSince, masterOffset, manual: true, beforeStart },
     {
       store: deps.store,
       starter: deps.starter,
@@ -136,7 +137,7 @@ async function replicasOf(
   linkOptions: RedisLinkOptions,
   deps: FailoverRequestDeps,
   leader: string,
-): Promise<{ replicas: Address[]; masterReachable: boolean }> {
+): Promise<{ replicas: Address[]; masterReachable: boolean; masterOffset: number | null }> {
   const reported = await withRedis(record, linkOptions, (link) => link.info()).catch((error: unknown) => {
     // A refused AUTH is the operator's to fix, not a dead master to fail over without.
     if (error instanceof RedisAuthError)
@@ -146,20 +147,13 @@ async function replicasOf(
   const masterReachable = reported?.role === 'master';
   if (masterReachable) await rememberReplicas(record, reported.connectedReplicas, { ...deps, voterId: leader });
   const known = await deps.store.listReplicas(record.name);
-  return { replicas: distinctAddresses(known, [record]), masterReachable };
+  return { replicas: distinctAddresses(known, [record]), masterReachable, masterOffset: masterReachable ? reported.replOffset : null };
 }
 
 /** Sentinel answers NOGOODSLAVE before bumping the epoch: no lease, no block, no event. */
-async function goodReplica(
-  master: MasterConfig,
-  replicas: readonly Address[],
-  masterDownSince: number | null,
-  linkOptions: RedisLinkOptions,
-  now: number,
-): Promise<PromotedAddress> {
+async function goodReplica(replicas: readonly Address[], ctx: SelectionContext, linkOptions: RedisLinkOptions): Promise<PromotedAddress> {
   const observations = await Promise.all(replicas.map((replica) => observeReplica(replica, linkOptions)));
-  const { chosen, rejected } = selectReplica(observations, { now, masterDownSince, downAfterMs: master.downAfterMs });
+  const { chosen, rejected } = selectReplica(observations, ctx);
   if (chosen) return { ...chosen.address, runId: chosen.info?.runId ?? null };
-  const why = rejected.map((r) => `${addressKey(r.address)} ${r.detail}`).join('; ') || 'no replicas known';
-  throw new FailoverRefused('NOGOODSLAVE', `No suitable replica to promote: ${why}`);
+  throw new FailoverRefused('NOGOODSLAVE', `No suitable replica to promote: ${rejectionsText(rejected)}`);
 }

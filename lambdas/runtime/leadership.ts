@@ -42,6 +42,8 @@ export interface Candidacy {
   readonly takeOverEpoch?: number;
   readonly replicas: readonly Address[];
   readonly masterDownSince: number | null;
+  /** The master's last replication offset as master, for the lag gate; null: unknown. */
+  readonly masterOffset?: number | null;
   readonly manual: boolean;
   /** Fault injection between the election and the start (SIMULATE-FAILURE crash-after-election). */
   readonly afterElection?: (epoch: number) => void;
@@ -98,6 +100,7 @@ export async function leadFailover(candidacy: Candidacy, deps: LeadershipDeps): 
     replicas: candidacy.replicas.filter((r) => !sameAddress(r, record)),
     startedAt: now,
     masterDownSince: candidacy.masterDownSince,
+    ...(candidacy.masterOffset != null && { masterOffset: candidacy.masterOffset }),
     manual: candidacy.manual,
     // A failover that died after REPLICAOF NO ONE: resume with that replica, never promote a second one.
     resumePromoted: handedOver ?? (promoted && promoted.epoch < epoch ? { host: promoted.host, port: promoted.port, runId: promoted.runId } : null),

@@ -112,7 +112,9 @@ export class MasterWatch {
     if (master.watch.sdownSince !== null) {
       const odown = await this.voting.judge(now);
       if (odown && !this.witnessed(record, now)) {
-        const newer = await this.election.tryFailover(odown.downSince, this.instances.knownReplicas, now);
+        // The last offset it reported as master: the lag gate's reference (core/selection.ts).
+        const masterOffset = master.info?.role === 'master' ? master.info.replOffset : null;
+        const newer = await this.election.tryFailover(odown.downSince, this.instances.knownReplicas, now, masterOffset);
         if (newer) await this.adopt(newer, now);
       }
     } else {

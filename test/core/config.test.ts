@@ -96,6 +96,14 @@ describe('parseConfig: accepted input', () => {
     if (!m) throw new Error('no master');
     expect(settingsOf(m)).toEqual({ downAfterMs: 5000, failoverTimeoutMs: 180000, parallelSyncs: 1, waitStartSeconds: 0 });
   });
+
+  it('takes the lag gate, maxPromotionLagBytes, into the failover settings, and refuses a negative one by name', () => {
+    const m = parseConfig({ masters: [master({ maxPromotionLagBytes: 1_000_000 })] }).masters[0];
+    if (!m) throw new Error('no master');
+    expect(settingsOf(m)).toMatchObject({ maxPromotionLagBytes: 1_000_000 });
+    expect(parseConfig({ masters: [master()] }).masters[0]).not.toHaveProperty('maxPromotionLagBytes');
+    expect(() => parseConfig({ masters: [master({ maxPromotionLagBytes: -1 })] }, 'c.json')).toThrow(/^c\.json: masters\[0\]\.maxPromotionLagBytes: /);
+  });
 });
 
 describe('parseConfig: refusals', () => {
@@ -407,6 +415,7 @@ describe('configDocument: the validated config written back', () => {
       masters: [
         master(),
         master({ name: 'b', downAfterMs: 5000, auth: { username: 'u', secretArn: SECRET_ARN }, knownReplicas: [{ host: '127.0.0.2', port: 6380 }] }),
+        master({ name: 'c', maxPromotionLagBytes: 4096 }),
       ],
     };
     expect(configDocument(parseConfig(written, 'c', { deployed: true }))).toEqual(written);

@@ -9,6 +9,8 @@ import {
   PING_VALIDITY_MS,
   selectReplica,
   type SelectionContext,
+  rejectionsText,
+  selectionContext,
 } from '../../lambdas/core/selection.ts';
 import type { ReplicaObservation, ReplicationInfo } from '../../lambdas/core/types.ts';
 
@@ -247,5 +249,48 @@ describe('selectReplica: exclusions', () => {
     expect(r.chosen).toBeNull();
     expect(r.ranked).toEqual([]);
     expect(r.rejected).toHaveLength(2);
+  });
+});
+
+describe('the lag gate (maxPromotionLagBytes, beyond Sentinel)', () => {
+  const gated: SelectionContext = { ...ctx, maxLagBytes: 1000 };
+
+  it('refuses a replica further behind the most advanced replica than the gate, whatever its priority, naming the gap', () => {
+    const result = selectReplica([obs(6380, up({ replicaPriority: 1, replOffset: 5000 })), obs(6381, up({ replicaPriority: 100, replOffset: 9000 }))], gated);
+    expect(result.chosen?.address.port).toBe(6381);
+    expect(result.rejected).toEqual([
+      {
+        address: { host: '127.0.0.1', port: 6380 },
+        reason: 'lag-too-large',
+        detail: 'replication offset 5000 is 4000 bytes behind 9000 (maxPromotionLagBytes 1000)',
+      },
+    ]);
+  });
+
+  it('measures from the master’s last offset when it is ahead of every replica, so none may qualify', () => {
+    const result = selectReplica([obs(6380, up({ replOffset: 5000 }))], { ...gated, masterOffset: 7000 });
+    expect(result.chosen).toBeNull();
+    expect(rejectionsText(result.rejected)).toBe('127.0.0.1:6380 replication offset 5000 is 2000 bytes behind 7000 (maxPromotionLagBytes 1000)');
+  });
+
+  it('passes a replica within the gate, and the most advanced one always when the master’s offset is unknown', () => {
+    expect(selectReplica([obs(6380, up({ replOffset: 8500 })), obs(6381, up({ replOffset: 9000 }))], gated).ranked.map((o) => o.address.port)).toEqual([
+      6381, 6380,
+    ]);
+    expect(selectReplica([obs(6380, up({ replOffset: 9000 }))], gated).chosen?.address.port).toBe(6380);
+  });
+
+  it('is off unless configured: Sentinel’s rules alone', () => {
+    expect(selectReplica([obs(6380, up({ replOffset: 0 }))], { ...ctx, masterOffset: 1_000_000 }).chosen?.address.port).toBe(6380);
+  });
+
+  it('comes from the failover’s input: the settings’ gate and the leader’s last look at the master', () => {
+    const input = {
+      masterDownSince: 5,
+      settings: { downAfterMs: 1000, failoverTimeoutMs: 1, parallelSyncs: 1, waitStartSeconds: 0, maxPromotionLagBytes: 10 },
+      masterOffset: 77,
+    };
+    expect(selectionContext(input, NOW)).toEqual({ now: NOW, masterDownSince: 5, downAfterMs: 1000, maxLagBytes: 10, masterOffset: 77 });
+    expect(selectionContext({ ...input, settings: { ...input.settings, maxPromotionLagBytes: undefined } }, NOW)).not.toHaveProperty('maxLagBytes');
   });
 });

@@ -17,6 +17,8 @@ export interface WorkflowRunOptions {
   readonly master: MasterConfig;
   readonly publisher: EventPublisher;
   readonly hooks?: StepHooks;
+  /** The master's last replication offset, as a leader passes it (the lag gate's reference). @default - none */
+  readonly masterOffset?: number;
 }
 
 /** The workflow from its first state, for the master's known replicas; a master that does not answer counts as down from now. */
@@ -37,6 +39,7 @@ export async function runWorkflowOnce(options: WorkflowRunOptions): Promise<{ in
     startedAt: now,
     masterDownSince: reachable ? null : now,
     manual: true,
+    ...(options.masterOffset !== undefined && { masterOffset: options.masterOffset }),
   };
   return { input, execution: await workflow.run(input, deps, options.hooks) };
 }

@@ -23,7 +23,7 @@ export class Election {
   constructor(private readonly ctx: WatchContext) {}
 
   /** Runs for the lease if this voter may; answers a newer record to adopt, when it read one. */
-  async tryFailover(downSince: number | null, replicas: readonly Address[], now: number): Promise<MasterRecord | null> {
+  async tryFailover(downSince: number | null, replicas: readonly Address[], now: number, masterOffset: number | null = null): Promise<MasterRecord | null> {
     const { config, deps } = this.ctx;
     const record = this.ctx.record();
     const takeOver = await this.deadLeaseEpoch(record, now);
@@ -45,6 +45,7 @@ export class Election {
         takeOverEpoch,
         replicas,
         masterDownSince: downSince,
+        masterOffset,
         manual: false,
         afterElection: (epoch) => {
           if (deps.faults?.crashAfterElection?.(epoch)) throw new VoterCrash(`${deps.voterId} crashed after winning epoch ${epoch} (simulated)`);

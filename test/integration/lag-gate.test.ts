@@ -1,0 +1,114 @@
+/**
+ * The lag gate (`maxPromotionLagBytes`, beyond Sentinel) on real servers: a replica further behind
+ * than the gate allows is not promoted, whatever its priority, and when none qualifies the
+ * failover is refused or aborts naming the gap. A replica is made to lag by pointing it at a port
+ * nothing answers on while the master takes writes: it stays a replica, reachable, behind.
+ */
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { MemoryPublisher } from '../../lambdas/adapters/publisher.ts';
+import { FailoverRefused } from '../../lambdas/core/errors.ts';
+import { RedisServers, type RedisServer } from '../../local/redis-servers.ts';
+import { LocalWorkflow } from '../../local/workflow-runner.ts';
+import { requestOnce, runWorkflowOnce } from '../support/failover-run.ts';
+import { testPorts } from '../support/ports.ts';
+import { infoOf, masterConfig, startTopology, waitFollowing, writeKeys } from '../support/topology.ts';
+
+const ports = testPorts();
+let servers: RedisServers;
+
+beforeAll(async () => {
+  await LocalWorkflow.load();
+});
+
+afterEach(async () => {
+  await servers?.stopAll();
+});
+
+/** Cuts `replica` off its master (REPLICAOF a port nothing answers on): its offset stays where it is. */
+async function cutOff(replica: RedisServer): Promise<void> {
+  const client = replica.client();
+  try {
+    await client.call('REPLICAOF', '127.0.0.1', String(await ports.take()));
+  } finally {
+    client.disconnect();
+  }
+}
+
+describe('maxPromotionLagBytes', () => {
+  it('skips a replica that is behind for one that is caught up, though the lagging one has the better priority', async () => {
+    servers = new RedisServers();
+    const topology = await startTopology(servers, ports, { replicas: [{ replicaPriority: 10 }, { replicaPriority: 100 }] });
+    const [lagging, caughtUp] = topology.replicas as [RedisServer, RedisServer];
+    await cutOff(lagging);
+    await writeKeys(topology.master, 2000, 1);
+    const behind = (await infoOf(caughtUp)).replOffset - (await infoOf(lagging)).replOffset;
+    expect(behind).toBeGreaterThan(10_000);
+
+    const { execution } = await runWorkflowOnce({ master: masterConfig(topology, { maxPromotionLagBytes: 1000 }), publisher: new MemoryPublisher() });
+
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(execution.output?.switched?.newMaster).toEqual(caughtUp.address);
+    const rejected = execution.output?.selection?.rejected ?? [];
+    expect(rejected).toEqual([expect.objectContaining({ address: lagging.address, reason: 'lag-too-large' })]);
+    expect(rejected[0]?.detail).toMatch(new RegExp(`^replication offset \\d+ is ${behind} bytes behind \\d+ \\(maxPromotionLagBytes 1000\\)$`));
+    await waitFollowing(topology.master, caughtUp);
+  });
+
+  it('without the gate promotes by priority, the lagging replica included (Sentinel)', async () => {
+    servers = new RedisServers();
+    const topology = await startTopology(servers, ports, { replicas: [{ replicaPriority: 10 }, { replicaPriority: 100 }] });
+    const [lagging] = topology.replicas as [RedisServer, RedisServer];
+    await cutOff(lagging);
+    await writeKeys(topology.master, 2000, 1);
+
+    const { execution } = await runWorkflowOnce({ master: masterConfig(topology), publisher: new MemoryPublisher() });
+
+    expect(execution.output?.switched?.newMaster).toEqual(lagging.address);
+  });
+
+  it('refuses a request when every replica is behind the live master, naming each gap, before any epoch', async () => {
+    servers = new RedisServers();
+    const topology = await startTopology(servers, ports, { replicas: [{ replicaPriority: 10 }] });
+    const [lagging] = topology.replicas as [RedisServer];
+    await cutOff(lagging);
+    await writeKeys(topology.master, 2000, 0);
+    const events = new MemoryPublisher();
+
+    const error = await requestOnce({ master: masterConfig(topology, { maxPromotionLagBytes: 1000 }), publisher: events }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+
+    expect(error).toBeInstanceOf(FailoverRefused);
+    expect((error as FailoverRefused).code).toBe('NOGOODSLAVE');
+    expect((error as Error).message).toMatch(
+      new RegExp(
+        `^NOGOODSLAVE No suitable replica to promote: 127\\.0\\.0\\.1:${lagging.options.port} replication offset \\d+ is \\d+ bytes behind \\d+ \\(maxPromotionLagBytes 1000\\)$`,
+      ),
+    );
+    expect(events.events.map((e) => e.type)).not.toContain('+new-epoch');
+    expect((await infoOf(topology.master)).role).toBe('master');
+  });
+
+  it('aborts with -failover-abort-no-good-slave naming the gap when the dead master was ahead of every replica', async () => {
+    servers = new RedisServers();
+    const topology = await startTopology(servers, ports, { replicas: [{ replicaPriority: 10 }] });
+    const [lagging] = topology.replicas as [RedisServer];
+    await cutOff(lagging);
+    await writeKeys(topology.master, 2000, 0);
+    const masterOffset = (await infoOf(topology.master)).replOffset;
+    await topology.master.kill();
+    const events = new MemoryPublisher();
+
+    const { execution } = await runWorkflowOnce({ master: masterConfig(topology, { maxPromotionLagBytes: 1000 }), publisher: events, masterOffset });
+
+    expect(execution.status).toBe('FAILED');
+    expect(execution.error).toBe('NoGoodSlave');
+    const abort = events.events.find((e) => e.type === '-failover-abort-no-good-slave');
+    expect(abort?.detail.reason).toMatch(
+      new RegExp(
+        `^no replica qualifies: 127\\.0\\.0\\.1:${lagging.options.port} replication offset \\d+ is \\d+ bytes behind ${masterOffset} \\(maxPromotionLagBytes 1000\\)$`,
+      ),
+    );
+  });
+});
