@@ -9,7 +9,9 @@ import { MemoryPublisher } from '../../lambdas/adapters/publisher.ts';
 import { FailoverRefused } from '../../lambdas/core/errors.ts';
 import { RedisServers, type RedisServer } from '../../local/redis-servers.ts';
 import { LocalWorkflow } from '../../local/workflow-runner.ts';
+import { waitFor } from '../../lambdas/core/wait.ts';
 import { requestOnce, runWorkflowOnce } from '../support/failover-run.ts';
+import { orchestrate, stopOrchestrators, types } from '../support/orchestrator.ts';
 import { testPorts } from '../support/ports.ts';
 import { infoOf, masterConfig, startTopology, waitFollowing, writeKeys } from '../support/topology.ts';
 
@@ -21,6 +23,7 @@ beforeAll(async () => {
 });
 
 afterEach(async () => {
+  await stopOrchestrators();
   await servers?.stopAll();
 });
 
@@ -110,5 +113,33 @@ describe('maxPromotionLagBytes', () => {
         `^no replica qualifies: 127\\.0\\.0\\.1:${lagging.options.port} replication offset \\d+ is \\d+ bytes behind ${masterOffset} \\(maxPromotionLagBytes 1000\\)$`,
       ),
     );
+  });
+
+  it('through the voters: the leader hands the master’s last offset to the workflow, which aborts rather than promote the replica behind it', async () => {
+    servers = new RedisServers();
+    const topology = await startTopology(servers, ports, { replicas: [{ replicaPriority: 10 }] });
+    const [lagging] = topology.replicas as [RedisServer];
+    // failover-timeout 10 s: the voters would re-point the cut-off replica only after that long (+fix-slave-config).
+    const running = await orchestrate(topology, { quorum: 1, downAfterMs: 1000, failoverTimeoutMs: 10_000, maxPromotionLagBytes: 1000 }, { probes: 1 });
+    await cutOff(lagging);
+    await writeKeys(topology.master, 2000, 0);
+    const masterOffset = (await infoOf(topology.master)).replOffset;
+    // Poll until the voter's own look at the master has seen the writes: that is what it will hand on.
+    await waitFor(() => (running.orchestrator.voters[0]!.watches[0]!.view()?.master.info?.replOffset ?? 0) >= masterOffset, {
+      timeoutMs: 10_000,
+      what: 'the voter to read the master after the writes',
+    });
+
+    await topology.master.kill();
+
+    await waitFor(() => types(running.events).includes('-failover-abort-no-good-slave'), { timeoutMs: 15_000, what: '-failover-abort-no-good-slave' });
+    const abort = running.events.events.find((e) => e.type === '-failover-abort-no-good-slave');
+    expect(abort?.detail.reason).toMatch(
+      new RegExp(
+        `^no replica qualifies: 127\\.0\\.0\\.1:${lagging.options.port} replication offset \\d+ is \\d+ bytes behind ${masterOffset} \\(maxPromotionLagBytes 1000\\)$`,
+      ),
+    );
+    expect(types(running.events)).not.toContain('+promoted-slave');
+    expect((await infoOf(lagging)).role).toBe('slave');
   });
 });
