@@ -1,6 +1,7 @@
 /** SelectSlave: observe every known replica and pick the one to promote (Sentinel's rules). */
 import { masterEvent, replicaEvent } from './core/events.ts';
 import { selectionContext, selectReplica } from './core/selection.ts';
+import { zoneReason } from './core/zones.ts';
 import { distinctAddresses, sameAddress } from './core/address.ts';
 import type { FailoverState, ReconfTarget, SelectionOutput } from './core/workflow-state.ts';
 import { eventsFromEnv } from './runtime/aws/events.ts';
@@ -31,8 +32,11 @@ export async function run(state: FailoverState, deps: Pick<StepDeps, 'publisher'
   }
 
   const context = failoverEventContext(state, deps);
+  // With zone preference, +selected-slave says the zone it chose and why.
+  const zones = state.settings.zonePreference;
+  const selectedContext = zones ? { ...context, reason: zoneReason(chosen.address, master, zones) } : context;
   await deps.publisher.publish([
-    replicaEvent('+selected-slave', chosen.address, master, context),
+    replicaEvent('+selected-slave', chosen.address, master, selectedContext),
     replicaEvent('+failover-state-send-slaveof-noone', chosen.address, master, context),
   ]);
   const others = observations

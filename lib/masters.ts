@@ -77,6 +77,23 @@ export interface RedisMasterProps extends RedisAddressProps {
    */
   readonly maxPromotionLagBytes?: number;
   /**
+   * Where the servers are, for zone preference: keys `host:port`, `host` or an IPv4 CIDR block
+   * (`10.0.1.0/24`, e.g. each subnet of the VPC), values the zone; the most specific key wins.
+   * @default - no zones known
+   */
+  readonly zones?: Readonly<Record<string, string>>;
+  /**
+   * Zones to promote into, best first: among replicas equal on replica-priority, zone order comes
+   * before the replication offset (a zone not listed ranks after the listed ones).
+   * @default []
+   */
+  readonly preferredZones?: readonly string[];
+  /**
+   * Rank a replica in the old master's zone after the others (a zone outage is what took the master).
+   * @default false
+   */
+  readonly avoidSameZoneAsOldMaster?: boolean;
+  /**
    * `true`: no automatic failover while a replica the voters reach still replicates from the master
    * with its link up and heard from it within down-after (docs/fencing.md).
    * @default false

@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import type { ZonePreference } from './zones.ts';
 import type { Address, FailoverSettings, MasterRef } from './types.ts';
 import { ConfigError } from './errors.ts';
 import { parseJsonText } from './json-text.ts';
@@ -193,6 +194,11 @@ const masterSchema = z.strictObject({
   waitStartSeconds: intAtLeast(0).default(DEFAULTS.waitStartSeconds),
   masterRebootDownAfterMs: intAtLeast(0).default(DEFAULTS.masterRebootDownAfterMs),
   maxPromotionLagBytes: intAtLeast(0).optional(),
+  zones: z
+    .record(z.string().min(1), z.string({ error: expected('a zone name') }).min(1), { error: expected('an object of host, host:port or CIDR → zone') })
+    .optional(),
+  preferredZones: z.array(z.string({ error: expected('a zone name') }).min(1), { error: expected('a list of zone names') }).optional(),
+  avoidSameZoneAsOldMaster: z.boolean({ error: expected('true or false') }).optional(),
   auth: authSchema.optional(),
   knownReplicas: z.array(replicaSchema).default([]),
   fencing: z
@@ -333,11 +339,24 @@ export function parseConfig(raw: unknown, source = 'config', options: ParseOptio
       waitStartSeconds: m.waitStartSeconds,
       masterRebootDownAfterMs: m.masterRebootDownAfterMs,
       ...(m.maxPromotionLagBytes !== undefined && { maxPromotionLagBytes: m.maxPromotionLagBytes }),
+      ...zonePreferenceOf(m),
       auth: resolveAuth(m, i, source, resolveOptions),
       knownReplicas: m.knownReplicas,
       fencing: fencingOf(m),
       witnesses: m.witnesses,
     })),
+  };
+}
+
+/** The zone settings as one preference, present when the document gives any of them. */
+function zonePreferenceOf(master: ParsedMaster): { zonePreference?: ZonePreference } {
+  if (master.zones === undefined && master.preferredZones === undefined && master.avoidSameZoneAsOldMaster === undefined) return {};
+  return {
+    zonePreference: {
+      zones: master.zones ?? {},
+      preferredZones: master.preferredZones ?? [],
+      avoidSameZoneAsOldMaster: master.avoidSameZoneAsOldMaster ?? false,
+    },
   };
 }
 
@@ -381,8 +400,15 @@ export function loadConfig(path: string, options: ParseOptions = {}): Config {
 
 /** The settings a failover carries in its workflow input (never the credentials). */
 export function settingsOf(master: MasterConfig): FailoverSettings {
-  const { downAfterMs, failoverTimeoutMs, parallelSyncs, waitStartSeconds, maxPromotionLagBytes } = master;
-  return { downAfterMs, failoverTimeoutMs, parallelSyncs, waitStartSeconds, ...(maxPromotionLagBytes !== undefined && { maxPromotionLagBytes }) };
+  const { downAfterMs, failoverTimeoutMs, parallelSyncs, waitStartSeconds, maxPromotionLagBytes, zonePreference } = master;
+  return {
+    downAfterMs,
+    failoverTimeoutMs,
+    parallelSyncs,
+    waitStartSeconds,
+    ...(maxPromotionLagBytes !== undefined && { maxPromotionLagBytes }),
+    ...(zonePreference !== undefined && { zonePreference }),
+  };
 }
 
 // ---- the document -----------------------------------------------------------------
@@ -427,6 +453,11 @@ export function configDocument(config: Config, options: { readonly probes?: bool
       ...unlessDefault('waitStartSeconds', m.waitStartSeconds),
       ...unlessDefault('masterRebootDownAfterMs', m.masterRebootDownAfterMs),
       ...(m.maxPromotionLagBytes !== undefined && { maxPromotionLagBytes: m.maxPromotionLagBytes }),
+      ...(m.zonePreference !== undefined && {
+        zones: m.zonePreference.zones,
+        preferredZones: [...m.zonePreference.preferredZones],
+        avoidSameZoneAsOldMaster: m.zonePreference.avoidSameZoneAsOldMaster,
+      }),
       ...(secretArn !== undefined && { auth: { ...(m.auth?.username !== undefined && { username: m.auth.username }), secretArn } }),
       ...(m.knownReplicas.length > 0 && { knownReplicas: m.knownReplicas.map(({ host, port }) => ({ host, port })) }),
       ...(fencing !== null && { fencing: defaultFence ? true : { minReplicas: fencing.minReplicas, maxLagSeconds: fencing.maxLagSeconds } }),

@@ -3,6 +3,7 @@
  * (the rules in docs/failover.md, "SelectSlave"). Pure: time comes in `ctx.now`.
  */
 import type { Address, FailoverInput, ReplicaObservation } from './types.ts';
+import { zoneRank, type ZonePreference } from './zones.ts';
 
 /** A replica whose last acceptable PING reply is older than this is skipped (Sentinel: 5 × ping period). */
 export const PING_VALIDITY_MS = 5000;
@@ -21,6 +22,8 @@ export interface SelectionContext {
   readonly maxLagBytes?: number;
   /** The master's last replication offset as master, when known: the gate's reference if it is the most advanced. */
   readonly masterOffset?: number | null;
+  /** Zone preference (FailoverSettings.zonePreference), with the master failed over from. @default - none */
+  readonly zones?: { readonly preference: ZonePreference; readonly oldMaster: Address };
 }
 
 export type RejectionReason =
@@ -49,13 +52,15 @@ export interface SelectionResult {
 }
 
 /** The context a failover's input gives selection: its timing, its lag gate and the master's last offset. */
-export function selectionContext(input: Pick<FailoverInput, 'masterDownSince' | 'settings' | 'masterOffset'>, now: number): SelectionContext {
+export function selectionContext(input: Pick<FailoverInput, 'master' | 'masterDownSince' | 'settings' | 'masterOffset'>, now: number): SelectionContext {
+  const { maxPromotionLagBytes, zonePreference } = input.settings;
   return {
     now,
     masterDownSince: input.masterDownSince,
     downAfterMs: input.settings.downAfterMs,
-    ...(input.settings.maxPromotionLagBytes !== undefined && { maxLagBytes: input.settings.maxPromotionLagBytes }),
+    ...(maxPromotionLagBytes !== undefined && { maxLagBytes: maxPromotionLagBytes }),
     masterOffset: input.masterOffset ?? null,
+    ...(zonePreference !== undefined && { zones: { preference: zonePreference, oldMaster: input.master } }),
   };
 }
 
@@ -99,13 +104,16 @@ function rejectionOf(o: ReplicaObservation, ctx: SelectionContext): Omit<Rejecti
 /**
  * Sentinel's order: lower replica-priority, then larger replication offset, then the
  * lexicographically smaller run_id (case-insensitive like strcasecmp; a missing run_id sorts last).
+ * With `zoneRankOf` (zone preference, beyond Sentinel), the lower zone rank after the priority.
  */
-export function compareCandidates(a: ReplicaObservation, b: ReplicaObservation): number {
+export function compareCandidates(a: ReplicaObservation, b: ReplicaObservation, zoneRankOf?: (replica: Address) => number): number {
   const ia = a.info;
   const ib = b.info;
   // Observations without INFO are never candidates; keep them last should a caller sort them anyway.
   if (ia === null || ib === null) return (ia === null ? 1 : 0) - (ib === null ? 1 : 0);
   if (ia.replicaPriority !== ib.replicaPriority) return ia.replicaPriority - ib.replicaPriority;
+  const zoneOrder = zoneRankOf ? zoneRankOf(a.address) - zoneRankOf(b.address) : 0;
+  if (zoneOrder !== 0) return zoneOrder;
   if (ia.replOffset !== ib.replOffset) return ib.replOffset - ia.replOffset;
   if (ia.runId === null || ib.runId === null) return (ia.runId === null ? 1 : 0) - (ib.runId === null ? 1 : 0);
   const ra = ia.runId.toLowerCase();
@@ -145,6 +153,8 @@ export function selectReplica(observations: readonly ReplicaObservation[], ctx: 
     else rejected.push({ address: o.address, ...r });
   }
   // Array.prototype.sort is stable: full ties keep input order, so the result is deterministic.
-  const ranked = candidates.sort(compareCandidates);
+  const zones = ctx.zones;
+  const zoneRankOf = zones && ((replica: Address) => zoneRank(replica, zones.oldMaster, zones.preference));
+  const ranked = candidates.sort((a, b) => compareCandidates(a, b, zoneRankOf));
   return { chosen: ranked[0] ?? null, ranked, rejected };
 }

@@ -2,6 +2,7 @@
  * The shapes shared by the probes, the workflow steps and the command line.
  * Plain data only: everything here crosses a Step Functions state boundary as JSON.
  */
+import type { ZonePreference } from './zones.ts';
 
 /** Where a Redis server listens. */
 export interface Address {
@@ -30,6 +31,8 @@ export interface FailoverSettings {
    * promoted. Absent: no gate, Sentinel's rules alone.
    */
   readonly maxPromotionLagBytes?: number;
+  /** Zone preference (beyond Sentinel): candidates equal on replica-priority are ordered by zone before the offset. */
+  readonly zonePreference?: ZonePreference;
 }
 
 /**

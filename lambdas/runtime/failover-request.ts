@@ -70,7 +70,8 @@ export async function requestFailover(name: string, deps: FailoverRequestDeps, o
   // A replica a dead failover already promoted is resumed, never a second one; a handover starts afresh.
   const resumable = coordinated ? null : await stillPromoted(record.promoted, linkOptions);
   const candidate =
-    resumable ?? (await goodReplica(replicas, selectionContext({ masterDownSince, settings: settingsOf(master), masterOffset }, now), linkOptions));
+    resumable ??
+    (await goodReplica(replicas, selectionContext({ master: record, masterDownSince, settings: settingsOf(master), masterOffset }, now), linkOptions));
   // Recorded before FAILOVER, as SendSlaveofNoOne records before REPLICAOF NO ONE: should this
   // request die right after the swap, the next epoch resumes from that replica.
   const beforeStart = coordinated

@@ -97,6 +97,17 @@ describe('parseConfig: accepted input', () => {
     expect(settingsOf(m)).toEqual({ downAfterMs: 5000, failoverTimeoutMs: 180000, parallelSyncs: 1, waitStartSeconds: 0 });
   });
 
+  it('takes zone preference into the failover settings as one preference, and refuses a zone that is not a name', () => {
+    const m = parseConfig({ masters: [master({ zones: { '10.0.1.0/24': 'a', '10.0.2.9:6380': 'b' }, preferredZones: ['b'] })] }).masters[0];
+    expect(m && settingsOf(m).zonePreference).toEqual({
+      zones: { '10.0.1.0/24': 'a', '10.0.2.9:6380': 'b' },
+      preferredZones: ['b'],
+      avoidSameZoneAsOldMaster: false,
+    });
+    expect(parseConfig({ masters: [master()] }).masters[0]).not.toHaveProperty('zonePreference');
+    expect(() => parseConfig({ masters: [master({ zones: { '10.0.1.0/24': 3 } })] }, 'c.json')).toThrow(/^c\.json: masters\[0\]\.zones\.10\.0\.1\.0\/24: /);
+  });
+
   it('takes the lag gate, maxPromotionLagBytes, into the failover settings, and refuses a negative one by name', () => {
     const m = parseConfig({ masters: [master({ maxPromotionLagBytes: 1_000_000 })] }).masters[0];
     if (!m) throw new Error('no master');
@@ -415,7 +426,7 @@ describe('configDocument: the validated config written back', () => {
       masters: [
         master(),
         master({ name: 'b', downAfterMs: 5000, auth: { username: 'u', secretArn: SECRET_ARN }, knownReplicas: [{ host: '127.0.0.2', port: 6380 }] }),
-        master({ name: 'c', maxPromotionLagBytes: 4096 }),
+        master({ name: 'c', maxPromotionLagBytes: 4096, zones: { '10.0.1.0/24': 'a' }, preferredZones: ['a'], avoidSameZoneAsOldMaster: true }),
       ],
     };
     expect(configDocument(parseConfig(written, 'c', { deployed: true }))).toEqual(written);

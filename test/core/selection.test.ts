@@ -13,6 +13,7 @@ import {
   selectionContext,
 } from '../../lambdas/core/selection.ts';
 import type { ReplicaObservation, ReplicationInfo } from '../../lambdas/core/types.ts';
+import { zoneOf, zoneReason, type ZonePreference } from '../../lambdas/core/zones.ts';
 
 function info(name: string, patch: Partial<ReplicationInfo> = {}): ReplicationInfo {
   const text = readFileSync(new URL(`../fixtures/info/${name}`, import.meta.url), 'utf8');
@@ -286,11 +287,50 @@ describe('the lag gate (maxPromotionLagBytes, beyond Sentinel)', () => {
 
   it('comes from the failover’s input: the settings’ gate and the leader’s last look at the master', () => {
     const input = {
+      master: { name: 'mymaster', host: '127.0.0.1', port: 6379 },
       masterDownSince: 5,
       settings: { downAfterMs: 1000, failoverTimeoutMs: 1, parallelSyncs: 1, waitStartSeconds: 0, maxPromotionLagBytes: 10 },
       masterOffset: 77,
     };
     expect(selectionContext(input, NOW)).toEqual({ now: NOW, masterDownSince: 5, downAfterMs: 1000, maxLagBytes: 10, masterOffset: 77 });
     expect(selectionContext({ ...input, settings: { ...input.settings, maxPromotionLagBytes: undefined } }, NOW)).not.toHaveProperty('maxLagBytes');
+  });
+});
+
+describe('zone preference (beyond Sentinel)', () => {
+  const oldMaster = { host: '10.0.1.10', port: 6379 };
+  const zones = { '10.0.1.0/24': 'a', '10.0.2.0/24': 'b', '10.0.3.0/24': 'c', '10.0.3.7:6380': 'b' };
+  const at = (host: string, patch: Partial<ReplicationInfo> = {}): ReplicaObservation => ({ ...obs(6380, up(patch)), address: { host, port: 6380 } });
+  const order = (preference: Partial<ZonePreference>, list: readonly ReplicaObservation[]): string[] =>
+    selectReplica(list, { ...ctx, zones: { preference: { zones, preferredZones: [], avoidSameZoneAsOldMaster: false, ...preference }, oldMaster } }).ranked.map(
+      (o) => o.address.host,
+    );
+
+  it('finds a server by host:port, then host, then the narrowest CIDR block', () => {
+    expect(zoneOf({ host: '10.0.3.7', port: 6380 }, zones)).toBe('b');
+    expect(zoneOf({ host: '10.0.3.7', port: 6381 }, zones)).toBe('c');
+    expect(zoneOf({ host: '10.0.3.7', port: 6381 }, { ...zones, '10.0.3.0/28': 'd' })).toBe('d');
+    expect(zoneOf({ host: '192.168.0.1', port: 6379 }, zones)).toBeNull();
+    expect(zoneOf({ host: 'redis-1.internal', port: 6379 }, { 'redis-1.internal': 'a' })).toBe('a');
+  });
+
+  it('orders by the preferred zones after replica-priority and before the offset', () => {
+    const list = [at('10.0.1.5', { replOffset: 900 }), at('10.0.2.5', { replOffset: 100 }), at('10.0.3.5', { replOffset: 500 })];
+    expect(order({ preferredZones: ['c', 'b'] }, list)).toEqual(['10.0.3.5', '10.0.2.5', '10.0.1.5']);
+    expect(order({ preferredZones: ['c', 'b'] }, [at('10.0.1.5', { replicaPriority: 1 }), ...list.slice(1)])[0]).toBe('10.0.1.5');
+    expect(order({}, list)).toEqual(['10.0.1.5', '10.0.3.5', '10.0.2.5']);
+  });
+
+  it('puts a replica in the old master’s zone after the others, then the offset decides', () => {
+    const list = [at('10.0.1.5', { replOffset: 900 }), at('10.0.2.5', { replOffset: 100 }), at('10.0.3.5', { replOffset: 500 })];
+    expect(order({ avoidSameZoneAsOldMaster: true }, list)).toEqual(['10.0.3.5', '10.0.2.5', '10.0.1.5']);
+    expect(order({ avoidSameZoneAsOldMaster: true, preferredZones: ['a', 'b'] }, list)).toEqual(['10.0.2.5', '10.0.3.5', '10.0.1.5']);
+  });
+
+  it('says the zone chosen and why, for +selected-slave', () => {
+    const preference = { zones, preferredZones: ['c'], avoidSameZoneAsOldMaster: true };
+    expect(zoneReason({ host: '10.0.3.5', port: 6380 }, oldMaster, preference)).toBe("zone c (preferred #1, not the old master's a)");
+    expect(zoneReason({ host: '10.0.1.5', port: 6380 }, oldMaster, preference)).toBe("zone a (the old master's zone too)");
+    expect(zoneReason({ host: '192.168.0.1', port: 6380 }, oldMaster, preference)).toBe('zone unknown');
   });
 });

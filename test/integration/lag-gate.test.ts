@@ -13,7 +13,7 @@ import { waitFor } from '../../lambdas/core/wait.ts';
 import { requestOnce, runWorkflowOnce } from '../support/failover-run.ts';
 import { orchestrate, stopOrchestrators, types } from '../support/orchestrator.ts';
 import { testPorts } from '../support/ports.ts';
-import { infoOf, masterConfig, startTopology, waitFollowing, writeKeys } from '../support/topology.ts';
+import { cutOff, infoOf, masterConfig, startTopology, waitFollowing, writeKeys } from '../support/topology.ts';
 
 const ports = testPorts();
 let servers: RedisServers;
@@ -27,22 +27,12 @@ afterEach(async () => {
   await servers?.stopAll();
 });
 
-/** Cuts `replica` off its master (REPLICAOF a port nothing answers on): its offset stays where it is. */
-async function cutOff(replica: RedisServer): Promise<void> {
-  const client = replica.client();
-  try {
-    await client.call('REPLICAOF', '127.0.0.1', String(await ports.take()));
-  } finally {
-    client.disconnect();
-  }
-}
-
 describe('maxPromotionLagBytes', () => {
   it('skips a replica that is behind for one that is caught up, though the lagging one has the better priority', async () => {
     servers = new RedisServers();
     const topology = await startTopology(servers, ports, { replicas: [{ replicaPriority: 10 }, { replicaPriority: 100 }] });
     const [lagging, caughtUp] = topology.replicas as [RedisServer, RedisServer];
-    await cutOff(lagging);
+    await cutOff(lagging, ports);
     await writeKeys(topology.master, 2000, 1);
     const behind = (await infoOf(caughtUp)).replOffset - (await infoOf(lagging)).replOffset;
     expect(behind).toBeGreaterThan(10_000);
@@ -61,7 +51,7 @@ describe('maxPromotionLagBytes', () => {
     servers = new RedisServers();
     const topology = await startTopology(servers, ports, { replicas: [{ replicaPriority: 10 }, { replicaPriority: 100 }] });
     const [lagging] = topology.replicas as [RedisServer, RedisServer];
-    await cutOff(lagging);
+    await cutOff(lagging, ports);
     await writeKeys(topology.master, 2000, 1);
 
     const { execution } = await runWorkflowOnce({ master: masterConfig(topology), publisher: new MemoryPublisher() });
@@ -73,7 +63,7 @@ describe('maxPromotionLagBytes', () => {
     servers = new RedisServers();
     const topology = await startTopology(servers, ports, { replicas: [{ replicaPriority: 10 }] });
     const [lagging] = topology.replicas as [RedisServer];
-    await cutOff(lagging);
+    await cutOff(lagging, ports);
     await writeKeys(topology.master, 2000, 0);
     const events = new MemoryPublisher();
 
@@ -97,7 +87,7 @@ describe('maxPromotionLagBytes', () => {
     servers = new RedisServers();
     const topology = await startTopology(servers, ports, { replicas: [{ replicaPriority: 10 }] });
     const [lagging] = topology.replicas as [RedisServer];
-    await cutOff(lagging);
+    await cutOff(lagging, ports);
     await writeKeys(topology.master, 2000, 0);
     const masterOffset = (await infoOf(topology.master)).replOffset;
     await topology.master.kill();
@@ -121,7 +111,7 @@ describe('maxPromotionLagBytes', () => {
     const [lagging] = topology.replicas as [RedisServer];
     // failover-timeout 10 s: the voters would re-point the cut-off replica only after that long (+fix-slave-config).
     const running = await orchestrate(topology, { quorum: 1, downAfterMs: 1000, failoverTimeoutMs: 10_000, maxPromotionLagBytes: 1000 }, { probes: 1 });
-    await cutOff(lagging);
+    await cutOff(lagging, ports);
     await writeKeys(topology.master, 2000, 0);
     const masterOffset = (await infoOf(topology.master)).replOffset;
     // Poll until the voter's own look at the master has seen the writes: that is what it will hand on.

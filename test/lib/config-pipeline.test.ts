@@ -158,7 +158,11 @@ describe('the construct props and the config document', () => {
   it('are the same shape: every prop a config file may give, and nothing else (checked by tsc)', () => {
     // Each way assignable (arrays read-only on the props' side): a prop missing, extra or typed otherwise fails the type check.
     const asProps = (document: MasterDocument): RedisMasterProps => document;
-    const asDocument = (props: RedisMasterProps): Readonly<MasterDocument> => ({ ...props, knownReplicas: props.knownReplicas?.map((r) => ({ ...r })) });
+    const asDocument = (props: RedisMasterProps): Readonly<MasterDocument> => ({
+      ...props,
+      knownReplicas: props.knownReplicas?.map((r) => ({ ...r })),
+      preferredZones: props.preferredZones && [...props.preferredZones],
+    });
     expectTypeOf(asProps).returns.toEqualTypeOf<RedisMasterProps>();
     expectTypeOf(asDocument).returns.toEqualTypeOf<Readonly<MasterDocument>>();
     expectTypeOf<keyof RedisMasterProps>().toEqualTypeOf<keyof MasterDocument>();

@@ -39,6 +39,19 @@ export function infoOf(server: RedisServer): Promise<ReplicationInfo> {
 /** The keys the tests write and count (WAIT must say every replica has them): the demo's too. */
 export { countKeys, writeKeys } from '../../local/writer.ts';
 
+/**
+ * Cuts `replica` off its master (REPLICAOF a port nothing answers on): it stays a replica,
+ * reachable, its offset where it was while the master takes more writes.
+ */
+export async function cutOff(replica: RedisServer, ports: PortAllocator): Promise<void> {
+  const client = replica.client();
+  try {
+    await client.call('REPLICAOF', '127.0.0.1', String(await ports.take()));
+  } finally {
+    client.disconnect();
+  }
+}
+
 /** Waits until `server` is a replica of `master` with its link up. */
 export async function waitFollowing(server: RedisServer, master: RedisServer): Promise<void> {
   await waitFor(() => server.followsWithLinkUp(master.address), {
