@@ -51,7 +51,7 @@ export interface SelectionResult {
   readonly rejected: readonly Rejection[];
 }
 
-/** The context a failover's input gives selection: its timing, its lag gate and the master's last offset. */
+/** The context a failover's input gives selection: its timing, its lag gate with the master's last offset, its zone preference. */
 export function selectionContext(input: Pick<FailoverInput, 'master' | 'masterDownSince' | 'settings' | 'masterOffset'>, now: number): SelectionContext {
   const { maxPromotionLagBytes, zonePreference } = input.settings;
   return {

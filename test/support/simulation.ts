@@ -13,6 +13,7 @@ import { afterAll, afterEach, beforeAll, onTestFailed } from 'vitest';
 import { waitFor } from '../../lambdas/core/wait.ts';
 import type { DeployConfig } from '../../lib/config-file.ts';
 import type { RedisFailoverStackProps } from '../../lib/failover-stack.ts';
+import type { RedisMasterProps } from '../../lib/masters.ts';
 import { RedisServers, type RedisServer } from '../../local/redis-servers.ts';
 import { readAssembly, type Assembly } from '../../sim/assembly.ts';
 import { dataPoints, type DataPoint } from '../../sim/cloudwatch.ts';
@@ -85,7 +86,15 @@ interface Shared {
  * beforeAll. `failover` adds construct props; the probe interval is PROBE_INTERVAL_MS.
  */
 export function simulatedSuite(
-  masters: ReadonlyArray<{ name: string; quorum: number; downAfterMs: number; failoverTimeoutMs?: number; password?: string }>,
+  masters: ReadonlyArray<{
+    name: string;
+    quorum: number;
+    downAfterMs: number;
+    failoverTimeoutMs?: number;
+    password?: string;
+    /** More of the group's config, from its servers' ports (zones by `host:port`, say). */
+    more?: (ports: MasterGroup['ports']) => Partial<RedisMasterProps>;
+  }>,
   failover: RedisFailoverStackProps['failover'] = {},
 ): SimulatedSuite {
   const ports = testPorts();
@@ -146,6 +155,7 @@ export function simulatedSuite(
         downAfterMs: m.downAfterMs,
         failoverTimeoutMs: m.failoverTimeoutMs ?? 10_000,
         ...(m.password !== undefined && { auth: { secretArn: secretArnOf(m.name) } }),
+        ...m.more?.(groups[m.name]!.ports),
       })),
     };
     outdir = mkdtempSync(path.join(tmpdir(), 'redis-failover-cdk-out-'));
