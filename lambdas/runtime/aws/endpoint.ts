@@ -10,6 +10,7 @@ import { MasterEndpoint } from '../endpoint.ts';
 import { BOUNDED_REQUESTS, required, type Env } from '../env.ts';
 import { registered, released } from './clients.ts';
 import { perEnv } from './env-cache.ts';
+import { ConfigError } from '../../core/errors.ts';
 
 export const ENDPOINT_ENV_KEYS = ['ENDPOINT_ZONE_ID', 'ENDPOINT_ZONE_NAME', 'ENDPOINT_TTL_SECONDS', 'ENDPOINT_READER', 'ENDPOINT_CHECK_SECONDS'] as const;
 
@@ -22,7 +23,7 @@ function endpointSettingsFromEnv(env: Env): EndpointSettings | undefined {
   const zoneName = required(env, 'ENDPOINT_ZONE_NAME');
   const ttlSeconds = wholeNumber(env, 'ENDPOINT_TTL_SECONDS', DEFAULT_TTL_SECONDS, 0);
   const readerText = env.ENDPOINT_READER ?? 'true';
-  if (readerText !== 'true' && readerText !== 'false') throw new Error(`ENDPOINT_READER must be "true" or "false" (got ${JSON.stringify(readerText)})`);
+  if (readerText !== 'true' && readerText !== 'false') throw new ConfigError(`ENDPOINT_READER must be "true" or "false" (got ${JSON.stringify(readerText)})`);
   return { zoneName, ttlSeconds, reader: readerText === 'true' };
 }
 
@@ -50,6 +51,6 @@ function wholeNumber(env: Env, name: string, fallback: number, min: number): num
   const text = env[name];
   if (text === undefined || text === '') return fallback;
   const value = Number(text);
-  if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be a whole number, at least ${min} (got ${JSON.stringify(text)})`);
+  if (!Number.isInteger(value) || value < min) throw new ConfigError(`${name} must be a whole number, at least ${min} (got ${JSON.stringify(text)})`);
   return value;
 }
