@@ -49,12 +49,13 @@ export async function failoverCommand(options: FailoverCommandOptions): Promise<
   const publisher = new LocalPublisher({ jsonLinesFile: options.eventsFile, timestamps: options.timestamps });
   const oneShot = await LocalOrchestrator.start({ config: { ...config, masters: [master] }, publisher, watch: false, log: note });
   try {
+    const requestedAt = Date.now();
     const started = await oneShot.failover(master.name, { coordinated: options.coordinated });
     if (started.handedOver) note(`${master.name}: handed over to ${addressKey(started.candidate)}; re-pointing the other replicas`);
     const execution = await oneShot.executions.get(started.execution)!;
     const outcome = describeOutcome(execution);
     const finishedAt = execution.output?.switched?.switchedAt ?? Date.now();
-    note(`${master.name}: ${outcome.summary} (${finishedAt - (execution.output ?? execution.lastState)!.startedAt} ms after the failover started)`);
+    note(`${master.name}: ${outcome.summary} (${finishedAt - requestedAt} ms after the request)`);
     return outcome.ok ? EXIT.ok : EXIT.failed;
   } finally {
     await oneShot.stop();

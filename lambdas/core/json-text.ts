@@ -2,8 +2,7 @@
  * JSON text a person wrote (a config file, a Lambda environment variable), parsed. Its own module,
  * without the config schema, so that a step function reading REDIS_AUTH loads no schema at a cold start.
  */
-import { ConfigError } from './errors.ts';
-import { messageOf } from './errors.ts';
+import { ConfigError, messageOf } from './errors.ts';
 
 /**
  * V8's JSON errors may quote the text around the error (`… "password": hunter2 … is not
