@@ -3,17 +3,13 @@
  * voters' lease, the live master hands over with Redis' FAILOVER, and the workflow resumes
  * from the new master. Real redis-server processes, a writer running throughout.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { Redis } from 'ioredis';
-import { describe, expect, it, vi } from 'vitest';
-import { failoverCommand } from '../../cli/failover-command.ts';
+import { describe, expect, it } from 'vitest';
 import { waitFor } from '../../lambdas/core/wait.ts';
 
 import type { RedisServer } from '../../local/redis-servers.ts';
 import { integrationLifecycle } from '../support/lifecycle.ts';
-import { orchestrate, types, waitForEvent, waitForTicks } from '../support/orchestrator.ts';
+import { failoverThroughPort, orchestrate, types, waitForEvent, waitForTicks } from '../support/orchestrator.ts';
 import { infoOf, startTopology, waitFollowing } from '../support/topology.ts';
 import { ackedPresent, freezeBehind, startWriter } from '../support/writer.ts';
 import { FailoverRefused, HandoverAbortedError } from '../../lambdas/core/errors.ts';
@@ -130,33 +126,14 @@ describe('redis-failover failover --coordinated, through a running orchestrator'
     const topology = await startTopology(freshServers(), ports, { replicas: [{ replicaPriority: 10 }, { replicaPriority: 20 }] });
     const [promoted] = topology.replicas as [RedisServer, RedisServer];
     const running = await orchestrate(topology, {}, { sentinelPort: 0 });
-    const dir = mkdtempSync(path.join(tmpdir(), 'redis-failover-coordinated-'));
-    try {
-      const configPath = path.join(dir, 'config.json');
-      writeFileSync(
-        configPath,
-        JSON.stringify({ probes: 3, masters: [{ name: 'mymaster', host: '127.0.0.1', port: topology.master.options.port, quorum: 2 }] }),
-      );
-      const notes: string[] = [];
-      const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((text) => notes.push(String(text)) > 0);
+    const { code, notes } = await failoverThroughPort(running, { port: topology.master.options.port }, true);
 
-      const code = await failoverCommand({
-        name: 'mymaster',
-        configPath,
-        port: running.orchestrator.sentinelPort!.port,
-        coordinated: true,
-        timestamps: false,
-      }).finally(() => stderr.mockRestore());
-
-      expect(code).toBe(0);
-      expect(notes[0]).toContain('asking it (SENTINEL FAILOVER mymaster COORDINATED)');
-      expect(notes.some((n) => /^# mymaster: handed over \(\d+ ms, writes paused meanwhile\)/.test(n))).toBe(true);
-      expect(notes.at(-1)).toMatch(new RegExp(`^# mymaster: switched to 127\\.0\\.0\\.1:${promoted.options.port} \\(\\d+ ms after the request\\)`));
-      expect(await running.orchestrator.masterAddress('mymaster')).toEqual(promoted.address);
-      expect(running.events.events.find((e) => e.type === '+elected-leader')?.detail.voter).toBe('manual');
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    expect(code).toBe(0);
+    expect(notes[0]).toContain('asking it (SENTINEL FAILOVER mymaster COORDINATED)');
+    expect(notes.some((n) => /^# mymaster: handed over \(\d+ ms, writes paused meanwhile\)/.test(n))).toBe(true);
+    expect(notes.at(-1)).toMatch(new RegExp(`^# mymaster: switched to 127\\.0\\.0\\.1:${promoted.options.port} \\(\\d+ ms after the request\\)`));
+    expect(await running.orchestrator.masterAddress('mymaster')).toEqual(promoted.address);
+    expect(running.events.events.find((e) => e.type === '+elected-leader')?.detail.voter).toBe('manual');
   });
 });
 

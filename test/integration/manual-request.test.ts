@@ -1,15 +1,11 @@
 /** SENTINEL FAILOVER through a running orchestrator: the voters' lease, INPROG, NOGOODSLAVE. */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { Redis } from 'ioredis';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
-import { failoverCommand } from '../../cli/failover-command.ts';
 import type { FailoverState } from '../../lambdas/core/workflow-state.ts';
 import type { RedisServer } from '../../local/redis-servers.ts';
 import { integrationLifecycle } from '../support/lifecycle.ts';
-import { orchestrate, types, waitForEvent, waitForTicks } from '../support/orchestrator.ts';
+import { failoverThroughPort, orchestrate, types, waitForEvent, waitForTicks } from '../support/orchestrator.ts';
 import { waitFor } from '../../lambdas/core/wait.ts';
 import { infoOf, startTopology, waitFollowing } from '../support/topology.ts';
 import { FailoverRefused } from '../../lambdas/core/errors.ts';
@@ -344,34 +340,12 @@ describe('redis-failover failover, through a running orchestrator', () => {
         }),
       },
     );
-    const dir = mkdtempSync(path.join(tmpdir(), 'redis-failover-request-'));
-    try {
-      const configPath = path.join(dir, 'config.json');
-      writeFileSync(
-        configPath,
-        JSON.stringify({
-          probes: 3,
-          masters: [{ name: 'mymaster', host: '127.0.0.1', port: topology.master.options.port, quorum: 2, failoverTimeoutMs: 2000 }],
-        }),
-      );
-      const notes: string[] = [];
-      const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((text) => notes.push(String(text)) > 0);
+    const { code, notes } = await failoverThroughPort(running, { port: topology.master.options.port, failoverTimeoutMs: 2000 }, false);
 
-      const code = await failoverCommand({
-        name: 'mymaster',
-        configPath,
-        port: running.orchestrator.sentinelPort!.port,
-        coordinated: false,
-        timestamps: false,
-      }).finally(() => stderr.mockRestore());
-
-      expect(code).toBe(1);
-      // Seen from the table (SENTINEL MASTER: the epoch moved, no failover in progress), not from the lease running out.
-      expect(notes.at(-1)).toBe("# mymaster: the failover ended without a switch (aborted); the orchestrator's output says why\n");
-      expect(types(running.events)).toContain('-failover-abort-slave-timeout');
-      expect(await running.orchestrator.masterAddress('mymaster')).toEqual(topology.master.address);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    expect(code).toBe(1);
+    // Seen from the table (SENTINEL MASTER: the epoch moved, no failover in progress), not from the lease running out.
+    expect(notes.at(-1)).toBe("# mymaster: the failover ended without a switch (aborted); the orchestrator's output says why\n");
+    expect(types(running.events)).toContain('-failover-abort-slave-timeout');
+    expect(await running.orchestrator.masterAddress('mymaster')).toEqual(topology.master.address);
   });
 });

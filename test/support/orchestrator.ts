@@ -1,3 +1,8 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { vi } from 'vitest';
+import { failoverCommand } from '../../cli/failover-command.ts';
 import { MemoryPublisher } from '../../lambdas/adapters/publisher.ts';
 import { parseConfig, type Config } from '../../lambdas/core/config.ts';
 import type { SentinelEvent, SentinelEventName } from '../../lambdas/core/events.ts';
@@ -69,4 +74,28 @@ export async function waitForTicks(running: Running, ticks: number): Promise<voi
   const counts = () => running.orchestrator.voters.flatMap((v) => v.watches.map((w) => w.ticks));
   const start = counts();
   await waitFor(() => counts().every((c, i) => c - start[i]! >= ticks), { timeoutMs: 30_000, what: `${ticks} more ticks of every voter` });
+}
+
+/**
+ * `redis-failover failover mymaster` in this process against the running orchestrator's port, with
+ * a config file naming `master` (written to a folder of its own, removed after): its exit status and
+ * the notes it wrote to stderr.
+ */
+export async function failoverThroughPort(
+  running: Running,
+  master: Record<string, unknown>,
+  coordinated: boolean,
+): Promise<{ readonly code: number; readonly notes: readonly string[] }> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'redis-failover-request-'));
+  const notes: string[] = [];
+  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((text) => notes.push(String(text)) > 0);
+  try {
+    const configPath = path.join(dir, 'config.json');
+    writeFileSync(configPath, JSON.stringify({ probes: 3, masters: [{ name: 'mymaster', host: '127.0.0.1', quorum: 2, ...master }] }));
+    const code = await failoverCommand({ name: 'mymaster', configPath, port: running.orchestrator.sentinelPort!.port, coordinated, timestamps: false });
+    return { code, notes };
+  } finally {
+    stderr.mockRestore();
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
