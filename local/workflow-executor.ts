@@ -7,6 +7,7 @@
 import './polyfill.ts';
 import { ExecutionTimeoutError, StateMachine } from 'aws-local-stepfunctions';
 import type { StateMachineDefinition } from './workflow-definition.ts';
+import { CALLBACK_RESOURCE, invokedFunction, runCallbackTask, TaskTokens } from './callback-tasks.ts';
 import { messageOf } from '../lambdas/core/errors.ts';
 
 type RunOptions = NonNullable<Parameters<StateMachine['run']>[1]>;
@@ -40,16 +41,25 @@ export interface ExecutionResult {
 
 export interface RunningExecution {
   readonly result: Promise<ExecutionResult>;
+  /** The history so far: grows while it runs (GetExecutionHistory of a RUNNING execution); `result.history` once it ends. */
+  readonly history: readonly HistoryEvent[];
   /** Stops it where it is (StopExecution); `result` then says ABORTED. */
   abort(): void;
 }
 
-/** Every Task state at any depth (Map item processors, Parallel branches), with its Resource. */
-export function taskResources(definition: StateMachineDefinition): Array<{ name: string; resource: string | undefined }> {
-  const found: Array<{ name: string; resource: string | undefined }> = [];
+/** A Task state: the function it invokes (a callback task's too), and whether it then waits for a token. */
+export interface TaskResource {
+  readonly name: string;
+  readonly resource: string | undefined;
+  readonly callback: boolean;
+}
+
+/** Every Task state at any depth (Map item processors, Parallel branches), with the function it invokes. */
+export function taskResources(definition: StateMachineDefinition): TaskResource[] {
+  const found: TaskResource[] = [];
   const walk = (machine: StateMachineDefinition) => {
     for (const [name, state] of Object.entries(machine.States)) {
-      if (state.Type === 'Task') found.push({ name, resource: state.Resource });
+      if (state.Type === 'Task') found.push({ name, resource: invokedFunction(state), callback: state.Resource === CALLBACK_RESOURCE });
       const nested = state.ItemProcessor ?? state.Iterator;
       if (nested) walk(nested);
       for (const branch of state.Branches ?? []) walk(branch);
@@ -62,7 +72,7 @@ export function taskResources(definition: StateMachineDefinition): Array<{ name:
 export class WorkflowExecutor {
   // Validating the definition takes 100-400 ms: done once, not when a failover starts.
   private readonly machine: StateMachine;
-  private readonly tasks: ReadonlyArray<{ name: string; resource: string | undefined }>;
+  private readonly tasks: readonly TaskResource[];
 
   constructor(readonly definition: StateMachineDefinition) {
     // A copy: the library's validator writes defaults (QueryLanguage) into the object it gets.
@@ -70,15 +80,29 @@ export class WorkflowExecutor {
     this.tasks = taskResources(definition);
   }
 
-  run(input: unknown, execution: { readonly name: string; readonly startedAt: number; readonly runTask: TaskRunner }): RunningExecution {
+  /**
+   * `tokens`: who answers the callback tasks (RequestApproval); without, a callback task waits until
+   * its heartbeat runs out, as one nobody answers does on AWS.
+   */
+  run(
+    input: unknown,
+    execution: { readonly name: string; readonly startedAt: number; readonly runTask: TaskRunner; readonly tokens?: TaskTokens },
+  ): RunningExecution {
+    const tokens = execution.tokens ?? new TaskTokens();
+    // One callback task per execution (RequestApproval), so one token for its context.
+    const token = tokens.issue(execution.name);
     const taskResourceLocalHandlers: LocalHandlers = {};
-    for (const { name, resource } of this.tasks) {
+    for (const { name, resource, callback } of this.tasks) {
+      const invoke = (taskInput: unknown) => execution.runTask({ state: name, resource: resource ?? '', input: taskInput });
       taskResourceLocalHandlers[name] = async (taskInput: unknown) =>
-        (await execution.runTask({ state: name, resource: resource ?? '', input: taskInput })) as JSONValue;
+        (await (callback ? runCallbackTask(taskInput, token, tokens, invoke) : invoke(taskInput))) as JSONValue;
     }
     const running = this.machine.run(input as JSONValue, {
       overrides: { taskResourceLocalHandlers },
-      context: { Execution: { Name: execution.name, Input: input as JSONValue, StartTime: new Date(execution.startedAt).toISOString() } },
+      context: {
+        Execution: { Name: execution.name, Input: input as JSONValue, StartTime: new Date(execution.startedAt).toISOString() },
+        Task: { Token: token },
+      },
     });
     let aborted = false;
     const statesEntered: string[] = [];
@@ -121,8 +145,10 @@ export class WorkflowExecutor {
     })();
     return {
       result,
+      history,
       abort: () => {
         aborted = true;
+        tokens.cancel(token);
         running.abort();
       },
     };

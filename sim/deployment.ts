@@ -1,9 +1,9 @@
 /**
  * The deployed stack, run on this machine: the composition root of the simulation. From a cloud
  * assembly (`cdk.out`) it "deploys" every Lambda function (its bundle, copied out of the
- * assembly as Lambda unpacks it into /var/task), the state machine, the table, the bus and its
- * rules, Secrets Manager, the hosted zones (Route 53's API and the VPC resolver), and the
- * schedules, all on loopback. Each function gets exactly the
+ * assembly as Lambda unpacks it into /var/task) and Lambda's Invoke API over them, the state
+ * machine, the table, the bus and its rules, Secrets Manager, the hosted zones (Route 53's API
+ * and the VPC resolver), and the schedules, all on loopback. Each function gets exactly the
  * environment the template gives it, plus what Lambda itself sets (region, credentials of its
  * role, task root, handler) and the loopback endpoints the SDK finds through
  * AWS_ENDPOINT_URL_<SERVICE>; AWS_ENDPOINT_URL catches anything else, so nothing leaves the machine.
@@ -23,9 +23,12 @@ import { startCatchAllServer, type CatchAllServer } from './services/aws-json-se
 import { TableStandIn } from './services/dynamodb.ts';
 import { startDnsServer, type DnsServer } from './services/dns-server.ts';
 import { EventBridgeStandIn } from './services/eventbridge.ts';
+import { LambdaApiStandIn } from './services/lambda-api.ts';
 import { Route53StandIn, type HostedZoneSpec } from './services/route53.ts';
 import { SecretsManagerStandIn } from './services/secrets-manager.ts';
-import { StepFunctionsStandIn } from './services/step-functions.ts';
+import { StepFunctionsStandIn, type TaskCallbacks } from './services/step-functions.ts';
+import { AwsServiceError } from './services/aws-json-server.ts';
+import { TaskTokens } from '../local/callback-tasks.ts';
 import { simulatedStateMachine, type SimulatedStateMachine } from './workflow.ts';
 
 export interface DeploymentOptions {
@@ -61,6 +64,8 @@ export class SimulatedDeployment {
   private constructor(
     readonly assembly: Assembly,
     readonly lambda: LambdaService,
+    /** Lambda's Invoke API over those functions, where AWS_ENDPOINT_URL_LAMBDA points. */
+    readonly lambdaApi: LambdaApiStandIn,
     readonly table: TableStandIn,
     readonly events: EventBridgeStandIn,
     readonly stepFunctions: StepFunctionsStandIn,
@@ -111,8 +116,11 @@ export class SimulatedDeployment {
         ...(options.launcher && { launcher: options.launcher }),
       });
       started.push(lambda);
-      const stateMachines = assembly.stateMachines.map((spec) => simulatedStateMachine(spec, lambda));
-      const stepFunctions = await StepFunctionsStandIn.start({ stateMachines, ...host });
+      const lambdaApi = await LambdaApiStandIn.start({ lambda, ...host });
+      started.push(lambdaApi);
+      const tokens = new TaskTokens();
+      const stateMachines = assembly.stateMachines.map((spec) => simulatedStateMachine(spec, lambda, tokens));
+      const stepFunctions = await StepFunctionsStandIn.start({ stateMachines, callbacks: awsCallbacks(tokens), ...host });
       started.push(stepFunctions);
       endpoints = {
         AWS_ENDPOINT_URL: catchAll.url,
@@ -121,6 +129,7 @@ export class SimulatedDeployment {
         AWS_ENDPOINT_URL_SFN: stepFunctions.url,
         AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.url,
         AWS_ENDPOINT_URL_ROUTE_53: route53.url,
+        AWS_ENDPOINT_URL_LAMBDA: lambdaApi.url,
       };
       await lambda.provision();
       const scheduler = new Scheduler(assembly.schedules, lambda);
@@ -129,6 +138,7 @@ export class SimulatedDeployment {
       return new SimulatedDeployment(
         assembly,
         lambda,
+        lambdaApi,
         table,
         events,
         stepFunctions,
@@ -170,11 +180,27 @@ export class SimulatedDeployment {
     this.scheduler.stop();
     for (const machine of this.stateMachines) machine.abortAll();
     await this.lambda.stop();
-    await this.stepFunctions.stop();
+    await Promise.all([this.lambdaApi.stop(), this.stepFunctions.stop()]);
     await Promise.all([this.events.stop(), this.secrets.stop(), this.catchAll.stop(), this.route53.stop(), this.dns.stop()]);
     await this.table.stop();
     rmSync(this.taskRoot, { recursive: true, force: true });
   }
+}
+
+/** The tokens' refusals as Step Functions' API errors (TaskDoesNotExist…), by their name. */
+function awsCallbacks(tokens: TaskTokens): TaskCallbacks {
+  const asAws = (call: () => void): void => {
+    try {
+      call();
+    } catch (error) {
+      throw new AwsServiceError((error as Error).name, (error as Error).message);
+    }
+  };
+  return {
+    succeed: (token, output) => asAws(() => tokens.succeed(token, output)),
+    fail: (token, error, cause) => asAws(() => tokens.fail(token, error, cause)),
+    heartbeat: (token) => asAws(() => tokens.heartbeat(token)),
+  };
 }
 
 /** One copy per bundle, outside any package.json (a `"type": "module"` above it would make the CommonJS bundle ESM). */

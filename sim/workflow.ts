@@ -5,7 +5,8 @@
  * environment that timed out or died as Lambda.Unknown, which Step Functions reports for both),
  * an error of the Lambda service as `Lambda.<code>`, so Retry and Catch match as deployed.
  */
-import { WorkflowExecutor, type ExecutionResult } from '../local/workflow-executor.ts';
+import type { TaskTokens } from '../local/callback-tasks.ts';
+import { WorkflowExecutor, type ExecutionResult, type HistoryEvent } from '../local/workflow-executor.ts';
 import type { StateMachineSpec } from './assembly.ts';
 import { LambdaServiceError, type LambdaService, type SyncResult } from './lambda/service.ts';
 import type { ExecutionOutcome, SimStateMachine } from './services/step-functions.ts';
@@ -16,17 +17,23 @@ const UNKNOWN_ERRORS = new Set(['Sandbox.Timedout', 'Runtime.ExitError']);
 export interface SimulatedStateMachine extends SimStateMachine {
   /** Each execution's history, by name, once it has ended. */
   readonly results: ReadonlyMap<string, ExecutionResult>;
+  /** An execution's history by name: live while it runs, kept after it ends. */
+  history(name: string): readonly HistoryEvent[] | undefined;
   /** Stops every execution still running (the deployment is going away). */
   abortAll(): void;
 }
 
-export function simulatedStateMachine(spec: StateMachineSpec, lambda: LambdaService): SimulatedStateMachine {
+/** `tokens`: the callback tasks' tokens, answered through the Step Functions stand-in (SendTaskSuccess…). */
+export function simulatedStateMachine(spec: StateMachineSpec, lambda: LambdaService, tokens?: TaskTokens): SimulatedStateMachine {
   const executor = new WorkflowExecutor(spec.definition);
   const results = new Map<string, ExecutionResult>();
+  const histories = new Map<string, readonly HistoryEvent[]>();
   const running = new Set<{ abort(): void }>();
   return {
     arn: spec.arn,
+    definition: spec.definition,
     results,
+    history: (name) => histories.get(name),
     abortAll: () => {
       for (const execution of running) execution.abort();
     },
@@ -34,6 +41,7 @@ export function simulatedStateMachine(spec: StateMachineSpec, lambda: LambdaServ
       const execution = executor.run(input, {
         name,
         startedAt: Date.now(),
+        ...(tokens && { tokens }),
         runTask: async ({ resource, input: taskInput }) => {
           let answer: SyncResult;
           try {
@@ -49,6 +57,7 @@ export function simulatedStateMachine(spec: StateMachineSpec, lambda: LambdaServ
         },
       });
       running.add(execution);
+      histories.set(name, execution.history);
       const result = await execution.result.finally(() => running.delete(execution));
       results.set(name, result);
       if (result.status === 'SUCCEEDED') return { status: 'SUCCEEDED', output: result.output };

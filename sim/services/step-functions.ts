@@ -1,10 +1,13 @@
 /**
- * The HTTP face of Step Functions for the simulation: StartExecution, DescribeExecution and
- * ListExecutions as the SFN client sees them (idempotent start by name, the error codes the
- * functions handle), over executions that someone else runs (the simulator's workflow runner),
- * so the functions that start and watch failovers run unchanged.
+ * The HTTP face of Step Functions for the simulation: StartExecution, DescribeExecution,
+ * ListExecutions and GetExecutionHistory as the SFN client sees them (idempotent start by name,
+ * the error codes the functions handle), over executions that someone else runs (the simulator's
+ * workflow runner), so the functions that start and watch failovers run unchanged; and the
+ * callback tasks' SendTask* calls, handed to whoever holds the tokens.
  */
 import { randomUUID } from 'node:crypto';
+import type { StateMachineDefinition } from '../../local/workflow-definition.ts';
+import type { HistoryEvent } from '../../local/workflow-executor.ts';
 import { AwsServiceError, startAwsJsonServer } from './aws-json-server.ts';
 import type { AwsCallRecord } from './aws-json-server.ts';
 
@@ -18,6 +21,17 @@ export interface SimStateMachine {
   readonly arn: string;
   /** Runs one execution to its end; a throw ends it FAILED (error = the error's name, cause = its message). */
   run(execution: { readonly name: string; readonly executionArn: string; readonly input: unknown }): Promise<ExecutionOutcome>;
+  /** The runner's log of an execution (growing while it runs), for GetExecutionHistory. @default - only start and end */
+  history?(name: string): readonly HistoryEvent[] | undefined;
+  /** The definition, for the Type of each state a history line names. @default - every state a Task */
+  readonly definition?: StateMachineDefinition;
+}
+
+/** Who holds the callback tasks' tokens (the workflow runner): each call throws AwsServiceError('TaskDoesNotExist' | 'InvalidToken' | 'TaskTimedOut', …) as Step Functions answers. */
+export interface TaskCallbacks {
+  succeed(token: string, output: unknown): void;
+  fail(token: string, error: string, cause: string): void;
+  heartbeat(token: string): void;
 }
 
 export interface SimExecution {
@@ -45,6 +59,8 @@ export interface ExecutionChange {
 
 export interface StepFunctionsStandInOptions {
   readonly stateMachines: readonly SimStateMachine[];
+  /** SendTaskSuccess/Failure/Heartbeat go here. @default - none: every token is TaskDoesNotExist */
+  readonly callbacks?: TaskCallbacks;
   /** The address to listen on. @default '127.0.0.1' */
   readonly host?: string;
 }
@@ -78,8 +94,71 @@ function summary(e: SimExecution): Record<string, unknown> {
   };
 }
 
+/** The Type of every state at any depth (Map item processors, Parallel branches): state names are unique in the whole machine. */
+function stateTypes(definition: StateMachineDefinition | undefined): Map<string, string> {
+  const types = new Map<string, string>();
+  const walk = (machine: StateMachineDefinition): void => {
+    for (const [name, state] of Object.entries(machine.States)) {
+      types.set(name, state.Type);
+      const nested = state.ItemProcessor ?? state.Iterator;
+      if (nested) walk(nested);
+      for (const branch of state.Branches ?? []) walk(branch);
+    }
+  };
+  if (definition) walk(definition);
+  return types;
+}
+
+/** A history event before its id: the AWS type, epoch ms, and its details field. */
+type Event = { readonly type: string; readonly at: number; readonly details: Record<string, unknown> };
+
+/**
+ * The execution's events as GetExecutionHistory lists them. Start and end are the stand-in's own
+ * (so the history agrees with DescribeExecution); between them each state entered and exited, by
+ * the runner's log, iterations of a Map included. Failed, retried and caught lines are left out.
+ */
+function historyOf(e: SimExecution, machine: SimStateMachine, types: ReadonlyMap<string, string>, withData: boolean): Event[] {
+  const data = (field: string, value: string): Record<string, unknown> => (withData ? { [field]: value, [`${field}Details`]: { truncated: false } } : {});
+  const events: Event[] = [{ type: 'ExecutionStarted', at: e.startDate, details: { executionStartedEventDetails: data('input', e.inputText) } }];
+  for (const line of machine.history?.(e.name) ?? []) {
+    if (line.state === null || (line.type !== 'StateEntered' && line.type !== 'StateExited')) continue;
+    const [suffix, field] = line.type === 'StateEntered' ? ['Entered', 'stateEnteredEventDetails'] : ['Exited', 'stateExitedEventDetails'];
+    events.push({ type: `${types.get(line.state) ?? 'Task'}State${suffix}`, at: line.at, details: { [field]: { name: line.state } } });
+  }
+  if (e.status === 'RUNNING' || e.stopDate === undefined) return events;
+  const failure = { error: e.error ?? '', cause: e.cause ?? '' };
+  const end: Record<ExecutionOutcome['status'], [string, string, Record<string, unknown>]> = {
+    SUCCEEDED: ['ExecutionSucceeded', 'executionSucceededEventDetails', data('output', JSON.stringify(e.output) ?? 'null')],
+    FAILED: ['ExecutionFailed', 'executionFailedEventDetails', failure],
+    ABORTED: ['ExecutionAborted', 'executionAbortedEventDetails', failure],
+    TIMED_OUT: ['ExecutionTimedOut', 'executionTimedOutEventDetails', failure],
+  };
+  const [type, field, details] = end[e.status];
+  events.push({ type, at: e.stopDate, details: { [field]: details } });
+  return events;
+}
+
 function errorParts(error: unknown): { error: string; cause: string } {
   return error instanceof Error ? { error: error.name, cause: error.message } : { error: 'Error', cause: String(error) };
+}
+
+interface HistoryToken {
+  readonly executionArn: string;
+  readonly id: number;
+  readonly reverse: boolean;
+}
+
+function encodeToken(token: HistoryToken): string {
+  return Buffer.from(JSON.stringify(token)).toString('base64url');
+}
+
+function decodeToken(text: unknown): HistoryToken | null {
+  try {
+    const t = JSON.parse(Buffer.from(String(text), 'base64url').toString('utf8')) as Partial<HistoryToken> | null;
+    return typeof t?.executionArn === 'string' && typeof t.id === 'number' && typeof t.reverse === 'boolean' ? (t as HistoryToken) : null;
+  } catch {
+    return null;
+  }
 }
 
 export const StepFunctionsStandIn = {
@@ -168,6 +247,68 @@ export const StepFunctionsStandIn = {
       };
     };
 
+    const types = new Map([...machines.values()].map((m) => [m.arn, stateTypes(m.definition)]));
+    const getExecutionHistory = (body: Record<string, unknown>): unknown => {
+      const e = typeof body.executionArn === 'string' ? executions.get(body.executionArn) : undefined;
+      if (!e) throw new AwsServiceError('ExecutionDoesNotExist', `Execution Does Not Exist: '${String(body.executionArn)}'`);
+      const max = body.maxResults ?? 0;
+      if (typeof max !== 'number' || !Number.isInteger(max) || max < 0 || max > 1000) {
+        throw new AwsServiceError('ValidationException', `1 validation error detected: Value '${String(max)}' at 'maxResults' failed to satisfy constraint`);
+      }
+      const reverse = body.reverseOrder === true;
+      const all = historyOf(e, machineOf(e.stateMachineArn), types.get(e.stateMachineArn)!, body.includeExecutionData !== false).map((ev, i) => ({
+        id: i + 1,
+        previousEventId: i,
+        timestamp: seconds(ev.at),
+        type: ev.type,
+        ...ev.details,
+      }));
+      if (reverse) all.reverse();
+      // The token names the next event's id (stable, since a history only grows at its end), for this execution and order.
+      let from = 0;
+      if (body.nextToken !== undefined) {
+        const token = decodeToken(body.nextToken);
+        const at = token?.executionArn === e.executionArn && token.reverse === reverse ? all.findIndex((ev) => ev.id === token.id) : -1;
+        if (at < 0) throw new AwsServiceError('InvalidToken', `Invalid Token: '${String(body.nextToken)}'`);
+        from = at;
+      }
+      const page = all.slice(from, from + (max || 1000));
+      const next = all[from + page.length];
+      return { events: page, ...(next && { nextToken: encodeToken({ executionArn: e.executionArn, id: next.id, reverse }) }) };
+    };
+
+    /** The token a SendTask* call names; the callbacks say whether it is one. */
+    const tokenOf = (body: Record<string, unknown>): string => {
+      if (typeof body.taskToken !== 'string' || body.taskToken === '') throw new AwsServiceError('InvalidToken', 'Invalid Token: the task token is missing');
+      return body.taskToken;
+    };
+    const callbacks = (): TaskCallbacks => {
+      if (!options.callbacks) throw new AwsServiceError('TaskDoesNotExist', 'Task Does Not Exist');
+      return options.callbacks;
+    };
+    const sendTaskSuccess = (body: Record<string, unknown>): unknown => {
+      const token = tokenOf(body);
+      let output: unknown;
+      try {
+        if (typeof body.output !== 'string') throw new Error('not a string');
+        output = JSON.parse(body.output);
+      } catch {
+        throw new AwsServiceError('InvalidOutput', `Invalid Output: '${String(body.output)}'`);
+      }
+      callbacks().succeed(token, output);
+      return {};
+    };
+    const sendTaskFailure = (body: Record<string, unknown>): unknown => {
+      const token = tokenOf(body);
+      const text = (value: unknown): string => (typeof value === 'string' ? value : '');
+      callbacks().fail(token, text(body.error), text(body.cause));
+      return {};
+    };
+    const sendTaskHeartbeat = (body: Record<string, unknown>): unknown => {
+      callbacks().heartbeat(tokenOf(body));
+      return {};
+    };
+
     const listExecutions = (body: Record<string, unknown>): unknown => {
       const machine = machineOf(body.stateMachineArn);
       const filter = body.statusFilter;
@@ -189,6 +330,10 @@ export const StepFunctionsStandIn = {
         StartExecution: (body, call) => startExecution(body, call.caller),
         DescribeExecution: describeExecution,
         ListExecutions: listExecutions,
+        GetExecutionHistory: getExecutionHistory,
+        SendTaskSuccess: sendTaskSuccess,
+        SendTaskFailure: sendTaskFailure,
+        SendTaskHeartbeat: sendTaskHeartbeat,
       },
       ...(options.host && { host: options.host }),
     });
