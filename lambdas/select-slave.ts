@@ -28,21 +28,23 @@ export async function run(state: FailoverState, deps: Pick<StepDeps, 'publisher'
   const chosen = resumed ?? result.chosen;
   if (!chosen) {
     // AbortNoGoodSlave publishes the abort: the workflow, not this step, decides the path.
-    return { found: false, promoted: null, promotedRunId: null, others: [], rejected: result.rejected, selectedAt: now };
+    return { found: false, promoted: null, promotedRunId: null, others: [], rejected: result.rejected, selectedAt: now, askApproval: false };
   }
 
   const context = failoverEventContext(state, deps);
   // With zone preference, +selected-slave says the zone it chose and why.
   const zones = state.settings.zonePreference;
   const selectedContext = zones ? { ...context, reason: zoneReason(chosen.address, master, zones) } : context;
+  // With a veto to ask, nothing is sent yet: the state after the approval says send-slaveof-noone.
+  const askApproval = state.settings.approval !== undefined && resumed === undefined;
   await deps.publisher.publish([
     replicaEvent('+selected-slave', chosen.address, master, selectedContext),
-    replicaEvent('+failover-state-send-slaveof-noone', chosen.address, master, context),
+    ...(askApproval ? [] : [replicaEvent('+failover-state-send-slaveof-noone', chosen.address, master, context)]),
   ]);
   const others = observations
     .filter((o) => !sameAddress(o.address, chosen.address))
     .map((o): ReconfTarget => ({ ...o.address, role: o.info?.role === 'master' ? 'stray-master' : 'replica' }));
-  return { found: true, promoted: chosen.address, promotedRunId: chosen.info?.runId ?? null, others, rejected: result.rejected, selectedAt: now };
+  return { found: true, promoted: chosen.address, promotedRunId: chosen.info?.runId ?? null, others, rejected: result.rejected, selectedAt: now, askApproval };
 }
 
 /**

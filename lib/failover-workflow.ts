@@ -7,6 +7,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { FINISHED_PHASES } from '../lambdas/core/workflow-state.ts';
+import { MAX_APPROVAL_SECONDS } from '../lambdas/core/config.ts';
 import { executionRole, type LogGroupOptions } from './function-defaults.ts';
 import { handlerFunction } from './handler-function.ts';
 import { acknowledge, invokeWildcardFinding } from './nag.ts';
@@ -236,6 +237,61 @@ export class FailoverWorkflow extends Construct {
     return task;
   }
 
+  /**
+   * The pre-failover veto (settings.approval): `+failover-approval-requested` carries a task token and
+   * the workflow waits for SendTaskSuccess (`+failover-approved`) or SendTaskFailure
+   * (`-failover-abort-vetoed`, the lease released, no server touched). Unanswered within the
+   * configured seconds (the heartbeat: SendTaskHeartbeat extends it), `onTimeout` decides.
+   */
+  private approval(sendSlaveofNoOne: sfn.IChainable): tasks.LambdaInvoke {
+    const candidate = { 'candidate.$': '$.selection.promoted' };
+    const vetoed = this.announce('AbortVetoed', ['-failover-abort-vetoed'], 'abortFailover', { 'reason.$': '$.approvalError.Cause' }).next(
+      new sfn.Fail(this, 'Vetoed', { error: 'Vetoed', cause: 'The pre-failover veto refused the failover (-failover-abort-vetoed)' }),
+    );
+    const timedOutAbort = this.announce('AbortApprovalTimeout', ['-failover-abort-approval-timeout'], 'abortFailover').next(
+      new sfn.Fail(this, 'ApprovalTimeout', {
+        error: 'ApprovalTimeout',
+        cause: 'No answer to the approval request in time (-failover-abort-approval-timeout)',
+      }),
+    );
+    const timedOutProceed = this.announce('ApprovalTimedOut', ['+failover-approval-timeout', '+failover-state-send-slaveof-noone'], 'announce', candidate);
+    timedOutProceed.next(sendSlaveofNoOne);
+    const approved = this.announce('FailoverApproved', ['+failover-approved', '+failover-state-send-slaveof-noone'], 'announce', candidate);
+    approved.next(sendSlaveofNoOne);
+
+    const request = new tasks.LambdaInvoke(this, 'RequestApproval', {
+      lambdaFunction: this.invoked.announce,
+      integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+      payload: sfn.TaskInput.fromObject({
+        events: ['+failover-approval-requested'],
+        'master.$': '$.master',
+        'epoch.$': '$.epoch',
+        // timeoutSeconds repeats the heartbeat for the approver, and for the local runners, which wait on the token themselves.
+        approval: {
+          taskToken: sfn.JsonPath.taskToken,
+          'candidate.$': '$.selection.promoted',
+          'timeoutSeconds.$': '$.settings.approval.timeoutSeconds',
+          'onTimeout.$': '$.settings.approval.onTimeout',
+        },
+      }),
+      resultPath: '$.approval',
+      heartbeatTimeout: sfn.Timeout.at('$.settings.approval.timeoutSeconds'),
+      taskTimeout: sfn.Timeout.duration(Duration.seconds(MAX_APPROVAL_SECONDS + 60)),
+      retryOnServiceExceptions: false,
+    });
+    // Only the Lambda service's own errors are retried: a retry would ask for approval a second time.
+    request.addRetry({ errors: LAMBDA_SERVICE_ERRORS, interval: Duration.seconds(1), maxAttempts: 6, backoffRate: 2, jitterStrategy: sfn.JitterType.FULL });
+    request.addCatch(
+      new sfn.Choice(this, 'OnApprovalTimeout?')
+        .when(sfn.Condition.stringEquals('$.settings.approval.onTimeout', 'proceed'), timedOutProceed)
+        .otherwise(timedOutAbort),
+      { errors: ['States.HeartbeatTimeout', sfn.Errors.TIMEOUT], resultPath: '$.approvalError' },
+    );
+    request.addCatch(vetoed, { errors: [sfn.Errors.ALL], resultPath: '$.approvalError' });
+    request.next(approved);
+    return request;
+  }
+
   private definition(): sfn.IChainable {
     // Aborts publish their event, then fail the execution so the console and alarms show it.
     const abortNoGoodSlave = this.announce('AbortNoGoodSlave', ['-failover-abort-no-good-slave'], 'abortFailover', {
@@ -299,9 +355,16 @@ export class FailoverWorkflow extends Construct {
     const waitPromotion = this.untilDone('WaitPromotion', 'waitPromotion', 'PromotionConfirmed?', 'confirmed', reconfigure, abortSlaveTimeout);
     const sendSlaveofNoOne = this.untilDone('SendSlaveofNoOne', 'sendSlaveofNoOne', 'SlaveofNoOneSent?', 'sent', waitPromotion, abortSlaveTimeout);
 
+    const requestApproval = this.approval(sendSlaveofNoOne);
     const selectSlave = this.invoke('SelectSlave', 'selectSlave', { resultPath: '$.selection' });
     selectSlave.next(
-      new sfn.Choice(this, 'SlaveSelected?').when(sfn.Condition.booleanEquals('$.selection.found', true), sendSlaveofNoOne).otherwise(abortNoGoodSlave),
+      new sfn.Choice(this, 'SlaveSelected?')
+        .when(
+          sfn.Condition.and(sfn.Condition.booleanEquals('$.selection.found', true), sfn.Condition.booleanEquals('$.selection.askApproval', true)),
+          requestApproval,
+        )
+        .when(sfn.Condition.booleanEquals('$.selection.found', true), sendSlaveofNoOne)
+        .otherwise(abortNoGoodSlave),
     );
 
     return this.announce('FailoverTriggered', ['+failover-triggered', '+failover-state-wait-start'])

@@ -94,6 +94,16 @@ export interface RedisMasterProps extends RedisAddressProps {
    */
   readonly avoidSameZoneAsOldMaster?: boolean;
   /**
+   * The pre-failover veto (beyond Sentinel): after the selection and before any server is touched,
+   * the workflow publishes `+failover-approval-requested` with a task token and waits (Step Functions'
+   * waitForTaskToken) for SendTaskSuccess (go ahead) or SendTaskFailure (veto:
+   * `-failover-abort-vetoed`, the lease released). Unanswered after `timeoutSeconds` (1 to 3600, default
+   * 30), `onTimeout` decides: `abort` (the default, `-failover-abort-approval-timeout`) or `proceed`
+   * (`+failover-approval-timeout`).
+   * @default - no veto
+   */
+  readonly approval?: { readonly timeoutSeconds?: number; readonly onTimeout?: 'proceed' | 'abort' };
+  /**
    * `true`: no automatic failover while a replica the voters reach still replicates from the master
    * with its link up and heard from it within down-after (docs/fencing.md).
    * @default false

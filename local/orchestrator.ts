@@ -27,6 +27,8 @@ import { localStepDeps } from './step-deps.ts';
 import { LocalWorkflow, type LocalExecution, type StepHooks } from './workflow-runner.ts';
 import { FailoverRefused } from '../lambdas/core/errors.ts';
 import { replyOf } from './resp-errors.ts';
+import { TaskTokens } from './callback-tasks.ts';
+import { approvalHook, type ApprovalHook } from './approval-hook.ts';
 
 const LOCAL_TABLE = 'redis-failover';
 
@@ -58,6 +60,8 @@ export interface OrchestratorOptions {
    * `redis-failover failover` with no orchestrator running. @default true
    */
   readonly watch?: boolean;
+  /** Who answers the approval tasks; tests answer through it. @default - the masters' preFailoverCommand only */
+  readonly tokens?: TaskTokens;
 }
 
 type FailoverRequest = (name: string, options: FailoverRequestOptions) => Promise<FailoverStarted>;
@@ -100,6 +104,7 @@ export class LocalOrchestrator {
     readonly config: Config,
     /** Where Sentinel's commands are answered, when asked for. */
     readonly sentinelPort: SentinelPort | null,
+    private readonly approvals: ApprovalHook,
   ) {}
 
   /** SENTINEL FAILOVER <name> [COORDINATED]: through the voters' lease, refused with INPROG while one runs. */
@@ -123,6 +128,7 @@ export class LocalOrchestrator {
     const workflow = await LocalWorkflow.load();
     const dynamo = await startDynalite();
     let port: SentinelPort | null = null;
+    let hook: ApprovalHook | null = null;
     try {
       await createTable(dynamo.client, LOCAL_TABLE);
       const store = new DynamoDbStore({ client: dynamo.client, tableName: LOCAL_TABLE });
@@ -141,8 +147,11 @@ export class LocalOrchestrator {
               handlers: sentinelHandlers(config, store, late, () => voters),
               ...(options.sentinelPassword && { password: options.sentinelPassword }),
             });
-      // Every event also goes to the port's subscribers, on the channel of its name, as Sentinel publishes them.
-      const publisher = port ? new FanoutPublisher([options.publisher, portPublisher(port)]) : options.publisher;
+      // Every event also goes to the port's subscribers, on the channel of its name, as Sentinel publishes them,
+      // and approval requests to the masters' preFailoverCommand (the pre-failover veto).
+      const tokens = options.tokens ?? new TaskTokens();
+      hook = approvalHook(config.masters, tokens, log);
+      const publisher = new FanoutPublisher([options.publisher, ...(port ? [portPublisher(port)] : []), hook]);
       const stepDeps = localStepDeps(config.masters, publisher, { store }, options.reloadConfig);
       const { linkOptions } = stepDeps;
       const watch = options.watch ?? true;
@@ -153,7 +162,7 @@ export class LocalOrchestrator {
       await seedKnownReplicas(config.masters, { store, publisher, linkOptions, now: () => Date.now() });
       // The voters share this process and this output: a note every voter finds is said once (again after a quiet spell).
       const notice = sayOnceWithin(log, NOTICE_REPEAT_MS);
-      const starter = new LocalStarter((input) => workflow.run(input, stepDeps, options.workflowHooks?.(input)), log);
+      const starter = new LocalStarter((input) => workflow.run(input, stepDeps, options.workflowHooks?.(input), tokens), log);
       voters = Array.from({ length: watch ? config.probes : 0 }, (_, i) => {
         const voterId = `voter-${i + 1}`;
         return new Voter(config.masters, {
@@ -170,8 +179,9 @@ export class LocalOrchestrator {
       });
       request = (name, options) => requestFailover(name, { masters: config.masters, store, starter, publisher, linkOptions, now: () => Date.now() }, options);
       const running = Promise.all(voters.map((voter) => voter.run()));
-      return new LocalOrchestrator(voters, store, starter, dynamo, running, request, config, port);
+      return new LocalOrchestrator(voters, store, starter, dynamo, running, request, config, port, hook);
     } catch (error) {
+      hook?.stop();
       await port?.close();
       await dynamo.stop();
       throw error;
@@ -181,6 +191,7 @@ export class LocalOrchestrator {
   /** Stops every voter, waits for running failovers to end, then stops the table. */
   async stop(): Promise<void> {
     await this.sentinelPort?.close();
+    this.approvals.stop();
     for (const voter of this.voters) voter.stop();
     await this.running;
     await Promise.allSettled(this.starter.executions.values());

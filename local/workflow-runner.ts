@@ -2,6 +2,7 @@
  * Runs the synthesized failover workflow on this machine (local/workflow-executor.ts), each
  * Lambda task replaced by the `run` export of the handler file that Lambda bundles.
  */
+import type { TaskTokens } from './callback-tasks.ts';
 import type { FailoverInput } from '../lambdas/core/types.ts';
 import { executionName, type FailoverState } from '../lambdas/core/workflow-state.ts';
 import type { StepDeps } from '../lambdas/runtime/deps.ts';
@@ -68,12 +69,14 @@ export class LocalWorkflow {
     return new LocalWorkflow(definition, steps);
   }
 
-  async run(input: FailoverInput, deps: StepDeps, hooks: StepHooks = {}): Promise<LocalExecution> {
+  /** `tokens` answers the approval task (the pre-failover veto): the orchestrator's hook, or a test. */
+  async run(input: FailoverInput, deps: StepDeps, hooks: StepHooks = {}, tokens?: TaskTokens): Promise<LocalExecution> {
     const name = executionName(input.master.name, input.epoch);
     let crashed = false;
     const execution = this.executor.run(input, {
       name,
       startedAt: input.startedAt,
+      ...(tokens && { tokens }),
       runTask: async ({ state, input: stepInput }) => {
         if (hooks.crashBefore === state) {
           crashed = true;

@@ -59,6 +59,12 @@ export interface MasterConfig extends MasterRef, FailoverSettings {
   /** Sentinel's `known-replica` lines: lets a failover proceed when the master is already dead at start. */
   readonly knownReplicas: readonly Address[];
   /**
+   * The local runtime's pre-failover veto: run with the failover's facts in the environment when
+   * approval is asked; exit 0 approves, any other status vetoes; past the approval timeout it is
+   * killed and the timeout's default applies. @default - none
+   */
+  readonly preFailoverCommand?: string;
+  /**
    * Fencing the orchestrator manages (beyond Sentinel): the voters keep `min-replicas-to-write` and
    * `min-replicas-max-lag` set on every server of the group, so whichever is master stops
    * acknowledging writes within about `maxLagSeconds` once cut off from its replicas. Null: off.
@@ -183,6 +189,10 @@ const authSchema = z
 
 const replicaSchema = z.strictObject({ host, port });
 
+/** The pre-failover veto's longest wait: the workflow's approval task times out at this ceiling whatever the config says. */
+export const MAX_APPROVAL_SECONDS = 3600;
+const DEFAULT_APPROVAL = { timeoutSeconds: 30, onTimeout: 'abort' } as const;
+
 const masterSchema = z.strictObject({
   name: masterName,
   host,
@@ -199,6 +209,18 @@ const masterSchema = z.strictObject({
     .optional(),
   preferredZones: z.array(z.string({ error: expected('a zone name') }).min(1), { error: expected('a list of zone names') }).optional(),
   avoidSameZoneAsOldMaster: z.boolean({ error: expected('true or false') }).optional(),
+  approval: z
+    .strictObject({
+      timeoutSeconds: intAtLeast(1)
+        .max(MAX_APPROVAL_SECONDS, { error: `at most ${MAX_APPROVAL_SECONDS} (an hour)` })
+        .default(DEFAULT_APPROVAL.timeoutSeconds),
+      onTimeout: z.enum(['proceed', 'abort'], { error: expected('"proceed" or "abort"') }).default(DEFAULT_APPROVAL.onTimeout),
+    })
+    .optional(),
+  preFailoverCommand: z
+    .string({ error: expected('a shell command') })
+    .min(1)
+    .optional(),
   auth: authSchema.optional(),
   knownReplicas: z.array(replicaSchema).default([]),
   fencing: z
@@ -340,11 +362,28 @@ export function parseConfig(raw: unknown, source = 'config', options: ParseOptio
       masterRebootDownAfterMs: m.masterRebootDownAfterMs,
       ...(m.maxPromotionLagBytes !== undefined && { maxPromotionLagBytes: m.maxPromotionLagBytes }),
       ...zonePreferenceOf(m),
+      ...approvalOf(m, i, source, options.deployed === true),
       auth: resolveAuth(m, i, source, resolveOptions),
       knownReplicas: m.knownReplicas,
       fencing: fencingOf(m),
       witnesses: m.witnesses,
     })),
+  };
+}
+
+/** The veto's settings, present when the document asks for one (a local `preFailoverCommand` implies the defaults). */
+function approvalOf(master: ParsedMaster, index: number, source: string, deployed: boolean): Pick<MasterConfig, 'approval' | 'preFailoverCommand'> {
+  if (deployed && master.preFailoverCommand !== undefined) {
+    fail(
+      source,
+      ['masters', index, 'preFailoverCommand'],
+      'runs only under redis-failover local; deployed, answer the +failover-approval-requested event with SendTaskSuccess or SendTaskFailure (give approval instead)',
+    );
+  }
+  if (master.approval === undefined && master.preFailoverCommand === undefined) return {};
+  return {
+    approval: master.approval ?? { ...DEFAULT_APPROVAL },
+    ...(master.preFailoverCommand !== undefined && { preFailoverCommand: master.preFailoverCommand }),
   };
 }
 
@@ -400,7 +439,7 @@ export function loadConfig(path: string, options: ParseOptions = {}): Config {
 
 /** The settings a failover carries in its workflow input (never the credentials). */
 export function settingsOf(master: MasterConfig): FailoverSettings {
-  const { downAfterMs, failoverTimeoutMs, parallelSyncs, waitStartSeconds, maxPromotionLagBytes, zonePreference } = master;
+  const { downAfterMs, failoverTimeoutMs, parallelSyncs, waitStartSeconds, maxPromotionLagBytes, zonePreference, approval } = master;
   return {
     downAfterMs,
     failoverTimeoutMs,
@@ -408,6 +447,7 @@ export function settingsOf(master: MasterConfig): FailoverSettings {
     waitStartSeconds,
     ...(maxPromotionLagBytes !== undefined && { maxPromotionLagBytes }),
     ...(zonePreference !== undefined && { zonePreference }),
+    ...(approval !== undefined && { approval }),
   };
 }
 
@@ -417,7 +457,9 @@ export function settingsOf(master: MasterConfig): FailoverSettings {
  * A master group as a deployed config document spells it: the schema's input (defaults may be left
  * out), AUTH only as a secret. The construct's RedisMasterProps (lib/masters.ts) is this, documented.
  */
-export type MasterDocument = Omit<z.input<typeof masterSchema>, 'auth'> & { readonly auth?: { readonly username?: string; readonly secretArn: string } };
+export type MasterDocument = Omit<z.input<typeof masterSchema>, 'auth' | 'preFailoverCommand'> & {
+  readonly auth?: { readonly username?: string; readonly secretArn: string };
+};
 
 /** What the deployed functions receive in REDIS_FAILOVER_CONFIG, and what `parseConfig` reads back. */
 export interface ConfigDocument {
@@ -458,6 +500,7 @@ export function configDocument(config: Config, options: { readonly probes?: bool
         preferredZones: [...m.zonePreference.preferredZones],
         avoidSameZoneAsOldMaster: m.zonePreference.avoidSameZoneAsOldMaster,
       }),
+      ...(m.approval !== undefined && { approval: { ...m.approval } }),
       ...(secretArn !== undefined && { auth: { ...(m.auth?.username !== undefined && { username: m.auth.username }), secretArn } }),
       ...(m.knownReplicas.length > 0 && { knownReplicas: m.knownReplicas.map(({ host, port }) => ({ host, port })) }),
       ...(fencing !== null && { fencing: defaultFence ? true : { minReplicas: fencing.minReplicas, maxLagSeconds: fencing.maxLagSeconds } }),

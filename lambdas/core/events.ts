@@ -41,9 +41,19 @@ export const SENTINEL_EVENTS = [
   '+reboot',
   '+slave',
   '+monitor',
-  // This project's own, beyond Sentinel: the DNS endpoints (core/endpoints.ts).
+  // This project's own, beyond Sentinel: the DNS endpoints (core/endpoints.ts),
   '+dns-update',
   '+fix-dns-record',
+  // the maintenance pause (no automatic failover while it lasts; ODOWN meanwhile says +failover-held),
+  '+pause',
+  '-pause',
+  '+failover-held',
+  // and the pre-failover veto (docs/failover.md): asked after the selection, before any server is touched.
+  '+failover-approval-requested',
+  '+failover-approved',
+  '+failover-approval-timeout',
+  '-failover-abort-vetoed',
+  '-failover-abort-approval-timeout',
 ] as const;
 
 export type SentinelEventName = (typeof SENTINEL_EVENTS)[number];
@@ -75,6 +85,27 @@ export interface EventDetail {
   readonly reason?: string;
   /** `+dns-update` and `+fix-dns-record`: the record as written. */
   readonly record?: RecordSet;
+  /** `+pause`, `-pause` and `+failover-held`: the pause. */
+  readonly pause?: PauseDetail;
+  /** `+failover-approval-requested`: what to answer, and by when. */
+  readonly approval?: ApprovalDetail;
+}
+
+export interface PauseDetail {
+  readonly since: string;
+  readonly until: string;
+  readonly reason: string;
+  readonly by: string;
+}
+
+export interface ApprovalDetail {
+  /** Step Functions' task token: answer with SendTaskSuccess (go ahead) or SendTaskFailure (veto). */
+  readonly taskToken: string;
+  /** The replica the workflow selected and would promote. */
+  readonly candidate: Address;
+  readonly timeoutSeconds: number;
+  /** What happens when nobody answers in time. */
+  readonly onTimeout: 'proceed' | 'abort';
 }
 
 export interface SentinelEvent {
@@ -166,6 +197,32 @@ export function monitorEvent(master: MasterRef, quorum: number, ctx: EventContex
 export function recordEvent(type: '+dns-update' | '+fix-dns-record', master: MasterRef, record: RecordSet, ctx: EventContext = {}): SentinelEvent {
   const message = `${record.name} ${record.type} ${record.values.join(',')} @ ${master.name} ${master.host} ${master.port}`;
   return build(type, master, message, { masterAddress: addr(master), record: { ...record, values: [...record.values] } }, ctx);
+}
+
+/**
+ * `+pause master mymaster 10.0.0.1 6379 until 2026-01-01T00:30:00.000Z (kernel upgrade)`, `-pause … resumed`
+ * (or `expired`), and `+failover-held … paused until …` when the voters judge it ODOWN meanwhile.
+ */
+export function pauseEvent(
+  type: '+pause' | '-pause' | '+failover-held',
+  master: MasterRef,
+  pause: { since: number; until: number; reason: string; by: string },
+  ctx: EventContext & { ended?: 'resumed' | 'expired' } = {},
+): SentinelEvent {
+  const until = new Date(pause.until).toISOString();
+  const tail = type === '-pause' ? (ctx.ended ?? 'resumed') : `${type === '+failover-held' ? 'paused ' : ''}until ${until} (${pause.reason})`;
+  const detail = { since: new Date(pause.since).toISOString(), until, reason: pause.reason, by: pause.by };
+  return build(type, master, `${masterText(master)} ${tail}`, { ...masterFields(master), pause: detail }, ctx);
+}
+
+/**
+ * `+failover-approval-requested master mymaster 10.0.0.1 6379 candidate 10.0.0.2:6380 timeout 30 s then abort`:
+ * the detail carries the task token to answer with.
+ */
+export function approvalEvent(master: MasterRef, approval: ApprovalDetail, ctx: EventContext = {}): SentinelEvent {
+  const { candidate, timeoutSeconds, onTimeout } = approval;
+  const message = `${masterText(master)} candidate ${candidate.host}:${candidate.port} timeout ${timeoutSeconds} s then ${onTimeout}`;
+  return build('+failover-approval-requested', master, message, { ...masterFields(master), approval: { ...approval, candidate: addr(candidate) } }, ctx);
 }
 
 /** One line as Sentinel logs it: `[time] +switch-master mymaster 127.0.0.1 6379 127.0.0.1 6380`. */

@@ -33,6 +33,17 @@ export interface FailoverSettings {
   readonly maxPromotionLagBytes?: number;
   /** Zone preference (beyond Sentinel): candidates equal on replica-priority are ordered by zone before the offset. */
   readonly zonePreference?: ZonePreference;
+  /**
+   * The pre-failover veto (beyond Sentinel): after the selection, before any server is touched, the
+   * workflow publishes `+failover-approval-requested` and waits for an answer this long; unanswered,
+   * `onTimeout` decides. Absent: no veto.
+   */
+  readonly approval?: ApprovalSettings;
+}
+
+export interface ApprovalSettings {
+  readonly timeoutSeconds: number;
+  readonly onTimeout: 'proceed' | 'abort';
 }
 
 /**

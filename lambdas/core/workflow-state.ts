@@ -3,6 +3,7 @@
  * Each step adds its result under its own key (ResultPath), so the console shows
  * the whole story of an execution in its last state.
  */
+import type { ApprovalDetail } from './events.ts';
 import type { Address, FailoverInput, FailoverSettings, MasterRef } from './types.ts';
 import type { Rejection } from './selection.ts';
 import type { FailoverTimeline } from './failover-metrics.ts';
@@ -32,6 +33,11 @@ export interface SelectionOutput {
   readonly others: readonly ReconfTarget[];
   readonly rejected: readonly Rejection[];
   readonly selectedAt: number;
+  /**
+   * Ask the pre-failover veto before the promotion: the master has `approval` set and nothing was
+   * promoted yet (a replica an earlier epoch already promoted is resumed without asking again).
+   */
+  readonly askApproval: boolean;
 }
 
 /** `$.promotion`, written by SendSlaveofNoOne and WaitPromotion. */
@@ -109,6 +115,8 @@ export interface SwitchOutput {
 /** The document as it grows through the workflow. */
 export interface FailoverState extends FailoverInput {
   readonly selection?: SelectionOutput;
+  /** The approver's answer (SendTaskSuccess's output), when the veto was asked and granted. */
+  readonly approval?: unknown;
   readonly promotion?: PromotionOutput;
   readonly reconf?: ReconfOutput;
   readonly end?: EndOutput;
@@ -122,4 +130,10 @@ export interface AnnounceInput {
   readonly epoch: number;
   /** AbortNoGoodSlave's: why each replica was refused, said in the events' `reason`. */
   readonly rejected?: readonly Rejection[];
+  /** AbortVetoed's: the veto's cause (SendTaskFailure's `cause`), said in the events' `reason`. */
+  readonly reason?: string | null;
+  /** The replica selected, for the events about it (`+failover-state-send-slaveof-noone` once approved). */
+  readonly candidate?: Address | null;
+  /** RequestApproval's: what `+failover-approval-requested` carries. */
+  readonly approval?: ApprovalDetail;
 }

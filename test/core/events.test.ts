@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import {
   formatEventLine,
   masterEvent,
+  pauseEvent,
+  approvalEvent,
   monitorEvent,
   newEpochEvent,
   odownEvent,
@@ -15,8 +17,8 @@ const master = { name: 'mymaster', host: '10.0.0.1', port: 6379 };
 const line = (e: Parameters<typeof formatEventLine>[0]) => formatEventLine(e, false);
 
 describe('SENTINEL_EVENTS', () => {
-  it('lists every event of the reference table once, and the two DNS events of this project', () => {
-    expect(SENTINEL_EVENTS).toHaveLength(32);
+  it('lists every event of the reference table once, and the DNS, pause and veto events of this project', () => {
+    expect(SENTINEL_EVENTS).toHaveLength(40);
     expect(new Set(SENTINEL_EVENTS).size).toBe(SENTINEL_EVENTS.length);
     for (const name of [
       '+sdown',
@@ -145,5 +147,28 @@ describe('formatEventLine', () => {
 
   it('leaves the time out on request', () => {
     expect(formatEventLine(e, false)).toBe('+switch-master mymaster 127.0.0.1 6379 127.0.0.1 6380');
+  });
+});
+
+describe('the pause and the veto (beyond Sentinel)', () => {
+  const pause = { since: Date.UTC(2026, 0, 1), until: Date.UTC(2026, 0, 1, 0, 30), reason: 'kernel upgrade', by: 'manual' };
+
+  it('+pause says until when and why; -pause how it ended; +failover-held that ODOWN waits for it', () => {
+    expect(line(pauseEvent('+pause', master, pause))).toBe('+pause master mymaster 10.0.0.1 6379 until 2026-01-01T00:30:00.000Z (kernel upgrade)');
+    expect(line(pauseEvent('-pause', master, pause, { ended: 'expired' }))).toBe('-pause master mymaster 10.0.0.1 6379 expired');
+    expect(line(pauseEvent('-pause', master, pause))).toBe('-pause master mymaster 10.0.0.1 6379 resumed');
+    const held = pauseEvent('+failover-held', master, pause, { epoch: 3 });
+    expect(line(held)).toBe('+failover-held master mymaster 10.0.0.1 6379 paused until 2026-01-01T00:30:00.000Z (kernel upgrade)');
+    expect(held.detail).toMatchObject({
+      epoch: 3,
+      pause: { since: '2026-01-01T00:00:00.000Z', until: '2026-01-01T00:30:00.000Z', reason: 'kernel upgrade', by: 'manual' },
+    });
+  });
+
+  it('+failover-approval-requested names the candidate and the deadline, and carries the token in its detail only', () => {
+    const approval = { taskToken: 'AQCEAAAA…', candidate: { host: '10.0.0.2', port: 6380 }, timeoutSeconds: 30, onTimeout: 'abort' as const };
+    const event = approvalEvent(master, approval, { epoch: 4, execution: 'mymaster-4' });
+    expect(line(event)).toBe('+failover-approval-requested master mymaster 10.0.0.1 6379 candidate 10.0.0.2:6380 timeout 30 s then abort');
+    expect(event.detail).toMatchObject({ epoch: 4, execution: 'mymaster-4', approval });
   });
 });

@@ -57,7 +57,7 @@ describe('Lambda handlers', () => {
       master,
       epoch: 2,
       startedAt: Date.now() - 1500,
-      selection: { found: true, promoted: { host: '10.0.0.2', port: 6379 }, promotedRunId: null, others: [], rejected: [], selectedAt: 0 },
+      selection: { found: true, promoted: { host: '10.0.0.2', port: 6379 }, promotedRunId: null, others: [], rejected: [], selectedAt: 0, askApproval: false },
     });
     const result = (await handler(state)) as SwitchOutput;
 

@@ -32,7 +32,7 @@ afterAll(() => servers.stopAll());
 function promotedState(over: Partial<FailoverState> = {}): FailoverState {
   const address = promoted.address;
   return failoverState({
-    selection: { found: true, promoted: address, promotedRunId: null, others: [], rejected: [], selectedAt: Date.now() },
+    selection: { found: true, promoted: address, promotedRunId: null, others: [], rejected: [], selectedAt: Date.now(), askApproval: false },
     promotion: { sent: true, sentAt: Date.now(), confirmed: false, confirmedAt: null, timedOut: false },
     ...over,
   });

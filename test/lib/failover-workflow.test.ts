@@ -194,6 +194,14 @@ describe('state machine', () => {
       NoGoodSlave: 'Fail',
       AbortSlaveTimeout: 'Task',
       SlaveTimeout: 'Fail',
+      RequestApproval: 'Task',
+      FailoverApproved: 'Task',
+      'OnApprovalTimeout?': 'Choice',
+      ApprovalTimedOut: 'Task',
+      AbortApprovalTimeout: 'Task',
+      ApprovalTimeout: 'Fail',
+      AbortVetoed: 'Task',
+      Vetoed: 'Fail',
     });
   });
 
@@ -223,6 +231,11 @@ describe('state machine', () => {
       SwitchMaster: '$.switched',
       AbortNoGoodSlave: null,
       AbortSlaveTimeout: null,
+      RequestApproval: '$.approval',
+      FailoverApproved: null,
+      ApprovalTimedOut: null,
+      AbortApprovalTimeout: null,
+      AbortVetoed: null,
     });
   });
 
@@ -308,8 +321,9 @@ describe('state machine', () => {
   const AFTER_PROMOTION = ['ReconfSlave', 'DemoteOldMaster', 'FailoverEnd', 'SwitchMaster'];
 
   it('retries every Task: never the permanent errors, the Lambda service’s own errors six times, and its failures', () => {
-    const tasks = allStates(definition).filter(([, s]) => s.Type === 'Task');
-    expect(tasks).toHaveLength(10);
+    // RequestApproval, the callback task, has its own test below: a retry would ask twice.
+    const tasks = allStates(definition).filter(([name, s]) => s.Type === 'Task' && name !== 'RequestApproval');
+    expect(tasks).toHaveLength(14);
     for (const [name, s] of tasks) {
       const retry = s.Retry as Retrier[];
       expect(retry, name).toHaveLength(3);
@@ -329,7 +343,7 @@ describe('state machine', () => {
   });
 
   it('after +promoted-slave, retries a failed step for about 3 minutes; before it, three quick tries', () => {
-    for (const [name, s] of allStates(definition).filter(([, s]) => s.Type === 'Task')) {
+    for (const [name, s] of allStates(definition).filter(([name, s]) => s.Type === 'Task' && name !== 'RequestApproval')) {
       const failed = (s.Retry as Retrier[])[2]!;
       if (AFTER_PROMOTION.includes(name)) {
         expect(failed, name).toEqual({
@@ -352,7 +366,16 @@ describe('state machine', () => {
     expect(state('SelectSlave')).toMatchObject({ Resource: fakeArn('selectSlave'), Next: 'SlaveSelected?' });
     expect(state('SlaveSelected?')).toEqual({
       Type: 'Choice',
-      Choices: [{ Variable: '$.selection.found', BooleanEquals: true, Next: 'SendSlaveofNoOne' }],
+      Choices: [
+        {
+          And: [
+            { Variable: '$.selection.found', BooleanEquals: true },
+            { Variable: '$.selection.askApproval', BooleanEquals: true },
+          ],
+          Next: 'RequestApproval',
+        },
+        { Variable: '$.selection.found', BooleanEquals: true, Next: 'SendSlaveofNoOne' },
+      ],
       Default: 'AbortNoGoodSlave',
     });
     expect(state('AbortNoGoodSlave')).toMatchObject({
@@ -361,6 +384,47 @@ describe('state machine', () => {
       Next: 'NoGoodSlave',
     });
     expect(state('NoGoodSlave')).toMatchObject({ Type: 'Fail', Error: 'NoGoodSlave' });
+  });
+
+  it('asks the veto with a callback task: a token, the heartbeat from the settings, no retry of an answer, each outcome its state', () => {
+    expect(state('RequestApproval')).toMatchObject({
+      Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+      Parameters: {
+        FunctionName: fakeArn('announce'),
+        Payload: {
+          events: ['+failover-approval-requested'],
+          approval: { 'taskToken.$': '$$.Task.Token', 'timeoutSeconds.$': '$.settings.approval.timeoutSeconds' },
+        },
+      },
+      HeartbeatSecondsPath: '$.settings.approval.timeoutSeconds',
+      TimeoutSeconds: 3660,
+      Next: 'FailoverApproved',
+      Catch: [
+        { ErrorEquals: ['States.HeartbeatTimeout', 'States.Timeout'], ResultPath: '$.approvalError', Next: 'OnApprovalTimeout?' },
+        { ErrorEquals: ['States.ALL'], ResultPath: '$.approvalError', Next: 'AbortVetoed' },
+      ],
+    });
+    const retry = state('RequestApproval').Retry as Retrier[];
+    expect(retry.flatMap((r) => r.ErrorEquals).every((e) => e.startsWith('Lambda.'))).toBe(true);
+    expect(state('OnApprovalTimeout?')).toEqual({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.settings.approval.onTimeout', StringEquals: 'proceed', Next: 'ApprovalTimedOut' }],
+      Default: 'AbortApprovalTimeout',
+    });
+    expect(state('FailoverApproved')).toMatchObject({
+      Parameters: { events: ['+failover-approved', '+failover-state-send-slaveof-noone'] },
+      Next: 'SendSlaveofNoOne',
+    });
+    expect(state('ApprovalTimedOut')).toMatchObject({
+      Parameters: { events: ['+failover-approval-timeout', '+failover-state-send-slaveof-noone'] },
+      Next: 'SendSlaveofNoOne',
+    });
+    expect(state('AbortVetoed')).toMatchObject({
+      Resource: fakeArn('abortFailover'),
+      Parameters: { events: ['-failover-abort-vetoed'], 'reason.$': '$.approvalError.Cause' },
+      Next: 'Vetoed',
+    });
+    expect(state('AbortApprovalTimeout')).toMatchObject({ Resource: fakeArn('abortFailover'), Next: 'ApprovalTimeout' });
   });
 
   it('retries SendSlaveofNoOne until sent, or aborts on timeout', () => {
@@ -418,13 +482,18 @@ describe('state machine', () => {
       { name: 'FailoverTriggered', step: 'announce' },
       { name: 'SelectSlave', step: 'selectSlave' },
       { name: 'AbortNoGoodSlave', step: 'abortFailover' },
+      { name: 'RequestApproval', step: 'announce' },
+      { name: 'FailoverApproved', step: 'announce' },
       { name: 'SendSlaveofNoOne', step: 'sendSlaveofNoOne' },
+      { name: 'ApprovalTimedOut', step: 'announce' },
+      { name: 'AbortApprovalTimeout', step: 'abortFailover' },
       { name: 'WaitPromotion', step: 'waitPromotion' },
       { name: 'DemoteOldMaster', step: 'reconfSlave' },
       { name: 'ReconfSlave', step: 'reconfSlave' },
       { name: 'FailoverEnd', step: 'failoverEnd' },
       { name: 'SwitchMaster', step: 'switchMaster' },
       { name: 'AbortSlaveTimeout', step: 'abortFailover' },
+      { name: 'AbortVetoed', step: 'abortFailover' },
     ]);
     const steps = new Set(taskStates(definition).map((t) => t.step));
     expect([...steps].sort()).toEqual([...STEP_KEYS].sort());

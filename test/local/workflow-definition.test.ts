@@ -2,6 +2,7 @@
  * The definition the local runner executes is the one `cdk synth` puts in the deployed template.
  * The CDK CLI runs once, for real, on bin/app.ts (cdk.json), into a temporary directory.
  */
+import { CALLBACK_RESOURCE } from '../../local/callback-tasks.ts';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -88,7 +89,7 @@ describe('the definition the local runner executes', () => {
   it('is exactly the DefinitionString of the template cdk synth produces, resolved', async () => {
     const resolved = definitionFromTemplate(cliTemplate, localArnsOf(cliTemplate));
     expect(resolved.StartAt).toBe('FailoverTriggered');
-    expect(Object.keys(resolved.States)).toHaveLength(16);
+    expect(Object.keys(resolved.States)).toHaveLength(24);
     const workflow = await LocalWorkflow.load();
     expect(workflow.definition).toEqual(withoutExecutionTimeout(resolved));
   });
@@ -117,17 +118,27 @@ describe('the definition the local runner executes', () => {
       'FailoverTriggered',
       'SelectSlave',
       'AbortNoGoodSlave',
+      'RequestApproval',
+      'FailoverApproved',
       'SendSlaveofNoOne',
+      'ApprovalTimedOut',
+      'AbortApprovalTimeout',
       'WaitPromotion',
       'DemoteOldMaster',
       'ReconfSlave',
       'FailoverEnd',
       'SwitchMaster',
       'AbortSlaveTimeout',
+      'AbortVetoed',
     ]);
     const [oldMaster, replicas] = (definition.States.Reconfigure?.Branches ?? []) as StateMachineDefinition[];
-    const resource = (name: string, machine: StateMachineDefinition = definition): string | undefined =>
-      machine.States[name]?.Resource ?? oldMaster?.States[name]?.Resource ?? replicas?.States.ReconfSlaves?.ItemProcessor?.States[name]?.Resource;
+    const found = (name: string, machine: StateMachineDefinition = definition) =>
+      machine.States[name] ?? oldMaster?.States[name] ?? replicas?.States.ReconfSlaves?.ItemProcessor?.States[name];
+    // A callback task (RequestApproval) names its function in Parameters.
+    const resource = (name: string): string | undefined => {
+      const s = found(name);
+      return s?.Resource === CALLBACK_RESOURCE ? (s.Parameters as { FunctionName?: string }).FunctionName : s?.Resource;
+    };
     for (const { name, step } of tasks) expect(resource(name), name).toBe(localFunctionArn(step));
   });
 });

@@ -4,6 +4,7 @@
  * the workflow. `requestOnce` asks the failover request service (lambdas/runtime/failover-request.ts)
  * on a table of its own, as `redis-failover failover` does with no orchestrator running.
  */
+import type { MasterRecord } from '../../lambdas/core/store.ts';
 import type { EventPublisher } from '../../lambdas/core/interfaces.ts';
 import { withRedis } from '../../lambdas/adapters/redis.ts';
 import { settingsOf, type MasterConfig } from '../../lambdas/core/config.ts';
@@ -49,13 +50,14 @@ export interface RequestOnceOptions extends FailoverRequestOptions {
   readonly publisher: EventPublisher;
 }
 
-/** SENTINEL FAILOVER through the request service, then the execution it started, to its end. */
-export async function requestOnce(options: RequestOnceOptions): Promise<{ execution: LocalExecution }> {
+/** SENTINEL FAILOVER through the request service, then the execution it started, to its end, and the record it left. */
+export async function requestOnce(options: RequestOnceOptions): Promise<{ execution: LocalExecution; record: MasterRecord }> {
   const { master, publisher, ...request } = options;
   const oneShot = await LocalOrchestrator.start({ config: { probes: 1, masters: [master] }, publisher, watch: false });
   try {
     const started = await oneShot.failover(master.name, request);
-    return { execution: await oneShot.executions.get(started.execution)! };
+    const execution = await oneShot.executions.get(started.execution)!;
+    return { execution, record: (await oneShot.store.getMaster(master.name))! };
   } finally {
     await oneShot.stop();
   }
