@@ -363,7 +363,8 @@ export class RedisFailover extends Construct implements ec2.IConnectable {
       logGroup: requestLogs,
       tracing,
       role: executionRole(this, 'RequestFailoverRole', { logGroup: requestLogs, inVpc: true }),
-      description: 'redis-failover: SENTINEL FAILOVER <master> [COORDINATED], invoked with {"master": "<name>", "coordinated": false}',
+      description:
+        'redis-failover: SENTINEL FAILOVER <master> [COORDINATED] ({"master": "<name>"}), and {"action": "pause" | "resume" | "status" | "history" | "get-master-addr", "master": "<name>" or "*"}',
       environment: { ...leaderEnvironment, NODE_OPTIONS: '--enable-source-maps' },
     });
     acknowledge(
@@ -389,6 +390,9 @@ export class RedisFailover extends Construct implements ec2.IConnectable {
         );
       }
     }
+    // The failover history: this state machine's executions and their events (runtime/operator.ts).
+    this.stateMachine.grant(this.requestFailoverFunction, 'states:ListExecutions');
+    this.stateMachine.grantExecution(this.requestFailoverFunction, 'states:GetExecutionHistory');
     for (const fn of leaders) {
       this.table.grant(fn, ...PROBE_TABLE_ACTIONS);
       this.eventBus.grantPutEventsTo(fn);

@@ -11,7 +11,16 @@ import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient } from '@
 import type { AttributeDefinition, KeySchemaElement } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { startFailoverRefusal } from '../core/store.ts';
-import type { FailoverLease, StartFailoverArgs, KnownReplica, MasterRecord, PromotedReplica, StartFailoverResult, Vote } from '../core/store.ts';
+import type {
+  FailoverLease,
+  StartFailoverArgs,
+  KnownReplica,
+  MaintenancePause,
+  MasterRecord,
+  PromotedReplica,
+  StartFailoverResult,
+  Vote,
+} from '../core/store.ts';
 import type { FailoverStore, VoterSessionStore } from '../core/interfaces.ts';
 import type { VoterSession, WatchSnapshot } from '../core/voter-session.ts';
 import type { Address, MasterRef } from '../core/types.ts';
@@ -80,6 +89,7 @@ export class DynamoDbStore implements FailoverStore, VoterSessionStore {
       lastFailoverStartedAt: null,
       switchedAt: null,
       promoted: null,
+      pause: null,
     };
     try {
       await this.#doc.send(
@@ -206,6 +216,43 @@ export class DynamoDbStore implements FailoverStore, VoterSessionStore {
     return this.#mustGet(name);
   }
 
+  async setPause(name: string, pause: MaintenancePause): Promise<MasterRecord> {
+    const out = await this.#doc.send(
+      new UpdateCommand({
+        TableName: this.#table,
+        Key: { pk: masterPk(name), sk: STATE },
+        UpdateExpression: 'SET #pause = :pause',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: { '#pause': 'pause' },
+        ExpressionAttributeValues: { ':pause': pause },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return toMasterRecord(out.Attributes ?? {});
+  }
+
+  async clearPause(name: string, args: { since?: number } = {}): Promise<{ cleared: MaintenancePause | null; record: MasterRecord }> {
+    const bySince = args.since !== undefined;
+    try {
+      const out = await this.#doc.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: { pk: masterPk(name), sk: STATE },
+          UpdateExpression: 'SET #pause = :null',
+          ConditionExpression: `attribute_type(#pause, :mapType)${bySince ? ' AND #pause.#since = :since' : ''}`,
+          ExpressionAttributeNames: { '#pause': 'pause', ...(bySince && { '#since': 'since' }) },
+          ExpressionAttributeValues: { ':null': null, ':mapType': 'M', ...(bySince && { ':since': args.since }) },
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+      const old = toMasterRecord(out.Attributes ?? {});
+      return { cleared: old.pause, record: { ...old, pause: null } };
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+      return { cleared: null, record: await this.#mustGet(name) };
+    }
+  }
+
   async getSession(voter: string, options: { readonly snapshot?: boolean } = {}): Promise<VoterSession | null> {
     const withSnapshot = options.snapshot ?? true;
     const out = await this.#doc.send(
@@ -302,7 +349,8 @@ export class DynamoDbStore implements FailoverStore, VoterSessionStore {
           '#host = :host AND #port = :port AND #epoch = :expected' +
           ' AND (attribute_not_exists(#failover) OR attribute_type(#failover, :nullType) OR #failover.#expires < :now' +
           (args.takeOverEpoch === undefined ? ')' : ' OR #failover.#leaseEpoch = :takeOverEpoch)') +
-          ' AND (attribute_not_exists(#last) OR attribute_type(#last, :nullType) OR #last < :blockedBefore)',
+          ' AND (attribute_not_exists(#last) OR attribute_type(#last, :nullType) OR #last < :blockedBefore)' +
+          (args.respectPause ? ' AND (attribute_not_exists(#pause) OR attribute_type(#pause, :nullType) OR #pause.#until < :now)' : ''),
         ExpressionAttributeNames: {
           '#host': 'host',
           '#port': 'port',
@@ -311,6 +359,7 @@ export class DynamoDbStore implements FailoverStore, VoterSessionStore {
           '#last': 'lastFailoverStartedAt',
           '#expires': 'leaseExpiresAt',
           ...(args.takeOverEpoch === undefined ? {} : { '#leaseEpoch': 'epoch' }),
+          ...(args.respectPause && { '#pause': 'pause', '#until': 'until' }),
         },
         ExpressionAttributeValues: {
           ':host': args.expectedMaster.host,
@@ -442,6 +491,8 @@ function toMasterRecord(item: Item): MasterRecord {
     lastFailoverStartedAt: item['lastFailoverStartedAt'] === undefined ? null : numOrNull(item, 'lastFailoverStartedAt'),
     switchedAt: item['switchedAt'] === undefined ? null : numOrNull(item, 'switchedAt'),
     promoted: item['promoted'] === null || item['promoted'] === undefined ? null : toPromoted(asItem(item['promoted'], item, 'promoted')),
+    // Records written before pauses existed have none.
+    pause: item['pause'] === null || item['pause'] === undefined ? null : toPause(asItem(item['pause'], item, 'pause')),
   };
 }
 
@@ -471,6 +522,10 @@ function toLease(item: Item): FailoverLease {
 function toPromoted(item: Item): PromotedReplica {
   // confirmedAt came later: an item written before it has none.
   return read<PromotedReplica>({ confirmedAt: null, ...item }, { epoch: 'number', host: 'string', port: 'number', runId: 'string?', confirmedAt: 'number?' });
+}
+
+function toPause(item: Item): MaintenancePause {
+  return read<MaintenancePause>(item, { since: 'number', until: 'number', reason: 'string', by: 'string' });
 }
 
 function toVote(item: Item): Vote {

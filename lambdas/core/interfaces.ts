@@ -4,8 +4,9 @@
  * for Lambda, local/ for one machine) choose which. Declarations only: no I/O, no rule.
  */
 import type { RecordSet } from './endpoints.ts';
+import type { ExecutionRecord } from './history.ts';
 import type { SentinelEvent } from './events.ts';
-import type { KnownReplica, MasterRecord, StartFailoverArgs, StartFailoverResult, Vote } from './store.ts';
+import type { KnownReplica, MaintenancePause, MasterRecord, StartFailoverArgs, StartFailoverResult, Vote } from './store.ts';
 import type { Address, FailoverInput, MasterRef } from './types.ts';
 import type { VoterSession, WatchSnapshot } from './voter-session.ts';
 
@@ -49,6 +50,13 @@ export interface FailoverStore {
   recordPromotion(name: string, args: { epoch: number; promoted: Address; runId: string | null; confirmedAt?: number }): Promise<MasterRecord>;
   /** An aborted failover: conditional on failover.epoch === epoch; failover := null (lastFailoverStartedAt stays, so the 2× timeout block applies). Idempotent. */
   abortFailover(name: string, args: { epoch: number }): Promise<MasterRecord>;
+  /** Pauses automatic failover of the master (overwrites a pause in force); the record must exist. */
+  setPause(name: string, pause: MaintenancePause): Promise<MasterRecord>;
+  /**
+   * Ends the pause, only the one that began at `since` when given (a voter ending an expired pause
+   * must not end a newer one); `cleared` is the pause this call ended, null when there was none.
+   */
+  clearPause(name: string, args?: { since?: number }): Promise<{ cleared: MaintenancePause | null; record: MasterRecord }>;
 }
 
 /**
@@ -131,4 +139,10 @@ export interface EndpointRecords {
   read(name: string): Promise<readonly RecordSet[]>;
   /** Makes `record` the only record set under its name, replacing any of another type. Idempotent. */
   write(record: RecordSet): Promise<void>;
+}
+
+/** The failover workflow's executions, as their histories tell them (Step Functions, or the local runner). */
+export interface FailoverExecutions {
+  /** The master's latest executions, newest first, at most `limit`. */
+  list(master: string, limit: number): Promise<ExecutionRecord[]>;
 }

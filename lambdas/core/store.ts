@@ -36,6 +36,22 @@ export interface MasterRecord {
    * after promoting it, the next epoch resumes with it instead of promoting a second master.
    */
   promoted: PromotedReplica | null;
+  /** A maintenance pause: while in force no voter starts a failover (a person's request still may). */
+  pause: MaintenancePause | null;
+}
+
+/** `redis-failover pause`: always with an end, so a forgotten pause cannot disable failover for good. */
+export interface MaintenancePause {
+  since: number;
+  until: number;
+  reason: string;
+  /** Who paused (`manual`, or the name the request gave). */
+  by: string;
+}
+
+/** The pause that holds automatic failovers back now, or null (none, or it has run out). */
+export function pauseInForce(record: Pick<MasterRecord, 'pause'>, now: number): MaintenancePause | null {
+  return record.pause !== null && record.pause.until >= now ? record.pause : null;
 }
 
 export interface PromotedReplica extends Address {
@@ -73,7 +89,7 @@ export interface Vote {
   expiresAt: number;
 }
 
-export type StartRefusal = 'master-moved' | 'epoch-moved' | 'in-progress' | 'blocked';
+export type StartRefusal = 'master-moved' | 'epoch-moved' | 'in-progress' | 'blocked' | 'paused';
 
 export type StartFailoverResult = { won: true; record: MasterRecord } | { won: false; reason: StartRefusal; record: MasterRecord };
 
@@ -90,6 +106,8 @@ export interface StartFailoverArgs {
    * or ended without releasing it). Only that exact lease is taken over.
    */
   takeOverEpoch?: number;
+  /** A voter's start: refused while a maintenance pause is in force. A person's request is not. */
+  respectPause?: boolean;
 }
 
 /**
@@ -98,7 +116,7 @@ export interface StartFailoverArgs {
  */
 export function startFailoverRefusal(
   record: MasterRecord,
-  args: Pick<StartFailoverArgs, 'expectedMaster' | 'expectedEpoch' | 'now' | 'blockMs' | 'takeOverEpoch'>,
+  args: Pick<StartFailoverArgs, 'expectedMaster' | 'expectedEpoch' | 'now' | 'blockMs' | 'takeOverEpoch' | 'respectPause'>,
 ): StartRefusal | null {
   if (record.host !== args.expectedMaster.host || record.port !== args.expectedMaster.port) return 'master-moved';
   if (record.epoch !== args.expectedEpoch) return 'epoch-moved';
@@ -106,5 +124,6 @@ export function startFailoverRefusal(
   const leaseFree = lease === null || lease.leaseExpiresAt < args.now || (args.takeOverEpoch !== undefined && lease.epoch === args.takeOverEpoch);
   if (!leaseFree) return 'in-progress';
   if (record.lastFailoverStartedAt !== null && !(record.lastFailoverStartedAt < args.now - args.blockMs)) return 'blocked';
+  if (args.respectPause && pauseInForce(record, args.now)) return 'paused';
   return null;
 }

@@ -8,7 +8,7 @@ import type { RedisLinkOptions } from '../core/interfaces.ts';
 import { addressKey, distinctAddresses } from '../core/address.ts';
 import { settingsOf, type MasterConfig } from '../core/config.ts';
 import { rejectionsText, selectionContext, selectReplica, type SelectionContext } from '../core/selection.ts';
-import type { MasterRecord } from '../core/store.ts';
+import { pauseInForce, type MasterRecord } from '../core/store.ts';
 import type { Address, PromotedAddress } from '../core/types.ts';
 import { executionName } from '../core/workflow-state.ts';
 import { handOver } from './handover.ts';
@@ -47,6 +47,8 @@ export interface FailoverStarted {
   readonly candidate: Address;
   /** True when the candidate already took over through a coordinated handover. */
   readonly handedOver: boolean;
+  /** The maintenance pause in force: a person's failover runs anyway, and is told so. */
+  readonly paused?: { readonly until: string; readonly reason: string };
 }
 
 export async function requestFailover(name: string, deps: FailoverRequestDeps, options: FailoverRequestOptions = {}): Promise<FailoverStarted> {
@@ -96,7 +98,9 @@ export async function requestFailover(name: string, deps: FailoverRequestDeps, o
     const what = lease ? `${lease.execution} (led by ${lease.leader})` : `the record moved on (${result.reason}, epoch ${result.record.epoch}); ask again`;
     throw new FailoverRefused('INPROG', `Failover already in progress: ${what}`);
   }
+  const pause = pauseInForce(record, now);
   return {
+    ...(pause && { paused: { until: new Date(pause.until).toISOString(), reason: pause.reason } }),
     master: name,
     epoch: result.record.epoch,
     execution: executionName(name, result.record.epoch),

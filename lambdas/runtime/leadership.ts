@@ -45,6 +45,8 @@ export interface Candidacy {
   /** The master's last replication offset as master, for the lag gate; null: unknown. */
   readonly masterOffset?: number | null;
   readonly manual: boolean;
+  /** Refused while a maintenance pause is in force (a voter's candidacy; a person's request is not). */
+  readonly respectPause?: boolean;
   /** Fault injection between the election and the start (SIMULATE-FAILURE crash-after-election). */
   readonly afterElection?: (epoch: number) => void;
   /**
@@ -84,6 +86,7 @@ export async function leadFailover(candidacy: Candidacy, deps: LeadershipDeps): 
     leaseMs: leaseMs(master),
     blockMs: candidacy.blockMs,
     takeOverEpoch: candidacy.takeOverEpoch,
+    respectPause: candidacy.respectPause === true,
   });
   if (!result.won) return result;
   const epoch = result.record.epoch;

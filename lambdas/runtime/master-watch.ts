@@ -99,6 +99,8 @@ export class MasterWatch {
     const record = this.record;
     if (!record) return;
     this.takeOver(now);
+    const unpaused = await this.election.endExpiredPause(now);
+    if (unpaused) await this.adopt(unpaused, now);
 
     this.instances.kick(now);
     // Replies that arrived while this voter was busy or stalled are read before it judges: a late

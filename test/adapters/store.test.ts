@@ -49,7 +49,7 @@ describe('DynamoDbStore: master record', () => {
   it('ensureMaster creates the record from the config, then never overwrites it', async () => {
     const master = { name: 'cfg', host: '10.0.0.1', port: 6379 };
     const created = await store.ensureMaster(master);
-    expect(created).toEqual<MasterRecord>({ ...master, epoch: 0, failover: null, lastFailoverStartedAt: null, switchedAt: null, promoted: null });
+    expect(created).toEqual<MasterRecord>({ ...master, epoch: 0, failover: null, lastFailoverStartedAt: null, switchedAt: null, promoted: null, pause: null });
     expect(await store.getMaster('cfg')).toEqual(created);
 
     await store.tryStartFailover('cfg', {
@@ -165,6 +165,7 @@ describe('DynamoDbStore: tryStartFailover', () => {
         lastFailoverStartedAt: T0,
         switchedAt: null,
         promoted: null,
+        pause: null,
       },
     });
     expect(await store.getMaster(name)).toEqual(result.record);
@@ -258,7 +259,16 @@ describe('DynamoDbStore: completeFailover', () => {
     const { name } = await freshMaster();
     await start(name, 0, 'probe-a', T0);
     const done = await store.completeFailover(name, { epoch: 1, newMaster, now: T0 + 30_000 });
-    expect(done).toEqual<MasterRecord>({ name, ...newMaster, epoch: 1, failover: null, lastFailoverStartedAt: T0, switchedAt: T0 + 30_000, promoted: null });
+    expect(done).toEqual<MasterRecord>({
+      name,
+      ...newMaster,
+      epoch: 1,
+      failover: null,
+      lastFailoverStartedAt: T0,
+      switchedAt: T0 + 30_000,
+      promoted: null,
+      pause: null,
+    });
     expect(await store.getMaster(name)).toEqual(done);
 
     // A retried last step: same answer, nothing rewritten.
@@ -428,5 +438,48 @@ describe('DynamoDbStore: voter sessions (one voter, many Lambda invocations)', (
   it('refuses to save for a voter nobody claimed', async () => {
     expect(await store.saveSnapshot('az-none', { generation: 1, snapshot: [], now: T0, release: true })).toBe(false);
     expect(await store.getSession('az-none')).toBeNull();
+  });
+});
+
+describe('DynamoDbStore: maintenance pause', () => {
+  const pause = { since: T0, until: T0 + 60_000, reason: 'kernel upgrade', by: 'manual' };
+  const voterStart = (name: string, now: number) =>
+    store.tryStartFailover(name, {
+      expectedMaster: { host: '10.0.0.1', port: 6379 },
+      expectedEpoch: 0,
+      leader: 'a',
+      now,
+      leaseMs: LEASE_MS,
+      blockMs: BLOCK_MS,
+      respectPause: true,
+    });
+
+  it("refuses a voter's start while in force, lets a person's through, and not after it ran out", async () => {
+    const { name } = await freshMaster();
+    expect((await store.setPause(name, pause)).pause).toEqual(pause);
+    expect(await voterStart(name, T0 + 1)).toMatchObject({ won: false, reason: 'paused' });
+    expect(await voterStart(name, T0 + 60_001)).toMatchObject({ won: true, record: { epoch: 1, pause } });
+    const other = (await freshMaster()).name;
+    await store.setPause(other, pause);
+    const manual = await store.tryStartFailover(other, {
+      expectedMaster: { host: '10.0.0.1', port: 6379 },
+      expectedEpoch: 0,
+      leader: 'manual',
+      now: T0 + 1,
+      leaseMs: LEASE_MS,
+      blockMs: 0,
+    });
+    expect(manual).toMatchObject({ won: true });
+  });
+
+  it('clears only the pause named by its start, once', async () => {
+    const { name } = await freshMaster();
+    await store.setPause(name, pause);
+    expect(await store.clearPause(name, { since: T0 - 1 })).toMatchObject({ cleared: null, record: { pause } });
+    expect(await store.clearPause(name, { since: T0 })).toMatchObject({ cleared: pause, record: { pause: null } });
+    expect(await store.clearPause(name, { since: T0 })).toMatchObject({ cleared: null, record: { pause: null } });
+    await store.setPause(name, pause);
+    expect(await store.clearPause(name)).toMatchObject({ cleared: pause });
+    expect((await store.getMaster(name))!.pause).toBeNull();
   });
 });

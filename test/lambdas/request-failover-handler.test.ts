@@ -8,7 +8,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { createTable, DynamoDbStore } from '../../lambdas/adapters/dynamodb-store.ts';
 import type { FailoverInput } from '../../lambdas/core/types.ts';
 import { MemoryPublisher } from '../../lambdas/adapters/publisher.ts';
-import { handler, parseRequest } from '../../lambdas/request-failover.ts';
+import { handler } from '../../lambdas/request-failover.ts';
+import { parseOperatorRequest as parseRequest } from '../../lambdas/runtime/operator.ts';
 import { run as selectSlave } from '../../lambdas/select-slave.ts';
 import { localStepDeps } from '../../local/step-deps.ts';
 import { startDynalite, type LocalDynamo } from '../../local/dynalite.ts';
@@ -94,8 +95,8 @@ describe('failover request handler', () => {
     expect(() => parseRequest(null)).toThrow(/^UNKNOWN /);
     expect(() => parseRequest({ master: 42 })).toThrow(/^UNKNOWN /);
     expect(() => parseRequest({ master: 'mymaster', coordinated: 'yes' })).toThrow(/^UNKNOWN /);
-    expect(parseRequest({ master: 'mymaster' })).toEqual({ master: 'mymaster', coordinated: false });
-    expect(parseRequest({ master: 'mymaster', coordinated: true })).toEqual({ master: 'mymaster', coordinated: true });
+    expect(parseRequest({ master: 'mymaster' })).toEqual({ action: 'failover', master: 'mymaster', coordinated: false });
+    expect(parseRequest({ master: 'mymaster', coordinated: true })).toEqual({ action: 'failover', master: 'mymaster', coordinated: true });
   });
 
   it('starts the execution <master>-<epoch> at the next epoch, then answers INPROG while it runs', async () => {

@@ -446,9 +446,16 @@ describe('least privilege', () => {
 
   it('gives each probe and the failover request the table actions they call, the state machine, the bus, a log group and exactly the secret named', () => {
     const tableArn = { 'Fn::GetAtt': [s.idOf(f.table), 'Arn'] };
-    for (const id of [...probeIds, s.idOf(f.requestFailoverFunction)]) {
+    const request = s.idOf(f.requestFailoverFunction);
+    for (const id of [...probeIds, request]) {
       const role = s.roleOf(id);
-      expect(s.actionsOf(role)).toEqual([...PROBE_ACTIONS_WITHOUT_SECRETS, 'secretsmanager:GetSecretValue'].sort());
+      // The request function also reads the executions' history (redis-failover history).
+      const history = id === request ? ['states:GetExecutionHistory', 'states:ListExecutions'] : [];
+      expect(s.actionsOf(role)).toEqual([...PROBE_ACTIONS_WITHOUT_SECRETS, 'secretsmanager:GetSecretValue', ...history].sort());
+      if (id === request) {
+        expect(s.resourcesFor(role, 'states:ListExecutions')).toEqual([{ Ref: s.idOf(f.stateMachine) }]);
+        expect(JSON.stringify(s.resourcesFor(role, 'states:GetExecutionHistory'))).toMatch(/:execution:.*FailoverStateMachine.*:\*"\]\]\}\]$/);
+      }
       for (const action of ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'])
         expect(s.resourcesFor(role, action)).toEqual([tableArn]);
       expect(s.resourcesFor(role, 'events:PutEvents')).toEqual([{ 'Fn::GetAtt': [s.idOf(f.eventBus), 'Arn'] }]);

@@ -17,6 +17,8 @@ const STORE_METHOD_ACTIONS: Record<string, readonly string[]> = {
   completeFailover: ['dynamodb:UpdateItem', 'dynamodb:GetItem'],
   recordPromotion: ['dynamodb:UpdateItem', 'dynamodb:GetItem'],
   abortFailover: ['dynamodb:UpdateItem', 'dynamodb:GetItem'],
+  setPause: ['dynamodb:UpdateItem'],
+  clearPause: ['dynamodb:UpdateItem', 'dynamodb:GetItem'],
   getSession: ['dynamodb:GetItem'],
   claimSession: ['dynamodb:UpdateItem'],
   saveSnapshot: ['dynamodb:UpdateItem'],

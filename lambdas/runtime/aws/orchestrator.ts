@@ -7,9 +7,10 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDbStore } from '../../adapters/dynamodb-store.ts';
 import { awsPublisher } from './events.ts';
 import { SfnStarter } from '../../adapters/sfn-starter.ts';
+import { SfnExecutions } from '../../adapters/sfn-history.ts';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { parseConfigText, type Config } from '../../core/config.ts';
-import type { VoterSessionStore } from '../../core/interfaces.ts';
+import type { FailoverExecutions, VoterSessionStore } from '../../core/interfaces.ts';
 import { linkOptionsFrom } from '../credentials.ts';
 import { BOUNDED_REQUESTS, required, tlsFromEnv, type Env } from '../env.ts';
 import type { LeaderDeps } from '../leadership.ts';
@@ -28,6 +29,8 @@ export function configFromEnv(env: Env): Config {
 
 export interface Orchestrator extends LeaderDeps {
   readonly config: Config;
+  /** The state machine's executions, for the failover history (the request function's `history`). */
+  readonly executions: FailoverExecutions;
   /** Who holds each voter (the probes' handover between invocations); the same table. */
   readonly sessions: VoterSessionStore;
   /** Releases the AWS clients' sockets. */
@@ -51,6 +54,7 @@ export function orchestratorFromEnv(env: Env = process.env): Orchestrator {
     sessions: store,
     publisher: awsPublisher(eventBridge, busName),
     starter: new SfnStarter({ client: sfn, stateMachineArn }),
+    executions: new SfnExecutions(sfn, stateMachineArn),
     linkOptions: linkOptionsFrom(config, tls),
     now: () => Date.now(),
     destroy: () => {

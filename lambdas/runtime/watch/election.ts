@@ -4,7 +4,8 @@
  * gone (its leader died before starting it, or it ended without releasing the lease).
  */
 import { addressKey } from '../../core/address.ts';
-import type { MasterRecord } from '../../core/store.ts';
+import { pauseInForce, type MasterRecord } from '../../core/store.ts';
+import { pauseEvent } from '../../core/events.ts';
 import type { Address } from '../../core/types.ts';
 import { leadFailover, leaseAbandoned } from '../leadership.ts';
 
@@ -19,6 +20,8 @@ export class Election {
   private lastAttempt: string | null = null;
   private lastStatusAt = 0;
   private blockedUntil = 0;
+  /** The pause (by its start) this voter said +failover-held for: once per pause and epoch. */
+  private heldFor: string | null = null;
 
   constructor(private readonly ctx: WatchContext) {}
 
@@ -30,6 +33,7 @@ export class Election {
     if (takeOver.fresh) return takeOver.fresh;
     const takeOverEpoch = takeOver.epoch;
     if (record.failover && record.failover.leaseExpiresAt >= now && takeOverEpoch === undefined) return null; // someone leads it: wait for the switch
+    if (await this.held(record, now)) return null;
     const attempt = `${record.epoch}@${addressKey(record)}`;
     if (this.lastAttempt === attempt || now < this.blockedUntil) return null; // one try per epoch and master seen; none while blocked
     this.lastAttempt = attempt;
@@ -47,6 +51,7 @@ export class Election {
         masterDownSince: downSince,
         masterOffset,
         manual: false,
+        respectPause: true,
         afterElection: (epoch) => {
           if (deps.faults?.crashAfterElection?.(epoch)) throw new VoterCrash(`${deps.voterId} crashed after winning epoch ${epoch} (simulated)`);
         },
@@ -59,11 +64,41 @@ export class Election {
         const at = new Date(this.blockedUntil).toISOString();
         deps.log?.(`${config.name}: failover wanted but not before ${at} (2 × failover-timeout after the last attempt, as Sentinel)`);
         this.lastAttempt = null; // try again once the block is over
+      } else if (result.reason === 'paused') {
+        this.lastAttempt = null; // paused in between: try again once it ends
+        await this.held(result.record, now);
       } else {
         deps.log?.(`${config.name}: ${deps.voterId} stands down (${result.reason}, epoch ${result.record.epoch})`);
       }
     }
     return result.record;
+  }
+
+  /**
+   * ODOWN during a maintenance pause: no failover, and +failover-held says so once per pause and
+   * epoch, so an alarm on ODOWN can tell "down and nobody will act" from "down, failing over".
+   */
+  private async held(record: MasterRecord, now: number): Promise<boolean> {
+    const pause = pauseInForce(record, now);
+    if (!pause) return false;
+    const key = `${pause.since}@${record.epoch}`;
+    if (this.heldFor !== key) {
+      this.heldFor = key;
+      await this.ctx.publish([pauseEvent('+failover-held', this.ctx.ref(), pause, { epoch: record.epoch })]);
+    }
+    return true;
+  }
+
+  /**
+   * A pause past its end is ended by whichever voter gets there first (the conditional write names
+   * the pause by its start), and that voter says `-pause … expired`: no pause is forgotten.
+   */
+  async endExpiredPause(now: number): Promise<MasterRecord | null> {
+    const pause = this.ctx.record().pause;
+    if (!pause || pause.until >= now) return null;
+    const { cleared, record } = await this.ctx.deps.store.clearPause(this.ctx.config.name, { since: pause.since });
+    if (cleared) await this.ctx.publish([pauseEvent('-pause', this.ctx.ref(), cleared, { ended: 'expired' })]);
+    return record;
   }
 
   /** A new master of record: its epochs are worth a try again. */
