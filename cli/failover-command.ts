@@ -51,6 +51,7 @@ export async function failoverCommand(options: FailoverCommandOptions): Promise<
   try {
     const requestedAt = Date.now();
     const started = await oneShot.failover(master.name, { coordinated: options.coordinated });
+    if (started.paused) note(`${master.name}: paused until ${started.paused.until} (${started.paused.reason}): a manual failover runs anyway`);
     if (started.handedOver) note(`${master.name}: handed over to ${addressKey(started.candidate)}; re-pointing the other replicas`);
     const execution = await oneShot.executions.get(started.execution)!;
     const outcome = describeOutcome(execution);
@@ -70,6 +71,7 @@ async function throughOrchestrator(orchestrator: OrchestratorClient, master: Mas
   const command = `SENTINEL FAILOVER ${master.name}${coordinated ? ' COORDINATED' : ''}`;
   note(`${master.name}: an orchestrator answers on 127.0.0.1:${orchestrator.port}: asking it (${command}); its output shows the events`);
   const before = await orchestrator.masterState(master.name);
+  if (before.pausedUntil) note(`${master.name}: paused until ${before.pausedUntil}: a manual failover runs anyway`);
   const started = Date.now();
   try {
     await orchestrator.failover(master.name, { coordinated });

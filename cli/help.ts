@@ -37,6 +37,29 @@ Commands:
                               in time, the master resumes as it was and the command exits 1.
                               Through a 'local' orchestrator this is SENTINEL FAILOVER
                               <name> COORDINATED (Valkey's syntax), under its lease.
+  pause <name> | --all --for <duration> --reason "<why>"
+                              Maintenance: no automatic failover of the master (or of every
+                              master) for that long (90s, 30m, 2h, up to 7d): the voters still
+                              probe and say +sdown/+odown, then +failover-held; a manual
+                              failover still runs (with a warning). It always ends: -pause
+                              when it runs out, or at resume. Events: +pause, -pause.
+  resume <name> | --all       End the pause now (-pause … resumed).
+  status [<name>]             Each master group now: the master of record and its epoch,
+                              what clients are given, the voters voting and what they hold,
+                              the pause, the failover in progress, each replica's role,
+                              link, lag in bytes, last io and priority.
+  history [<name>] [--limit <n>]
+                              The latest failovers (default 10 per master), newest first:
+                              epoch, trigger (odown or manual), old -> new master, result,
+                              and each phase of the workflow with its duration.
+  get-master-addr <name>      The address clients are given, as "<host> <port>".
+                              pause, resume, status, history and get-master-addr ask a running
+                              'local' on <port>, or with --function <name|arn> a deployed
+                              stack's request function (the stack's RequestFailoverFunctionName
+                              output; credentials and region as the AWS CLI finds them).
+                              status and get-master-addr with neither read the servers in
+                              --config directly. failover --function starts a deployed
+                              failover the same way.
   bench [options]             Benchmark against real redis-sentinel, side by side: the local
                               runtime, or (--runtime aws) the deployed stack on the
                               simulation (see redis-failover bench --help). Needs
@@ -56,6 +79,10 @@ Options:
       --log-format <text|json>  local: json prints every event and note as one JSON line on
                               stdout ({"time","level","message","event","sentinel",…}),
                               as the deployed functions log them. Default text.
+      --function <name|arn>   Ask a deployed stack's request function (Lambda Invoke).
+      --json                  pause, resume, status, history, get-master-addr: print the
+                              answer as JSON, for tools.
+      --for <duration>, --reason <text>, --all, --limit <n>: see pause and history.
   -h, --help                  Show this text.
 
 Output:
@@ -65,5 +92,5 @@ Output:
 
 Exit status:
   0 success, 1 the failover failed or aborted, 2 nothing touched: a bad command line or config,
-  or a refused request (INPROG, NOGOODSLAVE, a refused AUTH).
+  a refused request (INPROG, NOGOODSLAVE, a refused AUTH), or nobody to ask.
 `;

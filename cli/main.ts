@@ -8,6 +8,7 @@ import { SENTINEL_PORT } from '../local/ports.ts';
 import { EXIT, exitStatusOf } from './errors.ts';
 import { HELP } from './help.ts';
 import { UsageError } from '../lambdas/core/errors.ts';
+import type { OperatorRequest } from '../lambdas/runtime/operator.ts';
 
 export async function main(argv: readonly string[]): Promise<number> {
   // The benchmark has options of its own.
@@ -24,6 +25,12 @@ export async function main(argv: readonly string[]): Promise<number> {
       port: { type: 'string', short: 'p' },
       'password-env': { type: 'string' },
       'log-format': { type: 'string' },
+      for: { type: 'string' },
+      reason: { type: 'string' },
+      all: { type: 'boolean' },
+      json: { type: 'boolean' },
+      function: { type: 'string' },
+      limit: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -35,10 +42,44 @@ export async function main(argv: readonly string[]): Promise<number> {
   const output = { eventsFile: values['events-file'], timestamps: !values['no-timestamps'] };
   const port = portOption(values.port);
   const password = passwordFrom(values['password-env']);
+  const operator = (request: OperatorRequest) =>
+    operatorCommand().then(({ operatorCommand: run }) =>
+      run({
+        request,
+        json: values.json === true,
+        port,
+        ...(password && { password }),
+        ...(values.function !== undefined && { functionName: values.function }),
+        ...(values.config !== undefined && { configPath: values.config }),
+      }),
+    );
   switch (command) {
+    case 'pause': {
+      const master = oneMasterOrAll(rest, values.all, 'pause <name> | --all --for <duration> --reason "…"');
+      if (values.for === undefined || values.reason === undefined) throw new UsageError('pause needs --for <duration> (e.g. 30m) and --reason "…"');
+      return operator({ action: 'pause', master, forMs: durationOption(values.for), reason: values.reason });
+    }
+    case 'resume':
+      return operator({ action: 'resume', master: oneMasterOrAll(rest, values.all, 'resume <name> | --all') });
+    case 'status': {
+      if (rest.length > 1) throw new UsageError('usage: redis-failover status [<name>]');
+      return operator({ action: 'status', master: rest[0] ?? '*' });
+    }
+    case 'history': {
+      if (rest.length > 1) throw new UsageError('usage: redis-failover history [<name>] [--limit <n>]');
+      const limit = values.limit === undefined ? undefined : limitOption(values.limit);
+      return operator({ action: 'history', master: rest[0] ?? '*', ...(limit !== undefined && { limit }) });
+    }
+    case 'get-master-addr': {
+      const [name, ...extra] = rest;
+      if (!name || extra.length > 0) throw new UsageError('usage: redis-failover get-master-addr <name>');
+      return operator({ action: 'get-master-addr', master: name });
+    }
     case 'failover': {
       const [name, ...extra] = rest;
       if (!name || extra.length > 0) throw new UsageError('usage: redis-failover failover <name> --config <file>');
+      // A deployed stack: its request function takes the lease and starts the workflow there.
+      if (values.function !== undefined) return operator({ action: 'failover', master: name, coordinated: values.coordinated === true });
       if (!values.config) throw new UsageError('failover needs --config <file>');
       const { failoverCommand } = await withLocalEngines(() => import('./failover-command.ts'));
       return failoverCommand({ name, configPath: values.config, coordinated: values.coordinated === true, port, ...(password && { password }), ...output });
@@ -92,6 +133,31 @@ function benchCommand(): Promise<{ benchCommand(argv: readonly string[]): Promis
     ['bench-command'],
     'bench runs from a checkout of the repository (it needs the simulation and the test tools, which the package leaves out)',
   );
+}
+
+/** The command line's operator requests need only the SDK and ioredis: no local engine is loaded for --function. */
+function operatorCommand(): Promise<typeof import('./operator-command.ts')> {
+  return import('./operator-command.ts');
+}
+
+function oneMasterOrAll(rest: readonly string[], all: boolean | undefined, usage: string): string {
+  if (all && rest.length === 0) return '*';
+  if (!all && rest.length === 1 && rest[0] !== '*') return rest[0]!;
+  throw new UsageError(`usage: redis-failover ${usage}`);
+}
+
+/** `90s`, `30m`, `2h`, `1d` (or `500ms`) in milliseconds. */
+function durationOption(value: string): number {
+  const match = /^(\d+)(ms|s|m|h|d)$/.exec(value);
+  if (!match) throw new UsageError(`--for must be a duration such as 90s, 30m, 2h or 1d (got ${JSON.stringify(value)})`);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
+  return Number(match[1]) * unit;
+}
+
+function limitOption(value: string): number {
+  const limit = Number(value);
+  if (!/^\d+$/.test(value) || limit < 1 || limit > 100) throw new UsageError(`--limit must be a whole number from 1 to 100 (got ${JSON.stringify(value)})`);
+  return limit;
 }
 
 function logFormatOption(value: string | undefined): 'text' | 'json' {

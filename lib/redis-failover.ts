@@ -365,7 +365,8 @@ export class RedisFailover extends Construct implements ec2.IConnectable {
       role: executionRole(this, 'RequestFailoverRole', { logGroup: requestLogs, inVpc: true }),
       description:
         'redis-failover: SENTINEL FAILOVER <master> [COORDINATED] ({"master": "<name>"}), and {"action": "pause" | "resume" | "status" | "history" | "get-master-addr", "master": "<name>" or "*"}',
-      environment: { ...leaderEnvironment, NODE_OPTIONS: '--enable-source-maps' },
+      // VOTER_IDS: which probes `status` asks the sessions of.
+      environment: { ...leaderEnvironment, VOTER_IDS: this.voterIds.join(','), NODE_OPTIONS: '--enable-source-maps' },
     });
     acknowledge(
       this.requestFailoverFunction,

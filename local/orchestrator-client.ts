@@ -6,11 +6,14 @@ import { Redis } from 'ioredis';
 import type { Address } from '../lambdas/core/types.ts';
 import { UsageError, messageOf } from '../lambdas/core/errors.ts';
 import { NO_RECONNECT } from '../lambdas/adapters/redis.ts';
+import type { OperatorRequest } from '../lambdas/runtime/operator.ts';
 
 export interface MasterState {
   readonly address: Address;
   readonly epoch: number;
   readonly failoverInProgress: boolean;
+  /** A maintenance pause's end (ISO), when one is in force. */
+  readonly pausedUntil: string | null;
 }
 
 /** Covers the default handover (5 s of paused writes, 5 s for Redis to give up) with room to spare. */
@@ -96,7 +99,33 @@ export class OrchestratorClient {
       address: { host: fields.get('ip') ?? '', port: Number(fields.get('port')) },
       epoch: Number(fields.get('config-epoch')),
       failoverInProgress: (fields.get('flags') ?? '').split(',').includes('failover_in_progress'),
+      pausedUntil: fields.get('paused-until') ?? null,
     };
+  }
+
+  /**
+   * This project's operator subcommands (SENTINEL PAUSE, RESUME, STATUS, HISTORY, answered as
+   * JSON), and GET-MASTER-ADDR-BY-NAME; rejects with the port's error reply.
+   */
+  async operate(request: OperatorRequest): Promise<unknown> {
+    switch (request.action) {
+      case 'pause':
+        return JSON.parse(String(await this.client.call('SENTINEL', 'PAUSE', request.master, String(request.forMs), request.reason)));
+      case 'resume':
+      case 'status':
+        return JSON.parse(String(await this.client.call('SENTINEL', request.action.toUpperCase(), request.master)));
+      case 'history':
+        return JSON.parse(
+          String(await this.client.call('SENTINEL', 'HISTORY', request.master, ...(request.limit !== undefined ? [String(request.limit)] : []))),
+        );
+      case 'get-master-addr': {
+        const address = await this.masterAddress(request.master);
+        if (!address) throw new Error(`ERR No such master with that name: ${JSON.stringify(request.master)}`);
+        return { master: request.master, ...address };
+      }
+      case 'failover':
+        throw new Error('ERR a failover goes through failover(), which follows it to the switch');
+    }
   }
 
   close(): void {

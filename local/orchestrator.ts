@@ -5,9 +5,9 @@
  */
 import { createTable, DynamoDbStore } from '../lambdas/adapters/dynamodb-store.ts';
 import { FanoutPublisher } from '../lambdas/adapters/publisher.ts';
-import type { EventPublisher, ExecutionStatus, FailoverStarter } from '../lambdas/core/interfaces.ts';
+import type { EventPublisher, ExecutionStatus, FailoverExecutions, FailoverStarter } from '../lambdas/core/interfaces.ts';
 import type { Config } from '../lambdas/core/config.ts';
-import { masterForClients, type MasterRecord } from '../lambdas/core/store.ts';
+import { masterForClients, pauseInForce, type MasterRecord } from '../lambdas/core/store.ts';
 import { distinctAddresses } from '../lambdas/core/address.ts';
 import type { Address } from '../lambdas/core/types.ts';
 import { unseenInstance } from '../lambdas/core/detection.ts';
@@ -16,6 +16,9 @@ import type { FailoverInput } from '../lambdas/core/types.ts';
 import { executionName } from '../lambdas/core/workflow-state.ts';
 import type { VoterFaults } from '../lambdas/runtime/voter-deps.ts';
 import { requestFailover, type FailoverRequestOptions, type FailoverStarted } from '../lambdas/runtime/failover-request.ts';
+import { operate, type OperatorAction, type OperatorAnswers, type OperatorDeps, type OperatorRequest } from '../lambdas/runtime/operator.ts';
+import { stateSpans, type ExecutionRecord } from '../lambdas/core/history.ts';
+import { stateTypesOf } from './workflow-executor.ts';
 
 import { masterRecord, seedKnownReplicas } from '../lambdas/runtime/seed.ts';
 import { Voter } from '../lambdas/runtime/voter.ts';
@@ -66,21 +69,28 @@ export interface OrchestratorOptions {
 
 type FailoverRequest = (name: string, options: FailoverRequestOptions) => Promise<FailoverStarted>;
 
-/** Runs the workflow in this process; the execution name keeps one run per master and epoch. */
-class LocalStarter implements FailoverStarter {
+/**
+ * Runs the workflow in this process; the execution name keeps one run per master and epoch. It
+ * also tells the failover history (redis-failover history), from what it ran.
+ */
+class LocalStarter implements FailoverStarter, FailoverExecutions {
   readonly executions = new Map<string, Promise<LocalExecution>>();
-  private readonly finished = new Set<string>();
+  private readonly runs = new Map<string, { input: FailoverInput; result: LocalExecution | null; stoppedAt: number | null }>();
 
   constructor(
     private readonly run: (input: FailoverInput) => Promise<LocalExecution>,
     private readonly log: (line: string) => void,
+    private readonly types: ReadonlyMap<string, string>,
   ) {}
 
   async start(input: FailoverInput): Promise<void> {
     const name = executionName(input.master.name, input.epoch);
     if (this.executions.has(name)) return;
+    const run = { input, result: null as LocalExecution | null, stoppedAt: null as number | null };
+    this.runs.set(name, run);
     const execution = this.run(input).then((result) => {
-      this.finished.add(name);
+      run.result = result;
+      run.stoppedAt = Date.now();
       if (result.status !== 'SUCCEEDED') this.log(`failover ${name} ended ${result.status}: ${result.error ?? ''} ${result.cause ?? ''}`.trim());
       return result;
     });
@@ -88,8 +98,40 @@ class LocalStarter implements FailoverStarter {
   }
 
   async status(execution: string): Promise<ExecutionStatus> {
-    if (this.finished.has(execution)) return 'finished';
-    return this.executions.has(execution) ? 'running' : 'unknown';
+    const run = this.runs.get(execution);
+    if (!run) return 'unknown';
+    return run.result ? 'finished' : 'running';
+  }
+
+  async list(master: string, limit: number): Promise<ExecutionRecord[]> {
+    return [...this.runs]
+      .filter(([, run]) => run.input.master.name === master)
+      .reverse()
+      .slice(0, limit)
+      .map(([name, { input, result, stoppedAt }]) => ({
+        name,
+        status: result?.status ?? 'RUNNING',
+        startedAt: input.startedAt,
+        stoppedAt,
+        input,
+        output: result?.output ?? result?.lastState ?? null,
+        error: result?.error ?? null,
+        cause: result?.cause ?? null,
+        states: stateSpans(
+          (result?.history ?? []).flatMap((e) =>
+            e.state !== null && (e.type === 'StateEntered' || e.type === 'StateExited')
+              ? [
+                  {
+                    kind: e.type === 'StateEntered' ? ('entered' as const) : ('exited' as const),
+                    name: e.state,
+                    type: this.types.get(e.state) ?? 'Task',
+                    at: e.at,
+                  },
+                ]
+              : [],
+          ),
+        ),
+      }));
   }
 }
 
@@ -101,6 +143,7 @@ export class LocalOrchestrator {
     private readonly dynamo: LocalDynamo,
     private readonly running: Promise<unknown>,
     private readonly request: FailoverRequest,
+    private readonly operator: (request: OperatorRequest) => Promise<unknown>,
     readonly config: Config,
     /** Where Sentinel's commands are answered, when asked for. */
     readonly sentinelPort: SentinelPort | null,
@@ -110,6 +153,11 @@ export class LocalOrchestrator {
   /** SENTINEL FAILOVER <name> [COORDINATED]: through the voters' lease, refused with INPROG while one runs. */
   failover(name: string, options: FailoverRequestOptions = {}): Promise<FailoverStarted> {
     return this.request(name, options);
+  }
+
+  /** An operator's request (pause, resume, status, history…), as the request function answers it on AWS. */
+  operate<A extends OperatorAction>(request: OperatorRequest & { action: A }): Promise<OperatorAnswers[A]> {
+    return this.operator(request) as Promise<OperatorAnswers[A]>;
   }
 
   /** SENTINEL GET-MASTER-ADDR-BY-NAME: the master of record, null for an unknown name. */
@@ -137,7 +185,10 @@ export class LocalOrchestrator {
       let request: FailoverRequest = async () => {
         throw new FailoverRefused('INPROG', 'the orchestrator is starting');
       };
-      const late: PortDeps = { request: (name, options) => request(name, options) };
+      let operator: (request: OperatorRequest) => Promise<unknown> = async () => {
+        throw new FailoverRefused('INPROG', 'the orchestrator is starting');
+      };
+      const late: PortDeps = { request: (name, options) => request(name, options), operator: (req) => operator(req) };
       let voters: Voter[] = [];
       port =
         options.sentinelPort === undefined
@@ -162,7 +213,11 @@ export class LocalOrchestrator {
       await seedKnownReplicas(config.masters, { store, publisher, linkOptions, now: () => Date.now() });
       // The voters share this process and this output: a note every voter finds is said once (again after a quiet spell).
       const notice = sayOnceWithin(log, NOTICE_REPEAT_MS);
-      const starter = new LocalStarter((input) => workflow.run(input, stepDeps, options.workflowHooks?.(input), tokens), log);
+      const starter = new LocalStarter(
+        (input) => workflow.run(input, stepDeps, options.workflowHooks?.(input), tokens),
+        log,
+        stateTypesOf(workflow.definition),
+      );
       voters = Array.from({ length: watch ? config.probes : 0 }, (_, i) => {
         const voterId = `voter-${i + 1}`;
         return new Voter(config.masters, {
@@ -177,9 +232,20 @@ export class LocalOrchestrator {
           notice,
         });
       });
-      request = (name, options) => requestFailover(name, { masters: config.masters, store, starter, publisher, linkOptions, now: () => Date.now() }, options);
+      const operatorDeps: OperatorDeps = {
+        masters: config.masters,
+        store,
+        starter,
+        publisher,
+        linkOptions,
+        now: () => Date.now(),
+        executions: starter,
+        voters: async () => voters.map((voter) => ({ voter: voter.id, alive: voter.crashed === null })),
+      };
+      request = (name, options) => requestFailover(name, operatorDeps, options);
+      operator = (req) => operate(req, operatorDeps);
       const running = Promise.all(voters.map((voter) => voter.run()));
-      return new LocalOrchestrator(voters, store, starter, dynamo, running, request, config, port, hook);
+      return new LocalOrchestrator(voters, store, starter, dynamo, running, request, late.operator, config, port, hook);
     } catch (error) {
       hook?.stop();
       await port?.close();
@@ -224,6 +290,7 @@ function portPublisher(port: SentinelPort): EventPublisher {
 /** What the port's handlers need besides the config and the table, bound once the orchestrator has it. */
 interface PortDeps {
   readonly request: FailoverRequest;
+  readonly operator: (request: OperatorRequest) => Promise<unknown>;
 }
 
 /**
@@ -258,6 +325,8 @@ function sentinelHandlers(config: Config, store: DynamoDbStore, deps: PortDeps, 
         replicas,
         odownSince: seen?.odownSince ?? null,
         failoverState: failoverState(record),
+        // The table's word: a pause set a moment ago shows before the voters read it.
+        pausedUntil: pauseInForce((await store.getMaster(name)) ?? record, Date.now())?.until ?? null,
       };
       return view;
     },
@@ -273,6 +342,15 @@ function sentinelHandlers(config: Config, store: DynamoDbStore, deps: PortDeps, 
       const master = config.masters.find((m) => m.name === name);
       // Every voter runs in this process: all `probes` of them can vote.
       return master ? { voters: config.probes, quorum: master.quorum } : null;
+    },
+    operator: async (request) => {
+      try {
+        return { ok: true, json: await deps.operator(request) };
+      } catch (error) {
+        const reply = replyOf(error);
+        if (!reply) throw error;
+        return { ok: false, ...reply };
+      }
     },
     failover: async (name, options): Promise<FailoverAnswer> => {
       try {

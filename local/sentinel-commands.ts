@@ -9,6 +9,7 @@ import { array, bulk, bulks, error, fields, integer, map, nil, nilArray, OK, pus
 import type { ErrorReply } from './resp-errors.ts';
 import { infoMasterLine, masterFields, replicaFields, type InstanceView, type MasterView } from './sentinel-fields.ts';
 import { messageOf } from '../lambdas/core/errors.ts';
+import type { OperatorRequest } from '../lambdas/runtime/operator.ts';
 
 /** What the orchestrator says to `SENTINEL FAILOVER`: OK, or the error reply of local/resp-errors.ts. */
 export type FailoverAnswer = { ok: true } | ({ ok: false } & ErrorReply);
@@ -38,6 +39,8 @@ export interface SentinelPortHandlers {
   replicas(name: string): Promise<readonly InstanceView[] | null>;
   /** SENTINEL CKQUORUM <name>: null when no such master */
   quorum(name: string): QuorumCheck | null;
+  /** This project's SENTINEL PAUSE, RESUME, STATUS and HISTORY: the operator request's answer as JSON, or its error reply. */
+  operator(request: OperatorRequest): Promise<{ ok: true; json: unknown } | ({ ok: false } & ErrorReply)>;
 }
 
 /** One client connection's state that commands read and change. */
@@ -108,6 +111,11 @@ const SENTINEL_SUBCOMMANDS: ReadonlyMap<string, { readonly min: number; readonly
   ['CKQUORUM', { min: 1, max: 1, help: '<master-name> Check if the current voters are enough to reach the quorum and the failover lease.' }],
   ['FAILOVER', { min: 1, max: 2, help: '<master-name> [COORDINATED] Manually failover a master node (COORDINATED: a handover without data loss).' }],
   ['MYID', { min: 0, max: 0, help: 'Return the ID of this Sentinel port.' }],
+  // This project's own (docs/sentinel-port.md): the operator's actions, answered as JSON text.
+  ['PAUSE', { min: 3, max: 3, help: '<master-name|*> <milliseconds> <reason> No automatic failover for that long (manual ones still run).' }],
+  ['RESUME', { min: 1, max: 1, help: '<master-name|*> End the pause.' }],
+  ['STATUS', { min: 0, max: 1, help: '[<master-name>] The master group as the table and the servers tell it now, as JSON.' }],
+  ['HISTORY', { min: 0, max: 2, help: '[<master-name|*> [<count>]] The latest failovers and their phases, as JSON.' }],
   ['HELP', { min: 0, max: 0, help: 'Print this help.' }],
 ]);
 
@@ -518,6 +526,15 @@ async function sentinel(subcommand: string, args: readonly string[], ctx: PortCo
       const check = handlers.quorum(master);
       return check ? quorumReply(check) : NO_SUCH_MASTER;
     }
+    case 'PAUSE':
+    case 'RESUME':
+    case 'STATUS':
+    case 'HISTORY': {
+      const request = operatorRequest(name, args);
+      if (!request) return error('ERR syntax error');
+      const answer = await handlers.operator(request);
+      return answer.ok ? bulk(JSON.stringify(answer.json)) : error(`${answer.code} ${answer.message}`);
+    }
     case 'IS-MASTER-DOWN-BY-ADDR':
       return isMasterDown(args, ctx);
     case 'MYID':
@@ -530,6 +547,26 @@ async function sentinel(subcommand: string, args: readonly string[], ctx: PortCo
     default:
       // SENTINELS: the voters are not Sentinels a client could ask instead of us, there are none to list.
       return handlers.masters().includes(master) ? array([]) : NO_SUCH_MASTER;
+  }
+}
+
+/** The operator request of PAUSE, RESUME, STATUS or HISTORY; null for numbers that are not. */
+function operatorRequest(name: string, args: readonly string[]): OperatorRequest | null {
+  const [master = '*', second] = args;
+  const whole = (text: string | undefined) => (text !== undefined && /^\d+$/.test(text) ? Number(text) : null);
+  switch (name) {
+    case 'PAUSE': {
+      const forMs = whole(second);
+      return forMs === null ? null : { action: 'pause', master, forMs, reason: args[2] ?? '' };
+    }
+    case 'RESUME':
+      return { action: 'resume', master };
+    case 'STATUS':
+      return { action: 'status', master };
+    default: {
+      const limit = second === undefined ? undefined : whole(second);
+      return limit === null ? null : { action: 'history', master, ...(limit !== undefined && { limit }) };
+    }
   }
 }
 

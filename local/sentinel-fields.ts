@@ -21,6 +21,8 @@ export interface MasterView extends InstanceView {
   readonly odownSince: number | null;
   /** Sentinel's failover-state while a failover holds the lease (`wait_promotion`, `reconf_slaves`…), else null. */
   readonly failoverState: string | null;
+  /** Until when a maintenance pause holds automatic failovers back (ms), or null. @default null */
+  readonly pausedUntil?: number | null;
 }
 
 /** Sentinel's flag order (sentinel.c): s_down, o_down, the role, disconnected, failover_in_progress. */
@@ -80,7 +82,9 @@ function common(
 
 /** SENTINEL MASTER: 20 fields for a healthy master, as Sentinel 7.0 sends them. */
 export function masterFields(view: MasterView, now: number): Fields {
-  const flagText = flags('master', view, view.failoverState !== null, view.odownSince !== null);
+  const paused = view.pausedUntil != null;
+  // `paused` is this project's flag, after Sentinel's own (clients look for the ones they know).
+  const flagText = flags('master', view, view.failoverState !== null, view.odownSince !== null) + (paused ? ',paused' : '');
   return [
     ...common(view.name, 'master', view, flagText, view.downAfterMs, now, { failoverState: view.failoverState, odownSince: view.odownSince }),
     ['config-epoch', String(view.epoch)],
@@ -90,6 +94,7 @@ export function masterFields(view: MasterView, now: number): Fields {
     ['quorum', String(view.quorum)],
     ['failover-timeout', String(view.failoverTimeoutMs)],
     ['parallel-syncs', String(view.parallelSyncs)],
+    ...(paused ? ([['paused-until', new Date(view.pausedUntil!).toISOString()]] as Array<[string, string]>) : []),
   ];
 }
 

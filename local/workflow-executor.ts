@@ -69,6 +69,21 @@ export function taskResources(definition: StateMachineDefinition): TaskResource[
   return found;
 }
 
+/** The Type of every state at any depth (Map item processors, Parallel branches): state names are unique in the whole machine. */
+export function stateTypesOf(definition: StateMachineDefinition | undefined): Map<string, string> {
+  const types = new Map<string, string>();
+  const walk = (machine: StateMachineDefinition): void => {
+    for (const [name, state] of Object.entries(machine.States)) {
+      types.set(name, state.Type);
+      const nested = state.ItemProcessor ?? state.Iterator;
+      if (nested) walk(nested);
+      for (const branch of state.Branches ?? []) walk(branch);
+    }
+  };
+  if (definition) walk(definition);
+  return types;
+}
+
 export class WorkflowExecutor {
   // Validating the definition takes 100-400 ms: done once, not when a failover starts.
   private readonly machine: StateMachine;

@@ -8,7 +8,7 @@ import { executionName, type FailoverState } from '../lambdas/core/workflow-stat
 import type { StepDeps } from '../lambdas/runtime/deps.ts';
 import { stepEntry, type StepKey } from '../lib/steps.ts';
 import { synthesizedWorkflow, taskStates, type StateMachineDefinition } from './workflow-definition.ts';
-import { WorkflowExecutor, type ExecutionResult } from './workflow-executor.ts';
+import { WorkflowExecutor, type ExecutionResult, type HistoryEvent } from './workflow-executor.ts';
 
 type StepRun = (input: unknown, deps: StepDeps) => Promise<unknown>;
 
@@ -32,6 +32,8 @@ export interface LocalExecution {
   readonly statesEntered: readonly string[];
   /** The top-level document as the last state left it: on failure, what the steps had found. */
   readonly lastState: FailoverState | null;
+  /** Each state entered and left, as the console's Events tab tells it. */
+  readonly history: readonly HistoryEvent[];
 }
 
 let loading: Promise<LocalWorkflow> | undefined;
@@ -100,6 +102,7 @@ export class LocalWorkflow {
         cause: `simulated crash before ${hooks.crashBefore}`,
         statesEntered: result.statesEntered,
         lastState,
+        history: result.history,
       };
     return {
       name,
@@ -109,6 +112,7 @@ export class LocalWorkflow {
       cause: result.cause,
       statesEntered: result.statesEntered,
       lastState,
+      history: result.history,
     };
   }
 }

@@ -13,7 +13,7 @@ import { masterRecord } from './seed.ts';
 import type { RedisLinkOptions } from '../core/interfaces.ts';
 
 /** The longest pause: long enough for a maintenance window, short enough that none is forgotten for good. */
-export const MAX_PAUSE_MS = 7 * 24 * 3600 * 1000;
+const MAX_PAUSE_MS = 7 * 24 * 3600 * 1000;
 const MAX_REASON_CHARS = 200;
 
 export interface MaintenanceDeps extends Clock {

@@ -11,7 +11,7 @@ import type { Address } from '../core/types.ts';
 import { FailoverRefused, UsageError } from '../core/errors.ts';
 import { requestFailover, type FailoverRequestDeps, type FailoverStarted } from './failover-request.ts';
 import { mastersNamed, pauseFailover, resumeFailover, type PauseState } from './maintenance.ts';
-import { masterStatus, type MasterStatus } from './status.ts';
+import { masterStatus, type MasterStatus, type StatusDeps } from './status.ts';
 
 export const OPERATOR_ACTIONS = ['failover', 'pause', 'resume', 'status', 'history', 'get-master-addr'] as const;
 export type OperatorAction = (typeof OPERATOR_ACTIONS)[number];
@@ -33,7 +33,7 @@ export interface OperatorAnswers {
   readonly 'get-master-addr': { readonly master: string } & Address;
 }
 
-export interface OperatorDeps extends FailoverRequestDeps {
+export interface OperatorDeps extends FailoverRequestDeps, Pick<StatusDeps, 'voters'> {
   readonly executions: FailoverExecutions;
 }
 

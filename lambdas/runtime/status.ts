@@ -16,6 +16,12 @@ export interface StatusDeps extends Clock {
   readonly masters: readonly MasterConfig[];
   readonly store: FailoverStore;
   readonly linkOptions: (masterName: string) => Promise<RedisLinkOptions>;
+  /**
+   * Which voters run now (locally the voters in the process; on AWS the probes' sessions). A
+   * voter writes its vote only when its opinion changes, so votes alone do not say who runs.
+   * @default - none known: the votes alone
+   */
+  readonly voters?: () => Promise<ReadonlyArray<{ readonly voter: string; readonly alive: boolean }>>;
 }
 
 export interface ServerStatus extends Address {
@@ -37,11 +43,12 @@ export interface ReplicaStatus extends ServerStatus {
 
 export interface VoterStatus {
   readonly voter: string;
-  /** Its vote is current (not expired): the voter is running. */
+  /** The voter runs now. */
   readonly alive: boolean;
-  /** What it holds of the master of record. */
+  /** What its vote holds of the master of record: down (an SDOWN vote still valid), else up. */
   readonly opinion: 'up' | 'sdown';
-  readonly observedAt: string;
+  /** When it last wrote its vote (it writes on a change, and keeps an SDOWN fresh); null: never. */
+  readonly votedAt: string | null;
 }
 
 export interface MasterStatus {
@@ -71,10 +78,11 @@ export async function masterStatus(name: string, deps: StatusDeps): Promise<Mast
 
 async function statusOf(master: MasterConfig, deps: StatusDeps): Promise<MasterStatus> {
   const record = await masterRecord(master, deps);
-  const [votes, known, linkOptions] = await Promise.all([
+  const [votes, known, linkOptions, running] = await Promise.all([
     deps.store.listVotes(master.name),
     deps.store.listReplicas(master.name),
     deps.linkOptions(master.name),
+    deps.voters?.() ?? Promise.resolve(null),
   ]);
   const now = deps.now();
   const replicas = distinctAddresses(known, [record]);
@@ -83,10 +91,14 @@ async function statusOf(master: MasterConfig, deps: StatusDeps): Promise<MasterS
   const best = Math.max(...replicasSeen.map((r) => r.info?.replOffset ?? 0), 0);
   const reference = masterOffset ?? best;
   const about = addressKey(record);
-  const voters = votes
-    .filter((v) => v.about === null || v.about === about)
-    .map((v): VoterStatus => ({ voter: v.voter, alive: v.expiresAt >= now, opinion: v.sdownSince === null ? 'up' : 'sdown', observedAt: iso(v.observedAt) }))
-    .sort((a, b) => a.voter.localeCompare(b.voter));
+  const current = new Map(votes.filter((v) => v.about === null || v.about === about).map((v) => [v.voter, v]));
+  const ids = running ? running.map((r) => r.voter) : [...current.keys()];
+  const voters = [...new Set(ids)].sort().map((voter): VoterStatus => {
+    const vote = current.get(voter);
+    const alive = running ? running.some((r) => r.voter === voter && r.alive) : vote !== undefined && vote.expiresAt >= now;
+    const down = vote !== undefined && vote.sdownSince !== null && vote.expiresAt >= now;
+    return { voter, alive, opinion: down ? 'sdown' : 'up', votedAt: vote ? iso(vote.observedAt) : null };
+  });
   return {
     name: master.name,
     master: { host: record.host, port: record.port, reachable: masterSeen?.reachable ?? false, role: masterSeen?.info?.role ?? null },

@@ -49,6 +49,7 @@ function handlers(overrides: Partial<SentinelPortHandlers> = {}): SentinelPortHa
     master: (name) => Promise.resolve(name === 'mymaster' ? masterView('mymaster', 6380) : null),
     replicas: (name) => Promise.resolve(name === 'mymaster' ? [] : null),
     quorum: (name) => (name === 'mymaster' ? { voters: 3, quorum: 2 } : null),
+    operator: (request) => Promise.resolve({ ok: true, json: { asked: request } }),
     ...overrides,
   };
 }
@@ -756,5 +757,36 @@ describe('the protocol beyond ioredis: RESP3, AUTH, CLIENT, RESET, Valkey names'
       { type: 'integer', value: -1 },
     ]);
     expect(info.items[1]).toEqual({ type: 'null' });
+  });
+});
+
+describe("this project's operator subcommands (PAUSE, RESUME, STATUS, HISTORY)", () => {
+  it('turns each into its operator request and answers the JSON, or the refusal as an error reply', async () => {
+    const asked: unknown[] = [];
+    const redis = await ioredis(
+      await listen({
+        operator: (request) => {
+          asked.push(request);
+          return Promise.resolve(
+            request.master === 'nosuch' ? { ok: false, code: 'ERR', message: 'No such master' } : { ok: true, json: { done: request.action } },
+          );
+        },
+      }),
+    );
+    expect(JSON.parse(String(await redis.call('SENTINEL', 'PAUSE', 'mymaster', '60000', 'kernel upgrade')))).toEqual({ done: 'pause' });
+    expect(JSON.parse(String(await redis.call('SENTINEL', 'RESUME', '*')))).toEqual({ done: 'resume' });
+    expect(JSON.parse(String(await redis.call('SENTINEL', 'STATUS')))).toEqual({ done: 'status' });
+    expect(JSON.parse(String(await redis.call('SENTINEL', 'HISTORY', 'mymaster', '3')))).toEqual({ done: 'history' });
+    expect(asked).toEqual([
+      { action: 'pause', master: 'mymaster', forMs: 60_000, reason: 'kernel upgrade' },
+      { action: 'resume', master: '*' },
+      { action: 'status', master: '*' },
+      { action: 'history', master: 'mymaster', limit: 3 },
+    ]);
+    await expect(redis.call('SENTINEL', 'STATUS', 'nosuch')).rejects.toMatchObject({ message: 'ERR No such master' });
+    await expect(redis.call('SENTINEL', 'PAUSE', 'mymaster', '30m', 'x')).rejects.toMatchObject({ message: 'ERR syntax error' });
+    await expect(redis.call('SENTINEL', 'PAUSE', 'mymaster', '1000')).rejects.toMatchObject({
+      message: "ERR wrong number of arguments for 'sentinel|pause' command",
+    });
   });
 });

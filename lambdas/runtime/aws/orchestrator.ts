@@ -17,7 +17,13 @@ import type { LeaderDeps } from '../leadership.ts';
 import { tableClient } from './table.ts';
 
 /** What a function that leads failovers reads from its environment. */
-export const ORCHESTRATOR_ENV_KEYS = ['TABLE_NAME', 'STATE_MACHINE_ARN', 'EVENT_BUS_NAME', 'REDIS_FAILOVER_CONFIG', 'REDIS_TLS'] as const;
+export const ORCHESTRATOR_ENV_KEYS = ['TABLE_NAME', 'STATE_MACHINE_ARN', 'EVENT_BUS_NAME', 'REDIS_FAILOVER_CONFIG', 'REDIS_TLS', 'VOTER_IDS'] as const;
+
+/**
+ * A probe's session whose invocation ended this recently still counts as running: the next
+ * scheduled invocation takes it over within a schedule period (a minute).
+ */
+const SESSION_GRACE_MS = 70_000;
 
 /**
  * REDIS_FAILOVER_CONFIG, through the parser the config file and the construct go through. `auth.secretArn`
@@ -31,6 +37,8 @@ export interface Orchestrator extends LeaderDeps {
   readonly config: Config;
   /** The state machine's executions, for the failover history (the request function's `history`). */
   readonly executions: FailoverExecutions;
+  /** Which probes run now, from their sessions (VOTER_IDS names them; the request function's `status`). */
+  readonly voters: () => Promise<Array<{ voter: string; alive: boolean }>>;
   /** Who holds each voter (the probes' handover between invocations); the same table. */
   readonly sessions: VoterSessionStore;
   /** Releases the AWS clients' sockets. */
@@ -55,6 +63,12 @@ export function orchestratorFromEnv(env: Env = process.env): Orchestrator {
     publisher: awsPublisher(eventBridge, busName),
     starter: new SfnStarter({ client: sfn, stateMachineArn }),
     executions: new SfnExecutions(sfn, stateMachineArn),
+    voters: async () => {
+      const ids = (env['VOTER_IDS'] ?? '').split(',').filter((id) => id !== '');
+      const now = Date.now();
+      const sessions = await Promise.all(ids.map((id) => store.getSession(id, { snapshot: false })));
+      return ids.map((voter, i) => ({ voter, alive: sessions[i] != null && sessions[i]!.deadline + SESSION_GRACE_MS >= now }));
+    },
     linkOptions: linkOptionsFrom(config, tls),
     now: () => Date.now(),
     destroy: () => {
