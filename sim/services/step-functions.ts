@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { StateMachineDefinition } from '../../local/workflow-definition.ts';
-import type { HistoryEvent } from '../../local/workflow-executor.ts';
+import { stateTypesOf, type HistoryEvent } from '../../local/workflow-executor.ts';
 import { AwsServiceError, startAwsJsonServer } from './aws-json-server.ts';
 import type { AwsCallRecord } from './aws-json-server.ts';
 
@@ -92,21 +92,6 @@ function summary(e: SimExecution): Record<string, unknown> {
     startDate: seconds(e.startDate),
     ...(e.stopDate === undefined ? {} : { stopDate: seconds(e.stopDate) }),
   };
-}
-
-/** The Type of every state at any depth (Map item processors, Parallel branches): state names are unique in the whole machine. */
-function stateTypes(definition: StateMachineDefinition | undefined): Map<string, string> {
-  const types = new Map<string, string>();
-  const walk = (machine: StateMachineDefinition): void => {
-    for (const [name, state] of Object.entries(machine.States)) {
-      types.set(name, state.Type);
-      const nested = state.ItemProcessor ?? state.Iterator;
-      if (nested) walk(nested);
-      for (const branch of state.Branches ?? []) walk(branch);
-    }
-  };
-  if (definition) walk(definition);
-  return types;
 }
 
 /** A history event before its id: the AWS type, epoch ms, and its details field. */
@@ -247,7 +232,7 @@ export const StepFunctionsStandIn = {
       };
     };
 
-    const types = new Map([...machines.values()].map((m) => [m.arn, stateTypes(m.definition)]));
+    const types = new Map([...machines.values()].map((m) => [m.arn, stateTypesOf(m.definition)]));
     const getExecutionHistory = (body: Record<string, unknown>): unknown => {
       const e = typeof body.executionArn === 'string' ? executions.get(body.executionArn) : undefined;
       if (!e) throw new AwsServiceError('ExecutionDoesNotExist', `Execution Does Not Exist: '${String(body.executionArn)}'`);
