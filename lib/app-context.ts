@@ -76,7 +76,7 @@ export function stackPropsFromContext(source: ContextSource, cwd: string = proce
   const config = readDeployConfig(configPath === undefined ? EXAMPLE_CONFIG_PATH : path.resolve(cwd, configPath));
 
   const vpcId = text(source, 'vpcId');
-  const importOnly: Key[] = ['subnetIds', 'availabilityZones', 'vpcCidr', 'routeTableIds', 'interfaceEndpoints', 'dynamoDbEndpoint'];
+  const importOnly: Key[] = ['subnetIds', 'availabilityZones', 'vpcCidr', 'routeTableIds', 'subnetCidrs', 'interfaceEndpoints', 'dynamoDbEndpoint'];
   if (vpcId === undefined) {
     const stray = importOnly.find((key) => source.tryGetContext(key) !== undefined);
     if (stray) throw new ContextError(`-c ${stray}: only applies with -c vpcId (the demo VPC has its own subnets and endpoints)`);
@@ -112,6 +112,8 @@ export function stackPropsFromContext(source: ContextSource, cwd: string = proce
   if (vpcCidr === undefined && redisCidr === undefined) throw new ContextError('-c vpcCidr: required with -c vpcId (or give -c redisCidr)');
   const routeTableIds = list(source, 'routeTableIds');
   for (const id of routeTableIds ?? []) pattern('routeTableIds', id, /^rtb-[0-9a-f]+$/, 'a route table id (rtb-…)');
+  const subnetCidrs = list(source, 'subnetCidrs');
+  for (const cidr of subnetCidrs ?? []) pattern('subnetCidrs', cidr, CIDR, 'an IPv4 CIDR block');
   const dynamoDbEndpoint = flag(source, 'dynamoDbEndpoint') ?? false;
   if (dynamoDbEndpoint && !routeTableIds) throw new ContextError('-c dynamoDbEndpoint: needs -c routeTableIds (the route table of each subnet)');
   return {
@@ -123,6 +125,7 @@ export function stackPropsFromContext(source: ContextSource, cwd: string = proce
       privateSubnetIds: subnetIds,
       availabilityZones: zones,
       ...(routeTableIds && { privateSubnetRouteTableIds: routeTableIds }),
+      ...(subnetCidrs && { privateSubnetIpv4CidrBlocks: subnetCidrs }),
     },
     failover: { ...failover, interfaceEndpoints: flag(source, 'interfaceEndpoints') ?? false, dynamoDbGatewayEndpoint: dynamoDbEndpoint },
   };

@@ -12,6 +12,7 @@ export const CONTEXT_KEYS = {
   availabilityZones: 'with vpcId: the zone of each subnet, same order',
   vpcCidr: "with vpcId: the VPC's CIDR block (where Redis is, unless redisCidr)",
   routeTableIds: 'with vpcId: the route table of each subnet, same order (for dynamoDbEndpoint)',
+  subnetCidrs: "with vpcId: each subnet's CIDR block, same order (zone preference by a server's subnet)",
   redisCidr: 'where the Redis servers are (default: the VPC CIDR)',
   interfaceEndpoints: 'with vpcId: true to add Step Functions, EventBridge and Secrets Manager interface endpoints',
   dynamoDbEndpoint: 'with vpcId: true to add a DynamoDB gateway endpoint (needs routeTableIds)',

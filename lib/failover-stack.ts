@@ -31,6 +31,12 @@ export interface ExistingVpcProps {
    * @default - unknown: no DynamoDB gateway endpoint can be added
    */
   readonly privateSubnetRouteTableIds?: readonly string[];
+  /**
+   * The CIDR block of each subnet, in the same order: zone preference then places a replica by
+   * the subnet of its address (`preferredZones` with zone names and no `zones` of your own).
+   * @default - unknown: zones only as the config maps them
+   */
+  readonly privateSubnetIpv4CidrBlocks?: readonly string[];
 }
 
 /** The stack of this repository's app (`bin/app.ts`, `cdk deploy -c …`): the construct in your VPC or a demo one. */
@@ -171,6 +177,10 @@ export class RedisFailoverStack extends Stack {
         `must name the route table of each subnet (${subnets.length} subnets, ${routeTables.length} route tables)`,
       );
     }
+    const cidrs = existing.privateSubnetIpv4CidrBlocks;
+    if (cidrs !== undefined && cidrs.length !== subnets.length) {
+      fail('existingVpc.privateSubnetIpv4CidrBlocks', `must name the CIDR block of each subnet (${subnets.length} subnets, ${cidrs.length} blocks)`);
+    }
     // The construct checks `probes` against the zones too (same rule); here it is named as this stack's prop.
     const probesMismatch = probesProblem(config.probes, subnets.length, 'subnets');
     if (probesMismatch !== undefined) fail('config.probes', probesMismatch);
@@ -180,6 +190,7 @@ export class RedisFailoverStack extends Stack {
       availabilityZones: [...existing.availabilityZones],
       privateSubnetIds: [...subnets],
       privateSubnetRouteTableIds: routeTables === undefined ? undefined : [...routeTables],
+      privateSubnetIpv4CidrBlocks: cidrs === undefined ? undefined : [...cidrs],
     });
   }
 

@@ -506,6 +506,7 @@ export class RedisFailover extends Construct implements ec2.IConnectable {
       if (error instanceof ConfigError) throw new RedisFailoverPropsError(error.message, { cause: error });
       throw error;
     }
+    config = withSubnetZones(config, props.vpc);
     // What the functions receive is the validated config itself, written back as a document (defaults left out).
     const configJson = JSON.stringify(configDocument(config));
     if (Buffer.byteLength(configJson) > MAX_CONFIG_ENV_BYTES) {
@@ -567,6 +568,32 @@ export class RedisFailover extends Construct implements ec2.IConnectable {
 }
 
 /** How cdk-nag spells a part of an ARN: the literal of a stack with an environment, else the pseudo parameter. */
+/**
+ * Zone preference on AWS without listing every server: each subnet of the VPC whose CIDR block is
+ * known at synth time names its availability zone (`10.0.1.0/24` → `eu-west-1a`), so a replica is
+ * placed by the subnet of its address. What the config maps itself wins (a more specific key, or
+ * the same CIDR). Only master groups that ask for zone preference get them.
+ */
+function withSubnetZones(config: Config, vpc: ec2.IVpc): Config {
+  if (!config.masters.some((m) => m.zonePreference !== undefined)) return config;
+  const subnetZones: Record<string, string> = {};
+  for (const subnet of [...vpc.publicSubnets, ...vpc.privateSubnets, ...vpc.isolatedSubnets]) {
+    let cidr: string;
+    try {
+      cidr = subnet.ipv4CidrBlock;
+    } catch {
+      continue; // an imported subnet given without its CIDR block
+    }
+    if (!Token.isUnresolved(cidr) && !Token.isUnresolved(subnet.availabilityZone)) subnetZones[cidr] = subnet.availabilityZone;
+  }
+  return {
+    ...config,
+    masters: config.masters.map((m) =>
+      m.zonePreference ? { ...m, zonePreference: { ...m.zonePreference, zones: { ...subnetZones, ...m.zonePreference.zones } } } : m,
+    ),
+  };
+}
+
 function pseudoOr(value: string, pseudo: string): string {
   return Token.isUnresolved(value) ? `<${pseudo}>` : value;
 }

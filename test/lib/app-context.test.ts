@@ -79,11 +79,13 @@ describe('stackPropsFromContext', () => {
         subnetIds: ['subnet-0a', 'subnet-0b', 'subnet-0c'],
         availabilityZones: ['a', 'b', 'c'],
         routeTableIds: ['rtb-1', 'rtb-2', 'rtb-3'],
+        subnetCidrs: ['10.0.1.0/24', '10.0.2.0/24', '10.0.3.0/24'],
         dynamoDbEndpoint: true,
       }),
       dir,
     );
     expect(props.existingVpc?.privateSubnetRouteTableIds).toEqual(['rtb-1', 'rtb-2', 'rtb-3']);
+    expect(props.existingVpc?.privateSubnetIpv4CidrBlocks).toEqual(['10.0.1.0/24', '10.0.2.0/24', '10.0.3.0/24']);
     expect(props.failover?.dynamoDbGatewayEndpoint).toBe(true);
   });
 
@@ -107,6 +109,7 @@ describe('stackPropsFromContext', () => {
     expect(refusal({ ...IMPORT, tls: 'yes' })).toBe('-c tls: must be true or false (got "yes")');
     expect(refusal({ ...IMPORT, redisCidr: 'everywhere' })).toBe('-c redisCidr: "everywhere" is not an IPv4 CIDR block');
     expect(refusal({ ...IMPORT, routeTableIds: 'rtb-1,table-2' })).toBe('-c routeTableIds: "table-2" is not a route table id (rtb-…)');
+    expect(refusal({ ...IMPORT, subnetCidrs: '10.0.1.0/24,10.0.2' })).toBe('-c subnetCidrs: "10.0.2" is not an IPv4 CIDR block');
     expect(refusal({ config: 42 })).toBe('-c config: must be a string (got 42)');
   });
 });

@@ -240,6 +240,22 @@ describe('probes', () => {
     expect(JSON.stringify(s.json)).not.toMatch(/"password(Env)?\\?"/);
   });
 
+  it('places servers by their subnet for zone preference: each subnet CIDR given names its zone, what the config maps wins', () => {
+    const cidrs = ['10.20.1.0/24', '10.20.2.0/24', '10.20.3.0/24'];
+    const masters: RedisMasterProps[] = [
+      { name: 'zoned', host: '10.20.1.10', port: 6379, quorum: 2, preferredZones: ['eu-west-1c'], zones: { '10.20.2.0/24': 'elsewhere' } },
+      { name: 'plain', host: '10.20.1.11', port: 6379, quorum: 2 },
+    ];
+    const { s: zoned, f: made } = synth({ existingVpc: { ...existingVpc, privateSubnetIpv4CidrBlocks: cidrs }, config: { masters } });
+    const variables = (zoned.props(zoned.idOf(made.probeFunctions[0]!)).Environment as { Variables: Record<string, string> }).Variables;
+    const doc = JSON.parse(variables.REDIS_FAILOVER_CONFIG!) as { masters: Array<{ zones?: Record<string, string> }> };
+    expect(doc.masters[0]!.zones).toEqual({ '10.20.1.0/24': 'eu-west-1a', '10.20.2.0/24': 'elsewhere', '10.20.3.0/24': 'eu-west-1c' });
+    expect(doc.masters[1]!.zones).toBeUndefined();
+    expect(() => synth({ existingVpc: { ...existingVpc, privateSubnetIpv4CidrBlocks: cidrs.slice(1) } })).toThrow(
+      /existingVpc\.privateSubnetIpv4CidrBlocks: must name the CIDR block of each subnet \(3 subnets, 2 blocks\)/,
+    );
+  });
+
   it('scales the probe interval down for the simulation, warning that such a stack cannot be deployed', () => {
     const { s: fast, f: scaled } = synth({ failover: { probeInterval: Duration.seconds(3) } });
     for (const fn of scaled.probeFunctions) {
