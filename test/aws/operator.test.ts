@@ -5,16 +5,14 @@
  * approval task (waitForTaskToken) answered as a user's Lambda would answer it: SendTaskFailure
  * vetoes, silence takes the configured default.
  */
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { SendTaskFailureCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { describe, expect, it } from 'vitest';
 import type { SimulatedDeployment } from '../../sim/deployment.ts';
 import { LOCAL_REGION } from '../../local/cloudformation.ts';
 import { waitFor } from '../../lambdas/core/wait.ts';
 import { eventsOf, nextEvent, simulatedSuite } from '../support/simulation.ts';
+import { runCommand, type CliRun } from '../support/cli-run.ts';
 
-const BIN = fileURLToPath(new URL('../../bin/redis-failover.mjs', import.meta.url));
 const PAUSED = { name: 'paused', quorum: 2, downAfterMs: 1500 };
 const VETOED = { name: 'vetoed', quorum: 2, downAfterMs: 1500, more: () => ({ approval: { timeoutSeconds: 60 } }) };
 const UNANSWERED = { name: 'unanswered', quorum: 2, downAfterMs: 1500, more: () => ({ approval: { timeoutSeconds: 2, onTimeout: 'proceed' as const } }) };
@@ -31,13 +29,9 @@ function awsEnv(deployment: SimulatedDeployment): NodeJS.ProcessEnv {
   };
 }
 
-function cli(deployment: SimulatedDeployment, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const fn = deployment.fn('FailoverRequestFailover').name;
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args, '--function', fn], { timeout: 60_000, env: awsEnv(deployment) }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-    });
-  });
+/** The command line against the deployed stack's request function, as an operator runs it. */
+function cli(deployment: SimulatedDeployment, ...args: string[]): Promise<CliRun> {
+  return runCommand([...args, '--function', deployment.fn('FailoverRequestFailover').name], awsEnv(deployment));
 }
 
 describe('deployed: pause, status, resume, history through the request function', () => {

@@ -1,17 +1,16 @@
 /** The `redis-failover` command as a user runs it: a real process, real exit statuses and output. */
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it, type TestContext } from 'vitest';
 import { runCli } from '../../cli/main.ts';
 import { waitFor } from '../../lambdas/core/wait.ts';
 import { RedisServers } from '../../local/redis-servers.ts';
 import { testPorts } from '../support/ports.ts';
+import { BIN, runCommand, type CliRun } from '../support/cli-run.ts';
 import { infoOf, startTopology } from '../support/topology.ts';
 
-const BIN = fileURLToPath(new URL('../../bin/redis-failover.mjs', import.meta.url));
 const dir = mkdtempSync(path.join(tmpdir(), 'redis-failover-cli-'));
 const ports = testPorts();
 
@@ -24,20 +23,8 @@ function serversFor(context: TestContext): RedisServers {
   return servers;
 }
 
-interface Run {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function cli(...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { timeout: 60_000 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+type Run = CliRun;
+const cli = (...args: string[]): Promise<Run> => runCommand(args);
 
 /** In-process runs one at a time: each borrows process.stdout, process.stderr and process.exitCode. */
 let inProcessTurn: Promise<unknown> = Promise.resolve();

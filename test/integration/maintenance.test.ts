@@ -4,20 +4,18 @@
  * once), a pause that runs out ends by itself (-pause … expired), and the command line's
  * status, history and pause read and change it through the orchestrator's port.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RedisServers, type RedisServer } from '../../local/redis-servers.ts';
 import { LocalWorkflow } from '../../local/workflow-runner.ts';
 import { waitFor } from '../../lambdas/core/wait.ts';
 import { orchestrate, stopOrchestrators, types, waitForEvent } from '../support/orchestrator.ts';
 import { testPorts } from '../support/ports.ts';
+import { runCommand } from '../support/cli-run.ts';
 import { startTopology, type Topology } from '../support/topology.ts';
 
-const BIN = fileURLToPath(new URL('../../bin/redis-failover.mjs', import.meta.url));
 const ports = testPorts();
 let servers: RedisServers;
 
@@ -35,13 +33,7 @@ async function topologyOfTwo(): Promise<Topology> {
   return startTopology(servers, ports, { replicas: [{}, {}] });
 }
 
-function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { timeout: 60_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-    });
-  });
-}
+const cli = (...args: string[]) => runCommand(args);
 
 describe('maintenance pause', () => {
   it('a paused master killed: +odown and +failover-held from every voter, no failover; resume: one failover', async () => {

@@ -754,7 +754,7 @@ describe('the minimum', () => {
 });
 
 describe('the failover request (SENTINEL FAILOVER)', () => {
-  it('is one function, scheduled only to keep it warm, with what a leader reads: the table, the state machine, the bus, the config', () => {
+  it('is one function, scheduled only to keep it warm, with what a leader reads (the table, the state machine, the bus, the config) and the voters status asks after', () => {
     const id = s.idOf(f.requestFailoverFunction);
     expect(s.props(id)).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], Handler: 'index.handler', Timeout: 30 });
     expect(s.props(id).ReservedConcurrentExecutions).toBeUndefined();
@@ -764,8 +764,10 @@ describe('the failover request (SENTINEL FAILOVER)', () => {
       EVENT_BUS_NAME: { Ref: s.idOf(f.eventBus) },
       REDIS_FAILOVER_CONFIG: envOf(probeIds[0]!).REDIS_FAILOVER_CONFIG,
       REDIS_TLS: 'true',
+      VOTER_IDS: f.voterIds.join(','),
       NODE_OPTIONS: '--enable-source-maps',
     });
+    expect(f.voterIds).toHaveLength(3);
     const targeting = s.ofType('AWS::Scheduler::Schedule').filter(([, r]) => JSON.stringify(r.Properties).includes(id));
     expect(targeting.map(([, r]) => (r.Properties!.Target as { Input?: string }).Input)).toEqual([JSON.stringify({ warmup: true })]);
   });
