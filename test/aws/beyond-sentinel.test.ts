@@ -1,22 +1,38 @@
 /**
- * The operator's controls on the deployed artifact: `redis-failover pause / resume / status /
- * history --function` through Lambda's Invoke API to the request function's bundle, the probes'
- * bundles holding a paused master's failover (+failover-held) until resume, and the workflow's
- * approval task (waitForTaskToken) answered as a user's Lambda would answer it: SendTaskFailure
- * vetoes, silence takes the configured default.
+ * What this project adds to Sentinel, on the deployed artifact, in one deployment:
+ * - the selection rules: the lag gate and zone preference travel from the config file through the
+ *   construct into the probes' and SelectSlave's bundles. One kill: the replica behind is refused
+ *   (`lag-too-large`), the one in the preferred zone promoted, and `+selected-slave` says why;
+ * - the operator's controls: `redis-failover pause / resume / status / history --function` through
+ *   Lambda's Invoke API to the request function's bundle, the probes' bundles holding a paused
+ *   master's failover (+failover-held) until resume, and the workflow's approval task
+ *   (waitForTaskToken) answered as a user's Lambda would answer it: SendTaskFailure vetoes,
+ *   silence takes the configured default.
  */
-import { SendTaskFailureCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { describe, expect, it } from 'vitest';
+import type { SelectionOutput } from '../../lambdas/core/workflow-state.ts';
+import { testPorts } from '../support/ports.ts';
+import { cutOff, writeKeys } from '../support/topology.ts';
+import { SendTaskFailureCommand, SFNClient } from '@aws-sdk/client-sfn';
 import type { SimulatedDeployment } from '../../sim/deployment.ts';
 import { LOCAL_REGION } from '../../local/cloudformation.ts';
 import { waitFor } from '../../lambdas/core/wait.ts';
-import { eventsOf, nextEvent, simulatedSuite } from '../support/simulation.ts';
 import { runCommand, type CliRun } from '../support/cli-run.ts';
-
+import { eventsOf, nextEvent, simulatedSuite } from '../support/simulation.ts';
+const GATED = {
+  name: 'gated',
+  quorum: 2,
+  downAfterMs: 1500,
+  more: ([master, first, second]: readonly [number, number, number]) => ({
+    maxPromotionLagBytes: 1000,
+    zones: { [`127.0.0.1:${master}`]: 'zone-a', [`127.0.0.1:${first}`]: 'zone-b', [`127.0.0.1:${second}`]: 'zone-c' },
+    preferredZones: ['zone-c', 'zone-b'],
+  }),
+};
 const PAUSED = { name: 'paused', quorum: 2, downAfterMs: 1500 };
 const VETOED = { name: 'vetoed', quorum: 2, downAfterMs: 1500, more: () => ({ approval: { timeoutSeconds: 60 } }) };
 const UNANSWERED = { name: 'unanswered', quorum: 2, downAfterMs: 1500, more: () => ({ approval: { timeoutSeconds: 2, onTimeout: 'proceed' as const } }) };
-const suite = simulatedSuite([PAUSED, VETOED, UNANSWERED]);
+const suite = simulatedSuite([GATED, PAUSED, VETOED, UNANSWERED]);
 
 /** Credentials and region as an operator's shell has them; the SDK's endpoint variable points at the simulation. */
 function awsEnv(deployment: SimulatedDeployment): NodeJS.ProcessEnv {
@@ -33,6 +49,27 @@ function awsEnv(deployment: SimulatedDeployment): NodeJS.ProcessEnv {
 function cli(deployment: SimulatedDeployment, ...args: string[]): Promise<CliRun> {
   return runCommand([...args, '--function', deployment.fn('FailoverRequestFailover').name], awsEnv(deployment));
 }
+
+describe('a master group with the lag gate and zone preference, deployed', () => {
+  it('refuses the replica behind, though in the preferred zone, and promotes the other, saying its zone', async () => {
+    const { deployment, topologies } = await suite.shared({ failsOver: [GATED.name] });
+    const { master, replicas } = topologies[GATED.name]!;
+    const [caughtUp, behind] = replicas as [(typeof replicas)[number], (typeof replicas)[number]];
+    // zone-c is preferred first: only the lag gate keeps the failover off it.
+    await cutOff(behind, testPorts());
+    await writeKeys(master, 2000, 1);
+
+    await master.kill();
+
+    const switched = await nextEvent(deployment, GATED.name, '+switch-master', { timeoutMs: 40_000 });
+    expect(switched.detail.newMaster).toEqual(caughtUp.address);
+    expect(eventsOf(deployment, GATED.name, '+selected-slave').map((e) => e.detail.reason)).toEqual(['zone zone-b (preferred #2)']);
+    await deployment.stepFunctions.settled();
+    const [execution] = deployment.stepFunctions.executions().filter((e) => e.name === `${GATED.name}-1`);
+    const selection = (execution?.output as { selection?: SelectionOutput } | undefined)?.selection;
+    expect(selection?.rejected).toEqual([expect.objectContaining({ address: behind.address, reason: 'lag-too-large' })]);
+  });
+});
 
 describe('deployed: pause, status, resume, history through the request function', () => {
   it('holds the failover of a paused master the probes judge ODOWN, fails it over once resumed, and tells it in history', async () => {
