@@ -51,7 +51,9 @@ Commands:
   history [<name>] [--limit <n>]
                               The latest failovers (default 10 per master), newest first:
                               epoch, trigger (odown or manual), old -> new master, result,
-                              and each phase of the workflow with its duration.
+                              and each phase of the workflow with its duration. With
+                              --events-file <file>, from the events a 'local' (or failover)
+                              wrote there, asking nobody: each phase named by its event.
   get-master-addr <name>      The address clients are given, as "<host> <port>".
                               pause, resume, status, history and get-master-addr ask a running
                               'local' on <port>, or with --function <name|arn> a deployed
@@ -68,7 +70,8 @@ Commands:
 
 Options:
   -c, --config <file>         JSON config file (local, failover). See docs/config.md.
-      --events-file <file>    Also append every event to <file> as JSON lines.
+      --events-file <file>    Also append every event to <file> as JSON lines (history:
+                              read the failovers from it).
       --no-timestamps         Print events without the leading [timestamp].
       --coordinated           failover only: a zero-loss switchover of a live master.
   -p, --port <port>           local: answer Sentinel's commands here; failover: ask the

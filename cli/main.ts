@@ -51,6 +51,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         ...(password && { password }),
         ...(values.function !== undefined && { functionName: values.function }),
         ...(values.config !== undefined && { configPath: values.config }),
+        ...(values['events-file'] !== undefined && { eventsFile: values['events-file'] }),
       }),
     );
   switch (command) {

@@ -5,7 +5,10 @@
  * `status` and `get-master-addr` read the servers in --config directly; the others need someone
  * who holds the table.
  */
+import { readFileSync } from 'node:fs';
 import { loadConfig } from '../lambdas/core/config.ts';
+import { historyFromEvents, type LoggedEvent } from '../lambdas/core/history.ts';
+import { parseJsonText } from '../lambdas/core/json-text.ts';
 import { messageOf, UsageError } from '../lambdas/core/errors.ts';
 import type { OperatorAnswers, OperatorRequest } from '../lambdas/runtime/operator.ts';
 import { OrchestratorClient } from '../local/orchestrator-client.ts';
@@ -25,6 +28,8 @@ export interface OperatorCommandOptions {
   readonly password?: string;
   /** For `status` and `get-master-addr` with no orchestrator running. @default - none */
   readonly configPath?: string;
+  /** `history` from this events file (what `local --events-file` wrote), asking nobody. @default - none */
+  readonly eventsFile?: string;
 }
 
 export async function operatorCommand(options: OperatorCommandOptions): Promise<number> {
@@ -40,6 +45,7 @@ export async function operatorCommand(options: OperatorCommandOptions): Promise<
 
 async function ask(options: OperatorCommandOptions): Promise<unknown> {
   const { request } = options;
+  if (request.action === 'history' && options.eventsFile !== undefined) return historyOfFile(options.eventsFile, request);
   const channel = await channelFor(options);
   if (channel) {
     try {
@@ -60,6 +66,29 @@ async function ask(options: OperatorCommandOptions): Promise<unknown> {
   } finally {
     await oneShot.stop();
   }
+}
+
+/** The failovers an events file tells, as the request's `history` answers them. */
+function historyOfFile(file: string, request: OperatorRequest & { action: 'history' }): OperatorAnswers['history'] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`--events-file: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? messageOf(error)}`, { cause: error });
+  }
+  const events = text
+    .split('\n')
+    .map((line, i) => (line.trim() === '' ? null : (parseJsonText(line, `--events-file ${file} line ${i + 1}`) as LoggedEvent)))
+    .filter((e): e is LoggedEvent => e !== null && typeof e.detail?.master === 'string');
+  const wanted = historyFromEvents(events).filter((f) => request.master === '*' || f.master === request.master);
+  const limit = request.limit ?? 10;
+  const kept = new Map<string, number>();
+  const failovers = wanted.filter((f) => {
+    const n = (kept.get(f.master) ?? 0) + 1;
+    kept.set(f.master, n);
+    return n <= limit;
+  });
+  return { failovers };
 }
 
 async function channelFor(options: OperatorCommandOptions): Promise<OperatorChannel | null> {

@@ -4,6 +4,7 @@
  * phase went and how it ended. Pure: the executions come from Step Functions (adapters/sfn-history.ts)
  * or the local runner.
  */
+import type { EventDetail } from './events.ts';
 import type { Address, FailoverInput } from './types.ts';
 import type { FailoverState } from './workflow-state.ts';
 
@@ -32,6 +33,7 @@ export interface ExecutionRecord {
 }
 
 export interface HistoryPhase {
+  /** The workflow state (from an execution's history), or the event that starts the phase (from an events file). */
   readonly state: string;
   readonly startedAt: string;
   readonly durationMs: number | null;
@@ -121,4 +123,76 @@ export function stateSpans(
     }
   }
   return [...spans.values()].map(({ name, type, enteredAt, exitedAt }) => ({ name, type, enteredAt, exitedAt }));
+}
+
+/** The events that mark a phase of a failover, in the order Sentinel says them (the events file's timeline). */
+const PHASE_EVENTS = new Set([
+  '+try-failover',
+  '+failover-triggered',
+  '+failover-state-select-slave',
+  '+failover-approval-requested',
+  '+failover-state-send-slaveof-noone',
+  '+failover-state-wait-promotion',
+  '+failover-state-reconf-slaves',
+  '+failover-end',
+]);
+
+/** The abort events and the error the workflow's abort state fails with. */
+const ABORT_ERRORS: Readonly<Record<string, string>> = {
+  '-failover-abort-no-good-slave': 'NoGoodSlave',
+  '-failover-abort-slave-timeout': 'SlaveTimeout',
+  '-failover-abort-vetoed': 'Vetoed',
+  '-failover-abort-approval-timeout': 'ApprovalTimeout',
+};
+
+/** One line of an events file (`--events-file`): what `LocalPublisher` appends. */
+export interface LoggedEvent {
+  readonly type: string;
+  readonly time: string;
+  readonly detail: EventDetail;
+}
+
+/**
+ * The failovers an events file tells, newest first: one per execution named in the events, each
+ * phase named by the event that starts it and lasting until the next. For a local orchestrator
+ * that has stopped (its executions' histories go with it), the file is the record.
+ */
+export function historyFromEvents(events: readonly LoggedEvent[]): HistoryEntry[] {
+  const byExecution = new Map<string, LoggedEvent[]>();
+  for (const event of events) {
+    const execution = event.detail.execution;
+    if (execution === undefined) continue;
+    byExecution.set(execution, [...(byExecution.get(execution) ?? []), event]);
+  }
+  return [...byExecution]
+    .map(([execution, told]) => entryOfEvents(execution, told))
+    .sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+}
+
+function entryOfEvents(execution: string, told: readonly LoggedEvent[]): HistoryEntry {
+  const at = (e: LoggedEvent) => Date.parse(e.time);
+  const first = told[0]!;
+  const elected = told.find((e) => e.type === '+elected-leader');
+  const switched = told.find((e) => e.type === '+switch-master');
+  const abort = told.find((e) => ABORT_ERRORS[e.type] !== undefined);
+  const end = switched ?? abort;
+  const phases = told.filter((e) => PHASE_EVENTS.has(e.type));
+  const from = told.find((e) => e.detail.masterAddress)?.detail.masterAddress ?? null;
+  return {
+    master: first.detail.master,
+    epoch: first.detail.epoch ?? epochOfName(execution),
+    execution,
+    trigger: elected ? (elected.detail.voter === 'manual' ? 'manual' : 'odown') : null,
+    from: from && { host: from.host, port: from.port },
+    to: switched?.detail.newMaster ? { host: switched.detail.newMaster.host, port: switched.detail.newMaster.port } : null,
+    result: switched ? 'switched' : abort ? 'aborted' : 'running',
+    error: !switched && abort ? ABORT_ERRORS[abort.type]! : null,
+    startedAt: iso(at(first)),
+    endedAt: end ? iso(at(end)) : null,
+    durationMs: end ? at(end) - at(first) : null,
+    phases: phases.map((p, i) => {
+      const next = phases[i + 1] ?? end;
+      return { state: p.type, startedAt: iso(at(p)), durationMs: next ? at(next) - at(p) : null };
+    }),
+  };
 }

@@ -145,6 +145,34 @@ describe('the command line through a running orchestrator', () => {
     expect(address.stdout).toBe(`127.0.0.1 ${entries[0].to.port}\n`);
   });
 
+  it('history --events-file: the failovers an events file tells, with no orchestrator to ask', async () => {
+    const topology = await topologyOfTwo();
+    const dir = mkdtempSync(path.join(tmpdir(), 'maintenance-'));
+    try {
+      const file = path.join(dir, 'config.json');
+      const events = path.join(dir, 'events.jsonl');
+      writeFileSync(file, JSON.stringify({ probes: 1, masters: [{ name: 'mymaster', host: '127.0.0.1', port: topology.master.options.port, quorum: 1 }] }));
+      const failover = await cli('failover', 'mymaster', '--config', file, '--events-file', events, '--port', String(await ports.take()));
+      expect(failover.code, failover.stderr).toBe(0);
+
+      const history = await cli('history', '--events-file', events);
+      expect(history.code, history.stderr).toBe(0);
+      expect(history.stdout).toMatch(
+        new RegExp(`^mymaster-1: epoch 1, manual, 127\\.0\\.0\\.1:${topology.master.options.port} → 127\\.0\\.0\\.1:\\d+, switched, `),
+      );
+      expect(history.stdout).toMatch(
+        /\n {2}\+try-failover \d+ ms · \+failover-triggered \d+ ms · \+failover-state-select-slave \d+ ms · \+failover-state-send-slaveof-noone/,
+      );
+      const [entry] = JSON.parse((await cli('history', 'mymaster', '--events-file', events, '--json')).stdout).failovers;
+      expect(entry).toMatchObject({ execution: 'mymaster-1', trigger: 'manual', result: 'switched' });
+      expect((await cli('history', '--events-file', path.join(dir, 'none.jsonl'))).stderr).toBe(
+        `redis-failover: --events-file: cannot read ${path.join(dir, 'none.jsonl')}: ENOENT\n`,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('says who could answer when nobody does, and exits 2', async () => {
     const free = String(await ports.take());
     const run = await cli('pause', 'mymaster', '--for', '1h', '--reason', 'x', '--port', free);
