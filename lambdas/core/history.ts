@@ -164,9 +164,7 @@ export function historyFromEvents(events: readonly LoggedEvent[]): HistoryEntry[
     if (execution === undefined) continue;
     byExecution.set(execution, [...(byExecution.get(execution) ?? []), event]);
   }
-  return [...byExecution]
-    .map(([execution, told]) => entryOfEvents(execution, told))
-    .sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+  return [...byExecution].map(([execution, told]) => entryOfEvents(execution, told)).sort((a, b) => b.startedAt.localeCompare(a.startedAt));
 }
 
 function entryOfEvents(execution: string, told: readonly LoggedEvent[]): HistoryEntry {
