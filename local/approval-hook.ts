@@ -25,10 +25,16 @@ export function approvalHook(masters: readonly MasterConfig[], tokens: TaskToken
     async publish(events) {
       for (const event of events) {
         const command = masters.find((m) => m.name === event.master)?.preFailoverCommand;
-        if (event.type === '+failover-approval-requested' && event.detail.approval && command !== undefined) {
-          // In the background: the step that published the request must return for the workflow to wait.
-          void ask(command, event, tokens, log, running);
+        const approval = event.type === '+failover-approval-requested' ? event.detail.approval : undefined;
+        if (!approval) continue;
+        if (command === undefined) {
+          log(
+            `${event.master}: approval asked and no preFailoverCommand to answer it: in ${approval.timeoutSeconds} s the timeout decides (${approval.onTimeout})`,
+          );
+          continue;
         }
+        // In the background: the step that published the request must return for the workflow to wait.
+        void ask(command, event, tokens, log, running);
       }
     },
     stop() {

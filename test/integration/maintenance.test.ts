@@ -7,6 +7,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Redis } from 'ioredis';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RedisServers, type RedisServer } from '../../local/redis-servers.ts';
 import { LocalWorkflow } from '../../local/workflow-runner.ts';
@@ -112,6 +113,12 @@ describe('the command line through a running orchestrator', () => {
       expect(status.stdout).toMatch(
         new RegExp(`127\\.0\\.0\\.1:${replica.options.port}  slave, of 127\\.0\\.0\\.1:${master.options.port}, link up, lag \\d+ B`),
       );
+    // What a Sentinel client sees of it: Sentinel's flags, then ours.
+    const sentinel = new Redis({ port: Number(port), lazyConnect: true });
+    const fields = (await sentinel.call('SENTINEL', 'MASTER', 'mymaster')) as string[];
+    sentinel.disconnect();
+    expect(fields[fields.indexOf('flags') + 1]).toBe('master,paused');
+    expect(fields[fields.indexOf('paused-until') + 1]).toMatch(/Z$/);
     const json = JSON.parse((await cli('status', 'mymaster', '--json', '--port', port)).stdout);
     expect(json.masters[0]).toMatchObject({
       name: 'mymaster',
