@@ -25,6 +25,20 @@ import { StepFunctionsStandIn, type ExecutionOutcome, type SimStateMachine, type
 import { simulatedStateMachine } from '../../../sim/workflow.ts';
 import { standInLifecycle } from '../../support/stand-ins.ts';
 
+/** The history of the small definition below outside its Map's iterations, in order. */
+const TOP_LEVEL = [
+  'ExecutionStarted',
+  'ChoiceStateEntered Check',
+  'ChoiceStateExited Check',
+  'MapStateEntered Each',
+  'MapStateExited Each',
+  'WaitStateEntered Settle',
+  'WaitStateExited Settle',
+  'SucceedStateEntered Done',
+  'SucceedStateExited Done',
+  'ExecutionSucceeded',
+];
+
 const MACHINE = 'arn:aws:states:local-1:123456789012:stateMachine:redis-failover';
 const EXECUTIONS = 'arn:aws:states:local-1:123456789012:execution:redis-failover';
 
@@ -157,18 +171,7 @@ describe('GetExecutionHistory', () => {
     );
 
     const whole = await sfn.send(new GetExecutionHistoryCommand({ executionArn }));
-    expect(lines(whole.events ?? [])).toEqual([
-      'ExecutionStarted',
-      'ChoiceStateEntered Check',
-      'ChoiceStateExited Check',
-      'MapStateEntered Each',
-      'MapStateExited Each',
-      'WaitStateEntered Settle',
-      'WaitStateExited Settle',
-      'SucceedStateEntered Done',
-      'SucceedStateExited Done',
-      'ExecutionSucceeded',
-    ]);
+    expect(lines(whole.events ?? [])).toEqual(TOP_LEVEL);
     expect(whole.events?.at(-1)?.executionSucceededEventDetails).toMatchObject({ output: '{"newMaster":"10.0.0.2:6379"}' });
 
     const forward = await allPages(sfn, { executionArn, maxResults: 3 });
@@ -233,18 +236,7 @@ describe('GetExecutionHistory', () => {
         'PassStateExited Promote',
         'PassStateExited Promote',
       ]);
-      expect(got.filter((l) => !l.endsWith(' Promote'))).toEqual([
-        'ExecutionStarted',
-        'ChoiceStateEntered Check',
-        'ChoiceStateExited Check',
-        'MapStateEntered Each',
-        'MapStateExited Each',
-        'WaitStateEntered Settle',
-        'WaitStateExited Settle',
-        'SucceedStateEntered Done',
-        'SucceedStateExited Done',
-        'ExecutionSucceeded',
-      ]);
+      expect(got.filter((l) => !l.endsWith(' Promote'))).toEqual(TOP_LEVEL);
       const times = (out.events ?? []).map((e) => e.timestamp?.getTime() ?? 0);
       expect(times).toEqual([...times].sort((a, b) => a - b));
     });
