@@ -1,23 +1,16 @@
 /** Aborts and faults during a failover, on real redis-server processes. */
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MemoryPublisher } from '../../lambdas/adapters/publisher.ts';
 import type { FailoverState, ReconfItem } from '../../lambdas/core/workflow-state.ts';
-import { RedisServers, type RedisServer } from '../../local/redis-servers.ts';
-import { LocalWorkflow } from '../../local/workflow-runner.ts';
+import type { RedisServer, RedisServers } from '../../local/redis-servers.ts';
 import { runWorkflowOnce } from '../support/failover-run.ts';
-import { testPorts } from '../support/ports.ts';
+import { integrationLifecycle } from '../support/lifecycle.ts';
 import { infoOf, masterConfig, startTopology, waitFollowing } from '../support/topology.ts';
 
-const ports = testPorts();
+// The workflow loaded once; after each test its orchestrators, then its servers, stopped.
+const lifecycle = integrationLifecycle();
+const ports = lifecycle.ports;
 let servers: RedisServers;
-
-beforeAll(async () => {
-  await LocalWorkflow.load();
-});
-
-afterEach(async () => {
-  await servers?.stopAll();
-});
 
 function byPort(list: readonly RedisServer[], port: number | undefined): RedisServer {
   const found = list.find((s) => s.options.port === port);
@@ -27,7 +20,7 @@ function byPort(list: readonly RedisServer[], port: number | undefined): RedisSe
 
 describe('aborts', () => {
   it('aborts with -failover-abort-no-good-slave when no replica qualifies, touching nothing', async () => {
-    servers = new RedisServers();
+    servers = lifecycle.servers();
     const topology = await startTopology(servers, ports, { replicas: [{ replicaPriority: 0 }, { replicaPriority: 0 }] });
     const events = new MemoryPublisher();
 
@@ -48,7 +41,7 @@ describe('aborts', () => {
   });
 
   it('aborts with -failover-abort-slave-timeout when the chosen replica dies before promotion, re-pointing nothing', async () => {
-    servers = new RedisServers();
+    servers = lifecycle.servers();
     const topology = await startTopology(servers, ports, { replicas: [{ replicaPriority: 10 }, { replicaPriority: 100 }] });
     const [chosen, other] = topology.replicas as [RedisServer, RedisServer];
     const events = new MemoryPublisher();
@@ -77,7 +70,7 @@ describe('aborts', () => {
 
 describe('faults during reconfiguration', () => {
   it('still ends with +switch-master when a replica dies during reconfiguration', async () => {
-    servers = new RedisServers();
+    servers = lifecycle.servers();
     const topology = await startTopology(servers, ports, { replicas: [{ replicaPriority: 10 }, { replicaPriority: 100 }, { replicaPriority: 100 }] });
     const [promoted, doomed, survivor] = topology.replicas as [RedisServer, RedisServer, RedisServer];
     const events = new MemoryPublisher();
@@ -101,7 +94,7 @@ describe('faults during reconfiguration', () => {
   });
 
   it('ends with +failover-end-for-timeout and a best-effort REPLICAOF when failover-timeout runs out', async () => {
-    servers = new RedisServers();
+    servers = lifecycle.servers();
     const topology = await startTopology(servers, ports, { replicas: [{ replicaPriority: 10 }, { replicaPriority: 100 }] });
     const [promoted, hung] = topology.replicas as [RedisServer, RedisServer];
     const events = new MemoryPublisher();

@@ -4,32 +4,24 @@
  * failover is refused or aborts naming the gap. A replica is made to lag by pointing it at a port
  * nothing answers on while the master takes writes: it stays a replica, reachable, behind.
  */
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MemoryPublisher } from '../../lambdas/adapters/publisher.ts';
 import { FailoverRefused } from '../../lambdas/core/errors.ts';
-import { RedisServers, type RedisServer } from '../../local/redis-servers.ts';
-import { LocalWorkflow } from '../../local/workflow-runner.ts';
+import type { RedisServer, RedisServers } from '../../local/redis-servers.ts';
 import { waitFor } from '../../lambdas/core/wait.ts';
 import { requestOnce, runWorkflowOnce } from '../support/failover-run.ts';
-import { orchestrate, stopOrchestrators, types } from '../support/orchestrator.ts';
-import { testPorts } from '../support/ports.ts';
+import { orchestrate, types } from '../support/orchestrator.ts';
+import { integrationLifecycle } from '../support/lifecycle.ts';
 import { cutOff, infoOf, masterConfig, startTopology, waitFollowing, writeKeys } from '../support/topology.ts';
 
-const ports = testPorts();
+// The workflow loaded once; after each test its orchestrators, then its servers, stopped.
+const lifecycle = integrationLifecycle();
+const ports = lifecycle.ports;
 let servers: RedisServers;
-
-beforeAll(async () => {
-  await LocalWorkflow.load();
-});
-
-afterEach(async () => {
-  await stopOrchestrators();
-  await servers?.stopAll();
-});
 
 describe('maxPromotionLagBytes', () => {
   it('skips a replica that is behind for one that is caught up, though the lagging one has the better priority', async () => {
-    servers = new RedisServers();
+    servers = lifecycle.servers();
     const topology = await startTopology(servers, ports, { replicas: [{ replicaPriority: 10 }, { replicaPriority: 100 }] });
     const [lagging, caughtUp] = topology.replicas as [RedisServer, RedisServer];
     await cutOff(lagging, ports);
@@ -48,7 +40,7 @@ describe('maxPromotionLagBytes', () => {
   });
 
   it('without the gate promotes by priority, the lagging replica included (Sentinel)', async () => {
-    servers = new RedisServers();
+    servers = lifecycle.servers();
     const topology = await startTopology(servers, ports, { replicas: [{ replicaPriority: 10 }, { replicaPriority: 100 }] });
     const [lagging] = topology.replicas as [RedisServer, RedisServer];
     await cutOff(lagging, ports);
@@ -60,7 +52,7 @@ describe('maxPromotionLagBytes', () => {
   });
 
   it('refuses a request when every replica is behind the live master, naming each gap, before any epoch', async () => {
-    servers = new RedisServers();
+    servers = lifecycle.servers();
     const topology = await startTopology(servers, ports, { replicas: [{ replicaPriority: 10 }] });
     const [lagging] = topology.replicas as [RedisServer];
     await cutOff(lagging, ports);
@@ -84,7 +76,7 @@ describe('maxPromotionLagBytes', () => {
   });
 
   it('aborts with -failover-abort-no-good-slave naming the gap when the dead master was ahead of every replica', async () => {
-    servers = new RedisServers();
+    servers = lifecycle.servers();
     const topology = await startTopology(servers, ports, { replicas: [{ replicaPriority: 10 }] });
     const [lagging] = topology.replicas as [RedisServer];
     await cutOff(lagging, ports);
@@ -106,7 +98,7 @@ describe('maxPromotionLagBytes', () => {
   });
 
   it('through the voters: the leader hands the master’s last offset to the workflow, which aborts rather than promote the replica behind it', async () => {
-    servers = new RedisServers();
+    servers = lifecycle.servers();
     const topology = await startTopology(servers, ports, { replicas: [{ replicaPriority: 10 }] });
     const [lagging] = topology.replicas as [RedisServer];
     // failover-timeout 10 s: the voters would re-point the cut-off replica only after that long (+fix-slave-config).

@@ -8,29 +8,21 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { RedisServers, type RedisServer } from '../../local/redis-servers.ts';
-import { LocalWorkflow } from '../../local/workflow-runner.ts';
+import { describe, expect, it } from 'vitest';
+import type { RedisServer, RedisServers } from '../../local/redis-servers.ts';
 import { waitFor } from '../../lambdas/core/wait.ts';
-import { orchestrate, stopOrchestrators, types, waitForEvent } from '../support/orchestrator.ts';
-import { testPorts } from '../support/ports.ts';
+import { orchestrate, types, waitForEvent } from '../support/orchestrator.ts';
+import { integrationLifecycle } from '../support/lifecycle.ts';
 import { runCommand } from '../support/cli-run.ts';
 import { startTopology, type Topology } from '../support/topology.ts';
 
-const ports = testPorts();
+// The workflow loaded once; after each test its orchestrators, then its servers, stopped.
+const lifecycle = integrationLifecycle();
+const ports = lifecycle.ports;
 let servers: RedisServers;
 
-beforeAll(async () => {
-  await LocalWorkflow.load();
-});
-
-afterEach(async () => {
-  await stopOrchestrators();
-  await servers?.stopAll();
-});
-
 async function topologyOfTwo(): Promise<Topology> {
-  servers = new RedisServers();
+  servers = lifecycle.servers();
   return startTopology(servers, ports, { replicas: [{}, {}] });
 }
 

@@ -4,28 +4,21 @@
  * command's exit status approves or vetoes, and an unanswered request takes the configured
  * default. A veto or an abort leaves every server as it was and releases the lease.
  */
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MemoryPublisher } from '../../lambdas/adapters/publisher.ts';
-import { RedisServers } from '../../local/redis-servers.ts';
-import { LocalWorkflow } from '../../local/workflow-runner.ts';
+import type { RedisServers } from '../../local/redis-servers.ts';
 import { requestOnce } from '../support/failover-run.ts';
 import { types } from '../support/orchestrator.ts';
-import { testPorts } from '../support/ports.ts';
+import { integrationLifecycle } from '../support/lifecycle.ts';
 import { infoOf, masterConfig, startTopology, type Topology } from '../support/topology.ts';
 
-const ports = testPorts();
+// The workflow loaded once; after each test its orchestrators, then its servers, stopped.
+const lifecycle = integrationLifecycle();
+const ports = lifecycle.ports;
 let servers: RedisServers;
 
-beforeAll(async () => {
-  await LocalWorkflow.load();
-});
-
-afterEach(async () => {
-  await servers?.stopAll();
-});
-
 async function topologyOfTwo(): Promise<Topology> {
-  servers = new RedisServers();
+  servers = lifecycle.servers();
   return startTopology(servers, ports, { replicas: [{}, {}] });
 }
 

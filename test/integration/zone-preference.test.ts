@@ -3,30 +3,23 @@
  * preferred zone wins before the replication offset, the old master's zone is avoided when asked,
  * and `+selected-slave` says which zone it chose and why. Zones by `host:port`, all on loopback.
  */
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MemoryPublisher } from '../../lambdas/adapters/publisher.ts';
-import { RedisServers, type RedisServer } from '../../local/redis-servers.ts';
-import { LocalWorkflow } from '../../local/workflow-runner.ts';
+import type { RedisServer, RedisServers } from '../../local/redis-servers.ts';
 import { runWorkflowOnce } from '../support/failover-run.ts';
-import { testPorts } from '../support/ports.ts';
+import { integrationLifecycle } from '../support/lifecycle.ts';
 import { cutOff, infoOf, masterConfig, startTopology, writeKeys } from '../support/topology.ts';
 
-const ports = testPorts();
+// The workflow loaded once; after each test its orchestrators, then its servers, stopped.
+const lifecycle = integrationLifecycle();
+const ports = lifecycle.ports;
 let servers: RedisServers;
-
-beforeAll(async () => {
-  await LocalWorkflow.load();
-});
-
-afterEach(async () => {
-  await servers?.stopAll();
-});
 
 const zoneOf = (server: RedisServer, zone: string) => ({ [`127.0.0.1:${server.options.port}`]: zone });
 
 describe('zone preference', () => {
   it('promotes the replica in the preferred zone over one further ahead, and says so in +selected-slave', async () => {
-    servers = new RedisServers();
+    servers = lifecycle.servers();
     const topology = await startTopology(servers, ports, { replicas: [{ replicaPriority: 100 }, { replicaPriority: 100 }] });
     const [behind, ahead] = topology.replicas as [RedisServer, RedisServer];
     await cutOff(behind, ports);
@@ -43,7 +36,7 @@ describe('zone preference', () => {
   });
 
   it('avoids the old master’s zone when asked, then the offset decides', async () => {
-    servers = new RedisServers();
+    servers = lifecycle.servers();
     const topology = await startTopology(servers, ports, { replicas: [{ replicaPriority: 100 }, { replicaPriority: 100 }] });
     const [behind, ahead] = topology.replicas as [RedisServer, RedisServer];
     await cutOff(behind, ports);
