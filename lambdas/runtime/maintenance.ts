@@ -6,11 +6,10 @@
  */
 import type { MasterConfig } from '../core/config.ts';
 import { pauseEvent } from '../core/events.ts';
-import type { Clock, EventPublisher, FailoverStore } from '../core/interfaces.ts';
+import type { Clock, EventPublisher, FailoverStore, RedisLinkOptions } from '../core/interfaces.ts';
 import type { MaintenancePause } from '../core/store.ts';
 import { FailoverRefused, UsageError } from '../core/errors.ts';
 import { masterRecord } from './seed.ts';
-import type { RedisLinkOptions } from '../core/interfaces.ts';
 
 /** The longest pause: long enough for a maintenance window, short enough that none is forgotten for good. */
 const MAX_PAUSE_MS = 7 * 24 * 3600 * 1000;

@@ -82,7 +82,7 @@ export async function operate(request: OperatorRequest, deps: OperatorDeps): Pro
     case 'failover':
       return requestFailover(request.master, deps, { coordinated: request.coordinated === true });
     case 'pause':
-      return { paused: await pauseFailover(request, { ...deps, masters: deps.masters }) };
+      return { paused: await pauseFailover(request, deps) };
     case 'resume':
       return { resumed: await resumeFailover(request.master, deps) };
     case 'status':
