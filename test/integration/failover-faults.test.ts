@@ -2,15 +2,13 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryPublisher } from '../../lambdas/adapters/publisher.ts';
 import type { FailoverState, ReconfItem } from '../../lambdas/core/workflow-state.ts';
-import type { RedisServer, RedisServers } from '../../local/redis-servers.ts';
+import type { RedisServer } from '../../local/redis-servers.ts';
 import { runWorkflowOnce } from '../support/failover-run.ts';
 import { integrationLifecycle } from '../support/lifecycle.ts';
-import { infoOf, masterConfig, startTopology, waitFollowing } from '../support/topology.ts';
+import { infoOf, masterConfig, waitFollowing } from '../support/topology.ts';
 
 // The workflow loaded once; after each test its orchestrators, then its servers, stopped.
 const lifecycle = integrationLifecycle();
-const ports = lifecycle.ports;
-let servers: RedisServers;
 
 function byPort(list: readonly RedisServer[], port: number | undefined): RedisServer {
   const found = list.find((s) => s.options.port === port);
@@ -20,8 +18,7 @@ function byPort(list: readonly RedisServer[], port: number | undefined): RedisSe
 
 describe('aborts', () => {
   it('aborts with -failover-abort-no-good-slave when no replica qualifies, touching nothing', async () => {
-    servers = lifecycle.servers();
-    const topology = await startTopology(servers, ports, { replicas: [{ replicaPriority: 0 }, { replicaPriority: 0 }] });
+    const topology = await lifecycle.topology({ replicas: [{ replicaPriority: 0 }, { replicaPriority: 0 }] });
     const events = new MemoryPublisher();
 
     const { execution } = await runWorkflowOnce({ master: masterConfig(topology), publisher: events });
@@ -41,8 +38,7 @@ describe('aborts', () => {
   });
 
   it('aborts with -failover-abort-slave-timeout when the chosen replica dies before promotion, re-pointing nothing', async () => {
-    servers = lifecycle.servers();
-    const topology = await startTopology(servers, ports, { replicas: [{ replicaPriority: 10 }, { replicaPriority: 100 }] });
+    const topology = await lifecycle.topology({ replicas: [{ replicaPriority: 10 }, { replicaPriority: 100 }] });
     const [chosen, other] = topology.replicas as [RedisServer, RedisServer];
     const events = new MemoryPublisher();
 
@@ -70,8 +66,7 @@ describe('aborts', () => {
 
 describe('faults during reconfiguration', () => {
   it('still ends with +switch-master when a replica dies during reconfiguration', async () => {
-    servers = lifecycle.servers();
-    const topology = await startTopology(servers, ports, { replicas: [{ replicaPriority: 10 }, { replicaPriority: 100 }, { replicaPriority: 100 }] });
+    const topology = await lifecycle.topology({ replicas: [{ replicaPriority: 10 }, { replicaPriority: 100 }, { replicaPriority: 100 }] });
     const [promoted, doomed, survivor] = topology.replicas as [RedisServer, RedisServer, RedisServer];
     const events = new MemoryPublisher();
 
@@ -94,8 +89,7 @@ describe('faults during reconfiguration', () => {
   });
 
   it('ends with +failover-end-for-timeout and a best-effort REPLICAOF when failover-timeout runs out', async () => {
-    servers = lifecycle.servers();
-    const topology = await startTopology(servers, ports, { replicas: [{ replicaPriority: 10 }, { replicaPriority: 100 }] });
+    const topology = await lifecycle.topology({ replicas: [{ replicaPriority: 10 }, { replicaPriority: 100 }] });
     const [promoted, hung] = topology.replicas as [RedisServer, RedisServer];
     const events = new MemoryPublisher();
 

@@ -7,22 +7,20 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryPublisher } from '../../lambdas/adapters/publisher.ts';
 import { FailoverRefused } from '../../lambdas/core/errors.ts';
-import type { RedisServer, RedisServers } from '../../local/redis-servers.ts';
+import type { RedisServer } from '../../local/redis-servers.ts';
 import { waitFor } from '../../lambdas/core/wait.ts';
 import { requestOnce, runWorkflowOnce } from '../support/failover-run.ts';
 import { orchestrate, types } from '../support/orchestrator.ts';
 import { integrationLifecycle } from '../support/lifecycle.ts';
-import { cutOff, infoOf, masterConfig, startTopology, waitFollowing, writeKeys } from '../support/topology.ts';
+import { cutOff, infoOf, masterConfig, waitFollowing, writeKeys } from '../support/topology.ts';
 
 // The workflow loaded once; after each test its orchestrators, then its servers, stopped.
 const lifecycle = integrationLifecycle();
 const ports = lifecycle.ports;
-let servers: RedisServers;
 
 describe('maxPromotionLagBytes', () => {
   it('skips a replica that is behind for one that is caught up, though the lagging one has the better priority', async () => {
-    servers = lifecycle.servers();
-    const topology = await startTopology(servers, ports, { replicas: [{ replicaPriority: 10 }, { replicaPriority: 100 }] });
+    const topology = await lifecycle.topology({ replicas: [{ replicaPriority: 10 }, { replicaPriority: 100 }] });
     const [lagging, caughtUp] = topology.replicas as [RedisServer, RedisServer];
     await cutOff(lagging, ports);
     await writeKeys(topology.master, 2000, 1);
@@ -40,8 +38,7 @@ describe('maxPromotionLagBytes', () => {
   });
 
   it('without the gate promotes by priority, the lagging replica included (Sentinel)', async () => {
-    servers = lifecycle.servers();
-    const topology = await startTopology(servers, ports, { replicas: [{ replicaPriority: 10 }, { replicaPriority: 100 }] });
+    const topology = await lifecycle.topology({ replicas: [{ replicaPriority: 10 }, { replicaPriority: 100 }] });
     const [lagging] = topology.replicas as [RedisServer, RedisServer];
     await cutOff(lagging, ports);
     await writeKeys(topology.master, 2000, 1);
@@ -52,8 +49,7 @@ describe('maxPromotionLagBytes', () => {
   });
 
   it('refuses a request when every replica is behind the live master, naming each gap, before any epoch', async () => {
-    servers = lifecycle.servers();
-    const topology = await startTopology(servers, ports, { replicas: [{ replicaPriority: 10 }] });
+    const topology = await lifecycle.topology({ replicas: [{ replicaPriority: 10 }] });
     const [lagging] = topology.replicas as [RedisServer];
     await cutOff(lagging, ports);
     await writeKeys(topology.master, 2000, 0);
@@ -76,8 +72,7 @@ describe('maxPromotionLagBytes', () => {
   });
 
   it('aborts with -failover-abort-no-good-slave naming the gap when the dead master was ahead of every replica', async () => {
-    servers = lifecycle.servers();
-    const topology = await startTopology(servers, ports, { replicas: [{ replicaPriority: 10 }] });
+    const topology = await lifecycle.topology({ replicas: [{ replicaPriority: 10 }] });
     const [lagging] = topology.replicas as [RedisServer];
     await cutOff(lagging, ports);
     await writeKeys(topology.master, 2000, 0);
@@ -98,8 +93,7 @@ describe('maxPromotionLagBytes', () => {
   });
 
   it('through the voters: the leader hands the master’s last offset to the workflow, which aborts rather than promote the replica behind it', async () => {
-    servers = lifecycle.servers();
-    const topology = await startTopology(servers, ports, { replicas: [{ replicaPriority: 10 }] });
+    const topology = await lifecycle.topology({ replicas: [{ replicaPriority: 10 }] });
     const [lagging] = topology.replicas as [RedisServer];
     // failover-timeout 10 s: the voters would re-point the cut-off replica only after that long (+fix-slave-config).
     const running = await orchestrate(topology, { quorum: 1, downAfterMs: 1000, failoverTimeoutMs: 10_000, maxPromotionLagBytes: 1000 }, { probes: 1 });

@@ -9,22 +9,18 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import type { RedisServer, RedisServers } from '../../local/redis-servers.ts';
+import type { RedisServer } from '../../local/redis-servers.ts';
 import { waitFor } from '../../lambdas/core/wait.ts';
 import { orchestrate, types, waitForEvent } from '../support/orchestrator.ts';
 import { integrationLifecycle } from '../support/lifecycle.ts';
 import { runCommand } from '../support/cli-run.ts';
-import { startTopology, type Topology } from '../support/topology.ts';
+import type { Topology } from '../support/topology.ts';
 
 // The workflow loaded once; after each test its orchestrators, then its servers, stopped.
 const lifecycle = integrationLifecycle();
 const ports = lifecycle.ports;
-let servers: RedisServers;
 
-async function topologyOfTwo(): Promise<Topology> {
-  servers = lifecycle.servers();
-  return startTopology(servers, ports, { replicas: [{}, {}] });
-}
+const topologyOfTwo = (): Promise<Topology> => lifecycle.topology({ replicas: [{}, {}] });
 
 const cli = (...args: string[]) => runCommand(args);
 

@@ -6,21 +6,15 @@
  */
 import { describe, expect, it } from 'vitest';
 import { MemoryPublisher } from '../../lambdas/adapters/publisher.ts';
-import type { RedisServers } from '../../local/redis-servers.ts';
 import { requestOnce } from '../support/failover-run.ts';
 import { types } from '../support/orchestrator.ts';
 import { integrationLifecycle } from '../support/lifecycle.ts';
-import { infoOf, masterConfig, startTopology, type Topology } from '../support/topology.ts';
+import { infoOf, masterConfig, type Topology } from '../support/topology.ts';
 
 // The workflow loaded once; after each test its orchestrators, then its servers, stopped.
 const lifecycle = integrationLifecycle();
-const ports = lifecycle.ports;
-let servers: RedisServers;
 
-async function topologyOfTwo(): Promise<Topology> {
-  servers = lifecycle.servers();
-  return startTopology(servers, ports, { replicas: [{}, {}] });
-}
+const topologyOfTwo = (): Promise<Topology> => lifecycle.topology({ replicas: [{}, {}] });
 
 /** Every server still in the roles it had: the master a master, each replica following it. */
 async function untouched(topology: Topology): Promise<void> {

@@ -5,22 +5,20 @@
  */
 import { describe, expect, it } from 'vitest';
 import { MemoryPublisher } from '../../lambdas/adapters/publisher.ts';
-import type { RedisServer, RedisServers } from '../../local/redis-servers.ts';
+import type { RedisServer } from '../../local/redis-servers.ts';
 import { runWorkflowOnce } from '../support/failover-run.ts';
 import { integrationLifecycle } from '../support/lifecycle.ts';
-import { cutOff, infoOf, masterConfig, startTopology, writeKeys } from '../support/topology.ts';
+import { cutOff, infoOf, masterConfig, writeKeys } from '../support/topology.ts';
 
 // The workflow loaded once; after each test its orchestrators, then its servers, stopped.
 const lifecycle = integrationLifecycle();
 const ports = lifecycle.ports;
-let servers: RedisServers;
 
 const zoneOf = (server: RedisServer, zone: string) => ({ [`127.0.0.1:${server.options.port}`]: zone });
 
 describe('zone preference', () => {
   it('promotes the replica in the preferred zone over one further ahead, and says so in +selected-slave', async () => {
-    servers = lifecycle.servers();
-    const topology = await startTopology(servers, ports, { replicas: [{ replicaPriority: 100 }, { replicaPriority: 100 }] });
+    const topology = await lifecycle.topology({ replicas: [{ replicaPriority: 100 }, { replicaPriority: 100 }] });
     const [behind, ahead] = topology.replicas as [RedisServer, RedisServer];
     await cutOff(behind, ports);
     await writeKeys(topology.master, 500, 1);
@@ -36,8 +34,7 @@ describe('zone preference', () => {
   });
 
   it('avoids the old master’s zone when asked, then the offset decides', async () => {
-    servers = lifecycle.servers();
-    const topology = await startTopology(servers, ports, { replicas: [{ replicaPriority: 100 }, { replicaPriority: 100 }] });
+    const topology = await lifecycle.topology({ replicas: [{ replicaPriority: 100 }, { replicaPriority: 100 }] });
     const [behind, ahead] = topology.replicas as [RedisServer, RedisServer];
     await cutOff(behind, ports);
     await writeKeys(topology.master, 500, 1);

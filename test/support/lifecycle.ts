@@ -4,12 +4,15 @@ import { RedisServers } from '../../local/redis-servers.ts';
 import { LocalWorkflow } from '../../local/workflow-runner.ts';
 import { stopOrchestrators } from './orchestrator.ts';
 import { testPorts } from './ports.ts';
+import { startTopology, type Topology, type TopologyOptions } from './topology.ts';
 
 export interface IntegrationLifecycle {
   /** This worker's loopback ports. */
   readonly ports: PortAllocator;
   /** Servers for the current test, all stopped when it ends (after any orchestrator over them). */
   servers(): RedisServers;
+  /** A master and its replicas on this test's servers and this worker's ports, the replicas online. */
+  topology(options: TopologyOptions): Promise<Topology>;
 }
 
 /**
@@ -27,5 +30,6 @@ export function integrationLifecycle(): IntegrationLifecycle {
     await current?.stopAll();
     current = undefined;
   });
-  return { ports, servers: () => (current ??= new RedisServers()) };
+  const servers = () => (current ??= new RedisServers());
+  return { ports, servers, topology: (options) => startTopology(servers(), ports, options) };
 }
