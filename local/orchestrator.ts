@@ -29,7 +29,7 @@ import { SentinelPort, type FailoverAnswer, type SentinelPortHandlers } from './
 import { localStepDeps } from './step-deps.ts';
 import { LocalWorkflow, type LocalExecution, type StepHooks } from './workflow-runner.ts';
 import { FailoverRefused } from '../lambdas/core/errors.ts';
-import { replyOf } from './resp-errors.ts';
+import { replyOf, type ErrorReply } from './resp-errors.ts';
 import { TaskTokens } from './callback-tasks.ts';
 import { approvalHook, type ApprovalHook } from './approval-hook.ts';
 
@@ -343,27 +343,27 @@ function sentinelHandlers(config: Config, store: DynamoDbStore, deps: PortDeps, 
       // Every voter runs in this process: all `probes` of them can vote.
       return master ? { voters: config.probes, quorum: master.quorum } : null;
     },
-    operator: async (request) => {
-      try {
-        return { ok: true, json: await deps.operator(request) };
-      } catch (error) {
-        const reply = replyOf(error);
-        if (!reply) throw error;
-        return { ok: false, ...reply };
-      }
-    },
-    failover: async (name, options): Promise<FailoverAnswer> => {
-      try {
+    operator: (request) => answered(async () => ({ json: await deps.operator(request) })),
+    failover: (name, options): Promise<FailoverAnswer> =>
+      answered(async () => {
         await deps.request(name, options);
-        return { ok: true };
-      } catch (error) {
-        // Anything not ours (the store unreachable…) the port answers -ERR <message>.
-        const reply = replyOf(error);
-        if (!reply) throw error;
-        return { ok: false, ...reply };
-      }
-    },
+        return {};
+      }),
   };
+}
+
+/**
+ * A request's answer for the port: ok with what it gave, or our error as its reply. Anything not
+ * ours (the store unreachable…) is thrown, and the port answers -ERR <message>.
+ */
+async function answered<T extends object>(work: () => Promise<T>): Promise<({ ok: true } & T) | ({ ok: false } & ErrorReply)> {
+  try {
+    return { ok: true, ...(await work()) };
+  } catch (error) {
+    const reply = replyOf(error);
+    if (!reply) throw error;
+    return { ok: false, ...reply };
+  }
 }
 
 /** Sentinel's failover-state for the phase the record shows: promoted and confirmed, sent, or not yet. */
